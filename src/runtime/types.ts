@@ -1,0 +1,73 @@
+/**
+ * The runtime interface: small on purpose. Runtimes execute ServicePlans and report what is
+ * running; they hold no business rules (naming, env, readiness policy and restarts live in
+ * src/plan and src/sessions).
+ */
+import type { RuntimeKind, ServicePlan } from '../plan/types.ts';
+
+/** Opaque handle of one running service instance (a process group, a container, a Deployment). */
+export interface RuntimeRef {
+  runtime: RuntimeKind;
+  /** Runtime-specific id: pgid for local, container id for docker, object name for kubernetes. */
+  id: string;
+  sessionUuid: string;
+  service: string;
+}
+
+export type RuntimeState =
+  | { state: 'running'; startedAt?: string }
+  | { state: 'exited'; exitCode: number | null; signal?: string | null; reason?: string }
+  | { state: 'waiting'; reason: string; fatal: boolean }
+  | { state: 'missing' };
+
+export interface RuntimeObject {
+  ref: RuntimeRef;
+  labels: Record<string, string>;
+  state: RuntimeState;
+}
+
+export interface Endpoint {
+  host: string;
+  port: number;
+}
+
+export interface StartOptions {
+  /** Append everything the service prints here (created if missing, never truncated). */
+  logFile: string;
+  /** Progress for long work (image pulls): one human-readable line per call. */
+  onProgress?: (line: string) => void;
+  signal?: AbortSignal;
+}
+
+export interface ExecResult {
+  exitCode: number;
+  output: string;
+}
+
+export interface Runtime {
+  readonly kind: RuntimeKind;
+  /** Per-session setup (docker: the session network). Idempotent. */
+  prepareSession(sessionUuid: string, labels: Record<string, string>): Promise<void>;
+  /** Per-session teardown after every service is stopped (docker: remove the network). Idempotent. */
+  cleanupSession(sessionUuid: string): Promise<void>;
+  /**
+   * Starts one service. Fails fast with a RuntimeError (code + reason a person can act on) when it
+   * cannot start at all: port in use, image missing and not pullable, executable not found.
+   */
+  start(plan: ServicePlan, options: StartOptions): Promise<RuntimeRef>;
+  /** Graceful stop (SIGTERM / docker stop), then forced after `graceMs`; removes the instance. Idempotent. */
+  stop(ref: RuntimeRef, options?: { graceMs?: number }): Promise<void>;
+  /** Every instance carrying all the given labels (used for recovery and "no orphans"). */
+  list(labels: Record<string, string>): Promise<RuntimeObject[]>;
+  inspect(ref: RuntimeRef): Promise<RuntimeState>;
+  /** Where the proxy and readiness checks reach `port` of the service. */
+  endpoint(ref: RuntimeRef, port: number): Promise<Endpoint>;
+  /** The host name steps and the SDK should use for this service in this runtime. */
+  internalHostname(plan: ServicePlan): string;
+  /** Runs a command next to the service (local: on the host, docker: exec in the container). */
+  exec(ref: RuntimeRef, argv: string[], options?: { timeoutMs?: number; env?: Record<string, string> }): Promise<ExecResult>;
+  /** Re-attach log shipping after a Berth restart (docker follows container logs into logFile). */
+  reattachLogs?(ref: RuntimeRef, logFile: string): Promise<void>;
+  /** Releases clients, followers and timers (not the services). */
+  close(): Promise<void>;
+}
