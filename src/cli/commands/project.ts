@@ -1,0 +1,99 @@
+/** `berth project add|list|remove` and `berth env set|unset|list`. */
+import type { Command } from 'commander';
+import { resolve } from 'node:path';
+import { addConnectOptions, connect, type ConnectOptions } from '../connect.ts';
+import { colors as c, printJson } from '../output.ts';
+
+export function registerProject(program: Command): void {
+  const project = program.command('project').description('register project directories with the server');
+
+  addConnectOptions(
+    project
+      .command('add')
+      .description('register a project directory (its .orchest files are its pipelines)')
+      .argument('<dir>')
+      .option('--name <name>', 'project name (default: the directory name)')
+      .option('--json', 'machine-readable output'),
+  ).action(async function projectAdd(dir: string, options: ConnectOptions & { name?: string; json?: boolean }) {
+    const client = connect(options);
+    const { project: added } = await client.addProject(resolve(dir), options.name);
+    const { pipelines } = await client.listPipelines(added.uuid);
+    if (options.json) return printJson({ project: added, pipelines });
+    process.stdout.write(`${c.green('added')} project ${c.bold(added.name)} (${added.path})\n`);
+    for (const p of pipelines) process.stdout.write(`  ${p.path}  ${p.valid ? c.green('valid') : c.red('invalid')}  services: ${p.services.join(', ') || '-'}\n`);
+  });
+
+  addConnectOptions(project.command('list').description('registered projects and their pipelines').option('--json', 'machine-readable output')).action(
+    async function projectList(options: ConnectOptions & { json?: boolean }) {
+      const client = connect(options);
+      const { projects } = await client.listProjects();
+      const withPipelines = await Promise.all(projects.map(async (p) => ({ ...p, pipelines: (await client.listPipelines(p.uuid)).pipelines })));
+      if (options.json) return printJson({ projects: withPipelines });
+      if (projects.length === 0) process.stdout.write('no projects; add one with `berth project add DIR`\n');
+      for (const p of withPipelines) {
+        process.stdout.write(`${c.bold(p.name)}  ${c.dim(p.uuid)}  ${p.path}\n`);
+        for (const pipeline of p.pipelines) {
+          process.stdout.write(`  ${pipeline.path}  ${pipeline.valid ? c.green('valid') : c.red('invalid')}  services: ${pipeline.services.join(', ') || '-'}\n`);
+        }
+      }
+    },
+  );
+
+  addConnectOptions(project.command('remove').description('forget a project (its directory is left alone)').argument('<project>')).action(
+    async function projectRemove(name: string, options: ConnectOptions) {
+      const { removed } = await connect(options).removeProject(name);
+      process.stdout.write(`removed project ${removed.name} (${removed.path} is untouched)\n`);
+    },
+  );
+}
+
+export function registerEnv(program: Command): void {
+  const env = program
+    .command('env')
+    .description('project and pipeline environment variables (secrets: kept by the server, never in the project directory)');
+  const scopeOptions = (command: Command) =>
+    addConnectOptions(command.option('--pipeline <pipeline>', 'pipeline-level variable (overrides the project-level one)'));
+
+  scopeOptions(env.command('set').description('set a variable').argument('<project>').argument('<assignment>', 'NAME=VALUE (or NAME and the value on stdin)')).action(
+    async function envSet(projectName: string, assignment: string, options: ConnectOptions & { pipeline?: string }) {
+      const eq = assignment.indexOf('=');
+      const name = eq === -1 ? assignment : assignment.slice(0, eq);
+      const value = eq === -1 ? (await readStdin()).replace(/\n$/, '') : assignment.slice(eq + 1);
+      await connect(options).setEnv(projectName, name, value, options.pipeline);
+      process.stdout.write(`set ${name} on ${options.pipeline ? `pipeline ${options.pipeline} of ` : ''}project ${projectName}\n`);
+    },
+  );
+
+  scopeOptions(env.command('unset').description('remove a variable').argument('<project>').argument('<name>')).action(async function envUnset(
+    projectName: string,
+    name: string,
+    options: ConnectOptions & { pipeline?: string },
+  ) {
+    await connect(options).unsetEnv(projectName, name, options.pipeline);
+    process.stdout.write(`unset ${name}\n`);
+  });
+
+  scopeOptions(
+    env
+      .command('list')
+      .description('variable names (values stay hidden unless --reveal)')
+      .argument('<project>')
+      .option('--reveal', 'show values')
+      .option('--json', 'machine-readable output'),
+  ).action(async function envList(projectName: string, options: ConnectOptions & { pipeline?: string; reveal?: boolean; json?: boolean }) {
+    const client = connect(options);
+    const base = options.pipeline
+      ? `/api/projects/${encodeURIComponent(projectName)}/pipelines/${encodeURIComponent(options.pipeline)}/env`
+      : `/api/projects/${encodeURIComponent(projectName)}/env`;
+    const { env: vars } = await client.request<{ env: { name: string; value?: string }[] }>('GET', `${base}${options.reveal ? '?reveal=1' : ''}`);
+    if (options.json) return printJson({ env: vars });
+    if (vars.length === 0) process.stdout.write('no variables\n');
+    for (const v of vars) process.stdout.write(`${v.name}=${v.value ?? c.dim('********')}\n`);
+  });
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}

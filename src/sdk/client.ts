@@ -1,0 +1,204 @@
+/**
+ * A typed client for Berth's HTTP API, used by the CLI and by scripts.
+ *
+ * @example
+ *   const berth = new BerthClient({ url: 'http://127.0.0.1:8765', token });
+ *   const { session } = await berth.startSession('demo', 'demo.orchest');
+ */
+import { BerthError } from '../shared/index.ts';
+
+export class ApiClientError extends BerthError {
+  constructor(
+    code: string,
+    message: string,
+    readonly status: number,
+    options: { hint?: string; details?: unknown; cause?: unknown } = {},
+  ) {
+    super(code, message, options);
+  }
+}
+
+export interface ClientOptions {
+  url: string;
+  token?: string | undefined;
+}
+
+type Json = Record<string, unknown>;
+
+export class BerthClient {
+  readonly url: string;
+  readonly #token: string | undefined;
+
+  constructor(options: ClientOptions) {
+    this.url = options.url.replace(/\/+$/, '');
+    this.#token = options.token;
+  }
+
+  async request<T = Json>(method: string, path: string, body?: unknown): Promise<T> {
+    const response = await this.#fetch(method, path, body);
+    const text = await response.text();
+    const data = text ? (JSON.parse(text) as unknown) : {};
+    if (!response.ok) throw errorFromResponse(response.status, data, method, path);
+    return data as T;
+  }
+
+  /** A streaming GET (logs with follow, events): the raw body stream. */
+  async stream(path: string, signal?: AbortSignal): Promise<ReadableStream<Uint8Array>> {
+    const response = await this.#fetch('GET', path, undefined, signal);
+    if (!response.ok || !response.body) {
+      const text = await response.text();
+      throw errorFromResponse(response.status, text ? safeJson(text) : {}, 'GET', path);
+    }
+    return response.body;
+  }
+
+  async #fetch(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<Response> {
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (this.#token) headers.authorization = `Bearer ${this.#token}`;
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    try {
+      return await fetch(`${this.url}${path}`, {
+        method,
+        headers,
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        ...(signal ? { signal } : {}),
+      });
+    } catch (cause) {
+      throw new ApiClientError('BERTH_CLIENT_UNREACHABLE', `cannot reach the Berth server at ${this.url}`, 0, {
+        cause,
+        hint: 'start it with `berth serve` (or `npm start`), or point --url / BERTH_URL at a running server',
+      });
+    }
+  }
+
+  health() {
+    return this.request<{ ok: boolean; version: string; runtime: string; runtimeDescription: string }>('GET', '/api/health');
+  }
+  listProjects() {
+    return this.request<{ projects: ProjectInfo[] }>('GET', '/api/projects');
+  }
+  addProject(path: string, name?: string) {
+    return this.request<{ project: ProjectInfo }>('POST', '/api/projects', { path, ...(name ? { name } : {}) });
+  }
+  removeProject(project: string) {
+    return this.request<{ removed: ProjectInfo }>('DELETE', `/api/projects/${enc(project)}`);
+  }
+  listPipelines(project: string) {
+    return this.request<{ pipelines: PipelineInfo[] }>('GET', `/api/projects/${enc(project)}/pipelines`);
+  }
+  listEnv(project: string, pipeline?: string) {
+    return this.request<{ env: { name: string; value?: string }[] }>('GET', `${envBase(project, pipeline)}`);
+  }
+  setEnv(project: string, name: string, value: string, pipeline?: string) {
+    return this.request('PUT', `${envBase(project, pipeline)}/${enc(name)}`, { value });
+  }
+  unsetEnv(project: string, name: string, pipeline?: string) {
+    return this.request('DELETE', `${envBase(project, pipeline)}/${enc(name)}`);
+  }
+  startSession(project: string, pipeline: string) {
+    return this.request<{ session: SessionInfo }>('POST', '/api/sessions', { project, pipeline });
+  }
+  listSessions(options: { project?: string; all?: boolean } = {}) {
+    const query = new URLSearchParams();
+    if (options.project) query.set('project', options.project);
+    if (options.all) query.set('all', '1');
+    return this.request<{ sessions: SessionInfo[] }>('GET', `/api/sessions?${query}`);
+  }
+  getSession(sessionUuid: string) {
+    return this.request<{ session: SessionInfo; user_services: Record<string, Json> }>('GET', `/api/sessions/${enc(sessionUuid)}`);
+  }
+  stopSession(sessionUuid: string) {
+    return this.request<{ session: SessionInfo }>('DELETE', `/api/sessions/${enc(sessionUuid)}`);
+  }
+  restartSession(sessionUuid: string, service?: string) {
+    return this.request<{ session: SessionInfo }>('POST', `/api/sessions/${enc(sessionUuid)}/restart`, service ? { service } : {});
+  }
+  applySession(sessionUuid: string) {
+    return this.request<{ diff: PlanDiff; session: SessionInfo }>('POST', `/api/sessions/${enc(sessionUuid)}/apply`, {});
+  }
+  logs(sessionUuid: string, service: string, options: { tail?: number } = {}) {
+    const query = options.tail === undefined ? '' : `?tail=${options.tail}`;
+    return this.#fetch('GET', `/api/sessions/${enc(sessionUuid)}/services/${enc(service)}/logs${query}`).then(async (r) => {
+      const text = await r.text();
+      if (!r.ok) throw errorFromResponse(r.status, safeJson(text), 'GET', 'logs');
+      return text;
+    });
+  }
+  followLogs(sessionUuid: string, service: string, options: { tail?: number; signal?: AbortSignal } = {}) {
+    const query = `?follow=1${options.tail === undefined ? '' : `&tail=${options.tail}`}`;
+    return this.stream(`/api/sessions/${enc(sessionUuid)}/services/${enc(service)}/logs${query}`, options.signal);
+  }
+}
+
+export interface ProjectInfo {
+  uuid: string;
+  name: string;
+  path: string;
+  createdAt: string;
+}
+export interface PipelineInfo {
+  path: string;
+  uuid: string | null;
+  name: string | null;
+  version: string;
+  valid: boolean;
+  services: string[];
+  diagnostics: { severity: string; path: string; message: string }[];
+}
+export interface ServiceInfo {
+  name: string;
+  status: string;
+  reason: string | null;
+  details: { code?: string; hint?: string; lastLogLines?: string[] } | null;
+  hostname: string;
+  internalHostname: string;
+  ports: number[];
+  exposed: boolean;
+  urls: string[];
+  endpoints: Record<string, { host: string; port: number }> | null;
+  attempt: number;
+  startedAt: string | null;
+  readyAt: string | null;
+}
+export interface SessionInfo {
+  uuid: string;
+  projectUuid: string;
+  pipelineUuid: string;
+  pipelinePath: string;
+  type: string;
+  runtime: string;
+  status: string;
+  reason: string | null;
+  services: ServiceInfo[];
+  warnings: string[];
+}
+export interface PlanDiff {
+  added: string[];
+  removed: string[];
+  changed: string[];
+  unchanged: string[];
+}
+
+function enc(value: string): string {
+  return encodeURIComponent(value);
+}
+
+function envBase(project: string, pipeline?: string): string {
+  return pipeline ? `/api/projects/${enc(project)}/pipelines/${enc(pipeline)}/env` : `/api/projects/${enc(project)}/env`;
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return { error: { message: text } };
+  }
+}
+
+function errorFromResponse(status: number, data: unknown, method: string, path: string): ApiClientError {
+  const error = (data as { error?: { code?: string; message?: string; hint?: string; details?: unknown } }).error ?? {};
+  return new ApiClientError(error.code ?? `BERTH_CLIENT_HTTP_${status}`, error.message ?? `${method} ${path} answered ${status}`, status, {
+    ...(error.hint ? { hint: error.hint } : {}),
+    ...(error.details === undefined ? {} : { details: error.details }),
+  });
+}

@@ -1,0 +1,91 @@
+/**
+ * Projects are directories registered by path; their pipelines are the `.orchest` files inside.
+ * A pipeline is referred to by its path relative to the project, its uuid or its name.
+ */
+import { realpath, stat } from 'node:fs/promises';
+import { basename, relative, resolve } from 'node:path';
+import { findPipelineFiles, loadPipelineFile } from '../spec/index.ts';
+import type { LoadedPipeline, PipelineSpec } from '../spec/types.ts';
+import type { CoreStore, ProjectRecord } from '../store/index.ts';
+import { ApiError } from './errors.ts';
+
+export interface PipelineRef {
+  /** Path relative to the project directory. */
+  path: string;
+  loaded: LoadedPipeline;
+}
+
+const PROJECT_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
+
+export class Projects {
+  constructor(private readonly store: CoreStore) {}
+
+  async add(path: string, name?: string): Promise<ProjectRecord> {
+    let dir: string;
+    try {
+      dir = await realpath(resolve(path));
+      if (!(await stat(dir)).isDirectory()) throw new Error('not a directory');
+    } catch (cause) {
+      throw new ApiError('BERTH_API_PROJECT_PATH_INVALID', `project path ${path} is not a directory`, {
+        cause,
+        hint: 'give the path of an existing project directory',
+      });
+    }
+    const projectName = name ?? basename(dir);
+    if (!PROJECT_NAME.test(projectName)) {
+      throw new ApiError('BERTH_API_PROJECT_NAME_INVALID', `project name "${projectName}" is not valid`, {
+        hint: 'use letters, digits, ".", "_" or "-" (at most 63), starting with a letter or digit; pass --name',
+      });
+    }
+    const clash = this.store.listProjects().find((p) => p.name === projectName || p.path === dir);
+    if (clash) {
+      throw new ApiError(
+        'BERTH_API_PROJECT_EXISTS',
+        clash.path === dir ? `${dir} is already registered as project "${clash.name}"` : `a project named "${projectName}" already exists (${clash.path})`,
+        { hint: 'choose another name with --name, or remove the other project first' },
+      );
+    }
+    return this.store.addProject({ name: projectName, path: dir });
+  }
+
+  get(ref: string): ProjectRecord {
+    const project = this.store.findProject(ref);
+    if (!project) {
+      const known = this.store.listProjects().map((p) => p.name);
+      throw new ApiError('BERTH_API_PROJECT_NOT_FOUND', `no project "${ref}"`, {
+        hint: known.length ? `registered projects: ${known.join(', ')}` : 'register one with `berth project add DIR`',
+      });
+    }
+    return project;
+  }
+
+  async pipelines(project: ProjectRecord): Promise<PipelineRef[]> {
+    const files = await findPipelineFiles(project.path);
+    return Promise.all(
+      files.map(async (file) => ({ path: relative(project.path, file), loaded: await loadPipelineFile(file) })),
+    );
+  }
+
+  /** Finds a pipeline by relative path, uuid or name; its file must load without errors. */
+  async pipeline(project: ProjectRecord, ref: string): Promise<PipelineRef & { spec: PipelineSpec }> {
+    const all = await this.pipelines(project);
+    const found =
+      all.find((p) => p.path === ref || p.path === `${ref}.orchest`) ??
+      all.find((p) => p.loaded.spec?.uuid === ref) ??
+      all.find((p) => p.loaded.spec?.name === ref);
+    if (!found) {
+      throw new ApiError('BERTH_API_PIPELINE_NOT_FOUND', `project "${project.name}" has no pipeline "${ref}"`, {
+        hint: all.length ? `pipelines: ${all.map((p) => p.path).join(', ')}` : 'the project has no .orchest files',
+      });
+    }
+    const errors = found.loaded.diagnostics.filter((d) => d.severity === 'error');
+    if (errors.length > 0 || !found.loaded.spec) {
+      throw new ApiError(
+        'BERTH_API_PIPELINE_INVALID',
+        `${found.path} has ${errors.length} error(s):\n${errors.map((d) => `  ${d.path || '(file)'}: ${d.message}`).join('\n')}`,
+        { hint: `fix them, then try again; \`berth validate ${resolve(project.path, found.path)}\` lists them`, details: errors },
+      );
+    }
+    return { ...found, spec: found.loaded.spec };
+  }
+}

@@ -1,0 +1,132 @@
+/**
+ * Session API: start, stop, restart, apply, status, logs and a server-sent event stream.
+ */
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { SessionEvent, SessionManager } from '../../sessions/index.ts';
+import type { CoreStore } from '../../store/index.ts';
+import type { Projects } from '../projects.ts';
+import { followFile, readTail } from '../log-files.ts';
+import { ApiError } from '../errors.ts';
+
+export interface SessionRoutesDeps {
+  store: CoreStore;
+  projects: Projects;
+  sessions: SessionManager;
+  /** Checks that a principal scoped to one session only reaches that session. */
+  assertSessionAccess: (request: unknown, sessionUuid: string) => void;
+}
+
+export function registerSessionRoutes(app: FastifyInstance, deps: SessionRoutesDeps): void {
+  const { store, projects, sessions } = deps;
+
+  app.get('/api/sessions', async (request) => {
+    const query = request.query as { project?: string; all?: string };
+    const projectUuid = query.project ? projects.get(query.project).uuid : undefined;
+    return { sessions: sessions.list({ ...(projectUuid ? { projectUuid } : {}), activeOnly: query.all !== '1' }) };
+  });
+
+  app.post('/api/sessions', async (request, reply) => {
+    const body = (request.body ?? {}) as { project?: string; pipeline?: string };
+    if (!body.project || !body.pipeline) {
+      throw new ApiError('BERTH_API_BAD_REQUEST', 'body needs "project" and "pipeline"', {
+        hint: 'e.g. {"project": "demo", "pipeline": "demo.orchest"}',
+      });
+    }
+    const project = projects.get(body.project);
+    const pipeline = await projects.pipeline(project, body.pipeline);
+    const session = await sessions.start({
+      projectUuid: project.uuid,
+      pipelinePath: pipeline.path,
+      spec: pipeline.spec,
+      projectDir: project.path,
+      type: 'interactive',
+      userEnv: store.mergedEnvVars(project.uuid, pipeline.spec.uuid),
+    });
+    return reply.code(202).send({ session });
+  });
+
+  app.get('/api/sessions/:sid', async (request) => {
+    const { sid } = request.params as { sid: string };
+    deps.assertSessionAccess(request, sid);
+    const session = sessions.get(sid);
+    // Orchest's API named the started specs `user_services`; the Python SDK reads that key.
+    return { session, user_services: session.userServices };
+  });
+
+  app.delete('/api/sessions/:sid', async (request) => {
+    const { sid } = request.params as { sid: string };
+    return { session: await sessions.stop(sid) };
+  });
+
+  app.post('/api/sessions/:sid/restart', async (request, reply) => {
+    const { sid } = request.params as { sid: string };
+    const { service } = (request.body ?? {}) as { service?: string };
+    return reply.code(202).send({ session: await sessions.restart(sid, service) });
+  });
+
+  app.post('/api/sessions/:sid/apply', async (request, reply) => {
+    const { sid } = request.params as { sid: string };
+    const record = sessions.find(sid);
+    if (!record) throw new ApiError('BERTH_API_SESSION_NOT_FOUND', `no session ${sid}`);
+    const project = projects.get(record.projectUuid);
+    const pipeline = await projects.pipeline(project, record.pipelinePath);
+    const diff = await sessions.apply(sid, {
+      projectUuid: project.uuid,
+      pipelinePath: pipeline.path,
+      spec: pipeline.spec,
+      projectDir: project.path,
+      userEnv: store.mergedEnvVars(project.uuid, pipeline.spec.uuid),
+    });
+    return reply.code(202).send({ diff, session: sessions.get(sid) });
+  });
+
+  app.get('/api/sessions/:sid/services/:name/logs', async (request, reply) => {
+    const { sid, name } = request.params as { sid: string; name: string };
+    deps.assertSessionAccess(request, sid);
+    const query = request.query as { follow?: string; tail?: string };
+    const session = sessions.get(sid);
+    const service = session.services.find((s) => s.name === name);
+    if (!service) {
+      throw new ApiError('BERTH_API_SERVICE_NOT_FOUND', `session ${sid} has no service "${name}"`, {
+        hint: `services: ${session.services.map((s) => s.name).join(', ')}`,
+      });
+    }
+    const tail = query.tail === undefined ? undefined : Number(query.tail);
+    if (query.follow !== '1') {
+      reply.type('text/plain; charset=utf-8');
+      return readTail(service.logFile, tail);
+    }
+    return streamFollow(reply, service.logFile, tail, () => {
+      const current = sessions.find(sid);
+      return !current || current.status === 'stopped';
+    });
+  });
+
+  app.get('/api/events', async (request, reply) => {
+    const { session } = request.query as { session?: string };
+    if (session) deps.assertSessionAccess(request, session);
+    reply.hijack();
+    const raw = reply.raw;
+    raw.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+    raw.write(': berth events\n\n');
+    const onEvent = (event: SessionEvent) => {
+      if (session && event.sessionUuid !== session) return;
+      raw.write(`event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
+    };
+    const keepAlive = setInterval(() => raw.write(': ping\n\n'), 15_000);
+    sessions.on('event', onEvent);
+    request.raw.on('close', function stopEvents() {
+      clearInterval(keepAlive);
+      sessions.off('event', onEvent);
+    });
+  });
+}
+
+function streamFollow(reply: FastifyReply, file: string, tail: number | undefined, ended: () => boolean): void {
+  reply.hijack();
+  const raw = reply.raw;
+  raw.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-cache' });
+  const controller = new AbortController();
+  reply.request.raw.on('close', () => controller.abort());
+  void followFile(file, { tail, signal: controller.signal, ended, write: (chunk) => raw.write(chunk) }).finally(() => raw.end());
+}

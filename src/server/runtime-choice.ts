@@ -1,0 +1,72 @@
+/**
+ * `--runtime local|docker|auto`. auto uses a container engine when one answers on its socket
+ * (DOCKER_HOST, then Docker's and Podman's default sockets), else the local runtime; the choice
+ * is said at start-up and in `berth session status`.
+ */
+import { request } from 'node:http';
+import { createDockerRuntime, createLocalRuntime, type Runtime } from '../runtime/index.ts';
+import { ApiError } from './errors.ts';
+
+export type RuntimeChoice = 'local' | 'docker' | 'auto';
+
+export interface RuntimeChoiceOptions {
+  choice: RuntimeChoice;
+  stateDir: string;
+  installationId: string;
+  dockerHost?: string;
+  graceMs?: number;
+}
+
+const DEFAULT_SOCKETS = ['/var/run/docker.sock', '/run/podman/podman.sock'];
+
+export async function chooseRuntime(options: RuntimeChoiceOptions): Promise<{ runtime: Runtime; description: string }> {
+  const grace = options.graceMs === undefined ? {} : { graceMs: options.graceMs };
+  if (options.choice !== 'local') {
+    const candidates = dockerSockets(options.dockerHost);
+    for (const socketPath of candidates) {
+      if (await pingEngine(socketPath)) {
+        return {
+          runtime: createDockerRuntime({ socketPath, installationId: options.installationId, ...grace }),
+          description: `docker (engine at unix://${socketPath})`,
+        };
+      }
+    }
+    if (options.choice === 'docker') {
+      throw new ApiError('BERTH_API_NO_ENGINE', `no container engine answers at ${candidates.map((s) => `unix://${s}`).join(', ')}`, {
+        hint: 'start Docker or `podman system service`, set DOCKER_HOST / --docker-host, or use --runtime local',
+      });
+    }
+  }
+  const reason = options.choice === 'auto' ? ' (no container engine answered)' : '';
+  return {
+    runtime: createLocalRuntime({ stateDir: options.stateDir, ...grace }),
+    description: `local host processes${reason}`,
+  };
+}
+
+export function dockerSockets(dockerHost = process.env.DOCKER_HOST): string[] {
+  if (dockerHost) {
+    if (!dockerHost.startsWith('unix://')) {
+      throw new ApiError('BERTH_API_DOCKER_HOST_INVALID', `DOCKER_HOST ${dockerHost} is not a unix socket`, {
+        hint: 'Berth talks to engines over unix sockets: use unix:///path/to/docker.sock',
+      });
+    }
+    return [dockerHost.slice('unix://'.length)];
+  }
+  return DEFAULT_SOCKETS;
+}
+
+export function pingEngine(socketPath: string, timeoutMs = 1_000): Promise<boolean> {
+  return new Promise((resolve) => {
+    const req = request({ socketPath, path: '/_ping', timeout: timeoutMs }, (res) => {
+      res.resume();
+      resolve(res.statusCode === 200);
+    });
+    req.on('error', () => resolve(false));
+    req.on('timeout', () => {
+      req.destroy();
+      resolve(false);
+    });
+    req.end();
+  });
+}

@@ -1,0 +1,284 @@
+/**
+ * Berth's own records: the installation id, registered projects, project/pipeline env vars
+ * (secrets: they live here, never in the project directory), sessions and their services.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Db, MigrationSet } from './db.ts';
+
+export const coreMigrations: MigrationSet = {
+  feature: 'core',
+  steps: [
+    `CREATE TABLE installation (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+     CREATE TABLE projects (
+       uuid TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, path TEXT NOT NULL UNIQUE, created_at TEXT NOT NULL);
+     CREATE TABLE env_vars (
+       project_uuid TEXT NOT NULL REFERENCES projects(uuid) ON DELETE CASCADE,
+       pipeline_uuid TEXT NOT NULL DEFAULT '', name TEXT NOT NULL, value TEXT NOT NULL,
+       PRIMARY KEY (project_uuid, pipeline_uuid, name));
+     CREATE TABLE sessions (
+       uuid TEXT PRIMARY KEY, project_uuid TEXT NOT NULL, pipeline_uuid TEXT NOT NULL, pipeline_path TEXT NOT NULL,
+       type TEXT NOT NULL, runtime TEXT NOT NULL, desired TEXT NOT NULL, status TEXT NOT NULL, reason TEXT,
+       plan_json TEXT NOT NULL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
+     CREATE TABLE session_services (
+       session_uuid TEXT NOT NULL REFERENCES sessions(uuid) ON DELETE CASCADE, name TEXT NOT NULL,
+       status TEXT NOT NULL, reason TEXT, details_json TEXT, spec_hash TEXT NOT NULL, runtime_id TEXT,
+       endpoints_json TEXT, attempt INTEGER NOT NULL DEFAULT 0, started_at TEXT, ready_at TEXT, updated_at TEXT NOT NULL,
+       PRIMARY KEY (session_uuid, name));`,
+  ],
+};
+
+export interface ProjectRecord {
+  uuid: string;
+  name: string;
+  path: string;
+  createdAt: string;
+}
+
+export type SessionStatus = 'starting' | 'running' | 'failed' | 'stopping' | 'stopped';
+export type ServiceStatus = 'pending' | 'starting' | 'ready' | 'failed' | 'exited' | 'stopped';
+
+export interface SessionRecord {
+  uuid: string;
+  projectUuid: string;
+  pipelineUuid: string;
+  pipelinePath: string;
+  type: 'interactive' | 'noninteractive';
+  runtime: string;
+  desired: 'running' | 'stopped';
+  status: SessionStatus;
+  reason: string | null;
+  planJson: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface ServiceRecord {
+  sessionUuid: string;
+  name: string;
+  status: ServiceStatus;
+  reason: string | null;
+  details: unknown;
+  specHash: string;
+  runtimeId: string | null;
+  endpoints: Record<string, { host: string; port: number }> | null;
+  attempt: number;
+  startedAt: string | null;
+  readyAt: string | null;
+  updatedAt: string;
+}
+
+const now = () => new Date().toISOString();
+
+/** Typed access to the core tables. Synchronous: better-sqlite3 calls take microseconds. */
+export class CoreStore {
+  constructor(readonly db: Db) {}
+
+  installationId(): string {
+    const row = this.db.prepare(`SELECT value FROM installation WHERE key = 'id'`).get() as { value: string } | undefined;
+    if (row) return row.value;
+    const id = randomUUID().slice(0, 8);
+    this.db.prepare(`INSERT INTO installation (key, value) VALUES ('id', ?)`).run(id);
+    return id;
+  }
+
+  // --- projects ---------------------------------------------------------------------------------
+  addProject(project: { uuid?: string; name: string; path: string }): ProjectRecord {
+    const record = { uuid: project.uuid ?? randomUUID(), name: project.name, path: project.path, createdAt: now() };
+    this.db
+      .prepare('INSERT INTO projects (uuid, name, path, created_at) VALUES (?, ?, ?, ?)')
+      .run(record.uuid, record.name, record.path, record.createdAt);
+    return record;
+  }
+
+  listProjects(): ProjectRecord[] {
+    return (this.db.prepare('SELECT * FROM projects ORDER BY name').all() as ProjectRow[]).map(projectFromRow);
+  }
+
+  /** By uuid, name or path. */
+  findProject(ref: string): ProjectRecord | undefined {
+    const row = this.db.prepare('SELECT * FROM projects WHERE uuid = ? OR name = ? OR path = ?').get(ref, ref, ref) as
+      | ProjectRow
+      | undefined;
+    return row && projectFromRow(row);
+  }
+
+  removeProject(uuid: string): void {
+    this.db.prepare('DELETE FROM projects WHERE uuid = ?').run(uuid);
+  }
+
+  // --- env vars ---------------------------------------------------------------------------------
+  setEnvVar(projectUuid: string, pipelineUuid: string, name: string, value: string): void {
+    this.db
+      .prepare(
+        `INSERT INTO env_vars (project_uuid, pipeline_uuid, name, value) VALUES (?, ?, ?, ?)
+         ON CONFLICT (project_uuid, pipeline_uuid, name) DO UPDATE SET value = excluded.value`,
+      )
+      .run(projectUuid, pipelineUuid, name, value);
+  }
+
+  unsetEnvVar(projectUuid: string, pipelineUuid: string, name: string): boolean {
+    return this.db
+      .prepare('DELETE FROM env_vars WHERE project_uuid = ? AND pipeline_uuid = ? AND name = ?')
+      .run(projectUuid, pipelineUuid, name).changes > 0;
+  }
+
+  /** pipelineUuid '' = project-level vars. */
+  envVars(projectUuid: string, pipelineUuid: string): Record<string, string> {
+    const rows = this.db
+      .prepare('SELECT name, value FROM env_vars WHERE project_uuid = ? AND pipeline_uuid = ? ORDER BY name')
+      .all(projectUuid, pipelineUuid) as { name: string; value: string }[];
+    return Object.fromEntries(rows.map((r) => [r.name, r.value]));
+  }
+
+  /** Orchest's get_proj_pip_env_variables: {...project, ...pipeline}, the pipeline wins. */
+  mergedEnvVars(projectUuid: string, pipelineUuid: string): Record<string, string> {
+    return { ...this.envVars(projectUuid, ''), ...this.envVars(projectUuid, pipelineUuid) };
+  }
+
+  // --- sessions ---------------------------------------------------------------------------------
+  upsertSession(session: Omit<SessionRecord, 'createdAt' | 'updatedAt'>): void {
+    const t = now();
+    this.db
+      .prepare(
+        `INSERT INTO sessions (uuid, project_uuid, pipeline_uuid, pipeline_path, type, runtime, desired, status, reason, plan_json, created_at, updated_at)
+         VALUES (@uuid, @projectUuid, @pipelineUuid, @pipelinePath, @type, @runtime, @desired, @status, @reason, @planJson, @t, @t)
+         ON CONFLICT (uuid) DO UPDATE SET pipeline_path = excluded.pipeline_path, runtime = excluded.runtime,
+           desired = excluded.desired, status = excluded.status, reason = excluded.reason, plan_json = excluded.plan_json,
+           updated_at = excluded.updated_at`,
+      )
+      .run({ ...session, t });
+  }
+
+  updateSession(uuid: string, fields: Partial<Pick<SessionRecord, 'desired' | 'status' | 'reason' | 'planJson'>>): void {
+    const sets: string[] = [];
+    const values: Record<string, unknown> = { uuid, updatedAt: now() };
+    for (const [key, value] of Object.entries(fields)) {
+      const column = key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+      sets.push(`${column} = @${key}`);
+      values[key] = value;
+    }
+    this.db.prepare(`UPDATE sessions SET ${sets.join(', ')}, updated_at = @updatedAt WHERE uuid = @uuid`).run(values);
+  }
+
+  getSession(uuid: string): SessionRecord | undefined {
+    const row = this.db.prepare('SELECT * FROM sessions WHERE uuid = ?').get(uuid) as SessionRow | undefined;
+    return row && sessionFromRow(row);
+  }
+
+  listSessions(filter: { projectUuid?: string; activeOnly?: boolean } = {}): SessionRecord[] {
+    const rows = this.db
+      .prepare(
+        `SELECT * FROM sessions WHERE (@projectUuid IS NULL OR project_uuid = @projectUuid)
+         AND (@activeOnly = 0 OR status != 'stopped') ORDER BY created_at`,
+      )
+      .all({ projectUuid: filter.projectUuid ?? null, activeOnly: filter.activeOnly ? 1 : 0 }) as SessionRow[];
+    return rows.map(sessionFromRow);
+  }
+
+  deleteSession(uuid: string): void {
+    this.db.prepare('DELETE FROM sessions WHERE uuid = ?').run(uuid);
+  }
+
+  // --- services of a session -------------------------------------------------------------------
+  upsertService(service: Omit<ServiceRecord, 'updatedAt'>): void {
+    this.db
+      .prepare(
+        `INSERT INTO session_services (session_uuid, name, status, reason, details_json, spec_hash, runtime_id, endpoints_json, attempt, started_at, ready_at, updated_at)
+         VALUES (@sessionUuid, @name, @status, @reason, @details, @specHash, @runtimeId, @endpoints, @attempt, @startedAt, @readyAt, @updatedAt)
+         ON CONFLICT (session_uuid, name) DO UPDATE SET status = excluded.status, reason = excluded.reason,
+           details_json = excluded.details_json, spec_hash = excluded.spec_hash, runtime_id = excluded.runtime_id,
+           endpoints_json = excluded.endpoints_json, attempt = excluded.attempt, started_at = excluded.started_at,
+           ready_at = excluded.ready_at, updated_at = excluded.updated_at`,
+      )
+      .run({
+        ...service,
+        details: service.details === undefined || service.details === null ? null : JSON.stringify(service.details),
+        endpoints: service.endpoints ? JSON.stringify(service.endpoints) : null,
+        updatedAt: now(),
+      });
+  }
+
+  listServices(sessionUuid: string): ServiceRecord[] {
+    const rows = this.db
+      .prepare('SELECT * FROM session_services WHERE session_uuid = ? ORDER BY rowid')
+      .all(sessionUuid) as ServiceRow[];
+    return rows.map(serviceFromRow);
+  }
+
+  deleteService(sessionUuid: string, name: string): void {
+    this.db.prepare('DELETE FROM session_services WHERE session_uuid = ? AND name = ?').run(sessionUuid, name);
+  }
+}
+
+interface ProjectRow {
+  uuid: string;
+  name: string;
+  path: string;
+  created_at: string;
+}
+interface SessionRow {
+  uuid: string;
+  project_uuid: string;
+  pipeline_uuid: string;
+  pipeline_path: string;
+  type: SessionRecord['type'];
+  runtime: string;
+  desired: SessionRecord['desired'];
+  status: SessionStatus;
+  reason: string | null;
+  plan_json: string;
+  created_at: string;
+  updated_at: string;
+}
+interface ServiceRow {
+  session_uuid: string;
+  name: string;
+  status: ServiceStatus;
+  reason: string | null;
+  details_json: string | null;
+  spec_hash: string;
+  runtime_id: string | null;
+  endpoints_json: string | null;
+  attempt: number;
+  started_at: string | null;
+  ready_at: string | null;
+  updated_at: string;
+}
+
+function projectFromRow(row: ProjectRow): ProjectRecord {
+  return { uuid: row.uuid, name: row.name, path: row.path, createdAt: row.created_at };
+}
+
+function sessionFromRow(row: SessionRow): SessionRecord {
+  return {
+    uuid: row.uuid,
+    projectUuid: row.project_uuid,
+    pipelineUuid: row.pipeline_uuid,
+    pipelinePath: row.pipeline_path,
+    type: row.type,
+    runtime: row.runtime,
+    desired: row.desired,
+    status: row.status,
+    reason: row.reason,
+    planJson: row.plan_json,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+function serviceFromRow(row: ServiceRow): ServiceRecord {
+  return {
+    sessionUuid: row.session_uuid,
+    name: row.name,
+    status: row.status,
+    reason: row.reason,
+    details: row.details_json ? JSON.parse(row.details_json) : null,
+    specHash: row.spec_hash,
+    runtimeId: row.runtime_id,
+    endpoints: row.endpoints_json ? JSON.parse(row.endpoints_json) : null,
+    attempt: row.attempt,
+    startedAt: row.started_at,
+    readyAt: row.ready_at,
+    updatedAt: row.updated_at,
+  };
+}

@@ -1,0 +1,11 @@
+/** @module store: SQLite persistence. Features own their tables through MigrationSets. */
+export { openDatabase, applyMigrations, StoreError, type Db, type MigrationSet } from './db.ts';
+export {
+  CoreStore,
+  coreMigrations,
+  type ProjectRecord,
+  type SessionRecord,
+  type SessionStatus,
+  type ServiceRecord,
+  type ServiceStatus,
+} from './core.ts';
