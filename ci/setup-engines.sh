@@ -52,8 +52,10 @@ fi
 # crun 1.8 refuses hybrid cgroups while a controller (here: hugetlb) sits on the v2 hierarchy:
 #   "crun: cgroups in hybrid mode not supported, drop all controllers from cgroupv2"
 # Moving it to its own v1 mount empties cgroup2's controller list. (runc and dockerd don't need this.)
-if [ -s /sys/fs/cgroup/unified/cgroup.controllers ]; then
-  for c in $(cat /sys/fs/cgroup/unified/cgroup.controllers); do
+# (cgroupfs files report size 0, so the file is read rather than tested with -s.)
+v2_controllers=$(cat /sys/fs/cgroup/unified/cgroup.controllers 2>/dev/null || true)
+if [ -n "$v2_controllers" ]; then
+  for c in $v2_controllers; do
     mkdir -p "/sys/fs/cgroup/$c"
     mountpoint -q "/sys/fs/cgroup/$c" || mount -t cgroup -o "$c" cgroup "/sys/fs/cgroup/$c"
     log "moved cgroup controller $c from v2 to v1"
@@ -110,8 +112,17 @@ import_all() { # tarball name change...
   local tar=$1 name=$2; shift 2
   local ch=(--change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin')
   for c in "$@"; do ch+=(--change "$c"); done
-  has "$ENGINES" podman && podman import -q "${ch[@]}" "$tar" "$name" >/dev/null
-  has "$ENGINES" docker && DOCKER_HOST=unix://$DOCKER_SOCK docker import "${ch[@]}" "$tar" "$name" >/dev/null
+  local old
+  if has "$ENGINES" podman; then
+    old=$(podman image inspect -f '{{.Id}}' "$name" 2>/dev/null || true)
+    podman import -q "${ch[@]}" "$tar" "$name" >/dev/null
+    [ -n "$old" ] && podman rmi "$old" >/dev/null 2>&1 || true   # the replaced image (FORCE=1), unless in use
+  fi
+  if has "$ENGINES" docker; then
+    old=$(DOCKER_HOST=unix://$DOCKER_SOCK docker image inspect -f '{{.Id}}' "$name" 2>/dev/null || true)
+    DOCKER_HOST=unix://$DOCKER_SOCK docker import "${ch[@]}" "$tar" "$name" >/dev/null
+    [ -n "$old" ] && DOCKER_HOST=unix://$DOCKER_SOCK docker rmi "$old" >/dev/null 2>&1 || true
+  fi
   log "imported $name"
 }
 if has "$IMAGES" mini; then
@@ -159,7 +170,7 @@ fi
 
 # --- 6. smoke test: publish a port, reach it from the host -----------------------------------------
 smoke() { # engine-cli...
-  local cid; cid=$("$@" run -d -p 127.0.0.1::6379 localhost/redis:7)
+  local cid; cid=$("$@" run -d --rm -p 127.0.0.1::6379 localhost/redis:7)
   local port; port=$("$@" port "$cid" 6379/tcp | head -1 | sed 's/.*://')
   local ok=1
   for _ in $(seq 1 50); do redis-cli -p "$port" ping 2>/dev/null | grep -q PONG && { ok=0; break; }; sleep 0.1; done

@@ -128,6 +128,50 @@ export class BerthClient {
     const query = `?follow=1${options.tail === undefined ? '' : `&tail=${options.tail}`}`;
     return this.stream(`/api/sessions/${enc(sessionUuid)}/services/${enc(service)}/logs${query}`, options.signal);
   }
+
+  // --- jobs and runs (src/server/routes/jobs.ts) -------------------------------------------------
+  createJob(project: string, pipeline: string, options: { name?: string; params?: string[]; env?: string[] } = {}) {
+    return this.request<{ job: JobInfo }>('POST', '/api/jobs', { project, pipeline, ...options });
+  }
+  listJobs(options: { project?: string } = {}) {
+    const query = options.project ? `?project=${enc(options.project)}` : '';
+    return this.request<{ jobs: JobInfo[] }>('GET', `/api/jobs${query}`);
+  }
+  getJob(job: string, options: { reveal?: boolean } = {}) {
+    return this.request<{ job: JobInfo }>('GET', `/api/jobs/${enc(job)}${options.reveal ? '?reveal=1' : ''}`);
+  }
+  startRun(job: string) {
+    return this.request<{ run: RunInfo }>('POST', `/api/jobs/${enc(job)}/runs`, {});
+  }
+  listRuns(options: { job?: string; project?: string; active?: boolean } = {}) {
+    const query = new URLSearchParams();
+    if (options.job) query.set('job', options.job);
+    if (options.project) query.set('project', options.project);
+    if (options.active) query.set('active', '1');
+    return this.request<{ runs: RunInfo[] }>('GET', `/api/runs?${query}`);
+  }
+  getRun(run: string) {
+    return this.request<{ run: RunInfo }>('GET', `/api/runs/${enc(run)}`);
+  }
+  cancelRun(run: string) {
+    return this.request<{ run: RunInfo }>('POST', `/api/runs/${enc(run)}/cancel`, {});
+  }
+  stepLogs(run: string, step: string, options: { tail?: number } = {}) {
+    const query = options.tail === undefined ? '' : `?tail=${options.tail}`;
+    return this.#fetch('GET', `/api/runs/${enc(run)}/steps/${enc(step)}/logs${query}`).then(async (r) => {
+      const text = await r.text();
+      if (!r.ok) throw errorFromResponse(r.status, safeJson(text), 'GET', 'step logs');
+      return text;
+    });
+  }
+  followStepLogs(run: string, step: string, options: { tail?: number; signal?: AbortSignal } = {}) {
+    const query = `?follow=1${options.tail === undefined ? '' : `&tail=${options.tail}`}`;
+    return this.stream(`/api/runs/${enc(run)}/steps/${enc(step)}/logs${query}`, options.signal);
+  }
+  /** Runs steps (all, or the given uuids/titles) inside the pipeline's running interactive session. */
+  runPipeline(project: string, pipeline: string, steps?: string[]) {
+    return this.request<{ run: RunInfo }>('POST', '/api/pipeline-runs', { project, pipeline, ...(steps && steps.length ? { steps } : {}) });
+  }
 }
 
 export interface ProjectInfo {
@@ -171,6 +215,51 @@ export interface SessionInfo {
   reason: string | null;
   services: ServiceInfo[];
   warnings: string[];
+}
+export interface JobInfo {
+  uuid: string;
+  name: string;
+  projectUuid: string;
+  pipelineUuid: string;
+  pipelinePath: string;
+  createdAt: string;
+  env: { name: string; value?: string }[];
+  parameters: { pipeline: Record<string, unknown>; steps: Record<string, Record<string, unknown>> };
+  effectiveParameters: { pipeline: Record<string, unknown>; steps: Record<string, Record<string, unknown>> };
+  steps: { uuid: string; title: string; filePath: string }[];
+  services: string[];
+}
+export interface RunStepInfo {
+  stepUuid: string;
+  title: string;
+  filePath: string;
+  position: number;
+  status: 'pending' | 'running' | 'succeeded' | 'failed' | 'skipped' | 'cancelled';
+  reason: string | null;
+  exitCode: number | null;
+  startedAt: string | null;
+  finishedAt: string | null;
+  durationMs: number | null;
+  logFile: string;
+}
+export interface RunInfo {
+  uuid: string;
+  jobUuid: string | null;
+  jobName: string | null;
+  type: 'job' | 'interactive';
+  projectUuid: string;
+  pipelineUuid: string;
+  pipelinePath: string;
+  sessionUuid: string;
+  status: 'pending' | 'starting' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+  reason: string | null;
+  runDir: string;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  steps: RunStepInfo[];
+  services: ServiceInfo[];
+  sessionStatus: string | null;
 }
 export interface PlanDiff {
   added: string[];

@@ -6,7 +6,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
 import { createProxy, prepareServer, RouteTable, type ProxyRoute } from '../proxy/index.ts';
 import { SessionManager } from '../sessions/index.ts';
@@ -18,6 +18,8 @@ import { chooseRuntime, type RuntimeChoice } from './runtime-choice.ts';
 import { Projects } from './projects.ts';
 import { registerProjectRoutes } from './routes/projects.ts';
 import { registerSessionRoutes } from './routes/sessions.ts';
+import { registerPipelineRoutes } from './routes/pipelines.ts';
+import { registerUi } from './ui.ts';
 import { statusForError } from './errors.ts';
 
 export interface ServerOptions {
@@ -89,7 +91,8 @@ export async function startServer(options: ServerOptions): Promise<BerthServer> 
 
   const app: FastifyInstance = Fastify({
     loggerInstance: logger.child({ component: 'api' }) as FastifyBaseLogger,
-    disableRequestLogging: true,
+    // Per-request lines would drown the log; errors are logged by the error handler.
+    logController: new LogController({ disableRequestLogging: true }),
     serverFactory: (handler) => {
       const server = createServer(function berthRequest(req, res) {
         if (!proxy.handleRequest(req, res)) handler(req, res);
@@ -118,7 +121,9 @@ export async function startServer(options: ServerOptions): Promise<BerthServer> 
     sessions,
     assertSessionAccess: (request, sessionUuid) => auth.assertSessionAccess((request as { principal?: never }).principal ?? null, sessionUuid),
   });
-  app.get('/', async (_request, reply) => reply.redirect('/api/health'));
+  registerPipelineRoutes(app, { projects });
+  // Last: the UI answers every other GET (SPA fallback to index.html; /api/* stays JSON 404).
+  registerUi(app);
 
   await sessions.recover();
   for (const session of sessions.list({ activeOnly: true })) syncRoutes(session.uuid);

@@ -60,7 +60,8 @@ export class Projects {
   }
 
   async pipelines(project: ProjectRecord): Promise<PipelineRef[]> {
-    const files = await findPipelineFiles(project.path);
+    // findPipelineFiles answers paths relative to the project; resolve keeps absolute ones as they are.
+    const files = (await findPipelineFiles(project.path)).map((file) => resolve(project.path, file));
     return Promise.all(
       files.map(async (file) => ({ path: relative(project.path, file), loaded: await loadPipelineFile(file) })),
     );

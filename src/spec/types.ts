@@ -96,6 +96,9 @@ export interface Diagnostic {
   message: string;
   /** What would be valid / how to fix it. */
   hint?: string;
+  /** 1-based position in the file, when known (JSON syntax errors). */
+  line?: number;
+  column?: number;
 }
 
 export interface LoadedPipeline {

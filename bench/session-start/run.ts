@@ -1,0 +1,177 @@
+/**
+ * bench/session-start: how long after the slowest service's own readiness Berth reports the
+ * session running, for 1, 5 and 20 services, next to a peer measured in the same run: a minimal
+ * supervisor that spawns the same programs in parallel and polls their ports every 10 ms.
+ *
+ *   npm run bench:session-start                # local runtime
+ *   npm run bench:session-start -- --runtime docker --docker-host unix:///var/run/docker.sock
+ *
+ * Each service is a tiny Node server that records the moment its port opened (epoch ms with
+ * sub-ms precision) in its log, so "its own readiness" is measured by the service itself.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile, mkdir } from 'node:fs/promises';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import pino from 'pino';
+import { startServer } from '../../src/server/index.ts';
+import type { SessionEvent } from '../../src/sessions/index.ts';
+
+const SERVICE = `
+import { createServer } from 'node:net';
+const port = Number(process.argv[2]);
+const delay = Number(process.argv[3]);
+setTimeout(() => {
+  const server = createServer((s) => s.end());
+  server.listen(port, '127.0.0.1', () => console.log('ready-at ' + (performance.timeOrigin + performance.now()).toFixed(3)));
+}, delay);
+`;
+
+const { values: args } = parseArgs({
+  options: {
+    runtime: { type: 'string', default: 'local' },
+    'docker-host': { type: 'string' },
+    sizes: { type: 'string', default: '1,5,20' },
+    repeat: { type: 'string', default: '3' },
+  },
+});
+
+const now = () => performance.timeOrigin + performance.now();
+const sizes = args.sizes.split(',').map(Number);
+const repeat = Number(args.repeat);
+
+async function freePorts(count: number): Promise<number[]> {
+  const { createServer } = await import('node:net');
+  const servers = await Promise.all(
+    Array.from({ length: count }, () => new Promise<import('node:net').Server>((resolve) => {
+      const s = createServer();
+      s.listen(0, '127.0.0.1', () => resolve(s));
+    })),
+  );
+  const ports = servers.map((s) => (s.address() as { port: number }).port);
+  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+  return ports;
+}
+
+function portOpen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ port, host: '127.0.0.1' });
+    socket.once('connect', () => (socket.destroy(), resolve(true)));
+    socket.once('error', () => resolve(false));
+  });
+}
+
+/** Service i opens its port after 50 + 5*i ms, so readiness times are spread as in real sessions. */
+const delayOf = (i: number) => 50 + 5 * i;
+
+async function peerRun(dir: string, ports: number[]): Promise<number> {
+  const start = now();
+  const children: ChildProcess[] = ports.map((port, i) =>
+    spawn(process.execPath, [join(dir, 'svc.mjs'), String(port), String(delayOf(i))], { stdio: 'ignore' }),
+  );
+  try {
+    await Promise.all(
+      ports.map(async (port) => {
+        while (!(await portOpen(port))) await new Promise((r) => setTimeout(r, 10));
+      }),
+    );
+    return now() - start;
+  } finally {
+    for (const child of children) child.kill('SIGKILL');
+  }
+}
+
+async function main(): Promise<void> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'berth-bench-data-'));
+  const projectRoot = await mkdtemp(join(tmpdir(), 'berth-bench-project-'));
+  const server = await startServer({
+    dataDir,
+    port: 0,
+    runtime: args.runtime as 'local' | 'docker',
+    ...(args['docker-host'] ? { dockerHost: args['docker-host'] } : {}),
+    logger: pino({ level: 'silent' }),
+    graceMs: 1000,
+  });
+  const rows: Record<string, number | string>[] = [];
+  try {
+    for (const size of sizes) {
+      const dir = join(projectRoot, `n${size}`);
+      await mkdir(dir, { recursive: true });
+      await writeFile(join(dir, 'svc.mjs'), SERVICE);
+      const ports = await freePorts(size);
+      const services = Object.fromEntries(
+        ports.map((port, i) => [
+          `svc${i}`,
+          {
+            name: `svc${i}`,
+            image: 'node',
+            command: 'node',
+            args: `/project-dir/svc.mjs ${port} ${delayOf(i)}`,
+            binds: { '/project-dir': '/project-dir' },
+            ports: [port],
+            exposed: false,
+            scope: ['interactive'],
+            order: i,
+          },
+        ]),
+      );
+      const uuid = `00000000-0000-4000-8000-${String(size).padStart(12, '0')}`;
+      const pipeline = { name: `bench-${size}`, uuid, version: '1.2.3', steps: {}, parameters: {}, settings: {}, services };
+      await writeFile(join(dir, 'bench.orchest'), JSON.stringify(pipeline, null, 4));
+      const project = await server.projects.add(dir, `bench-${size}`);
+      const pipelineRef = await server.projects.pipeline(project, 'bench.orchest');
+      for (let round = 0; round < repeat; round += 1) {
+        const runningAt = new Promise<number>((resolve, reject) => {
+          const onEvent = (event: SessionEvent) => {
+            if (event.type !== 'session') return;
+            if (event.status === 'running') (server.sessions.off('event', onEvent), resolve(now()));
+            if (event.status === 'failed') (server.sessions.off('event', onEvent), reject(new Error(event.reason ?? 'failed')));
+          };
+          server.sessions.on('event', onEvent);
+        });
+        const start = now();
+        const session = await server.sessions.start({
+          projectUuid: project.uuid,
+          pipelinePath: 'bench.orchest',
+          spec: pipelineRef.spec,
+          projectDir: dir,
+          type: 'interactive',
+          userEnv: {},
+        });
+        const running = await runningAt;
+        const readyTimes = await Promise.all(
+          session.services.map(async (s) => Number(/ready-at (\S+)/.exec(await readFile(s.logFile, 'utf8'))?.[1])),
+        );
+        const slowest = Math.max(...readyTimes);
+        await server.sessions.stop(session.uuid);
+        const peer = await peerRun(dir, ports);
+        rows.push({
+          services: size,
+          round: round + 1,
+          'slowest ready (ms)': +(slowest - start).toFixed(1),
+          'berth running (ms)': +(running - start).toFixed(1),
+          'berth overhead (ms)': +(running - slowest).toFixed(1),
+          'peer all ready (ms)': +peer.toFixed(1),
+          'berth / peer': +((running - start) / peer).toFixed(2),
+        });
+      }
+    }
+  } finally {
+    await server.close();
+    await rm(dataDir, { recursive: true, force: true });
+    await rm(projectRoot, { recursive: true, force: true });
+  }
+  console.log(`runtime: ${server.runtimeDescription}; ${repeat} rounds per size; load: ${(await readFile('/proc/loadavg', 'utf8')).trim()}`);
+  console.table(rows);
+  const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
+  for (const size of sizes) {
+    const mine = rows.filter((r) => r.services === size);
+    console.log(
+      `${String(size).padStart(3)} services: median overhead after the slowest service was ready ${median(mine.map((r) => r['berth overhead (ms)'] as number))} ms; median berth/peer ${median(mine.map((r) => r['berth / peer'] as number))}`,
+    );
+  }
+}
+
+await main();

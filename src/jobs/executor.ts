@@ -1,0 +1,142 @@
+/**
+ * Step executors: run one step to completion with its env and a log file, and kill it on abort.
+ * The local executor runs host processes (each in its own process group, so a step's children die
+ * with it); the docker executor is not built yet and says so.
+ */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createWriteStream } from 'node:fs';
+import { access, mkdir } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type { RuntimeKind } from '../plan/types.ts';
+import { JobError } from './errors.ts';
+import type { StepOutcome } from './dag.ts';
+import { stepCommand } from './step-command.ts';
+
+export interface StepExecution {
+  stepUuid: string;
+  title: string;
+  /** Relative to `cwd`. */
+  filePath: string;
+  /** The project directory the step sees (a run's copy, or the live project for interactive runs). */
+  cwd: string;
+  /** Full environment of the step (already ordered so ORCHEST_* cannot be shadowed). */
+  env: Record<string, string>;
+  logFile: string;
+  /** Where an executed notebook goes; absent = in place. */
+  notebookOutputDir?: string;
+  /** Step's environment uuid (container runtimes run the step in that image). */
+  environment: string;
+  sessionUuid: string;
+  signal: AbortSignal;
+}
+
+export interface StepExecutor {
+  readonly kind: RuntimeKind;
+  run(step: StepExecution): Promise<StepOutcome>;
+}
+
+export interface LocalExecutorOptions {
+  /** SIGTERM first, SIGKILL after this long. */
+  graceMs?: number;
+}
+
+export function createLocalStepExecutor(options: LocalExecutorOptions = {}): StepExecutor {
+  const graceMs = options.graceMs ?? 5_000;
+  return {
+    kind: 'local',
+    run: function runLocalStep(step) {
+      return runHostProcess(step, graceMs);
+    },
+  };
+}
+
+async function runHostProcess(step: StepExecution, graceMs: number): Promise<StepOutcome> {
+  await mkdir(dirname(step.logFile), { recursive: true });
+  const log = createWriteStream(step.logFile, { flags: 'a' });
+  const finish = async (outcome: StepOutcome): Promise<StepOutcome> => {
+    if (outcome.status !== 'succeeded' && outcome.reason) log.write(`\n[berth] ${outcome.reason}\n`);
+    log.end();
+    await once(log, 'close').catch(() => undefined);
+    return outcome;
+  };
+  try {
+    await access(join(step.cwd, step.filePath));
+  } catch {
+    return finish({ status: 'failed', exitCode: null, reason: `step file ${step.filePath} does not exist in ${step.cwd}` });
+  }
+  let argv: string[];
+  try {
+    argv = stepCommand(step.filePath, step.notebookOutputDir ? { notebookOutputDir: step.notebookOutputDir } : {});
+  } catch (error) {
+    return finish({ status: 'failed', exitCode: null, reason: error instanceof Error ? error.message : String(error) });
+  }
+  if (step.signal.aborted) return finish({ status: 'cancelled', exitCode: null, reason: 'the run was cancelled' });
+  log.write(`[berth] ${new Date().toISOString()} step "${step.title}": ${argv.join(' ')}\n`);
+  const child = spawn(argv[0]!, argv.slice(1), {
+    cwd: step.cwd,
+    env: step.env,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout.pipe(log, { end: false });
+  child.stderr.pipe(log, { end: false });
+  let killTimer: NodeJS.Timeout | undefined;
+  const kill = () => {
+    signalGroup(child.pid, 'SIGTERM');
+    killTimer = setTimeout(() => signalGroup(child.pid, 'SIGKILL'), graceMs);
+    killTimer.unref();
+  };
+  step.signal.addEventListener('abort', kill, { once: true });
+  const result = await new Promise<{ code: number | null; signal: NodeJS.Signals | null; error?: Error }>((resolve) => {
+    child.once('error', (error) => resolve({ code: null, signal: null, error }));
+    child.once('close', (code, signal) => resolve({ code, signal }));
+  });
+  step.signal.removeEventListener('abort', kill);
+  // The step's own children may outlive it: the whole process group goes with the step.
+  signalGroup(child.pid, 'SIGKILL');
+  if (killTimer) clearTimeout(killTimer);
+  if (result.error) {
+    const missing = (result.error as NodeJS.ErrnoException).code === 'ENOENT';
+    return finish({
+      status: 'failed',
+      exitCode: null,
+      reason: missing ? `cannot run step "${step.title}": ${argv[0]} is not installed (not found on PATH)` : `cannot run step "${step.title}": ${result.error.message}`,
+    });
+  }
+  if (step.signal.aborted) return finish({ status: 'cancelled', exitCode: result.code, reason: 'cancelled: the run was cancelled while the step ran' });
+  if (result.code === 0) return finish({ status: 'succeeded', exitCode: 0 });
+  return finish({
+    status: 'failed',
+    exitCode: result.code,
+    reason: result.signal ? `step "${step.title}" was killed by ${result.signal}` : `step "${step.title}" exited with code ${result.code}`,
+  });
+}
+
+function signalGroup(pid: number | undefined, signal: NodeJS.Signals): void {
+  if (!pid) return;
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // already gone
+  }
+}
+
+/**
+ * UNFINISHED: steps as containers in their environment image on the session network. Until it is
+ * built, a run on a container runtime fails its steps with this message instead of running them
+ * on the host behind the user's back.
+ */
+export function createDockerStepExecutor(): StepExecutor {
+  return {
+    kind: 'docker',
+    run: async function runDockerStep(step) {
+      const error = new JobError(
+        'BERTH_JOB_RUNTIME_UNSUPPORTED',
+        `step "${step.title}" cannot run yet: running steps as containers on the docker runtime is not implemented`,
+        { hint: 'run jobs with `berth serve --runtime local` for now' },
+      );
+      return { status: 'failed', exitCode: null, reason: `${error.message} (${error.hint})` };
+    },
+  };
+}

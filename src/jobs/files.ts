@@ -1,0 +1,31 @@
+/** File work of a run: the project copy and the run's pipeline file (written atomically). */
+import { cp, mkdir, rename, writeFile } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import type { PipelineSpec } from '../spec/types.ts';
+
+const SKIPPED_DIRS = new Set(['.git', 'node_modules']);
+
+/**
+ * Copies a project for one run, leaving out version control and installed packages (large, and
+ * not what a step reads). `exclude` keeps Berth's own data directory out when it sits inside the project.
+ */
+export async function copyProject(source: string, target: string, exclude: string[] = []): Promise<void> {
+  const excluded = new Set(exclude.map((p) => resolve(p)));
+  await mkdir(dirname(target), { recursive: true });
+  await cp(source, target, {
+    recursive: true,
+    verbatimSymlinks: true,
+    filter: function keepInRunCopy(path) {
+      if (excluded.has(resolve(path))) return false;
+      return !SKIPPED_DIRS.has(basename(path));
+    },
+  });
+}
+
+/** Orchest writes pipeline files with 4-space indents; so does Berth. */
+export async function writePipelineFile(file: string, spec: PipelineSpec): Promise<void> {
+  await mkdir(dirname(file), { recursive: true });
+  const temp = join(dirname(file), `.${basename(file)}.${process.pid}.${Date.now()}.tmp`);
+  await writeFile(temp, `${JSON.stringify(spec, null, 4)}\n`);
+  await rename(temp, file);
+}

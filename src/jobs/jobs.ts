@@ -1,0 +1,590 @@
+/**
+ * Jobs and runs. A job is a snapshot (pipeline spec, env vars, parameters); a run copies the
+ * project, writes the parameterised pipeline file into the copy, starts a noninteractive session
+ * (session uuid = run uuid) with the services scoped to `noninteractive`, waits until they are ready,
+ * runs the steps in DAG order, and always stops the session afterwards (success, failure, cancel).
+ * Interactive runs execute selected steps inside the running interactive session of a pipeline.
+ */
+import { EventEmitter } from 'node:events';
+import { randomUUID } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import type { SessionManager, SessionView, ServiceView } from '../sessions/index.ts';
+import type { CoreStore, Db, ProjectRecord } from '../store/index.ts';
+import type { PipelineSpec } from '../spec/types.ts';
+import { toBerthError } from '../shared/index.ts';
+import { orderSteps, walkDag, type DagStep, type StepOutcome } from './dag.ts';
+import { JobError } from './errors.ts';
+import { createDockerStepExecutor, createLocalStepExecutor, type StepExecutor } from './executor.ts';
+import { copyProject, writePipelineFile } from './files.ts';
+import { applyParameters, checkEnvNames, checkParameters, emptyParameters } from './parameters.ts';
+import { stepEnv } from './step-env.ts';
+import { killStepProcesses } from './orphans.ts';
+import {
+  FINISHED_RUN_STATUSES,
+  JobStore,
+  type JobParameters,
+  type JobRecord,
+  type RunRecord,
+  type RunStatus,
+  type RunStepRecord,
+  type StepStatus,
+} from './store.ts';
+
+export interface JobsOptions {
+  db: Db;
+  store: CoreStore;
+  sessions: SessionManager;
+  /** Berth's data directory: runs live under `<dataDir>/jobs/<job>/<run>/`. */
+  dataDir: string;
+  /** The shared data directory (Orchest's `/data`). */
+  sharedDataDir: string;
+  /** The server's URL, for BERTH_API_URL (known only once the server listens). */
+  apiUrl: () => string;
+  /** A token that reaches only this session's API (the SDK reads the session with it). */
+  issueSessionToken?: (sessionUuid: string) => string | Promise<string>;
+  revokeSessionTokens?: (sessionUuid: string) => void | Promise<void>;
+  logger: Logger;
+  /** Independent steps run in parallel, at most this many at once. Default 2. */
+  concurrency?: number;
+  /** How long a run waits for its services to become ready. Default 10 minutes. */
+  servicesTimeoutMs?: number;
+  /** SIGTERM-to-SIGKILL grace for cancelled steps. */
+  graceMs?: number;
+  /** Overrides the executor chosen from the runtime (tests). */
+  executor?: StepExecutor;
+}
+
+export interface CreateJobInput {
+  projectUuid: string;
+  /** Pipeline file path relative to the project directory. */
+  pipelinePath: string;
+  spec: PipelineSpec;
+  name?: string;
+  /** Overrides of the project+pipeline env vars copied at creation. */
+  env?: Record<string, string>;
+  parameters?: JobParameters;
+}
+
+/** A job as the API shows it: env var names only unless revealed. */
+export interface JobView extends Omit<JobRecord, 'env' | 'spec'> {
+  env: { name: string; value?: string }[];
+  steps: { uuid: string; title: string; filePath: string }[];
+  services: string[];
+  /** Parameters the runs use: the file's values with the job's overrides. */
+  effectiveParameters: { pipeline: Record<string, unknown>; steps: Record<string, Record<string, unknown>> };
+}
+
+export type StepView = Omit<RunStepRecord, 'runUuid'>;
+
+export interface RunView extends RunRecord {
+  jobName: string | null;
+  steps: StepView[];
+  /** The run's session services (status `stopped` once the run finished). */
+  services: ServiceView[];
+  sessionStatus: string | null;
+}
+
+export type JobEvent =
+  | { type: 'run'; runUuid: string; status: RunStatus; reason?: string | null }
+  | { type: 'step'; runUuid: string; stepUuid: string; status: StepStatus; reason?: string | null };
+
+interface ActiveRun {
+  controller: AbortController;
+  done: Promise<void>;
+}
+
+export class Jobs extends EventEmitter<{ event: [JobEvent] }> {
+  readonly store: JobStore;
+  readonly #o: JobsOptions;
+  readonly #active = new Map<string, ActiveRun>();
+  readonly #executor: StepExecutor;
+
+  constructor(options: JobsOptions) {
+    super();
+    this.#o = options;
+    this.store = new JobStore(options.db);
+    this.#executor =
+      options.executor ??
+      (options.sessions.runtime.kind === 'local' ? createLocalStepExecutor({ graceMs: options.graceMs ?? 5_000 }) : createDockerStepExecutor());
+  }
+
+  // --- jobs -------------------------------------------------------------------------------------
+
+  createJob(input: CreateJobInput): JobView {
+    orderSteps(input.spec); // a job whose steps cannot run is refused at creation, not at its first run
+    const parameters = checkParameters(input.parameters ?? emptyParameters(), input.spec);
+    const env = { ...this.#o.store.mergedEnvVars(input.projectUuid, input.spec.uuid), ...checkEnvNames(input.env ?? {}) };
+    const record = this.store.addJob({
+      name: input.name ?? `${input.spec.name} ${new Date().toISOString().slice(0, 16).replace('T', ' ')}`,
+      projectUuid: input.projectUuid,
+      pipelineUuid: input.spec.uuid,
+      pipelinePath: input.pipelinePath,
+      spec: structuredClone(input.spec),
+      env,
+      parameters,
+    });
+    return jobView(record, false);
+  }
+
+  listJobs(projectUuid?: string): JobView[] {
+    return this.store.listJobs(projectUuid).map((j) => jobView(j, false));
+  }
+
+  getJob(ref: string, options: { reveal?: boolean } = {}): JobView {
+    return jobView(this.#requireJob(ref), Boolean(options.reveal));
+  }
+
+  // --- runs -------------------------------------------------------------------------------------
+
+  /** Records a run of the job and starts it in the background; poll getRun or wait with waitRun. */
+  async startRun(jobRef: string): Promise<RunView> {
+    const job = this.#requireJob(jobRef);
+    const project = this.#requireProject(job.projectUuid);
+    const spec = applyParameters(job.spec, job.parameters);
+    const { steps } = orderSteps(spec);
+    const uuid = randomUUID();
+    const runDir = join(this.#o.dataDir, 'jobs', job.uuid, uuid);
+    const run = this.store.addRun(
+      {
+        uuid,
+        jobUuid: job.uuid,
+        type: 'job',
+        projectUuid: job.projectUuid,
+        pipelineUuid: job.pipelineUuid,
+        pipelinePath: job.pipelinePath,
+        sessionUuid: uuid,
+        status: 'pending',
+        runDir,
+      },
+      steps.map((s, position) => pendingStep(s.uuid, s.title, s.file_path, position, join(runDir, 'logs', `${s.uuid}.log`))),
+    );
+    this.#track(run.uuid, (signal) => this.#executeJobRun(run, job, project, spec, signal));
+    return this.getRun(run.uuid);
+  }
+
+  /**
+   * Runs steps of a pipeline (all, or the selected ones by uuid or title) inside its running
+   * interactive session: the live project directory, project+pipeline env vars, the session's services.
+   */
+  async runPipelineSteps(input: { projectUuid: string; pipelinePath: string; spec: PipelineSpec; stepIds?: string[] }): Promise<RunView> {
+    const project = this.#requireProject(input.projectUuid);
+    const { steps } = orderSteps(input.spec, input.stepIds);
+    if (steps.length === 0) {
+      throw new JobError('BERTH_JOB_NEEDS_STEPS', `pipeline ${input.pipelinePath} has no steps to run`, {
+        hint: 'add steps to the pipeline file first',
+      });
+    }
+    const session = this.#o.sessions
+      .list({ projectUuid: project.uuid, activeOnly: true })
+      .find((s) => s.type === 'interactive' && s.pipelineUuid === input.spec.uuid && s.desired === 'running');
+    if (!session) {
+      throw new JobError('BERTH_JOB_SESSION_NOT_RUNNING', `no interactive session of ${input.pipelinePath} is running in project "${project.name}"`, {
+        hint: `start it with \`berth session start ${project.name} ${input.pipelinePath}\`, or run the pipeline as a job`,
+      });
+    }
+    const uuid = randomUUID();
+    const runDir = join(this.#o.dataDir, 'jobs', 'interactive', uuid);
+    const run = this.store.addRun(
+      {
+        uuid,
+        jobUuid: null,
+        type: 'interactive',
+        projectUuid: project.uuid,
+        pipelineUuid: input.spec.uuid,
+        pipelinePath: input.pipelinePath,
+        sessionUuid: session.uuid,
+        status: 'pending',
+        runDir,
+      },
+      steps.map((s, position) => pendingStep(s.uuid, s.title, s.file_path, position, join(runDir, 'logs', `${s.uuid}.log`))),
+    );
+    this.#track(run.uuid, (signal) => this.#executeInteractiveRun(run, project, input.spec, input.stepIds, signal));
+    return this.getRun(run.uuid);
+  }
+
+  getRun(ref: string): RunView {
+    const run = this.#requireRun(ref);
+    const job = run.jobUuid ? this.store.getJob(run.jobUuid) : undefined;
+    let session: SessionView | undefined;
+    try {
+      session = this.#o.sessions.find(run.sessionUuid) ? this.#o.sessions.get(run.sessionUuid) : undefined;
+    } catch {
+      session = undefined;
+    }
+    return {
+      ...run,
+      jobName: job?.name ?? null,
+      steps: this.store.listSteps(run.uuid).map(({ runUuid: _r, ...step }) => step),
+      // An interactive run does not own its session: its services are shown as they are now.
+      services: session?.services ?? [],
+      sessionStatus: session?.status ?? null,
+    };
+  }
+
+  listRuns(filter: { job?: string; projectUuid?: string; activeOnly?: boolean } = {}): RunView[] {
+    const jobUuid = filter.job ? this.#requireJob(filter.job).uuid : undefined;
+    return this.store
+      .listRuns({
+        ...(jobUuid ? { jobUuid } : {}),
+        ...(filter.projectUuid ? { projectUuid: filter.projectUuid } : {}),
+        ...(filter.activeOnly ? { activeOnly: true } : {}),
+      })
+      .map((r) => this.getRun(r.uuid));
+  }
+
+  /** Cancels a run: running steps are killed, the rest skipped, and (for job runs) the session stopped. */
+  async cancelRun(ref: string): Promise<RunView> {
+    const run = this.#requireRun(ref);
+    if (FINISHED_RUN_STATUSES.includes(run.status)) {
+      throw new JobError('BERTH_JOB_RUN_NOT_RUNNING', `run ${run.uuid} already ${run.status}`, {
+        hint: 'only pending, starting or running runs can be cancelled',
+      });
+    }
+    const active = this.#active.get(run.uuid);
+    if (active) {
+      active.controller.abort();
+      await active.done;
+    } else {
+      // Not executing in this process (Berth restarted meanwhile): settle the records directly.
+      await this.#abandon(run, 'cancelled', 'cancelled');
+    }
+    return this.getRun(run.uuid);
+  }
+
+  /** The log file of one step of a run (by step uuid or title). */
+  stepLogFile(runRef: string, stepRef: string): string {
+    const run = this.#requireRun(runRef);
+    const steps = this.store.listSteps(run.uuid);
+    const step = steps.find((s) => s.stepUuid === stepRef) ?? steps.find((s) => s.title === stepRef);
+    if (!step) {
+      throw new JobError('BERTH_JOB_STEP_NOT_FOUND', `run ${run.uuid} has no step "${stepRef}"`, {
+        hint: `steps of this run: ${steps.map((s) => s.title).join(', ') || '(none)'}`,
+      });
+    }
+    return step.logFile;
+  }
+
+  isFinished(ref: string): boolean {
+    return FINISHED_RUN_STATUSES.includes(this.#requireRun(ref).status);
+  }
+
+  /** Resolves when the run finished (or the timeout passed) with its view. */
+  async waitRun(ref: string, timeoutMs = 600_000): Promise<RunView> {
+    const run = this.#requireRun(ref);
+    const active = this.#active.get(run.uuid);
+    if (active) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([active.done, new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)))]);
+      clearTimeout(timer);
+    }
+    return this.getRun(run.uuid);
+  }
+
+  /**
+   * After Berth restarts, runs that were executing have lost their step processes' supervisor:
+   * they are marked failed and their sessions stopped (call after `sessions.recover()`).
+   */
+  async recover(): Promise<number> {
+    const interrupted = this.store.listRuns({ activeOnly: true }).filter((r) => !this.#active.has(r.uuid));
+    for (const run of interrupted) await this.#abandon(run, 'failed', 'interrupted: Berth stopped while the run was in progress');
+    return interrupted.length;
+  }
+
+  /** Cancels every executing run (their job sessions are stopped) and waits for them. */
+  async close(): Promise<void> {
+    for (const active of this.#active.values()) active.controller.abort();
+    await Promise.all([...this.#active.values()].map((a) => a.done));
+  }
+
+  // --- execution --------------------------------------------------------------------------------
+
+  #track(runUuid: string, execute: (signal: AbortSignal) => Promise<void>): void {
+    const controller = new AbortController();
+    const done = execute(controller.signal)
+      .catch((error: unknown) => this.#o.logger.error({ err: error, runUuid }, 'run failed unexpectedly'))
+      .finally(() => this.#active.delete(runUuid));
+    this.#active.set(runUuid, { controller, done });
+  }
+
+  async #executeJobRun(run: RunRecord, job: JobRecord, project: ProjectRecord, spec: PipelineSpec, signal: AbortSignal): Promise<void> {
+    const projectCopy = join(run.runDir, 'project');
+    const pipelineFile = join(projectCopy, job.pipelinePath);
+    let outcome: { status: RunStatus; reason: string | null } = { status: 'failed', reason: 'the run ended unexpectedly' };
+    let sessionStarted = false;
+    this.#setRun(run.uuid, { status: 'starting', startedAt: new Date().toISOString() });
+    try {
+      await copyProject(project.path, projectCopy, [this.#o.dataDir]);
+      await writePipelineFile(pipelineFile, spec);
+      if (signal.aborted) throw cancelled();
+      sessionStarted = true;
+      await this.#o.sessions.start({
+        projectUuid: job.projectUuid,
+        pipelinePath: job.pipelinePath,
+        spec,
+        projectDir: projectCopy,
+        type: 'noninteractive',
+        runUuid: run.uuid,
+        userEnv: job.env,
+      });
+      await this.#waitForServices(run.sessionUuid, signal);
+      this.#setRun(run.uuid, { status: 'running' });
+      const token = await this.#o.issueSessionToken?.(run.sessionUuid);
+      outcome = await this.#runSteps(run, spec, signal, {
+        cwd: projectCopy,
+        pipelineFile,
+        sessionType: 'noninteractive',
+        userEnv: job.env,
+        ...(token ? { token } : {}),
+      });
+    } catch (error) {
+      outcome = signal.aborted ? { status: 'cancelled', reason: 'cancelled' } : { status: 'failed', reason: toBerthError(error).message };
+      if (!signal.aborted) this.#o.logger.warn({ err: error, runUuid: run.uuid }, 'run failed');
+    } finally {
+      this.#skipUnfinishedSteps(run.uuid, outcome.status === 'cancelled' ? 'not run: the run was cancelled' : `not run: ${outcome.reason ?? 'the run failed'}`);
+      // The services go whatever happened: a job run never leaves a session behind.
+      if (sessionStarted) await this.#stopSession(run.sessionUuid);
+      this.#setRun(run.uuid, { status: outcome.status, reason: outcome.reason, finishedAt: new Date().toISOString() });
+    }
+  }
+
+  async #executeInteractiveRun(run: RunRecord, project: ProjectRecord, spec: PipelineSpec, stepIds: string[] | undefined, signal: AbortSignal): Promise<void> {
+    let outcome: { status: RunStatus; reason: string | null } = { status: 'failed', reason: 'the run ended unexpectedly' };
+    this.#setRun(run.uuid, { status: 'starting', startedAt: new Date().toISOString() });
+    try {
+      await this.#waitForServices(run.sessionUuid, signal);
+      this.#setRun(run.uuid, { status: 'running' });
+      const token = await this.#o.issueSessionToken?.(run.sessionUuid);
+      outcome = await this.#runSteps(run, spec, signal, {
+        cwd: project.path,
+        pipelineFile: join(project.path, run.pipelinePath),
+        sessionType: 'interactive',
+        userEnv: this.#o.store.mergedEnvVars(project.uuid, spec.uuid),
+        notebookOutputDir: join(run.runDir, 'notebooks'),
+        ...(token ? { token } : {}),
+        ...(stepIds ? { stepIds } : {}),
+      });
+    } catch (error) {
+      outcome = signal.aborted ? { status: 'cancelled', reason: 'cancelled' } : { status: 'failed', reason: toBerthError(error).message };
+    } finally {
+      this.#skipUnfinishedSteps(run.uuid, outcome.status === 'cancelled' ? 'not run: the run was cancelled' : `not run: ${outcome.reason ?? 'the run failed'}`);
+      this.#setRun(run.uuid, { status: outcome.status, reason: outcome.reason, finishedAt: new Date().toISOString() });
+    }
+  }
+
+  /** Waits until every service of the session is ready; a failed service fails the run with its reason. */
+  async #waitForServices(sessionUuid: string, signal: AbortSignal): Promise<void> {
+    const timeoutMs = this.#o.servicesTimeoutMs ?? 600_000;
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      if (signal.aborted) throw cancelled();
+      const view = this.#o.sessions.get(sessionUuid);
+      if (view.status === 'running') return;
+      if (view.status === 'failed') {
+        throw new JobError('BERTH_JOB_SERVICES_FAILED', `the run's services did not start: ${view.reason ?? 'a service failed'}`, {
+          hint: `see the service's log with \`berth run status\`; fix the pipeline's services and create a new job`,
+          details: { services: view.services.map((s) => ({ name: s.name, status: s.status, reason: s.reason, details: s.details })) },
+        });
+      }
+      if (view.status === 'stopped' || view.status === 'stopping') {
+        throw new JobError('BERTH_JOB_SESSION_STOPPED', `session ${sessionUuid} was stopped before the steps ran`);
+      }
+      if (Date.now() > deadline) {
+        const waiting = view.services.filter((s) => s.status !== 'ready').map((s) => `${s.name} (${s.status})`);
+        throw new JobError('BERTH_JOB_SERVICES_TIMEOUT', `the run's services were not ready after ${Math.round(timeoutMs / 1000)} s: ${waiting.join(', ')}`, {
+          hint: 'give slow services a readiness timeout_seconds in the pipeline file',
+        });
+      }
+      await waitForSessionEvent(this.#o.sessions, sessionUuid, signal, 250);
+    }
+  }
+
+  async #runSteps(
+    run: RunRecord,
+    spec: PipelineSpec,
+    signal: AbortSignal,
+    context: {
+      cwd: string;
+      pipelineFile: string;
+      sessionType: 'interactive' | 'noninteractive';
+      userEnv: Record<string, string>;
+      token?: string;
+      notebookOutputDir?: string;
+      stepIds?: string[];
+    },
+  ): Promise<{ status: RunStatus; reason: string | null }> {
+    const { dag } = orderSteps(spec, context.stepIds);
+    const records = new Map(this.store.listSteps(run.uuid).map((s) => [s.stepUuid, s]));
+    const started = new Map<string, number>();
+    const failures: string[] = [];
+    const execute = async (step: DagStep, stepSignal: AbortSignal): Promise<StepOutcome> => {
+      const stepSpec = spec.steps[step.uuid]!;
+      const env = stepEnv({
+        host: process.env,
+        userEnv: context.userEnv,
+        stepUuid: step.uuid,
+        runUuid: run.uuid,
+        sessionUuid: run.sessionUuid,
+        sessionType: context.sessionType,
+        pipelineUuid: spec.uuid,
+        pipelinePath: context.pipelineFile,
+        projectUuid: run.projectUuid,
+        projectDir: context.cwd,
+        dataDir: this.#o.sharedDataDir,
+        apiUrl: this.#o.apiUrl(),
+        runtime: this.#o.sessions.runtime.kind,
+        ...(context.token ? { sessionToken: context.token } : {}),
+      });
+      const outcome = await this.#executor.run({
+        stepUuid: step.uuid,
+        title: step.title,
+        filePath: stepSpec.file_path,
+        cwd: context.cwd,
+        env,
+        logFile: records.get(step.uuid)?.logFile ?? join(run.runDir, 'logs', `${step.uuid}.log`),
+        environment: stepSpec.environment,
+        sessionUuid: run.sessionUuid,
+        signal: stepSignal,
+        ...(context.notebookOutputDir ? { notebookOutputDir: context.notebookOutputDir } : {}),
+      });
+      this.store.updateStep(run.uuid, step.uuid, { exitCode: outcome.exitCode });
+      if (outcome.status === 'failed') failures.push(outcome.reason ?? `step "${step.title}" failed`);
+      return outcome;
+    };
+    if (context.notebookOutputDir) await mkdir(context.notebookOutputDir, { recursive: true });
+    await walkDag(dag, {
+      concurrency: this.#o.concurrency ?? 2,
+      signal,
+      execute,
+      onStatus: (step, status, details) => {
+        const at = Date.now();
+        if (status === 'running') {
+          started.set(step.uuid, at);
+          this.store.updateStep(run.uuid, step.uuid, { status, startedAt: new Date(at).toISOString() });
+        } else {
+          const start = started.get(step.uuid);
+          this.store.updateStep(run.uuid, step.uuid, {
+            status,
+            reason: details?.reason ?? null,
+            ...(start === undefined ? {} : { finishedAt: new Date(at).toISOString(), durationMs: at - start }),
+          });
+        }
+        this.emit('event', { type: 'step', runUuid: run.uuid, stepUuid: step.uuid, status, reason: details?.reason ?? null });
+      },
+    });
+    if (signal.aborted) return { status: 'cancelled', reason: 'cancelled' };
+    if (failures.length > 0) return { status: 'failed', reason: failures.join('; ') };
+    return { status: 'succeeded', reason: null };
+  }
+
+  // --- helpers ----------------------------------------------------------------------------------
+
+  async #stopSession(sessionUuid: string): Promise<void> {
+    try {
+      if (this.#o.sessions.find(sessionUuid)) await this.#o.sessions.stop(sessionUuid);
+    } catch (error) {
+      this.#o.logger.error({ err: error, sessionUuid }, 'stopping the run session failed');
+    }
+    try {
+      await this.#o.revokeSessionTokens?.(sessionUuid);
+    } catch (error) {
+      this.#o.logger.warn({ err: error, sessionUuid }, 'revoking the run session tokens failed');
+    }
+  }
+
+  async #abandon(run: RunRecord, status: RunStatus, reason: string): Promise<void> {
+    const killed = killStepProcesses(run.uuid);
+    if (killed > 0) this.#o.logger.warn({ runUuid: run.uuid, killed }, 'killed step processes left by an interrupted run');
+    for (const step of this.store.listSteps(run.uuid)) {
+      if (step.status === 'running') this.store.updateStep(run.uuid, step.stepUuid, { status: 'cancelled', reason });
+    }
+    this.#skipUnfinishedSteps(run.uuid, `not run: ${reason}`);
+    if (run.type === 'job') await this.#stopSession(run.sessionUuid);
+    this.#setRun(run.uuid, { status, reason, finishedAt: new Date().toISOString() });
+  }
+
+  #skipUnfinishedSteps(runUuid: string, reason: string): void {
+    for (const step of this.store.listSteps(runUuid)) {
+      if (step.status === 'pending') this.store.updateStep(runUuid, step.stepUuid, { status: 'skipped', reason });
+    }
+  }
+
+  #setRun(runUuid: string, fields: Partial<Pick<RunRecord, 'status' | 'reason' | 'startedAt' | 'finishedAt'>>): void {
+    this.store.updateRun(runUuid, fields);
+    if (fields.status) this.emit('event', { type: 'run', runUuid, status: fields.status, reason: fields.reason ?? null });
+  }
+
+  #requireJob(ref: string): JobRecord {
+    const matches = this.store.findJob(ref);
+    if (matches.length === 1) return matches[0]!;
+    const known = this.store.listJobs().map((j) => `${j.name} (${j.uuid.slice(0, 8)})`);
+    throw new JobError(
+      matches.length === 0 ? 'BERTH_JOB_NOT_FOUND' : 'BERTH_JOB_REF_INVALID',
+      matches.length === 0 ? `no job "${ref}"` : `${matches.length} jobs match "${ref}"`,
+      { hint: known.length ? `name it by uuid; jobs: ${known.join(', ')}` : 'create one with `berth job create PROJECT PIPELINE`' },
+    );
+  }
+
+  #requireRun(ref: string): RunRecord {
+    const matches = this.store.findRuns(ref);
+    if (matches.length === 1) return matches[0]!;
+    throw new JobError(
+      matches.length === 0 ? 'BERTH_JOB_RUN_NOT_FOUND' : 'BERTH_JOB_RUN_REF_INVALID',
+      matches.length === 0 ? `no run "${ref}"` : `${matches.length} runs start with "${ref}"`,
+      { hint: matches.length === 0 ? 'list runs with `berth run list`' : 'give more of the run uuid' },
+    );
+  }
+
+  #requireProject(projectUuid: string): ProjectRecord {
+    const project = this.#o.store.findProject(projectUuid);
+    if (!project) {
+      throw new JobError('BERTH_JOB_PROJECT_NOT_FOUND', `project ${projectUuid} of this job is no longer registered`, {
+        hint: 'register the project directory again with `berth project add DIR`',
+      });
+    }
+    return project;
+  }
+}
+
+function pendingStep(stepUuid: string, title: string, filePath: string, position: number, logFile: string): Omit<RunStepRecord, 'runUuid'> {
+  return { stepUuid, title, filePath, position, status: 'pending', reason: null, exitCode: null, startedAt: null, finishedAt: null, durationMs: null, logFile };
+}
+
+function cancelled(): JobError {
+  return new JobError('BERTH_JOB_CANCELLED', 'the run was cancelled');
+}
+
+function jobView(job: JobRecord, reveal: boolean): JobView {
+  const { env, spec, ...rest } = job;
+  const effective = applyParameters(spec, job.parameters);
+  return {
+    ...rest,
+    env: Object.entries(env).map(([name, value]) => ({ name, ...(reveal ? { value } : {}) })),
+    steps: orderSteps(spec).steps.map((s) => ({ uuid: s.uuid, title: s.title, filePath: s.file_path })),
+    services: Object.values(spec.services ?? {})
+      .filter((s) => s.scope.includes('noninteractive'))
+      .map((s) => s.name),
+    effectiveParameters: {
+      pipeline: effective.parameters ?? {},
+      steps: Object.fromEntries(Object.values(effective.steps).map((s) => [s.uuid, s.parameters])),
+    },
+  };
+}
+
+function waitForSessionEvent(sessions: SessionManager, sessionUuid: string, signal: AbortSignal, maxMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, maxMs);
+    function onEvent(event: { sessionUuid: string; type: string }) {
+      if (event.sessionUuid === sessionUuid && event.type === 'session') done();
+    }
+    function done() {
+      clearTimeout(timer);
+      sessions.off('event', onEvent);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    sessions.on('event', onEvent);
+    signal.addEventListener('abort', done, { once: true });
+  });
+}

@@ -1,0 +1,288 @@
+/**
+ * The tables of jobs: a job is an immutable snapshot (pipeline spec, env vars, parameters), a run
+ * is one execution of it (or of selected steps of a live pipeline, for interactive runs), and
+ * run_steps hold one row per step of a run. Env values are secrets: they stay in this database.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Db, MigrationSet } from '../store/index.ts';
+import type { PipelineSpec } from '../spec/types.ts';
+
+export const jobMigrations: MigrationSet = {
+  feature: 'jobs',
+  steps: [
+    `CREATE TABLE jobs (
+       uuid TEXT PRIMARY KEY, name TEXT NOT NULL, project_uuid TEXT NOT NULL, pipeline_uuid TEXT NOT NULL,
+       pipeline_path TEXT NOT NULL, spec_json TEXT NOT NULL, env_json TEXT NOT NULL, parameters_json TEXT NOT NULL,
+       created_at TEXT NOT NULL);
+     CREATE TABLE job_runs (
+       uuid TEXT PRIMARY KEY, job_uuid TEXT REFERENCES jobs(uuid) ON DELETE CASCADE, type TEXT NOT NULL,
+       project_uuid TEXT NOT NULL, pipeline_uuid TEXT NOT NULL, pipeline_path TEXT NOT NULL, session_uuid TEXT NOT NULL,
+       status TEXT NOT NULL, reason TEXT, run_dir TEXT NOT NULL, created_at TEXT NOT NULL, started_at TEXT,
+       finished_at TEXT, updated_at TEXT NOT NULL);
+     CREATE TABLE job_run_steps (
+       run_uuid TEXT NOT NULL REFERENCES job_runs(uuid) ON DELETE CASCADE, step_uuid TEXT NOT NULL, title TEXT NOT NULL,
+       file_path TEXT NOT NULL, position INTEGER NOT NULL, status TEXT NOT NULL, reason TEXT, exit_code INTEGER,
+       started_at TEXT, finished_at TEXT, duration_ms INTEGER, log_file TEXT NOT NULL,
+       PRIMARY KEY (run_uuid, step_uuid));`,
+  ],
+};
+
+/** User-given overrides: pipeline parameters, and step parameters by step uuid. */
+export interface JobParameters {
+  pipeline: Record<string, unknown>;
+  steps: Record<string, Record<string, unknown>>;
+}
+
+export interface JobRecord {
+  uuid: string;
+  name: string;
+  projectUuid: string;
+  pipelineUuid: string;
+  pipelinePath: string;
+  /** The pipeline as it was when the job was created (migrated, before parameters). */
+  spec: PipelineSpec;
+  /** Secrets: never in API listings unless asked for. */
+  env: Record<string, string>;
+  parameters: JobParameters;
+  createdAt: string;
+}
+
+export type RunStatus = 'pending' | 'starting' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+export type StepStatus = 'pending' | 'running' | 'succeeded' | 'failed' | 'skipped' | 'cancelled';
+export const FINISHED_RUN_STATUSES: readonly RunStatus[] = ['succeeded', 'failed', 'cancelled'];
+
+export interface RunRecord {
+  uuid: string;
+  /** null for interactive runs (selected steps of a live pipeline). */
+  jobUuid: string | null;
+  type: 'job' | 'interactive';
+  projectUuid: string;
+  pipelineUuid: string;
+  pipelinePath: string;
+  sessionUuid: string;
+  status: RunStatus;
+  reason: string | null;
+  runDir: string;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  updatedAt: string;
+}
+
+export interface RunStepRecord {
+  runUuid: string;
+  stepUuid: string;
+  title: string;
+  filePath: string;
+  /** Order in which the steps were listed (a topological order of the DAG). */
+  position: number;
+  status: StepStatus;
+  reason: string | null;
+  exitCode: number | null;
+  startedAt: string | null;
+  finishedAt: string | null;
+  durationMs: number | null;
+  logFile: string;
+}
+
+const now = () => new Date().toISOString();
+
+export class JobStore {
+  constructor(readonly db: Db) {}
+
+  addJob(job: Omit<JobRecord, 'uuid' | 'createdAt'> & { uuid?: string }): JobRecord {
+    const record: JobRecord = { ...job, uuid: job.uuid ?? randomUUID(), createdAt: now() };
+    this.db
+      .prepare(
+        `INSERT INTO jobs (uuid, name, project_uuid, pipeline_uuid, pipeline_path, spec_json, env_json, parameters_json, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        record.uuid,
+        record.name,
+        record.projectUuid,
+        record.pipelineUuid,
+        record.pipelinePath,
+        JSON.stringify(record.spec),
+        JSON.stringify(record.env),
+        JSON.stringify(record.parameters),
+        record.createdAt,
+      );
+    return record;
+  }
+
+  getJob(uuid: string): JobRecord | undefined {
+    const row = this.db.prepare('SELECT * FROM jobs WHERE uuid = ?').get(uuid) as JobRow | undefined;
+    return row && jobFromRow(row);
+  }
+
+  /** By uuid, unique uuid prefix (≥ 8 chars) or name. */
+  findJob(ref: string): JobRecord[] {
+    const rows = this.db
+      .prepare(`SELECT * FROM jobs WHERE uuid = @ref OR name = @ref OR (length(@ref) >= 8 AND uuid LIKE @ref || '%') ORDER BY created_at`)
+      .all({ ref }) as JobRow[];
+    return rows.map(jobFromRow);
+  }
+
+  listJobs(projectUuid?: string): JobRecord[] {
+    const rows = this.db
+      .prepare('SELECT * FROM jobs WHERE (@p IS NULL OR project_uuid = @p) ORDER BY created_at')
+      .all({ p: projectUuid ?? null }) as JobRow[];
+    return rows.map(jobFromRow);
+  }
+
+  deleteJob(uuid: string): void {
+    this.db.prepare('DELETE FROM jobs WHERE uuid = ?').run(uuid);
+  }
+
+  addRun(run: Omit<RunRecord, 'createdAt' | 'updatedAt' | 'startedAt' | 'finishedAt' | 'reason'>, steps: Omit<RunStepRecord, 'runUuid'>[]): RunRecord {
+    const t = now();
+    const record: RunRecord = { ...run, reason: null, createdAt: t, updatedAt: t, startedAt: null, finishedAt: null };
+    this.db.transaction(() => {
+      this.db
+        .prepare(
+          `INSERT INTO job_runs (uuid, job_uuid, type, project_uuid, pipeline_uuid, pipeline_path, session_uuid, status, reason, run_dir, created_at, started_at, finished_at, updated_at)
+           VALUES (@uuid, @jobUuid, @type, @projectUuid, @pipelineUuid, @pipelinePath, @sessionUuid, @status, @reason, @runDir, @createdAt, @startedAt, @finishedAt, @updatedAt)`,
+        )
+        .run(record);
+      const insert = this.db.prepare(
+        `INSERT INTO job_run_steps (run_uuid, step_uuid, title, file_path, position, status, reason, exit_code, started_at, finished_at, duration_ms, log_file)
+         VALUES (@runUuid, @stepUuid, @title, @filePath, @position, @status, @reason, @exitCode, @startedAt, @finishedAt, @durationMs, @logFile)`,
+      );
+      for (const step of steps) insert.run({ ...step, runUuid: record.uuid });
+    })();
+    return record;
+  }
+
+  getRun(uuid: string): RunRecord | undefined {
+    const row = this.db.prepare('SELECT * FROM job_runs WHERE uuid = ?').get(uuid) as RunRow | undefined;
+    return row && runFromRow(row);
+  }
+
+  /** By uuid or unique uuid prefix (≥ 8 chars). */
+  findRuns(ref: string): RunRecord[] {
+    const rows = this.db
+      .prepare(`SELECT * FROM job_runs WHERE uuid = @ref OR (length(@ref) >= 8 AND uuid LIKE @ref || '%') ORDER BY created_at`)
+      .all({ ref }) as RunRow[];
+    return rows.map(runFromRow);
+  }
+
+  listRuns(filter: { jobUuid?: string; projectUuid?: string; activeOnly?: boolean } = {}): RunRecord[] {
+    const rows = this.db
+      .prepare(
+        `SELECT * FROM job_runs WHERE (@job IS NULL OR job_uuid = @job) AND (@project IS NULL OR project_uuid = @project)
+         AND (@active = 0 OR status NOT IN ('succeeded', 'failed', 'cancelled')) ORDER BY created_at`,
+      )
+      .all({ job: filter.jobUuid ?? null, project: filter.projectUuid ?? null, active: filter.activeOnly ? 1 : 0 }) as RunRow[];
+    return rows.map(runFromRow);
+  }
+
+  updateRun(uuid: string, fields: Partial<Pick<RunRecord, 'status' | 'reason' | 'startedAt' | 'finishedAt'>>): void {
+    const sets = Object.keys(fields).map((key) => `${key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)} = @${key}`);
+    this.db.prepare(`UPDATE job_runs SET ${[...sets, 'updated_at = @updatedAt'].join(', ')} WHERE uuid = @uuid`).run({ ...fields, uuid, updatedAt: now() });
+  }
+
+  listSteps(runUuid: string): RunStepRecord[] {
+    const rows = this.db.prepare('SELECT * FROM job_run_steps WHERE run_uuid = ? ORDER BY position').all(runUuid) as StepRow[];
+    return rows.map(stepFromRow);
+  }
+
+  updateStep(runUuid: string, stepUuid: string, fields: Partial<Omit<RunStepRecord, 'runUuid' | 'stepUuid' | 'title' | 'filePath' | 'position' | 'logFile'>>): void {
+    const keys = Object.keys(fields);
+    if (keys.length === 0) return;
+    const sets = keys.map((key) => `${key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)} = @${key}`);
+    this.db.prepare(`UPDATE job_run_steps SET ${sets.join(', ')} WHERE run_uuid = @runUuid AND step_uuid = @stepUuid`).run({ ...fields, runUuid, stepUuid });
+  }
+}
+
+interface JobRow {
+  uuid: string;
+  name: string;
+  project_uuid: string;
+  pipeline_uuid: string;
+  pipeline_path: string;
+  spec_json: string;
+  env_json: string;
+  parameters_json: string;
+  created_at: string;
+}
+interface RunRow {
+  uuid: string;
+  job_uuid: string | null;
+  type: RunRecord['type'];
+  project_uuid: string;
+  pipeline_uuid: string;
+  pipeline_path: string;
+  session_uuid: string;
+  status: RunStatus;
+  reason: string | null;
+  run_dir: string;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+  updated_at: string;
+}
+interface StepRow {
+  run_uuid: string;
+  step_uuid: string;
+  title: string;
+  file_path: string;
+  position: number;
+  status: StepStatus;
+  reason: string | null;
+  exit_code: number | null;
+  started_at: string | null;
+  finished_at: string | null;
+  duration_ms: number | null;
+  log_file: string;
+}
+
+function jobFromRow(row: JobRow): JobRecord {
+  return {
+    uuid: row.uuid,
+    name: row.name,
+    projectUuid: row.project_uuid,
+    pipelineUuid: row.pipeline_uuid,
+    pipelinePath: row.pipeline_path,
+    spec: JSON.parse(row.spec_json) as PipelineSpec,
+    env: JSON.parse(row.env_json) as Record<string, string>,
+    parameters: JSON.parse(row.parameters_json) as JobParameters,
+    createdAt: row.created_at,
+  };
+}
+
+function runFromRow(row: RunRow): RunRecord {
+  return {
+    uuid: row.uuid,
+    jobUuid: row.job_uuid,
+    type: row.type,
+    projectUuid: row.project_uuid,
+    pipelineUuid: row.pipeline_uuid,
+    pipelinePath: row.pipeline_path,
+    sessionUuid: row.session_uuid,
+    status: row.status,
+    reason: row.reason,
+    runDir: row.run_dir,
+    createdAt: row.created_at,
+    startedAt: row.started_at,
+    finishedAt: row.finished_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+function stepFromRow(row: StepRow): RunStepRecord {
+  return {
+    runUuid: row.run_uuid,
+    stepUuid: row.step_uuid,
+    title: row.title,
+    filePath: row.file_path,
+    position: row.position,
+    status: row.status,
+    reason: row.reason,
+    exitCode: row.exit_code,
+    startedAt: row.started_at,
+    finishedAt: row.finished_at,
+    durationMs: row.duration_ms,
+    logFile: row.log_file,
+  };
+}

@@ -1,0 +1,113 @@
+/**
+ * Header rules of the data plane, shared by plain requests and WebSocket upgrades. Works on
+ * `rawHeaders` arrays so names keep the client's spelling, repeated headers stay repeated and no
+ * object is built per request.
+ */
+import type { IncomingMessage } from 'node:http';
+import type { ProxyRoute } from './route-table.ts';
+
+/** RFC 7230 §6.1 hop-by-hop headers (plus the legacy Proxy-Connection), lower case. */
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
+
+/** Headers the proxy sets itself; a client's values are dropped so services can trust them. */
+const FORWARDED = new Set(['x-forwarded-proto', 'x-forwarded-host', 'x-forwarded-prefix']);
+
+/** Lower-cased header names listed in Connection (they are hop-by-hop too). */
+function connectionTokens(connection: string | undefined): Set<string> | undefined {
+  if (!connection) return undefined;
+  const tokens = new Set<string>();
+  for (const token of connection.split(',')) {
+    const name = token.trim().toLowerCase();
+    if (name) tokens.add(name);
+  }
+  return tokens;
+}
+
+export interface UpstreamHeaderOptions {
+  route: ProxyRoute;
+  /** Keep `Connection: Upgrade` and `Upgrade` (WebSocket handshakes). */
+  upgrade: boolean;
+}
+
+/**
+ * The header list sent upstream: the client's headers minus hop-by-hop ones and `Expect` (Node's
+ * server has already answered `100 Continue`), Host untouched (Jupyter and others check it), plus
+ * X-Forwarded-For (appended), -Proto, -Host and, when the prefix is stripped, -Prefix.
+ */
+export function upstreamHeaders(req: IncomingMessage, options: UpstreamHeaderOptions): string[] {
+  const raw = req.rawHeaders;
+  const named = connectionTokens(req.headers.connection);
+  const out: string[] = [];
+  let forwardedFor: string | undefined;
+  let host: string | undefined;
+  let chunked = false;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!;
+    const value = raw[i + 1]!;
+    const lower = name.toLowerCase();
+    if (lower === 'host') host = value;
+    if (lower === 'x-forwarded-for') {
+      forwardedFor = forwardedFor === undefined ? value : `${forwardedFor}, ${value}`;
+      continue;
+    }
+    if (lower === 'transfer-encoding') chunked = true;
+    if (HOP_BY_HOP.has(lower) || FORWARDED.has(lower) || lower === 'expect' || named?.has(lower)) continue;
+    out.push(name, value);
+  }
+  const remote = req.socket.remoteAddress ?? '';
+  out.push('X-Forwarded-For', forwardedFor === undefined ? remote : `${forwardedFor}, ${remote}`);
+  out.push('X-Forwarded-Proto', (req.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http');
+  if (host !== undefined) out.push('X-Forwarded-Host', host);
+  if (options.route.stripPrefix) out.push('X-Forwarded-Prefix', options.route.basePath);
+  if (options.upgrade) {
+    out.push('Connection', 'Upgrade', 'Upgrade', req.headers.upgrade ?? 'websocket');
+  } else if (chunked) {
+    // The body is re-framed on the upstream connection; saying so keeps Node chunking it for any method.
+    out.push('Transfer-Encoding', 'chunked');
+  }
+  return out;
+}
+
+/**
+ * The response header list sent to the client: the upstream's headers minus hop-by-hop ones, and
+ * with `Location` moved under the prefix when the prefix was stripped (an app that redirects to
+ * `/login` means its own /login, not Berth's).
+ */
+export function downstreamHeaders(upstream: IncomingMessage, route: ProxyRoute, requestHost: string | undefined): string[] {
+  const raw = upstream.rawHeaders;
+  const named = connectionTokens(upstream.headers.connection);
+  const out: string[] = [];
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!;
+    const lower = name.toLowerCase();
+    if (HOP_BY_HOP.has(lower) || named?.has(lower)) continue;
+    let value = raw[i + 1]!;
+    if (lower === 'location' && route.stripPrefix) value = locationUnderPrefix(value, route.basePath, requestHost);
+    out.push(name, value);
+  }
+  return out;
+}
+
+/** `/x` -> `<prefix>/x`; `http://<same host>/x` -> `http://<same host><prefix>/x`; others unchanged. */
+export function locationUnderPrefix(location: string, basePath: string, requestHost: string | undefined): string {
+  if (location.startsWith('/') && !location.startsWith('//')) {
+    return hasPrefix(location, basePath) ? location : basePath + location;
+  }
+  if (requestHost === undefined) return location;
+  for (const scheme of ['http://', 'https://']) {
+    const origin = scheme + requestHost;
+    if (location.startsWith(origin)) {
+      const path = location.slice(origin.length);
+      if (path === '' || path.startsWith('/')) {
+        return hasPrefix(path, basePath) ? location : origin + basePath + (path === '' ? '/' : path);
+      }
+    }
+  }
+  return location;
+}
+
+function hasPrefix(path: string, basePath: string): boolean {
+  if (!path.startsWith(basePath)) return false;
+  const next = path.charCodeAt(basePath.length);
+  return Number.isNaN(next) || next === 47 /* / */ || next === 63 /* ? */;
+}

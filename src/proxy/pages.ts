@@ -1,0 +1,160 @@
+/**
+ * The answers the proxy gives itself (no upstream involved): unknown route, service starting,
+ * service failed or unreachable, login required. Each is an HTML page for browsers and a JSON body
+ * (`{ error: { code, message, hint, details } }`, the server's API error shape) for API clients;
+ * WebSocket handshakes get the same answer written on the raw socket.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { PROXY_CODES } from './errors.ts';
+import type { ProxyRoute } from './route-table.ts';
+
+export interface Page {
+  status: number;
+  code: string;
+  title: string;
+  message: string;
+  hint?: string;
+  details?: unknown;
+  headers?: Record<string, string>;
+  /** Extra HTML after the message (already escaped). */
+  html?: string;
+  /** Seconds after which the HTML page reloads itself. */
+  refreshSeconds?: number;
+}
+
+/** How long a browser waits before asking again for a service that is still starting. */
+export const RETRY_AFTER_SECONDS = 2;
+
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+function serviceLabel(route: ProxyRoute): string {
+  return `service "${route.service}" (port ${route.port}) of session ${route.sessionUuid}`;
+}
+
+export function notFoundPage(target: string, visible: ProxyRoute[]): Page {
+  const services = visible.map((r) => ({ service: r.service, sessionUuid: r.sessionUuid, port: r.port, state: r.state, url: `${r.basePath}/` }));
+  const items = services.map((s) => `<li><a href="${escapeHtml(s.url)}">${escapeHtml(s.url)}</a> — ${escapeHtml(s.service)} (${s.state})</li>`).join('');
+  return {
+    status: 404,
+    code: PROXY_CODES.notFound,
+    title: 'No such service',
+    message: `no running service answers at ${pathOnly(target)}`,
+    hint: 'the session may have stopped or the URL has the wrong session, service or port; the running services are listed in details',
+    details: { services },
+    html: services.length ? `<p>Running services:</p><ul>${items}</ul>` : '<p>No services are running.</p>',
+  };
+}
+
+export function startingPage(route: ProxyRoute): Page {
+  return {
+    status: 503,
+    code: PROXY_CODES.starting,
+    title: 'Service starting',
+    message: `${serviceLabel(route)} is starting`,
+    hint: `this page reloads itself every ${RETRY_AFTER_SECONDS} s until the service is ready`,
+    headers: { 'Retry-After': String(RETRY_AFTER_SECONDS) },
+    refreshSeconds: RETRY_AFTER_SECONDS,
+  };
+}
+
+export function failedPage(route: ProxyRoute): Page {
+  const reason = route.reason ?? 'no reason was recorded';
+  return {
+    status: 502,
+    code: PROXY_CODES.failed,
+    title: 'Service failed',
+    message: `${serviceLabel(route)} failed: ${reason}`,
+    hint: 'see the service logs (`berth session logs`) and restart the service or the session',
+    details: { reason },
+  };
+}
+
+export function unreachablePage(route: ProxyRoute, cause: unknown): Page {
+  const target = route.target ? `${route.target.host}:${route.target.port}` : 'no address';
+  const why = (cause as { code?: string } | undefined)?.code ?? (cause instanceof Error ? cause.message : String(cause));
+  return {
+    status: 502,
+    code: PROXY_CODES.unreachable,
+    title: 'Service unreachable',
+    message: `${serviceLabel(route)} did not answer at ${target} (${why})`,
+    hint: 'the service may have exited or may not listen on that port; check its logs and its ports',
+    details: { target: route.target ?? null, error: why },
+  };
+}
+
+export function unauthenticatedPage(route: ProxyRoute, loginPath: string): Page {
+  return {
+    status: 401,
+    code: PROXY_CODES.unauthenticated,
+    title: 'Login required',
+    message: `${serviceLabel(route)} requires a login`,
+    hint: `log in at ${loginPath} (browsers are redirected there) or send the Berth session cookie`,
+  };
+}
+
+/** API clients ask for JSON explicitly; anything that accepts HTML (browsers) gets the page. */
+export function wantsJson(req: IncomingMessage): boolean {
+  const accept = req.headers.accept;
+  return accept !== undefined && accept.includes('application/json') && !accept.includes('text/html');
+}
+
+export function isBrowserNavigation(req: IncomingMessage): boolean {
+  const accept = req.headers.accept;
+  return (req.method === 'GET' || req.method === 'HEAD') && accept !== undefined && accept.includes('text/html');
+}
+
+function pageBody(page: Page, json: boolean): { type: string; body: string } {
+  if (json) {
+    const error = { code: page.code, message: page.message, ...(page.hint ? { hint: page.hint } : {}), ...(page.details === undefined ? {} : { details: page.details }) };
+    return { type: 'application/json; charset=utf-8', body: JSON.stringify({ error }) };
+  }
+  const refresh = page.refreshSeconds ? `<meta http-equiv="refresh" content="${page.refreshSeconds}">` : '';
+  const body =
+    `<!doctype html><html><head><meta charset="utf-8">${refresh}<title>${escapeHtml(page.title)} · Berth</title>` +
+    '<style>body{font-family:system-ui,sans-serif;max-width:46rem;margin:3rem auto;padding:0 1rem;color:#222}code{color:#555}</style></head>' +
+    `<body><h1>${escapeHtml(page.title)}</h1><p>${escapeHtml(page.message)}</p>` +
+    (page.hint ? `<p><em>${escapeHtml(page.hint)}</em></p>` : '') +
+    (page.html ?? '') +
+    `<p><code>${escapeHtml(page.code)}</code></p></body></html>`;
+  return { type: 'text/html; charset=utf-8', body };
+}
+
+export function sendPage(req: IncomingMessage, res: ServerResponse, page: Page, json = wantsJson(req)): void {
+  const { type, body } = pageBody(page, json);
+  res.writeHead(page.status, {
+    'Content-Type': type,
+    'Content-Length': Buffer.byteLength(body),
+    'Cache-Control': 'no-store',
+    ...page.headers,
+  });
+  res.end(req.method === 'HEAD' ? undefined : body);
+}
+
+export function sendRedirect(res: ServerResponse, status: 302 | 308, location: string): void {
+  res.writeHead(status, { Location: location, 'Content-Length': 0, 'Cache-Control': 'no-store' });
+  res.end();
+}
+
+/** The same answer on the socket of a WebSocket handshake; the socket is destroyed once written. */
+export function writeRawPage(req: IncomingMessage, socket: Duplex, page: Page, json = wantsJson(req)): void {
+  const { type, body } = pageBody(page, json);
+  const headers: Record<string, string | number> = { 'Content-Type': type, 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'no-store', Connection: 'close', ...page.headers };
+  writeRawResponse(socket, page.status, headers, body);
+}
+
+export function writeRawResponse(socket: Duplex, status: number, headers: Record<string, string | number>, body = ''): void {
+  if (socket.destroyed) return;
+  let head = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Unknown'}\r\n`;
+  for (const [name, value] of Object.entries(headers)) head += `${name}: ${value}\r\n`;
+  // The server socket is half-open capable: end() alone could leave it open forever.
+  socket.end(`${head}\r\n${body}`, () => socket.destroy());
+}
+
+function pathOnly(target: string): string {
+  const q = target.indexOf('?');
+  return q === -1 ? target : target.slice(0, q);
+}

@@ -1,0 +1,87 @@
+/**
+ * WebSocket (and any HTTP/1.1 Upgrade) tunnelling. The upstream handshake happens first; only its
+ * answer goes back to the client, so no message can be sent into a tunnel that does not exist yet
+ * (jupyter-server-proxy's early-traffic loss). Every way a tunnel can end destroys both sockets:
+ * CHP leaked sockets for years through error paths that did not (reference A.3).
+ */
+import { request, type IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import type { ProxyRoute } from './route-table.ts';
+import { downstreamHeaders, upstreamHeaders } from './headers.ts';
+import { unreachablePage, writeRawPage } from './pages.ts';
+
+export interface Tunnels {
+  add(destroy: () => void): void;
+  delete(destroy: () => void): void;
+}
+
+export function tunnelUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, route: ProxyRoute, path: string, tunnels: Tunnels): void {
+  const target = route.target!;
+  const upstream = request({
+    host: target.host,
+    port: target.port,
+    method: req.method,
+    path,
+    headers: upstreamHeaders(req, { route, upgrade: true }),
+    // An upgraded socket leaves any pool, so a fresh connection is all a pool could give.
+    agent: false,
+  });
+
+  function clientClosedEarly(): void {
+    upstream.destroy();
+  }
+  socket.once('close', clientClosedEarly);
+
+  upstream.on('upgrade', function upstreamUpgraded(upstreamRes: IncomingMessage, upstreamSocket: Socket, upstreamHead: Buffer) {
+    socket.removeListener('close', clientClosedEarly);
+    upstreamSocket.on('error', destroyBoth);
+    if (socket.destroyed) {
+      upstreamSocket.destroy();
+      return;
+    }
+    // The 101 is relayed verbatim: its Connection/Upgrade/Sec-WebSocket-* headers are the handshake.
+    socket.write(responseHead(upstreamRes, upstreamRes.rawHeaders));
+    if (upstreamHead.length > 0) socket.write(upstreamHead);
+    if (head.length > 0) upstreamSocket.write(head);
+    (socket as Socket).setNoDelay?.(true);
+    upstreamSocket.setNoDelay(true);
+    tunnels.add(destroyBoth);
+    upstreamSocket.on('close', destroyBoth);
+    socket.on('close', destroyBoth);
+    upstreamSocket.pipe(socket);
+    socket.pipe(upstreamSocket);
+
+    function destroyBoth(): void {
+      tunnels.delete(destroyBoth);
+      socket.destroy();
+      upstreamSocket.destroy();
+    }
+  });
+
+  upstream.on('response', function upstreamRefusedUpgrade(upstreamRes: IncomingMessage) {
+    // E.g. Jupyter's 403 on a bad Origin: the client gets that answer, then the connection closes.
+    socket.removeListener('close', clientClosedEarly);
+    upstreamRes.on('error', () => socket.destroy());
+    socket.on('close', () => upstreamRes.destroy());
+    if (socket.destroyed) return void upstreamRes.destroy();
+    const headers = downstreamHeaders(upstreamRes, route, req.headers.host);
+    headers.push('Connection', 'close');
+    socket.write(responseHead(upstreamRes, headers));
+    upstreamRes.pipe(socket, { end: false });
+    upstreamRes.on('end', () => socket.end(() => socket.destroy()));
+  });
+
+  upstream.on('error', function upstreamError(error) {
+    socket.removeListener('close', clientClosedEarly);
+    writeRawPage(req, socket, unreachablePage(route, error));
+  });
+
+  upstream.end();
+}
+
+function responseHead(res: IncomingMessage, rawHeaders: string[]): string {
+  let head = `HTTP/1.1 ${res.statusCode} ${res.statusMessage}\r\n`;
+  for (let i = 0; i < rawHeaders.length; i += 2) head += `${rawHeaders[i]}: ${rawHeaders[i + 1]}\r\n`;
+  return `${head}\r\n`;
+}

@@ -1,0 +1,280 @@
+/**
+ * The docker runtime: one container per service on a per-session user-defined bridge network,
+ * through the Engine API (Docker, or Podman's compatible socket). Containers carry the plan's
+ * labels plus this installation's id, so `list` finds them again after a Berth restart.
+ */
+import { statSync } from 'node:fs';
+import type { RuntimeKind, ServicePlan } from '../../plan/types.ts';
+import { LABELS } from '../../plan/types.ts';
+import type { Endpoint, ExecResult, Runtime, RuntimeObject, RuntimeRef, RuntimeState, StartOptions } from '../types.ts';
+import { RuntimeError } from '../errors.ts';
+import { createDockerClient, engineStatus, readAll, type DockerClient } from './client.ts';
+import { containerName, createContainerBody, networkName, portKey, type ContainerIdentity } from './container-spec.ts';
+import { ensureImage } from './images.ts';
+import { appendMarker, followLogs, type LogFollower } from './logs.ts';
+import { demuxAll } from './streams.ts';
+
+export interface DockerRuntimeOptions {
+  /** Unix socket of the engine (`/var/run/docker.sock`, `/run/podman/podman.sock`). */
+  socketPath: string;
+  installationId: string;
+  /** Default grace period of `stop` before the engine kills the container. */
+  graceMs?: number;
+  /**
+   * Who the service runs as. `project-owner` (default): the uid:gid owning the project (else data)
+   * directory it mounts, so files it writes into binds belong to the host user. `image`: the
+   * image's USER (usually root) plus the directory's group as a supplementary group (Orchest's
+   * group_add); files then need `umask 002` in the service to stay group-writable.
+   */
+  user?: 'project-owner' | 'image';
+}
+
+interface ContainerInspect {
+  Id: string;
+  Name: string;
+  Config: { Labels: Record<string, string> | null };
+  State: { Status: string; Running: boolean; ExitCode: number; OOMKilled: boolean; Error: string; StartedAt: string };
+  NetworkSettings: { Ports: Record<string, { HostIp: string; HostPort: string }[] | null> | null };
+}
+
+interface ContainerSummary {
+  Id: string;
+  Labels: Record<string, string> | null;
+  State: string;
+  Status: string;
+}
+
+const KIND: RuntimeKind = 'docker';
+
+export function createDockerRuntime(options: DockerRuntimeOptions): Runtime {
+  const client = createDockerClient(options.socketPath);
+  const followers = new Map<string, LogFollower>();
+  const defaultGraceMs = options.graceMs ?? 10_000;
+
+  function follow(id: string, logFile: string): void {
+    followers.get(id)?.stop();
+    const follower = followLogs(client, id, logFile);
+    followers.set(id, follower);
+    void follower.done.finally(() => {
+      if (followers.get(id) === follower) followers.delete(id);
+    });
+  }
+
+  async function inspectContainer(id: string): Promise<ContainerInspect | undefined> {
+    try {
+      return await client.json<ContainerInspect>('GET', `/containers/${encodeURIComponent(id)}/json`);
+    } catch (error) {
+      if (engineStatus(error) === 404) return undefined;
+      throw error;
+    }
+  }
+
+  /** A leftover container of this installation with the same name is replaced; anyone else's is not touched. */
+  async function removeLeftover(name: string): Promise<void> {
+    const existing = await inspectContainer(name);
+    if (!existing) return;
+    if (existing.Config.Labels?.[LABELS.installation] !== options.installationId) {
+      throw new RuntimeError('BERTH_RUNTIME_NAME_CONFLICT', `a container named ${name} already exists on ${options.socketPath} and does not belong to this Berth installation`, {
+        hint: `remove or rename that container (docker rm -f ${name}), or run this installation against another engine`,
+      });
+    }
+    await client.json('DELETE', `/containers/${existing.Id}`, { query: { force: 1, v: 1 } }).catch(ignoreStatus(404, 409));
+  }
+
+  return {
+    kind: KIND,
+
+    async prepareSession(sessionUuid: string, labels: Record<string, string>): Promise<void> {
+      const name = networkName(sessionUuid);
+      try {
+        const existing = await client.json<{ Labels: Record<string, string> | null }>('GET', `/networks/${name}`);
+        if (existing.Labels?.[LABELS.installation] === options.installationId) return;
+        throw new RuntimeError('BERTH_RUNTIME_NAME_CONFLICT', `a network named ${name} already exists on ${options.socketPath} and does not belong to this Berth installation`, {
+          hint: `remove it (docker network rm ${name}) or run this installation against another engine`,
+        });
+      } catch (error) {
+        if (engineStatus(error) !== 404) throw error;
+      }
+      await client
+        .json('POST', '/networks/create', {
+          body: { Name: name, CheckDuplicate: true, Driver: 'bridge', Labels: { ...labels, [LABELS.installation]: options.installationId, [LABELS.session]: sessionUuid } },
+        })
+        .catch(ignoreStatus(409));
+    },
+
+    async cleanupSession(sessionUuid: string): Promise<void> {
+      const name = networkName(sessionUuid);
+      try {
+        await client.json('DELETE', `/networks/${name}`);
+      } catch (error) {
+        if (engineStatus(error) === 404) return;
+        throw new RuntimeError('BERTH_RUNTIME_NETWORK_IN_USE', `cannot remove the session network ${name}: ${(error as Error).message}`, {
+          cause: error,
+          hint: `stop the session's services first; containers still attached: docker network inspect ${name}`,
+        });
+      }
+    },
+
+    async start(plan: ServicePlan, startOptions: StartOptions): Promise<RuntimeRef> {
+      const image = await ensureImage(client, plan.image, startOptions.onProgress, startOptions.signal);
+      const name = containerName(plan);
+      await removeLeftover(name);
+      const body = createContainerBody(plan, image, options.installationId, identityFor(plan, options.user ?? 'project-owner'));
+      let created: { Id: string };
+      try {
+        created = await client.json<{ Id: string }>('POST', '/containers/create', { query: { name }, body, signal: startOptions.signal });
+      } catch (cause) {
+        throw startError(plan, 'create', cause);
+      }
+      appendMarker(startOptions.logFile, plan.name);
+      try {
+        await client.json('POST', `/containers/${created.Id}/start`, { signal: startOptions.signal });
+      } catch (cause) {
+        await client.json('DELETE', `/containers/${created.Id}`, { query: { force: 1, v: 1 } }).catch(() => undefined);
+        throw startError(plan, 'start', cause);
+      }
+      follow(created.Id, startOptions.logFile);
+      return { runtime: KIND, id: created.Id, sessionUuid: plan.sessionUuid, service: plan.name };
+    },
+
+    async stop(ref: RuntimeRef, stopOptions?: { graceMs?: number }): Promise<void> {
+      const seconds = Math.max(0, Math.ceil((stopOptions?.graceMs ?? defaultGraceMs) / 1000));
+      await client.json('POST', `/containers/${ref.id}/stop`, { query: { t: seconds } }).catch(ignoreStatus(304, 404));
+      // Let the follower write the last lines the service printed while stopping.
+      const follower = followers.get(ref.id);
+      if (follower) await Promise.race([follower.done, new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
+      follower?.stop();
+      await client.json('DELETE', `/containers/${ref.id}`, { query: { force: 1, v: 1 } }).catch(ignoreStatus(404, 409));
+    },
+
+    async list(labels: Record<string, string>): Promise<RuntimeObject[]> {
+      const wanted = { ...labels, [LABELS.installation]: options.installationId };
+      const filters = JSON.stringify({ label: Object.entries(wanted).map(([key, value]) => `${key}=${value}`) });
+      const containers = await client.json<ContainerSummary[]>('GET', '/containers/json', { query: { all: 1, filters } });
+      return containers.map((container) => {
+        const containerLabels = container.Labels ?? {};
+        return {
+          ref: { runtime: KIND, id: container.Id, sessionUuid: containerLabels[LABELS.session] ?? '', service: containerLabels[LABELS.service] ?? '' },
+          labels: containerLabels,
+          state: summaryState(container),
+        };
+      });
+    },
+
+    async inspect(ref: RuntimeRef): Promise<RuntimeState> {
+      const container = await inspectContainer(ref.id);
+      return container ? inspectState(container) : { state: 'missing' };
+    },
+
+    async endpoint(ref: RuntimeRef, port: number): Promise<Endpoint> {
+      const container = await inspectContainer(ref.id);
+      const bindings = container?.NetworkSettings.Ports?.[portKey(port)] ?? [];
+      const binding = bindings.find((b) => b.HostIp === '127.0.0.1') ?? bindings[0];
+      if (!container || !binding?.HostPort) {
+        throw new RuntimeError('BERTH_RUNTIME_NO_ENDPOINT', `service ${ref.service} (container ${ref.id.slice(0, 12)}) has no published host port for port ${port}`, {
+          hint: container ? `declare ${port} in the service's ports and restart it` : 'the container is gone; restart the session',
+        });
+      }
+      return { host: '127.0.0.1', port: Number(binding.HostPort) };
+    },
+
+    internalHostname(plan: ServicePlan): string {
+      return plan.hostname;
+    },
+
+    async exec(ref: RuntimeRef, argv: string[], execOptions?: { timeoutMs?: number; env?: Record<string, string> }): Promise<ExecResult> {
+      const env = Object.entries(execOptions?.env ?? {}).map(([key, value]) => `${key}=${value}`);
+      const { Id } = await client.json<{ Id: string }>('POST', `/containers/${ref.id}/exec`, {
+        body: { Cmd: argv, AttachStdout: true, AttachStderr: true, Tty: false, ...(env.length ? { Env: env } : {}) },
+      });
+      const controller = new AbortController();
+      const timeoutMs = execOptions?.timeoutMs ?? 30_000;
+      const timer = setTimeout(() => controller.abort(), timeoutMs);
+      let raw: Buffer;
+      try {
+        const stream = await client.stream('POST', `/exec/${Id}/start`, { body: { Detach: false, Tty: false }, signal: controller.signal });
+        raw = await readAll(stream);
+        // An abort after the headers arrived can end the body quietly instead of failing it.
+        if (controller.signal.aborted) throw new Error('aborted');
+      } catch (cause) {
+        if (controller.signal.aborted) {
+          // The engine API cannot kill an exec'd process; it ends with the container at the latest.
+          throw new RuntimeError('BERTH_RUNTIME_EXEC_TIMEOUT', `\`${argv.join(' ')}\` in service ${ref.service} did not finish within ${timeoutMs} ms`, {
+            cause,
+            hint: 'raise the timeout or make the command finish sooner',
+          });
+        }
+        throw cause;
+      } finally {
+        clearTimeout(timer);
+      }
+      const inspected = await client.json<{ ExitCode: number | null; Running: boolean }>('GET', `/exec/${Id}/json`);
+      return { exitCode: inspected.ExitCode ?? -1, output: demuxAll(raw).output };
+    },
+
+    async reattachLogs(ref: RuntimeRef, logFile: string): Promise<void> {
+      if (followers.has(ref.id)) return;
+      follow(ref.id, logFile);
+    },
+
+    async close(): Promise<void> {
+      const all = [...followers.values()];
+      for (const follower of all) follower.stop();
+      await Promise.all(all.map((follower) => follower.done));
+      followers.clear();
+    },
+  };
+}
+
+function identityFor(plan: ServicePlan, mode: 'project-owner' | 'image'): ContainerIdentity {
+  const mount = plan.mounts.find((m) => m.source === 'project') ?? plan.mounts.find((m) => m.source === 'data');
+  if (!mount) return {};
+  let owner: { uid: number; gid: number };
+  try {
+    owner = statSync(mount.hostPath);
+  } catch {
+    return {}; // the engine creates a missing bind source; nothing to match yet
+  }
+  if (mode === 'image' || owner.uid === 0) return owner.gid === 0 ? {} : { groupAdd: [String(owner.gid)] };
+  // The directory's owner and group: new files belong to the host user, as if they had written them.
+  return { user: `${owner.uid}:${owner.gid}` };
+}
+
+function inspectState(container: ContainerInspect): RuntimeState {
+  const state = container.State;
+  if (state.Running || state.Status === 'running') return { state: 'running', startedAt: state.StartedAt };
+  if (state.Status === 'created' || state.Status === 'restarting' || state.Status === 'paused') {
+    return { state: 'waiting', reason: state.Status, fatal: false };
+  }
+  const reason = state.OOMKilled ? 'OOMKilled' : state.Error || undefined;
+  return { state: 'exited', exitCode: state.ExitCode, ...(reason ? { reason } : {}) };
+}
+
+function summaryState(container: ContainerSummary): RuntimeState {
+  if (container.State === 'running') return { state: 'running' };
+  if (container.State === 'exited' || container.State === 'dead' || container.State === 'stopped') {
+    const code = /Exited \((-?\d+)\)/.exec(container.Status)?.[1];
+    return { state: 'exited', exitCode: code === undefined ? null : Number(code) };
+  }
+  return { state: 'waiting', reason: container.State, fatal: false };
+}
+
+function startError(plan: ServicePlan, step: 'create' | 'start', cause: unknown): RuntimeError {
+  const engineMessage = (cause as RuntimeError).details && ((cause as RuntimeError).details as { engineMessage?: string }).engineMessage;
+  const reason = engineMessage ?? (cause as Error).message;
+  return new RuntimeError('BERTH_RUNTIME_START_FAILED', `service ${plan.name}: the engine could not ${step} its container from ${plan.image}: ${reason}`, {
+    cause,
+    hint: 'check the service image, command, args and binds in the pipeline file',
+  });
+}
+
+/** Swallows engine errors with the given HTTP statuses (e.g. 404 = already gone). */
+function ignoreStatus(...statuses: number[]): (error: unknown) => undefined {
+  return (error: unknown) => {
+    const status = engineStatus(error);
+    if (status !== undefined && statuses.includes(status)) return undefined;
+    throw error;
+  };
+}
+
+export type { DockerClient };

@@ -1,0 +1,74 @@
+/**
+ * Test support for the docker runtime and environment builds (imported by *.test.ts only): engine
+ * requirements that ping the real sockets, and ServicePlans built by hand (the planner is not
+ * needed to test a runtime).
+ */
+import { randomUUID } from 'node:crypto';
+import type { ServicePlan } from '../../plan/types.ts';
+import { LABELS } from '../../plan/types.ts';
+import type { Requirement } from '../../../test/support/requirements.ts';
+import { createDockerClient } from './client.ts';
+
+export interface Engine {
+  name: 'docker' | 'podman';
+  socketPath: string;
+  requirement: Requirement;
+}
+
+/** Both real engines the CI machine runs (ci/setup-engines.sh), each gated by a ping of its socket. */
+export async function engines(): Promise<Engine[]> {
+  const found: Engine[] = [];
+  for (const [name, socketPath] of [
+    ['docker', '/var/run/docker.sock'],
+    ['podman', '/run/podman/podman.sock'],
+  ] as const) {
+    const ok = await createDockerClient(socketPath).ping(3000);
+    found.push({ name, socketPath, requirement: { ok, what: `the ${name} engine answering on ${socketPath}`, fix: 'bash ci/setup-engines.sh' } });
+  }
+  return found;
+}
+
+/** A short unique session uuid (hostnames must stay within 63 characters). */
+export function testSessionUuid(): string {
+  return `t${randomUUID().replaceAll('-', '').slice(0, 16)}`;
+}
+
+export function servicePlan(installationId: string, sessionUuid: string, name: string, fields: Partial<ServicePlan> = {}): ServicePlan {
+  const hostname = `${name}-${sessionUuid}`;
+  return {
+    name,
+    sessionUuid,
+    hostname,
+    image: 'localhost/redis:7',
+    env: [],
+    mounts: [],
+    ports: [],
+    exposed: false,
+    requiresAuthentication: true,
+    preserveBasePath: false,
+    routes: [],
+    readiness: { type: 'none', timeoutMs: 10_000, intervalMs: 100 },
+    dependsOn: [],
+    labels: {
+      [LABELS.installation]: installationId,
+      [LABELS.project]: 'test-project',
+      [LABELS.pipeline]: 'test-pipeline',
+      [LABELS.session]: sessionUuid,
+      [LABELS.service]: name,
+    },
+    specHash: 'test',
+    spec: { name, image: fields.image ?? 'localhost/redis:7', scope: ['interactive'], ports: fields.ports ?? [], exposed: false, order: 0 },
+    ...fields,
+  };
+}
+
+/** Polls `check` until it returns a value (not undefined) or `timeoutMs` passes; then throws `what`. */
+export async function waitFor<T>(what: string, check: () => Promise<T | undefined> | T | undefined, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}

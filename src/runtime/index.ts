@@ -1,0 +1,14 @@
+/** @module runtime: the runtime interface, its error class and the runtimes. */
+export type {
+  Endpoint,
+  ExecResult,
+  Runtime,
+  RuntimeObject,
+  RuntimeRef,
+  RuntimeState,
+  StartOptions,
+} from './types.ts';
+export { RuntimeError } from './errors.ts';
+export { isStartMarker, startMarker } from './log-marker.ts';
+export { createLocalRuntime, type LocalRuntimeOptions } from './local/index.ts';
+export { createDockerRuntime, type DockerRuntimeOptions } from './docker/index.ts';

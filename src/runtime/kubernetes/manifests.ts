@@ -1,0 +1,213 @@
+/**
+ * Pure manifest builders: ServicePlan -> Deployment + ClusterIP Service, and one NetworkPolicy per
+ * session. Orchest's shape (reference §3.3: `<name>-<session_uuid>`, one replica, named ports
+ * `port-<n>`, project/data from PVC subPaths, fsGroup) plus what Orchest lacked: a readinessProbe
+ * from the plan's readiness, resources, a session NetworkPolicy and exact labels for recovery.
+ */
+import type { V1Container, V1Deployment, V1NetworkPolicy, V1Probe, V1Service, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
+import type { ReadinessPlan, ServicePlan } from '../../plan/types.ts';
+import { LABELS } from '../../plan/types.ts';
+import {
+  BERTH_APP_LABEL,
+  BERTH_APP_VALUE,
+  LABELS_ANNOTATION,
+  MANAGED_BY_LABEL,
+  sanitizeLabelValue,
+  sanitizeLabels,
+  selectorLabels,
+} from './labels.ts';
+import { resourceRequirements, serviceResources } from './resources.ts';
+
+export interface ManifestOptions {
+  namespace: string;
+  installationId: string;
+  /** PVC holding the projects; each project is mounted from `projectSubPath(projectUuid)`. */
+  projectClaim: string;
+  /** PVC holding the shared data directory (mounted from its `data` subPath). */
+  dataClaim: string;
+  projectSubPath?: (projectUuid: string) => string;
+  /** Group shared by every service and Berth itself (fsGroup + runAsGroup), so files stay editable. */
+  fsGroup?: number;
+  /** terminationGracePeriodSeconds, in ms. */
+  graceMs?: number;
+}
+
+export const DEFAULT_GRACE_MS = 10_000;
+export const DATA_SUB_PATH = 'data';
+
+export function defaultProjectSubPath(projectUuid: string): string {
+  return `projects/${projectUuid}`;
+}
+
+/** Deployment and Service name: the plan's hostname, `<name>-<session_uuid>` (≤ 63 chars, RFC 1035). */
+export function objectName(plan: ServicePlan): string {
+  return plan.hostname;
+}
+
+export function networkPolicyName(sessionUuid: string): string {
+  return `berth-${sessionUuid}`.slice(0, 63).replace(/-+$/, '');
+}
+
+export function portName(port: number): string {
+  return `port-${port}`;
+}
+
+function metadataFor(plan: ServicePlan, options: ManifestOptions): { name: string; namespace: string; labels: Record<string, string>; annotations: Record<string, string> } {
+  const exact = { ...plan.labels, [LABELS.installation]: options.installationId };
+  return {
+    name: objectName(plan),
+    namespace: options.namespace,
+    labels: { ...sanitizeLabels(exact), [MANAGED_BY_LABEL]: 'berth' },
+    annotations: { [LABELS_ANNOTATION]: JSON.stringify(exact) },
+  };
+}
+
+/** Later entries win (service < inherited < ORCHEST_*); Kubernetes would keep duplicates, so drop earlier ones. */
+function envFor(plan: ServicePlan): { name: string; value: string }[] {
+  const byName = new Map<string, string>();
+  for (const variable of plan.env) {
+    byName.delete(variable.name);
+    byName.set(variable.name, variable.value);
+  }
+  return [...byName].map(([name, value]) => ({ name, value }));
+}
+
+/**
+ * The cluster's view of readiness: the Service only routes to the pod once the probe passes.
+ * Berth still runs its own readiness check with the one deadline; the probe keeps kube-proxy and
+ * Berth in agreement. `log` cannot be a probe (the kubelet cannot read Berth's log file).
+ */
+export function readinessProbe(readiness: ReadinessPlan): V1Probe | undefined {
+  const timing = {
+    periodSeconds: 1,
+    timeoutSeconds: 1,
+    successThreshold: 1,
+    failureThreshold: Math.max(1, Math.ceil(readiness.timeoutMs / 1000)),
+  };
+  switch (readiness.type) {
+    case 'port': {
+      const port = readiness.ports[0];
+      return port === undefined ? undefined : { tcpSocket: { port }, ...timing };
+    }
+    case 'http':
+      return { httpGet: { path: readiness.path, port: readiness.port }, ...timing };
+    case 'command':
+      return { exec: { command: readiness.command }, ...timing };
+    case 'log':
+    case 'none':
+      return undefined;
+  }
+}
+
+function mountsFor(plan: ServicePlan, options: ManifestOptions): { volumes: V1Volume[]; volumeMounts: V1VolumeMount[] } {
+  const projectUuid = plan.labels[LABELS.project] ?? '';
+  const subPathOf = options.projectSubPath ?? defaultProjectSubPath;
+  const volumes: V1Volume[] = [];
+  const volumeMounts: V1VolumeMount[] = [];
+  for (const mount of plan.mounts) {
+    const volumeName = mount.source === 'project' ? 'project-dir' : 'data';
+    const claimName = mount.source === 'project' ? options.projectClaim : options.dataClaim;
+    if (!volumes.some((v) => v.name === volumeName)) volumes.push({ name: volumeName, persistentVolumeClaim: { claimName } });
+    volumeMounts.push({ name: volumeName, mountPath: mount.target, subPath: mount.source === 'project' ? subPathOf(projectUuid) : DATA_SUB_PATH });
+  }
+  return { volumes, volumeMounts };
+}
+
+export function containerFor(plan: ServicePlan, options: ManifestOptions): V1Container {
+  const { volumeMounts } = mountsFor(plan, options);
+  const probe = readinessProbe(plan.readiness);
+  const resources = resourceRequirements(serviceResources(plan));
+  return {
+    name: plan.name,
+    image: plan.image,
+    // Environment images are pinned by digest and local images exist on the node: never re-pull.
+    imagePullPolicy: 'IfNotPresent',
+    ...(plan.command ? { command: plan.command } : {}),
+    ...(plan.args ? { args: plan.args } : {}),
+    env: envFor(plan),
+    ports: plan.ports.map((port) => ({ name: portName(port), containerPort: port, protocol: 'TCP' })),
+    ...(probe ? { readinessProbe: probe } : {}),
+    ...(resources ? { resources } : {}),
+    ...(volumeMounts.length ? { volumeMounts } : {}),
+  };
+}
+
+export function deploymentManifest(plan: ServicePlan, options: ManifestOptions): V1Deployment {
+  const metadata = metadataFor(plan, options);
+  const selector = selectorLabels(options.installationId, plan.sessionUuid, plan.name);
+  const { volumes } = mountsFor(plan, options);
+  const graceSeconds = Math.max(0, Math.ceil((options.graceMs ?? DEFAULT_GRACE_MS) / 1000));
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata,
+    spec: {
+      replicas: 1,
+      // Never two instances of one service at once (both would write the same project files).
+      strategy: { type: 'Recreate' },
+      selector: { matchLabels: selector },
+      template: {
+        metadata: { labels: { ...metadata.labels, ...selector }, annotations: metadata.annotations },
+        spec: {
+          // Services reach each other by Service name only; pod env needs no service links.
+          enableServiceLinks: false,
+          automountServiceAccountToken: false,
+          terminationGracePeriodSeconds: graceSeconds,
+          ...(options.fsGroup === undefined
+            ? {}
+            : { securityContext: { runAsGroup: options.fsGroup, fsGroup: options.fsGroup, fsGroupChangePolicy: 'OnRootMismatch' } }),
+          containers: [containerFor(plan, options)],
+          ...(volumes.length ? { volumes } : {}),
+        },
+      },
+    },
+  };
+}
+
+/** ClusterIP Service named like the hostname; undefined when the service declares no ports (Kubernetes requires one). */
+export function serviceManifest(plan: ServicePlan, options: ManifestOptions): V1Service | undefined {
+  if (plan.ports.length === 0) return undefined;
+  return {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: metadataFor(plan, options),
+    spec: {
+      type: 'ClusterIP',
+      selector: selectorLabels(options.installationId, plan.sessionUuid, plan.name),
+      ports: plan.ports.map((port) => ({ name: portName(port), port, targetPort: port, protocol: 'TCP' })),
+    },
+  };
+}
+
+/**
+ * Only the session's own pods (its services and steps, which carry the session label) and Berth's
+ * pods (the proxy) reach the session's services. Orchest had no policy: any pod in the namespace
+ * could talk to any session's Redis.
+ */
+export function networkPolicyManifest(sessionUuid: string, labels: Record<string, string>, options: Pick<ManifestOptions, 'namespace' | 'installationId'>): V1NetworkPolicy {
+  const exact = { ...labels, [LABELS.installation]: options.installationId, [LABELS.session]: sessionUuid };
+  const session = sanitizeLabelValue(sessionUuid);
+  const installation = sanitizeLabelValue(options.installationId);
+  return {
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'NetworkPolicy',
+    metadata: {
+      name: networkPolicyName(sessionUuid),
+      namespace: options.namespace,
+      labels: { ...sanitizeLabels(exact), [MANAGED_BY_LABEL]: 'berth' },
+      annotations: { [LABELS_ANNOTATION]: JSON.stringify(exact) },
+    },
+    spec: {
+      podSelector: { matchLabels: { [LABELS.installation]: installation, [LABELS.session]: session } },
+      policyTypes: ['Ingress'],
+      ingress: [
+        {
+          _from: [
+            { podSelector: { matchLabels: { [LABELS.session]: session } } },
+            { podSelector: { matchLabels: { [BERTH_APP_LABEL]: BERTH_APP_VALUE } } },
+          ],
+        },
+      ],
+    },
+  };
+}

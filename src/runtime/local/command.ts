@@ -1,0 +1,92 @@
+/** What a service runs on the host: its argv, the check that it exists, and the fixed umask wrapper. */
+import { accessSync, constants, existsSync, statSync } from 'node:fs';
+import { delimiter, isAbsolute, join } from 'node:path';
+import type { ServicePlan } from '../../plan/types.ts';
+import { RuntimeError } from '../errors.ts';
+import { hostDefaultFor, hostDefaultImages } from './host-defaults.ts';
+
+export interface ServiceCommand {
+  argv: string[];
+  /** How to install the program when the argv came from the host defaults table. */
+  install?: string;
+}
+
+/** argv = [...command, ...args]; with neither, the host defaults table for well-known images. */
+export function serviceArgv(plan: ServicePlan): ServiceCommand {
+  const where = `services.${plan.name}`;
+  if (plan.environmentUuid !== undefined) {
+    throw new RuntimeError(
+      'BERTH_RUNTIME_NEEDS_CONTAINERS',
+      `service ${plan.name}: image "environment@${plan.environmentUuid}" needs a container runtime (docker); the local runtime runs host processes`,
+      { hint: `start Berth with --runtime docker, or set ${where}.image to a program's image with ${where}.command`, details: { service: plan.name } },
+    );
+  }
+  const argv = [...(plan.command ?? []), ...(plan.args ?? [])];
+  if (argv.length > 0) return { argv };
+  const fallback = hostDefaultFor(plan.image);
+  if (fallback?.argv) {
+    return { argv: fallback.argv(plan.ports[0]), ...(fallback.install ? { install: fallback.install } : {}) };
+  }
+  throw new RuntimeError(
+    'BERTH_RUNTIME_NO_COMMAND',
+    `service ${plan.name}: the local runtime cannot run image "${plan.image}" on the host without a command (${where}.command and ${where}.args are empty)`,
+    {
+      hint: `set ${where}.command (and ${where}.args) to the program to run on the host, or use the docker runtime; images with a host default: ${hostDefaultImages().join(', ')}`,
+      details: { service: plan.name, image: plan.image },
+    },
+  );
+}
+
+function isExecutableFile(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Looks the executable up the way the shell will (PATH of the service's env, cwd for paths with a
+ * slash), so a typo fails the start at once instead of as exit code 127 later.
+ */
+export function assertExecutable(service: ServicePlan, command: ServiceCommand, env: Record<string, string>, cwd: string): void {
+  const executable = command.argv[0] ?? '';
+  const found = executable.includes('/')
+    ? isExecutableFile(isAbsolute(executable) ? executable : join(cwd, executable))
+    : (env.PATH ?? '').split(delimiter).some((dir) => dir !== '' && isExecutableFile(join(dir, executable)));
+  if (found) return;
+  const where = `services.${service.name}`;
+  const hasSpace = /\s/.test(executable);
+  const exists = executable.includes('/') && existsSync(isAbsolute(executable) ? executable : join(cwd, executable));
+  let hint: string;
+  const argsOnly = (service.command ?? []).length === 0 && (service.args ?? []).length > 0;
+  if (argsOnly) {
+    hint = `${where}.args is set without ${where}.command, so "${executable}" would be the program: on the host there is no image entrypoint; set ${where}.command`;
+  } else if (hasSpace) {
+    const [first = '', ...rest] = executable.trim().split(/\s+/);
+    hint = `${where}.command is one executable, never split: set command to "${first}" and put "${rest.join(' ')}" in ${where}.args`;
+  } else if (command.install) {
+    hint = `install it on the host (${command.install}) or use the docker runtime`;
+  } else if (exists) {
+    hint = `make it executable (chmod +x ${executable})`;
+  } else {
+    hint = `install it on the host, fix ${where}.command, or use the docker runtime`;
+  }
+  throw new RuntimeError(
+    'BERTH_RUNTIME_EXECUTABLE_NOT_FOUND',
+    `service ${service.name}: executable "${executable}" ${exists ? 'is not executable' : 'was not found on the host (PATH of the service)'}`,
+    { hint, details: { service: service.name, executable } },
+  );
+}
+
+/**
+ * The one wrapper: a fixed script, the service's argv passed as positional parameters (never
+ * interpolated), so the service runs with umask 002 and the files it writes stay group-writable.
+ * bash when present: dash drops env vars whose names are not shell identifiers (`MY-VAR`), which
+ * Orchest allows.
+ */
+export function umaskWrapper(argv: string[]): { file: string; args: string[] } {
+  const shell = existsSync('/bin/bash') ? '/bin/bash' : '/bin/sh';
+  return { file: shell, args: ['-c', 'umask 002 && exec "$@"', 'berth-umask', ...argv] };
+}

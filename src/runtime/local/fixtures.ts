@@ -1,0 +1,74 @@
+/** Test helpers of the local runtime: hand-made ServicePlans and a runtime that cleans up after itself. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import type { TestContext } from 'node:test';
+import { LABELS, type ServicePlan } from '../../plan/types.ts';
+import type { Runtime } from '../types.ts';
+import { createLocalRuntime } from './runtime.ts';
+
+export const TEST_INSTALLATION = 'berth-test-local';
+
+/** A ServicePlan as the planner would produce it, with only what the test says set. */
+export function servicePlan(overrides: Partial<ServicePlan> & { name: string }): ServicePlan {
+  const sessionUuid = overrides.sessionUuid ?? randomUUID().replaceAll('-', '').slice(0, 36);
+  const name = overrides.name;
+  return {
+    sessionUuid,
+    hostname: `${name}-${sessionUuid}`,
+    image: 'custom',
+    env: [],
+    mounts: [],
+    ports: [],
+    exposed: false,
+    requiresAuthentication: true,
+    preserveBasePath: false,
+    routes: [],
+    readiness: { type: 'none', timeoutMs: 10_000, intervalMs: 50 },
+    dependsOn: [],
+    labels: {
+      [LABELS.installation]: TEST_INSTALLATION,
+      [LABELS.project]: 'project',
+      [LABELS.pipeline]: 'pipeline',
+      [LABELS.session]: sessionUuid,
+      [LABELS.service]: name,
+    },
+    specHash: 'test',
+    spec: { name, image: overrides.image ?? 'custom', scope: ['interactive'], ports: overrides.ports ?? [], exposed: false, order: 0 },
+    ...overrides,
+  };
+}
+
+export interface RuntimeHarness {
+  runtime: Runtime;
+  stateDir: string;
+  /** A fresh temp directory removed after the test. */
+  dir: string;
+  logFile(service: string): string;
+}
+
+/** A local runtime on a temp state dir; after the test every instance it knows is stopped. */
+export function localHarness(t: TestContext, graceMs = 2_000): RuntimeHarness {
+  const dir = mkdtempSync(join(tmpdir(), 'berth-local-'));
+  const stateDir = join(dir, 'state');
+  const runtime = createLocalRuntime({ stateDir, graceMs });
+  t.after(async () => {
+    const cleanup = createLocalRuntime({ stateDir, graceMs: 200 });
+    for (const object of await cleanup.list({})) await cleanup.stop(object.ref);
+    await runtime.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return { runtime, stateDir, dir, logFile: (service) => join(dir, 'logs', `${service}.log`) };
+}
+
+/** Polls until `condition` returns a value other than undefined/false; fails naming `what` after 15 s. */
+export async function eventually<T>(what: string, condition: () => T | undefined | false | Promise<T | undefined | false>): Promise<T> {
+  const until = Date.now() + 15_000;
+  for (;;) {
+    const value = await condition();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > until) throw new Error(`gave up waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}

@@ -1,0 +1,276 @@
+/**
+ * The local runtime: each service is a host process group, started detached so it outlives a
+ * crash of Berth, described by a state file so a later Berth process can find, inspect and stop
+ * it. See docs/runtimes/local.md.
+ */
+import { spawn } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync, rmdirSync, rmSync, writeSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { ServicePlan } from '../../plan/types.ts';
+import type { Endpoint, ExecResult, Runtime, RuntimeObject, RuntimeRef, RuntimeState, StartOptions } from '../types.ts';
+import { RuntimeError } from '../errors.ts';
+import { startMarker } from '../log-marker.ts';
+import { bindsOf, hostPathOf, linkBinds, pathRewriter, type Bind } from './binds.ts';
+import { assertExecutable, serviceArgv, umaskWrapper } from './command.ts';
+import { hostEnv, serviceEnv } from './env.ts';
+import { execOnHost } from './exec.ts';
+import { childExit, forgetChild, stopGroup, trackChild } from './groups.ts';
+import { hostDefaultFor } from './host-defaults.ts';
+import { assertPortsFree } from './ports.ts';
+import { groupMembers, processEnviron, readProcStat } from './procfs.ts';
+import { allStates, instancesDir, readState, removeState, writeState, type InstanceState } from './state.ts';
+
+export interface LocalRuntimeOptions {
+  /** Berth's private directory for scratch dirs and instance state files. */
+  stateDir: string;
+  /** Default time between SIGTERM and SIGKILL on stop (5 s). */
+  graceMs?: number;
+}
+
+const DEFAULT_GRACE_MS = 5_000;
+export const EXITED_WHILE_AWAY = 'exited while Berth was not running';
+
+export function createLocalRuntime(options: LocalRuntimeOptions): Runtime {
+  return new LocalRuntime(options);
+}
+
+class LocalRuntime implements Runtime {
+  readonly kind = 'local' as const;
+  readonly #stateDir: string;
+  readonly #graceMs: number;
+  /** Services being stopped by this object: their exit must not rewrite the state file. */
+  readonly #stopping = new Set<string>();
+
+  constructor(options: LocalRuntimeOptions) {
+    this.#stateDir = options.stateDir;
+    this.#graceMs = options.graceMs ?? DEFAULT_GRACE_MS;
+  }
+
+  #sessionDir(sessionUuid: string): string {
+    return join(this.#stateDir, 'sessions', sessionUuid);
+  }
+
+  #scratchDir(sessionUuid: string, service: string): string {
+    return join(this.#sessionDir(sessionUuid), service, 'work');
+  }
+
+  async prepareSession(sessionUuid: string, _labels: Record<string, string>): Promise<void> {
+    mkdirSync(this.#sessionDir(sessionUuid), { recursive: true });
+    mkdirSync(instancesDir(this.#stateDir, sessionUuid), { recursive: true });
+  }
+
+  async cleanupSession(sessionUuid: string): Promise<void> {
+    rmSync(this.#sessionDir(sessionUuid), { recursive: true, force: true });
+    rmSync(instancesDir(this.#stateDir, sessionUuid), { recursive: true, force: true });
+  }
+
+  async start(plan: ServicePlan, options: StartOptions): Promise<RuntimeRef> {
+    options.signal?.throwIfAborted();
+    const command = serviceArgv(plan);
+    const previous = readState(this.#stateDir, plan.sessionUuid, plan.name);
+    if (previous && groupMembers(previous.pgid, previous.procStartTime).length > 0) {
+      throw new RuntimeError('BERTH_RUNTIME_ALREADY_RUNNING', `service ${plan.name} of session ${plan.sessionUuid} is already running (process group ${previous.pgid})`, {
+        hint: 'stop it before starting it again',
+        details: { service: plan.name, pgid: previous.pgid },
+      });
+    }
+    await assertPortsFree(plan.name, plan.ports);
+
+    const binds = bindsOf(plan.mounts);
+    const rewrite = pathRewriter(binds);
+    const argv = command.argv.map(rewrite);
+    const env = serviceEnv(plan, rewrite);
+    const scratchDir = this.#scratchDir(plan.sessionUuid, plan.name);
+    rmSync(scratchDir, { recursive: true, force: true });
+    mkdirSync(scratchDir, { recursive: true });
+    let state: InstanceState;
+    try {
+      linkBinds(scratchDir, binds);
+      const cwd = this.#workingDir(plan, scratchDir, binds);
+      assertExecutable(plan, { ...command, argv }, env, cwd);
+      state = await this.#spawn(plan, { argv, env, cwd, binds, scratchDir, logFile: options.logFile });
+    } catch (error) {
+      rmSync(scratchDir, { recursive: true, force: true });
+      throw error;
+    }
+    return this.#ref(state);
+  }
+
+  /** Spawns the wrapped argv as a new process group writing to the log, and records its state file. */
+  async #spawn(
+    plan: ServicePlan,
+    run: { argv: string[]; env: Record<string, string>; cwd: string; binds: Bind[]; scratchDir: string; logFile: string },
+  ): Promise<InstanceState> {
+    mkdirSync(dirname(run.logFile), { recursive: true });
+    const log = openSync(run.logFile, 'a');
+    try {
+      const wrapper = umaskWrapper(run.argv);
+      const child = spawn(wrapper.file, wrapper.args, { cwd: run.cwd, env: run.env, detached: true, stdio: ['ignore', log, log] });
+      const pid = child.pid;
+      if (pid === undefined) {
+        const cause = await new Promise<Error>((resolve) => child.once('error', resolve));
+        throw new RuntimeError('BERTH_RUNTIME_SPAWN_FAILED', `service ${plan.name}: cannot start ${wrapper.file}: ${cause.message}`, {
+          cause,
+          hint: 'the local runtime needs /bin/bash or /bin/sh on the host',
+        });
+      }
+      // Written right after the spawn (the pid is needed): the wrapper still has to exec the
+      // service, which takes far longer than this one write.
+      const startedAt = new Date();
+      writeSync(log, `${startMarker(plan.name, startedAt, pid)}\n`);
+      child.on('error', () => undefined);
+      child.unref();
+      const state: InstanceState = {
+        version: 1,
+        sessionUuid: plan.sessionUuid,
+        service: plan.name,
+        pid,
+        pgid: pid, // detached: the child called setsid(), so it leads its own group
+        procStartTime: readProcStat(pid)?.startTime ?? -1,
+        startedAt: startedAt.toISOString(),
+        labels: { ...plan.labels },
+        argv: run.argv,
+        binds: run.binds,
+        cwd: run.cwd,
+        scratchDir: run.scratchDir,
+        logFile: run.logFile,
+      };
+      try {
+        writeState(this.#stateDir, state);
+      } catch (cause) {
+        // Without its state file nobody could ever stop this group: end it now.
+        process.kill(-pid, 'SIGKILL');
+        throw new RuntimeError('BERTH_RUNTIME_STATE_WRITE', `service ${plan.name}: cannot record the started process in ${this.#stateDir}`, {
+          cause,
+          hint: 'check that the data directory is writable and not full',
+        });
+      }
+      trackChild(child, state.procStartTime, (exit) => this.#recordExit(state, exit));
+      return state;
+    } finally {
+      closeSync(log);
+    }
+  }
+
+  /** The image's working directory inside the scratch dir (or a bind) when known, else the scratch dir. */
+  #workingDir(plan: ServicePlan, scratchDir: string, binds: Bind[]): string {
+    const workdir = hostDefaultFor(plan.image)?.workdir;
+    if (!workdir) return scratchDir;
+    const bound = hostPathOf(workdir, binds);
+    if (bound !== undefined) return existsSync(bound) ? bound : scratchDir;
+    const dir = join(scratchDir, workdir);
+    mkdirSync(dir, { recursive: true });
+    return dir;
+  }
+
+  #recordExit(state: InstanceState, exit: { exitCode: number | null; signal: string | null; at: string }): void {
+    if (this.#stopping.has(this.#key(state.sessionUuid, state.service))) return;
+    const current = readState(this.#stateDir, state.sessionUuid, state.service);
+    if (!current || current.pgid !== state.pgid || current.procStartTime !== state.procStartTime) return;
+    try {
+      writeState(this.#stateDir, { ...current, exit });
+    } catch {
+      // the session directory was removed meanwhile: nothing left to record
+    }
+  }
+
+  #key(sessionUuid: string, service: string): string {
+    return `${sessionUuid}/${service}`;
+  }
+
+  #ref(state: InstanceState): RuntimeRef {
+    return { runtime: 'local', id: String(state.pgid), sessionUuid: state.sessionUuid, service: state.service };
+  }
+
+  /** The state file of `ref`, only when it still describes the same instance. */
+  #stateOf(ref: RuntimeRef): InstanceState | undefined {
+    const state = readState(this.#stateDir, ref.sessionUuid, ref.service);
+    return state && String(state.pgid) === ref.id ? state : undefined;
+  }
+
+  async #stateFor(state: InstanceState): Promise<RuntimeState> {
+    const stat = readProcStat(state.pid);
+    const alive = stat !== undefined && stat.startTime === state.procStartTime;
+    if (alive && stat.state !== 'Z') return { state: 'running', startedAt: state.startedAt };
+    const exit = (await childExit(state.pid, state.procStartTime, alive)) ?? readState(this.#stateDir, state.sessionUuid, state.service)?.exit ?? state.exit;
+    if (exit) return { state: 'exited', exitCode: exit.exitCode, signal: exit.signal, ...exitReason(exit) };
+    return { state: 'exited', exitCode: null, signal: null, reason: EXITED_WHILE_AWAY };
+  }
+
+  async stop(ref: RuntimeRef, options: { graceMs?: number } = {}): Promise<void> {
+    const state = readState(this.#stateDir, ref.sessionUuid, ref.service);
+    if (state && String(state.pgid) !== ref.id) return; // a newer instance: not this ref's to stop
+    if (state) {
+      const key = this.#key(state.sessionUuid, state.service);
+      this.#stopping.add(key);
+      try {
+        await stopGroup(state.service, state.pgid, state.procStartTime, options.graceMs ?? this.#graceMs);
+        removeState(this.#stateDir, state.sessionUuid, state.service);
+      } finally {
+        this.#stopping.delete(key);
+      }
+      forgetChild(state.pid);
+    }
+    const scratchDir = this.#scratchDir(ref.sessionUuid, ref.service);
+    rmSync(scratchDir, { recursive: true, force: true });
+    try {
+      rmdirSync(dirname(scratchDir));
+    } catch {
+      // not empty or already gone
+    }
+  }
+
+  async list(labels: Record<string, string>): Promise<RuntimeObject[]> {
+    const wanted = Object.entries(labels);
+    const objects: RuntimeObject[] = [];
+    for (const state of allStates(this.#stateDir)) {
+      if (!wanted.every(([key, value]) => state.labels[key] === value)) continue;
+      objects.push({ ref: this.#ref(state), labels: { ...state.labels }, state: await this.#stateFor(state) });
+    }
+    return objects;
+  }
+
+  async inspect(ref: RuntimeRef): Promise<RuntimeState> {
+    const state = this.#stateOf(ref);
+    return state ? this.#stateFor(state) : { state: 'missing' };
+  }
+
+  async endpoint(_ref: RuntimeRef, port: number): Promise<Endpoint> {
+    return { host: '127.0.0.1', port };
+  }
+
+  internalHostname(_plan: ServicePlan): string {
+    return '127.0.0.1';
+  }
+
+  async exec(ref: RuntimeRef, argv: string[], options: { timeoutMs?: number; env?: Record<string, string> } = {}): Promise<ExecResult> {
+    const state = this.#stateOf(ref);
+    if (!state) {
+      throw new RuntimeError('BERTH_RUNTIME_NOT_FOUND', `service ${ref.service} of session ${ref.sessionUuid} has no running instance ${ref.id} to exec in`, {
+        hint: 'start the service first',
+        details: { service: ref.service, id: ref.id },
+      });
+    }
+    const stat = readProcStat(state.pid);
+    const serviceEnvironment = stat?.startTime === state.procStartTime ? processEnviron(state.pid) : undefined;
+    const rewrite = pathRewriter(state.binds);
+    return execOnHost(argv.map(rewrite), {
+      service: state.service,
+      cwd: state.cwd,
+      env: { ...(serviceEnvironment ?? hostEnv()), ...(options.env ?? {}) },
+      ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+    });
+  }
+
+  async close(): Promise<void> {
+    // Services are detached and unref'd: nothing of theirs keeps this process alive or needs closing.
+  }
+}
+
+/** Exit code 127 from the wrapper means the shell could not find what it was told to exec. */
+function exitReason(exit: { exitCode: number | null; signal: string | null }): { reason?: string } {
+  if (exit.signal) return { reason: `killed by ${exit.signal}` };
+  if (exit.exitCode === 127) return { reason: 'command not found' };
+  if (exit.exitCode === 126) return { reason: 'command not executable' };
+  return {};
+}

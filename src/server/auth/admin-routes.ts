@@ -1,0 +1,138 @@
+/** Admin-only management: API tokens (`berth login` makes one) and users. */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { AuthCore } from './core.ts';
+import { AuthError, authRequired, badRequest } from './errors.ts';
+import { checkPasswordPolicy, checkUsername, hashPassword } from './passwords.ts';
+import type { Principal } from './principal.ts';
+import { hashSecret } from './secrets.ts';
+import type { TokenRow, UserRow } from './store.ts';
+
+const MAX_TOKEN_DAYS = 3650;
+
+export function registerAdminRoutes(app: FastifyInstance, core: AuthCore): void {
+  const { store } = core;
+
+  app.post('/api/auth/tokens', async function createToken(request, reply) {
+    const principal = requireAdmin(request);
+    const body = (request.body ?? {}) as { name?: unknown; expiresInDays?: unknown };
+    if (typeof body.name !== 'string' || body.name.trim() === '' || body.name.length > 100) {
+      throw badRequest('"name" must be a non-empty string of at most 100 characters', 'name tokens after where they are used, e.g. {"name": "laptop CLI"}');
+    }
+    let expiresAt: number | null = null;
+    if (body.expiresInDays !== undefined) {
+      const days = body.expiresInDays;
+      if (typeof days !== 'number' || !Number.isFinite(days) || days <= 0 || days > MAX_TOKEN_DAYS) {
+        throw badRequest(`"expiresInDays" must be a number of days between 0 and ${MAX_TOKEN_DAYS}`);
+      }
+      expiresAt = core.now() + days * 24 * 60 * 60 * 1000;
+    }
+    const userId = principal.username ? (store.findUser(principal.username)?.id ?? null) : null;
+    const { token, row } = store.createToken({ name: body.name.trim(), kind: 'api', scope: 'admin', userId, expiresAt });
+    return reply.code(201).send({ token, ...tokenView(row) });
+  });
+
+  app.get('/api/auth/tokens', async function listTokens(request) {
+    requireAdmin(request);
+    return { tokens: store.listTokens(['api', 'cli', 'login-link']).map(tokenView) };
+  });
+
+  app.delete('/api/auth/tokens/:id', async function revokeToken(request) {
+    requireAdmin(request);
+    const id = Number((request.params as { id: string }).id);
+    const row = Number.isInteger(id) ? store.tokenById(id) : undefined;
+    if (!row || row.kind === 'session') {
+      throw new AuthError('BERTH_AUTH_TOKEN_NOT_FOUND', `no API token with id ${(request.params as { id: string }).id}`, 404, {
+        hint: 'GET /api/auth/tokens lists them',
+      });
+    }
+    store.deleteToken(row.id);
+    return { removed: tokenView(row) };
+  });
+
+  app.get('/api/users', async function listUsers(request) {
+    requireAdmin(request);
+    return { users: store.listUsers().map(userView) };
+  });
+
+  app.post('/api/users', async function createUser(request, reply) {
+    requireAdmin(request);
+    const body = (request.body ?? {}) as { username?: unknown; password?: unknown };
+    const username = checkUsername(body.username);
+    const password = checkPasswordPolicy(body.password);
+    const user = store.createUser(username, await hashPassword(password));
+    if (!user) {
+      throw new AuthError('BERTH_AUTH_USER_EXISTS', `a user named ${username} already exists`, 409, {
+        hint: `pick another name, or change the password with \`berth user passwd ${username}\``,
+      });
+    }
+    return reply.code(201).send({ user: userView(user) });
+  });
+
+  app.delete('/api/users/:username', async function deleteUser(request) {
+    requireAdmin(request);
+    const { username } = request.params as { username: string };
+    const user = store.findUser(username);
+    if (!user || !store.deleteUser(user.username)) throw userNotFound(username);
+    return { removed: userView(user) };
+  });
+
+  app.put('/api/users/:username/password', async function changePassword(request) {
+    requireAdmin(request);
+    const { username } = request.params as { username: string };
+    const password = checkPasswordPolicy(((request.body ?? {}) as { password?: unknown }).password);
+    const user = store.findUser(username);
+    if (!user) throw userNotFound(username);
+    // Other browsers signed in as this user are signed out; the one making the change stays in.
+    const own = core.resolve(request.raw)?.webSession?.id;
+    store.setPassword(user.username, await hashPassword(password), own === undefined ? undefined : hashSecret(own));
+    return { user: userView(store.findUser(user.username) ?? user) };
+  });
+}
+
+function requireAdmin(request: FastifyRequest): Principal {
+  const principal = request.principal;
+  if (!principal) throw authRequired();
+  if (principal.scope !== 'admin') {
+    throw new AuthError('BERTH_AUTH_FORBIDDEN', `${principal.name} is limited to ${principal.scope} and cannot manage users or tokens`, 403);
+  }
+  return principal;
+}
+
+function userNotFound(username: string): AuthError {
+  return new AuthError('BERTH_AUTH_USER_NOT_FOUND', `no user named ${username}`, 404, { hint: '`berth user list` shows the users' });
+}
+
+export interface UserView {
+  username: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+function userView(user: UserRow): UserView {
+  return { username: user.username, createdAt: new Date(user.createdAt).toISOString(), updatedAt: new Date(user.updatedAt).toISOString() };
+}
+
+export interface TokenView {
+  id: number;
+  name: string;
+  kind: TokenRow['kind'];
+  scope: TokenRow['scope'];
+  username: string | null;
+  createdAt: string;
+  lastUsedAt: string | null;
+  expiresAt: string | null;
+}
+
+function tokenView(row: TokenRow): TokenView {
+  const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+  return {
+    id: row.id,
+    name: row.name,
+    kind: row.kind,
+    scope: row.scope,
+    username: row.username,
+    createdAt: new Date(row.createdAt).toISOString(),
+    lastUsedAt: iso(row.lastUsedAt),
+    expiresAt: iso(row.expiresAt),
+  };
+}

@@ -1,0 +1,156 @@
+/**
+ * Signing in and out: the HTML page, the login endpoint (JSON for scripts and the UI, a form post
+ * for the page), logout, and "who am I".
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { AuthCore, Resolved } from './core.ts';
+import { WEB_SESSION_LIFETIME_MS } from './core.ts';
+import { clearedSessionCookie, sessionCookie } from './cookies.ts';
+import { AuthError, badRequest } from './errors.ts';
+import { checkSameOrigin } from './guard.ts';
+import { renderLoginPage } from './login-page.ts';
+import { safeNextPath } from './next-path.ts';
+import { burnPasswordCheck, verifyPassword } from './passwords.ts';
+import { looksLikeToken } from './secrets.ts';
+import type { Principal } from './principal.ts';
+
+export interface PrincipalView {
+  kind: Principal['kind'];
+  name: string;
+  username: string | null;
+  scope: Principal['scope'];
+}
+
+export function principalView(principal: Principal): PrincipalView {
+  return { kind: principal.kind, name: principal.name, username: principal.username, scope: principal.scope };
+}
+
+type Credentials = { token: string } | { username: string; password: string };
+
+export function registerLoginRoutes(app: FastifyInstance, core: AuthCore): void {
+  app.get('/login', async function loginPage(request, reply) {
+    const query = request.query as { next?: unknown; token?: unknown };
+    const next = safeNextPath(query.next);
+    if (!core.enabled) return reply.redirect(next, 303);
+    if (typeof query.token === 'string' && query.token !== '') {
+      try {
+        await signIn(core, request, reply, { token: query.token });
+      } catch (error) {
+        return sendPage(reply, next, error);
+      }
+      // The token sat in the URL: keep it out of the next page's Referer and out of caches.
+      return reply.header('referrer-policy', 'no-referrer').header('cache-control', 'no-store').redirect(next, 303);
+    }
+    if (core.resolve(request.raw)?.webSession) return reply.redirect(next, 303);
+    return sendPage(reply, next);
+  });
+
+  app.post('/api/auth/login', async function login(request, reply) {
+    const form = isForm(request);
+    const body = (request.body ?? {}) as Record<string, unknown>;
+    const next = safeNextPath(body.next);
+    let result: { principal: Principal; csrfToken: string };
+    try {
+      result = await signIn(core, request, reply, readCredentials(body));
+    } catch (error) {
+      if (form) return sendPage(reply, next, error);
+      throw error;
+    }
+    if (form) return reply.redirect(next, 303);
+    return { user: principalView(result.principal), csrfToken: result.csrfToken };
+  });
+
+  app.post('/api/auth/logout', async function logout(request, reply) {
+    const resolved = core.resolve(request.raw);
+    if (resolved?.webSession) core.store.deleteWebSession(resolved.webSession.id);
+    core.forget(request.raw);
+    reply.header('set-cookie', clearedSessionCookie(request.raw));
+    if (isForm(request)) return reply.redirect('/login', 303);
+    return { ok: true };
+  });
+
+  app.get('/api/auth/me', async function me(request) {
+    const resolved = core.resolve(request.raw) as Resolved;
+    return {
+      user: principalView(resolved.principal),
+      csrfToken: resolved.webSession?.csrfSecret ?? null,
+      authEnabled: core.enabled,
+    };
+  });
+}
+
+/**
+ * Checks the credentials and opens a web session (sets the cookie). Throws AuthError on failure.
+ * The attempt is counted as failed before checking, so parallel guesses cannot outrun the backoff.
+ */
+async function signIn(core: AuthCore, request: FastifyRequest, reply: FastifyReply, credentials: Credentials): Promise<{ principal: Principal; csrfToken: string }> {
+  // Login CSRF: another site must not sign the browser in to an account of its choosing.
+  const crossSite = checkSameOrigin(request.headers, 'the sign-in');
+  if (crossSite) throw crossSite;
+  const address = request.ip;
+  const wait = core.limiter.waitFor(address);
+  if (wait > 0) {
+    const seconds = Math.ceil(wait / 1000);
+    reply.header('retry-after', String(seconds));
+    throw new AuthError('BERTH_AUTH_RATE_LIMITED', `too many failed sign-ins from ${address}; try again in ${seconds} s`, 429, {
+      hint: 'check the username and password, or sign in with a token',
+    });
+  }
+  core.limiter.fail(address);
+  const { store } = core;
+  let principal: Principal | undefined;
+  let owner: { userId: number } | { tokenId: number } | undefined;
+  if ('token' in credentials) {
+    const row = looksLikeToken(credentials.token) ? store.findLiveToken(credentials.token) : undefined;
+    // Session-scoped tokens belong to steps and SDK calls, never to a browser.
+    if (row && row.scope === 'admin') {
+      principal = { kind: 'token', name: row.name, username: row.username, scope: 'admin', via: 'cookie' };
+      owner = { tokenId: row.id };
+    }
+    if (!owner) {
+      throw new AuthError('BERTH_AUTH_LOGIN_FAILED', 'this token is not valid: it may be mistyped, expired or revoked', 401, {
+        hint: 'the login link from the first start expires after 24 hours; on the server machine use the token in <data-dir>/cli-token or create a user with `berth user add NAME`',
+      });
+    }
+  } else {
+    const user = store.findUser(credentials.username);
+    const ok = user ? await verifyPassword(credentials.password, user.passwordHash) : await burnPasswordCheck(credentials.password);
+    if (user && ok) {
+      principal = { kind: 'user', name: user.username, username: user.username, scope: 'admin', via: 'cookie' };
+      owner = { userId: user.id };
+    }
+    if (!owner) {
+      throw new AuthError('BERTH_AUTH_LOGIN_FAILED', 'wrong username or password', 401, {
+        hint: 'an admin can reset it with `berth user passwd NAME`',
+      });
+    }
+  }
+  core.limiter.succeed(address);
+  store.pruneExpired();
+  const session = store.createWebSession(owner, WEB_SESSION_LIFETIME_MS);
+  core.forget(request.raw);
+  reply.header('set-cookie', sessionCookie(request.raw, session.id, Math.floor(WEB_SESSION_LIFETIME_MS / 1000)));
+  reply.header('cache-control', 'no-store');
+  return { principal: principal as Principal, csrfToken: session.csrfSecret };
+}
+
+function readCredentials(body: Record<string, unknown>): Credentials {
+  const { token, username, password } = body;
+  if (typeof token === 'string' && token !== '') return { token: token.trim() };
+  if (typeof username === 'string' && username !== '' && typeof password === 'string' && password !== '') {
+    return { username: username.trim(), password };
+  }
+  throw badRequest('sign in with "token", or with "username" and "password"', 'e.g. {"username": "ada", "password": "…"}');
+}
+
+function isForm(request: FastifyRequest): boolean {
+  return (request.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded');
+}
+
+function sendPage(reply: FastifyReply, next: string, error?: unknown): FastifyReply {
+  const status = error instanceof AuthError ? error.status : error === undefined ? 200 : 500;
+  const message = error === undefined ? undefined : error instanceof AuthError ? error.message : 'sign-in failed on the server; see its log';
+  if (error !== undefined && !(error instanceof AuthError)) reply.log.error({ err: error }, 'sign-in failed');
+  const page = renderLoginPage({ next, ...(message ? { error: message } : {}) });
+  return reply.code(status).headers(page.headers).send(page.html);
+}

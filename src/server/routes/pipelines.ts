@@ -1,0 +1,108 @@
+/**
+ * Pipeline files for the editor: read one (file text + migrated spec + diagnostics), write one
+ * back (only if it did not change on disk since it was read), validate a draft with the same
+ * schema and messages as `berth validate`, and list the service templates.
+ *
+ * The client sends back the exact text it read as `expectedContent`; the spec layer refuses the
+ * write with BERTH_SPEC_CHANGED_ON_DISK (409) when the file differs, so an edit made in an editor
+ * or by git meanwhile is never overwritten silently.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { SERVICE_TEMPLATES, validatePipeline, writePipelineFile } from '../../spec/index.ts';
+import type { PipelineSpec } from '../../spec/types.ts';
+import { sessionUuidFor } from '../../plan/index.ts';
+import type { Projects, PipelineRef } from '../projects.ts';
+import type { ProjectRecord } from '../../store/index.ts';
+import { ApiError } from '../errors.ts';
+
+type PipelineParams = { project: string; pipeline: string };
+
+export function registerPipelineRoutes(app: FastifyInstance, deps: { projects: Projects }): void {
+  const { projects } = deps;
+
+  app.get('/api/projects/:project/pipelines/:pipeline', async (request) => {
+    const params = request.params as PipelineParams;
+    const project = projects.get(params.project);
+    const found = await findPipeline(projects, project, params.pipeline);
+    return pipelineBody(project, found, await readText(project, found));
+  });
+
+  app.put('/api/projects/:project/pipelines/:pipeline', async (request) => {
+    const params = request.params as PipelineParams;
+    const body = (request.body ?? {}) as { spec?: unknown; expectedContent?: unknown };
+    if (!isObject(body.spec) || typeof body.expectedContent !== 'string') {
+      throw new ApiError('BERTH_API_BAD_REQUEST', 'body needs "spec" (the pipeline object) and "expectedContent" (the file text you read)', {
+        hint: 'GET the pipeline first; send its "content" back as "expectedContent"',
+      });
+    }
+    const project = projects.get(params.project);
+    const found = await findPipeline(projects, project, params.pipeline);
+    const file = join(project.path, found.path);
+    await writePipelineFile(file, body.spec as PipelineSpec, { expectedContent: body.expectedContent });
+    const reread = await findPipeline(projects, project, found.path);
+    return pipelineBody(project, reread, await readText(project, reread));
+  });
+
+  /**
+   * Validation of a draft for clients that do not bundle the validator (scripts, editors). The web UI
+   * bundles the same validator and checks as the user types without a round trip.
+   */
+  app.post('/api/validate', async (request) => {
+    const body = (request.body ?? {}) as { spec?: unknown; file?: unknown };
+    if (body.spec === undefined) throw new ApiError('BERTH_API_BAD_REQUEST', 'body needs "spec" (the pipeline object to check)');
+    const file = typeof body.file === 'string' && body.file ? body.file : 'pipeline.orchest';
+    return { diagnostics: validatePipeline(body.spec, file) };
+  });
+
+  app.get('/api/templates', async () => ({
+    templates: SERVICE_TEMPLATES.map((t) => ({ id: t.id, label: t.label, description: t.description, fromOrchest: t.fromOrchest, service: t.config })),
+  }));
+}
+
+async function findPipeline(projects: Projects, project: ProjectRecord, ref: string): Promise<PipelineRef> {
+  const all = await projects.pipelines(project);
+  const found =
+    all.find((p) => p.path === ref || p.path === `${ref}.orchest`) ??
+    all.find((p) => p.loaded.spec?.uuid === ref) ??
+    all.find((p) => p.loaded.spec?.name === ref);
+  if (!found) {
+    throw new ApiError('BERTH_API_PIPELINE_NOT_FOUND', `project "${project.name}" has no pipeline "${ref}"`, {
+      hint: all.length ? `pipelines: ${all.map((p) => p.path).join(', ')}` : 'the project has no .orchest files',
+    });
+  }
+  return found;
+}
+
+async function readText(project: ProjectRecord, found: PipelineRef): Promise<string> {
+  return readFile(join(project.path, found.path), 'utf8');
+}
+
+function pipelineBody(project: ProjectRecord, found: PipelineRef, content: string) {
+  const spec = found.loaded.spec ?? null;
+  return {
+    project: { uuid: project.uuid, name: project.name, path: project.path },
+    path: found.path,
+    content,
+    spec,
+    sourceVersion: found.loaded.sourceVersion,
+    migrated: found.loaded.migrated,
+    valid: !found.loaded.diagnostics.some((d) => d.severity === 'error'),
+    diagnostics: found.loaded.diagnostics,
+    // The interactive session's uuid is known before it starts: the UI shows each service's future URLs.
+    sessionUuid: spec ? safeSessionUuid(project.uuid, spec.uuid) : null,
+  };
+}
+
+function safeSessionUuid(projectUuid: string, pipelineUuid: string): string | null {
+  try {
+    return sessionUuidFor({ sessionType: 'interactive', projectUuid, pipelineUuid });
+  } catch {
+    return null; // a uuid that makes no valid host name: the diagnostics already say so
+  }
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}

@@ -1,0 +1,8 @@
+import { SessionError } from '../errors.ts';
+
+/**
+ * Why a service did not become ready: BERTH_READINESS_TIMEOUT, BERTH_READINESS_EXITED,
+ * BERTH_READINESS_FAILED, BERTH_READINESS_ABORTED, BERTH_READINESS_INVALID. `details.lastLogLines`
+ * always holds the last lines the service logged since this start.
+ */
+export class ReadinessError extends SessionError {}

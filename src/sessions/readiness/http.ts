@@ -1,0 +1,34 @@
+import { request } from 'node:http';
+import type { AttemptContext, CheckResult, ReadinessCheck, ReadinessProbe } from './types.ts';
+
+/** Ready when GET `path` on `port` answers with one of the accepted status codes. */
+export class HttpCheck implements ReadinessCheck {
+  readonly description: string;
+  readonly #port: number;
+  readonly #path: string;
+  readonly #status: number[];
+
+  constructor(port: number, path: string, status: number[]) {
+    this.#port = port;
+    this.#path = path.startsWith('/') ? path : `/${path}`;
+    this.#status = status;
+    this.description = `HTTP GET ${this.#path} on port ${port} answering ${status.join(' or ')}`;
+  }
+
+  async attempt(probe: ReadinessProbe, context: AttemptContext): Promise<CheckResult> {
+    const { host, port } = await probe.endpoint(this.#port);
+    return new Promise((resolve) => {
+      const req = request({ host, port, path: this.#path, method: 'GET', signal: context.signal, headers: { 'user-agent': 'berth-readiness' } }, (res) => {
+        res.resume(); // only the status matters; drain so the socket closes
+        const status = res.statusCode ?? 0;
+        const ready = this.#status.includes(status);
+        resolve({ ready, detail: `GET ${this.#path} answered ${status}${ready ? '' : ` (waiting for ${this.#status.join(' or ')})`}` });
+      });
+      req.once('error', (error: NodeJS.ErrnoException) => {
+        const what = error.name === 'AbortError' ? 'no answer within the attempt\'s time' : (error.code ?? error.message);
+        resolve({ ready: false, detail: `GET ${this.#path} on ${host}:${port}: ${what}` });
+      });
+      req.end();
+    });
+  }
+}

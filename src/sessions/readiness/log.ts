@@ -1,0 +1,59 @@
+import { open } from 'node:fs/promises';
+import { ReadinessError } from './errors.ts';
+import { outputStart } from './log-lines.ts';
+import type { CheckResult, ReadinessCheck, ReadinessProbe } from './types.ts';
+
+/**
+ * Ready when a line written after this start's marker matches the pattern. Reads only what is
+ * new since the previous attempt.
+ */
+export class LogCheck implements ReadinessCheck {
+  readonly description: string;
+  readonly #pattern: RegExp;
+  readonly #service: string;
+  #offset: number | undefined;
+  #pending = '';
+  #lines = 0;
+
+  constructor(service: string, pattern: string) {
+    this.#service = service;
+    try {
+      this.#pattern = new RegExp(pattern);
+    } catch (cause) {
+      throw new ReadinessError('BERTH_READINESS_INVALID', `services.${service}.readiness.pattern ${JSON.stringify(pattern)} is not a valid regular expression`, {
+        cause,
+        hint: 'use JavaScript regular expression syntax, e.g. "Ready to accept connections"',
+      });
+    }
+    this.description = `a log line matching /${pattern}/`;
+  }
+
+  async attempt(probe: ReadinessProbe): Promise<CheckResult> {
+    this.#offset ??= await outputStart(probe.logFile, this.#service);
+    let handle;
+    try {
+      handle = await open(probe.logFile, 'r');
+    } catch {
+      return { ready: false, detail: `log file ${probe.logFile} does not exist yet` };
+    }
+    try {
+      const size = (await handle.stat()).size;
+      if (size > this.#offset) {
+        const buffer = Buffer.alloc(size - this.#offset);
+        const { bytesRead } = await handle.read(buffer, 0, buffer.length, this.#offset);
+        this.#offset += bytesRead;
+        this.#pending += buffer.subarray(0, bytesRead).toString('utf8');
+      }
+    } finally {
+      await handle.close();
+    }
+    const lines = this.#pending.split('\n');
+    // The last piece has no newline yet: keep it for the next attempt, but let it match already
+    // (a prompt or a progress line may never get one).
+    this.#pending = lines.pop() ?? '';
+    this.#lines += lines.length;
+    const match = [...lines, this.#pending].find((line) => this.#pattern.test(line));
+    if (match !== undefined) return { ready: true, detail: `log line: ${match}` };
+    return { ready: false, detail: `none of the ${this.#lines} lines logged since the start matched` };
+  }
+}

@@ -1,0 +1,29 @@
+/** @module spec: pipeline files: load, migrate, validate, serialise, templates, JSON Schema. */
+export * from './types.ts';
+export { SpecError } from './errors.ts';
+export { parsePipeline, loadPipelineFile, positionOf } from './parse.ts';
+export { migratePipeline, guessPort, sanitizeEnvVarName, KNOWN_PIPELINE_VERSIONS, PORT_GUESSES, type MigrationResult } from './migrate.ts';
+export { validatePipeline, hasErrors } from './validate.ts';
+export { serializePipeline, writePipelineFile, detectStyle, type WriteOptions, type TextStyle } from './serialize.ts';
+export { pipelineJsonSchema, pipelineJsonSchemaText, PIPELINE_SCHEMA_ID } from './json-schema.ts';
+export {
+  SERVICE_TEMPLATES,
+  getServiceTemplate,
+  serviceFromTemplate,
+  type ServiceTemplate,
+  type ServiceTemplateId,
+} from './templates.ts';
+export { findPipelineFiles } from './find.ts';
+export { unifiedDiff } from './diff.ts';
+export { formatPath } from './path.ts';
+export {
+  pipelineSchema,
+  serviceSchema,
+  stepSchema,
+  readinessSchema,
+  SERVICE_NAME_PATTERN,
+  ENV_VAR_NAME_PATTERN,
+  ENVIRONMENT_PREFIX,
+  ENVIRONMENT_IMAGE_PATTERN,
+  RESERVED_SERVICE_NAMES,
+} from './schema.ts';

@@ -1,0 +1,72 @@
+/** Reading pipeline files: JSON text -> raw object -> migrated spec + every diagnostic. */
+import { readFile } from 'node:fs/promises';
+import { SpecError } from './errors.ts';
+import { messageFor } from './messages.ts';
+import { migratePipeline } from './migrate.ts';
+import type { Diagnostic, LoadedPipeline } from './types.ts';
+import { validatePipeline } from './validate.ts';
+
+/** 1-based line and column of a character offset. */
+export function positionOf(text: string, offset: number): { line: number; column: number } {
+  const before = text.slice(0, Math.max(0, Math.min(offset, text.length)));
+  const lines = before.split('\n');
+  return { line: lines.length, column: (lines.at(-1)?.length ?? 0) + 1 };
+}
+
+function syntaxDiagnostic(text: string, file: string, error: SyntaxError): Diagnostic {
+  // V8 says "... in JSON at position N" (Node 20) and sometimes "(line L column C)" (Node 22).
+  const explicit = /line (\d+) column (\d+)/.exec(error.message);
+  const offset = /position (\d+)/.exec(error.message);
+  const { line, column } = explicit
+    ? { line: Number(explicit[1]), column: Number(explicit[2]) }
+    : positionOf(text, offset ? Number(offset[1]) : text.length);
+  const reason = error.message.replace(/\s*\(line \d+ column \d+\)/, '').replace(/ in JSON at position \d+/, '');
+  const { message, hint } = messageFor('BERTH_SPEC_JSON_SYNTAX', { path: '', value: undefined, extra: `${reason} at line ${line}, column ${column}` });
+  return { severity: 'error', code: 'BERTH_SPEC_JSON_SYNTAX', file, path: '', message, hint, line, column };
+}
+
+/** Parses, migrates (in memory) and validates a pipeline file's text. Pure and synchronous. */
+export function parsePipeline(text: string, file: string): LoadedPipeline {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text.replace(/^\uFEFF/, ''));
+  } catch (error) {
+    return { file, raw: {}, sourceVersion: '1.0.0', migrated: false, diagnostics: [syntaxDiagnostic(text, file, error as SyntaxError)] };
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    const diagnostics = validatePipeline(parsed, file);
+    return { file, raw: {}, sourceVersion: '1.0.0', migrated: false, diagnostics };
+  }
+  const raw = parsed as Record<string, unknown>;
+  try {
+    const migration = migratePipeline(raw);
+    return {
+      file,
+      raw,
+      spec: migration.spec,
+      sourceVersion: migration.sourceVersion,
+      migrated: migration.changed,
+      diagnostics: validatePipeline(migration.spec, file),
+    };
+  } catch (error) {
+    if (!(error instanceof SpecError) || error.code !== 'BERTH_SPEC_VERSION_UNKNOWN') throw error;
+    const { message, hint } = messageFor('BERTH_SPEC_VERSION_UNKNOWN', { path: 'version', value: raw.version });
+    const sourceVersion = String(raw.version);
+    return { file, raw, sourceVersion, migrated: false, diagnostics: [{ severity: 'error', code: error.code, file, path: 'version', message, hint }] };
+  }
+}
+
+/** Reads a pipeline file from disk; the diagnostics say what is wrong with its content. */
+export async function loadPipelineFile(path: string): Promise<LoadedPipeline> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (cause) {
+    const code = (cause as NodeJS.ErrnoException).code;
+    throw new SpecError('BERTH_SPEC_READ_FAILED', `cannot read pipeline file ${path}: ${code === 'ENOENT' ? 'no such file' : (cause as Error).message}`, {
+      cause,
+      hint: code === 'ENOENT' ? 'check the path; pipeline files end in .orchest' : 'check the file permissions',
+    });
+  }
+  return parsePipeline(text, path);
+}

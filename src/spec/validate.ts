@@ -1,0 +1,259 @@
+/**
+ * Validation of a (migrated) pipeline: every problem at once, each with the field path, what is wrong
+ * and what would be valid. Shape rules come from the zod schema; rules that relate fields to each other
+ * (key == name, unique order, depends_on, readiness ports, …) are checked here on the same input.
+ */
+import type { z } from 'zod';
+import { messageFor } from './messages.ts';
+import { KNOWN_PIPELINE_VERSIONS } from './migrate.ts';
+import { formatPath, valueAt } from './path.ts';
+import { pipelineSchema, serviceSchema } from './schema.ts';
+import { CURRENT_PIPELINE_VERSION, type Diagnostic, type Severity } from './types.ts';
+
+type Json = Record<string, unknown>;
+type Segments = PropertyKey[];
+
+function isObject(value: unknown): value is Json {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+class DiagnosticList {
+  readonly items: Diagnostic[] = [];
+  private readonly seen = new Set<string>();
+  private readonly ranks: number[] = [];
+
+  constructor(
+    private readonly file: string,
+    readonly root: unknown,
+  ) {}
+
+  add(code: string, segments: Segments, options: { severity?: Severity; extra?: string; value?: unknown } = {}): void {
+    const path = formatPath(segments);
+    const key = `${code}\u0000${path}`;
+    if (this.seen.has(key)) return;
+    this.seen.add(key);
+    const value = 'value' in options ? options.value : valueAt(this.root, segments);
+    const { message, hint } = messageFor(code, { path: path || '(file)', value, extra: options.extra });
+    this.items.push({ severity: options.severity ?? 'error', code, file: this.file, path, message, hint });
+    this.ranks.push(this.rankOf(segments));
+  }
+
+  /** Findings about one service stay together, in the order the services appear in the file. */
+  private rankOf(segments: Segments): number {
+    const services = isObject(this.root) ? this.root.services : undefined;
+    if (segments[0] !== 'services' || !isObject(services) || segments.length < 2) return -1;
+    return Object.keys(services).indexOf(String(segments[1]));
+  }
+
+  sorted(): Diagnostic[] {
+    return this.items.map((item, index) => ({ item, rank: this.ranks[index] as number, index }))
+      .sort((a, b) => a.rank - b.rank || a.index - b.index)
+      .map(({ item }) => item);
+  }
+}
+
+const EXPECTED: Record<string, string> = {
+  string: 'a string',
+  number: 'a number',
+  int: 'a whole number',
+  boolean: 'a boolean',
+  array: 'a list',
+  object: 'an object',
+  record: 'an object',
+  tuple: 'a list',
+};
+
+function addZodIssue(list: DiagnosticList, issue: z.core.$ZodIssue): void {
+  const segments = issue.path as Segments;
+  if (issue.code === 'invalid_key') {
+    const inner = issue.issues[0]?.message ?? 'BERTH_SPEC_ENV_NAME';
+    list.add(inner.startsWith('BERTH_SPEC_') ? inner : 'BERTH_SPEC_ENV_NAME', segments, { value: segments.at(-1) });
+    return;
+  }
+  if (issue.code === 'unrecognized_keys') {
+    const inBinds = segments.at(-1) === 'binds';
+    for (const key of issue.keys) {
+      list.add(inBinds ? 'BERTH_SPEC_BIND_SOURCE' : 'BERTH_SPEC_UNKNOWN_FIELD', [...segments, key], {
+        extra: inBinds ? undefined : 'see docs/pipeline-file.md',
+      });
+    }
+    return;
+  }
+  if (issue.message.startsWith('BERTH_SPEC_')) {
+    const onDiscriminator = issue.code === 'invalid_union' && segments.at(-1) === 'type';
+    list.add(issue.message, segments, onDiscriminator ? { value: valueAt(list.root, segments) } : {});
+    return;
+  }
+  if (issue.code === 'invalid_type') {
+    const expected = EXPECTED[issue.expected] ?? issue.expected;
+    const value = valueAt(list.root, segments);
+    if (value === undefined) list.add('BERTH_SPEC_REQUIRED', segments, { extra: `"${String(segments.at(-1))}" (${expected})` });
+    else list.add('BERTH_SPEC_TYPE', segments, { extra: expected });
+    return;
+  }
+  list.add('BERTH_SPEC_TYPE', segments, { extra: issue.message.replace(/^Invalid input: expected /i, '') });
+}
+
+function checkVersion(list: DiagnosticList, spec: Json): void {
+  if (typeof spec.version !== 'string' || spec.version === CURRENT_PIPELINE_VERSION) return;
+  if (KNOWN_PIPELINE_VERSIONS.includes(spec.version)) list.add('BERTH_SPEC_VERSION_OLD', ['version']);
+  else list.add('BERTH_SPEC_VERSION_UNKNOWN', ['version']);
+}
+
+function checkService(list: DiagnosticList, key: string, service: Json, names: string[]): void {
+  const at = (...rest: Segments): Segments => ['services', key, ...rest];
+  if (typeof service.name === 'string' && service.name !== key) list.add('BERTH_SPEC_NAME_KEY_MISMATCH', at('name'), { extra: key });
+
+  const ports = Array.isArray(service.ports) ? service.ports : [];
+  ports.forEach((port, index) => {
+    if (ports.indexOf(port) !== index) list.add('BERTH_SPEC_PORT_DUPLICATE', at('ports', index));
+  });
+
+  if (isObject(service.binds)) {
+    const data = service.binds['/data'];
+    const project = service.binds['/project-dir'];
+    if (typeof data === 'string' && typeof project === 'string' && pathsOverlap(data, project)) {
+      list.add('BERTH_SPEC_BIND_OVERLAP', at('binds', '/project-dir'), { extra: `"${data}" of /data` });
+    }
+  }
+
+  checkReadiness(list, service, ports, at);
+
+  if (Array.isArray(service.depends_on)) {
+    service.depends_on.forEach((dependency, index) => {
+      if (typeof dependency !== 'string') return;
+      if (dependency === key) list.add('BERTH_SPEC_DEPENDS_ON_SELF', at('depends_on', index));
+      else if (!names.includes(dependency)) list.add('BERTH_SPEC_DEPENDS_ON_UNKNOWN', at('depends_on', index), { extra: names.join(', ') });
+    });
+  }
+
+  for (const field of Object.keys(service)) {
+    const known = likelyMeant(field);
+    if (known) list.add('BERTH_SPEC_FIELD_TYPO', at(field), { severity: 'warning', extra: known });
+  }
+
+  if (typeof service.command === 'string' && /\s/.test(service.command.trim())) {
+    list.add('BERTH_SPEC_COMMAND_SPACES', at('command'), { severity: 'warning' });
+  }
+  if (service.exposed === true && service.requires_authentication === false) {
+    list.add('BERTH_SPEC_PUBLIC_SERVICE', at('requires_authentication'), { severity: 'warning' });
+  }
+  if (isObject(service.env_variables)) {
+    for (const name of Object.keys(service.env_variables)) {
+      if (/PASSWORD|SECRET|TOKEN|KEY/i.test(name)) {
+        list.add('BERTH_SPEC_SECRET_IN_ENV', at('env_variables', name), { severity: 'warning', extra: name });
+      }
+    }
+  }
+}
+
+const SERVICE_FIELDS = Object.keys(serviceSchema.shape);
+
+/**
+ * Unknown fields are kept, but one that is a small edit away from a known field is almost always a
+ * typo (`expose`, `require_authentication`) whose value would be silently ignored.
+ */
+function likelyMeant(field: string): string | undefined {
+  if (SERVICE_FIELDS.includes(field)) return undefined;
+  return SERVICE_FIELDS.find((known) => editDistance(field, known) <= Math.min(2, Math.floor(known.length / 4)));
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      current[j] = Math.min((previous[j] as number) + 1, (current[j - 1] as number) + 1, (previous[j - 1] as number) + cost);
+    }
+    previous = current;
+  }
+  return previous[b.length] as number;
+}
+
+/** True when one absolute path equals the other or lies inside it. */
+function pathsOverlap(a: string, b: string): boolean {
+  const norm = (p: string): string => (p.endsWith('/') ? p : `${p}/`);
+  return norm(a).startsWith(norm(b)) || norm(b).startsWith(norm(a));
+}
+
+function checkReadiness(list: DiagnosticList, service: Json, ports: unknown[], at: (...rest: Segments) => Segments): void {
+  const readiness = service.readiness;
+  if (!isObject(readiness)) return;
+  const portList = ports.filter((p) => typeof p === 'number').join(', ');
+  if (readiness.type === 'http' && typeof readiness.port === 'number' && !ports.includes(readiness.port)) {
+    list.add('BERTH_SPEC_READINESS_PORT', at('readiness', 'port'), { extra: portList });
+  }
+  if (readiness.type === 'port' && Array.isArray(readiness.ports)) {
+    readiness.ports.forEach((port, index) => {
+      if (typeof port === 'number' && !ports.includes(port)) list.add('BERTH_SPEC_READINESS_PORT', at('readiness', 'ports', index), { extra: portList });
+    });
+  }
+  if (readiness.type === 'log' && typeof readiness.pattern === 'string' && readiness.pattern !== '') {
+    try {
+      new RegExp(readiness.pattern);
+    } catch (error) {
+      list.add('BERTH_SPEC_READINESS_PATTERN', at('readiness', 'pattern'), { extra: (error as Error).message });
+    }
+  }
+}
+
+function checkOrders(list: DiagnosticList, services: Array<[string, Json]>): void {
+  const owners = new Map<number, string>();
+  for (const [key, service] of services) {
+    if (typeof service.order !== 'number') continue;
+    const owner = owners.get(service.order);
+    if (owner === undefined) owners.set(service.order, key);
+    else list.add('BERTH_SPEC_ORDER_DUPLICATE', ['services', key, 'order'], { extra: owner });
+  }
+}
+
+function checkCycles(list: DiagnosticList, services: Array<[string, Json]>): void {
+  const known = new Set(services.map(([key]) => key));
+  const edges = new Map<string, string[]>();
+  for (const [key, service] of services) {
+    const deps = Array.isArray(service.depends_on) ? service.depends_on : [];
+    edges.set(key, deps.filter((d): d is string => typeof d === 'string' && d !== key && known.has(d)));
+  }
+  // Depth-first search: meeting a service that is still on the stack closes a cycle.
+  const finished = new Set<string>();
+  const stack: string[] = [];
+  const visit = (node: string): void => {
+    const onStack = stack.indexOf(node);
+    if (onStack !== -1) {
+      const cycle = [...stack.slice(onStack), node];
+      list.add('BERTH_SPEC_DEPENDS_ON_CYCLE', ['services', node, 'depends_on'], { extra: cycle.join(' -> ') });
+      return;
+    }
+    if (finished.has(node)) return;
+    stack.push(node);
+    for (const next of edges.get(node) ?? []) visit(next);
+    stack.pop();
+    finished.add(node);
+  };
+  for (const [key] of services) visit(key);
+}
+
+/** Validates a pipeline (migrated to the current version): errors and warnings, in file order. */
+export function validatePipeline(spec: unknown, file: string): Diagnostic[] {
+  const list = new DiagnosticList(file, spec);
+  if (!isObject(spec)) {
+    list.add('BERTH_SPEC_TYPE', [], { extra: 'a JSON object', value: spec });
+    return list.items;
+  }
+  const result = pipelineSchema.safeParse(spec);
+  if (!result.success) for (const issue of result.error.issues) addZodIssue(list, issue);
+  checkVersion(list, spec);
+  const services = isObject(spec.services)
+    ? Object.entries(spec.services).filter((entry): entry is [string, Json] => isObject(entry[1]))
+    : [];
+  const names = services.map(([key]) => key);
+  for (const [key, service] of services) checkService(list, key, service, names);
+  checkOrders(list, services);
+  checkCycles(list, services);
+  return list.sorted();
+}
+
+export function hasErrors(diagnostics: readonly Diagnostic[]): boolean {
+  return diagnostics.some((d) => d.severity === 'error');
+}

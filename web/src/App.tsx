@@ -1,0 +1,106 @@
+/**
+ * The shell: checks the login once, then routes. A logged-out visit to any page goes to
+ * /signin?next=<that page>, and signing in comes back to it.
+ */
+import { useEffect, useState, type ReactNode } from 'react';
+import type { ApiFailure} from './api.ts';
+import { api, goToSignIn, setCsrfToken, type Me } from './api.ts';
+import { Link, match, useLocation } from './router.tsx';
+import { SignInPage } from './pages/SignInPage.tsx';
+import { ProjectsPage } from './pages/ProjectsPage.tsx';
+import { ProjectPage } from './pages/ProjectPage.tsx';
+import { PipelinePage } from './pages/PipelinePage.tsx';
+import { PipelineSettingsPage } from './pages/PipelineSettingsPage.tsx';
+import { ErrorNote } from './components/ErrorNote.tsx';
+
+type AuthState = { kind: 'checking' } | { kind: 'in'; me: Me } | { kind: 'out' } | { kind: 'error'; error: ApiFailure };
+
+export function App() {
+  const { path, query } = useLocation();
+  const [auth, setAuth] = useState<AuthState>({ kind: 'checking' });
+
+  useEffect(
+    function checkLogin() {
+      if (auth.kind !== 'checking') return;
+      api<Me>('GET', '/api/auth/me', undefined, { signInOn401: false })
+        .then((me) => {
+          setCsrfToken(typeof me.csrfToken === 'string' ? me.csrfToken : null);
+          setAuth({ kind: 'in', me });
+        })
+        .catch((error: ApiFailure) => {
+          if (error.status === 401) setAuth({ kind: 'out' });
+          else if (error.status === 404) setAuth({ kind: 'in', me: {} }); // a server without login (BERTH_AUTH=off)
+          else setAuth({ kind: 'error', error });
+        });
+    },
+    [auth.kind],
+  );
+
+  useEffect(
+    function sendLoggedOutToSignIn() {
+      if (auth.kind === 'out' && path !== '/signin') goToSignIn();
+    },
+    [auth.kind, path],
+  );
+
+  if (path === '/signin') {
+    return (
+      <SignInPage
+        next={query.get('next') ?? '/'}
+        onSignedIn={(me) => {
+          setCsrfToken(me.csrfToken ?? null);
+          setAuth({ kind: 'in', me });
+        }}
+      />
+    );
+  }
+  if (auth.kind === 'checking' || auth.kind === 'out') return <Frame>{null}</Frame>;
+  if (auth.kind === 'error') {
+    return (
+      <Frame>
+        <ErrorNote error={auth.error} />
+      </Frame>
+    );
+  }
+  return <Frame user={auth.me}>{routeTo(path)}</Frame>;
+}
+
+function routeTo(path: string) {
+  let params: Record<string, string> | null;
+  if (path === '/' || path === '/projects') return <ProjectsPage />;
+  if ((params = match('/projects/:project', path))) return <ProjectPage project={params.project!} />;
+  if ((params = match('/projects/:project/pipelines/:pipeline', path))) {
+    return <PipelinePage project={params.project!} pipeline={params.pipeline!} />;
+  }
+  if ((params = match('/projects/:project/pipelines/:pipeline/settings', path))) {
+    return <PipelineSettingsPage project={params.project!} pipeline={params.pipeline!} />;
+  }
+  return (
+    <section className="page">
+      <h1>Page not found</h1>
+      <p>
+        There is nothing at <code>{path}</code>. <Link href="/">Go to the projects</Link>.
+      </p>
+    </section>
+  );
+}
+
+function Frame(props: { user?: Me; children: ReactNode }) {
+  const name = props.user?.user?.username ?? props.user?.user?.name;
+  return (
+    <div className="app">
+      <header className="topbar">
+        <Link href="/" className="brand">
+          <img src="/favicon.svg" alt="" width={22} height={22} />
+          Berth
+        </Link>
+        <nav aria-label="Main">
+          <Link href="/">Projects</Link>
+        </nav>
+        <span className="spacer" />
+        {name ? <span className="muted">Signed in as {name}</span> : null}
+      </header>
+      <main>{props.children}</main>
+    </div>
+  );
+}

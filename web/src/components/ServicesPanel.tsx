@@ -1,0 +1,179 @@
+/**
+ * Every service of the pipeline with its state, whether or not a session runs (Orchest hid the
+ * menu without a running session, issue #487, and hid unexposed services, issue #1070): ready,
+ * starting, failed with the reason and a hint, exited, not exposed, no ports. Exposed ports link
+ * to their proxy URLs; each service has its log viewer and a restart button.
+ */
+import { useState } from 'react';
+import type { ServiceSpec } from '../../../src/spec/types.ts';
+import { api, enc, type Session, type ServiceState } from '../api.ts';
+import { serviceUrl } from '../lib/urls.ts';
+import { StatusBadge } from './StatusBadge.tsx';
+import { LogViewer } from './LogViewer.tsx';
+import { ErrorNote } from './ErrorNote.tsx';
+
+export function ServicesPanel(props: {
+  services: ServiceSpec[];
+  session: Session | null | undefined;
+  sessionUuid: string | null;
+  onChanged: () => void;
+}) {
+  const { session } = props;
+  const active = Boolean(session && session.status !== 'stopped');
+  const [openLogs, setOpenLogs] = useState<string | null>(null);
+  const [busy, setBusy] = useState<string | null>(null);
+  const [error, setError] = useState<unknown>(null);
+
+  // Services of the running session first come from the session (what actually runs); services only
+  // in the file (not started: other scope, or added since) are listed after, from the file.
+  const names = new Set<string>();
+  const rows: { name: string; spec?: ServiceSpec; state?: ServiceState }[] = [];
+  for (const state of active ? (session?.services ?? []) : []) {
+    names.add(state.name);
+    rows.push({ name: state.name, state, ...specFor(props.services, state.name) });
+  }
+  for (const spec of props.services) if (!names.has(spec.name)) rows.push({ name: spec.name, spec });
+
+  async function restart(name: string) {
+    if (!session) return;
+    setBusy(name);
+    setError(null);
+    try {
+      await api('POST', `/api/sessions/${enc(session.uuid)}/restart`, { service: name });
+      props.onChanged();
+    } catch (caught) {
+      setError(caught);
+    } finally {
+      setBusy(null);
+    }
+  }
+
+  if (rows.length === 0) {
+    return (
+      <div className="empty-state">
+        <p>This pipeline has no services. Add Redis, Jupyter, Streamlit or any program in the pipeline settings.</p>
+      </div>
+    );
+  }
+  return (
+    <div className="services">
+      {error ? <ErrorNote error={error} /> : null}
+      <ul className="service-list" aria-label="Services">
+        {rows.map((row) => (
+          <li key={row.name} className="service-row" data-service={row.name}>
+            <ServiceRow
+              row={row}
+              active={active}
+              sessionUuid={props.sessionUuid}
+              busy={busy === row.name}
+              logsOpen={openLogs === row.name}
+              onToggleLogs={() => setOpenLogs((open) => (open === row.name ? null : row.name))}
+              onRestart={() => void restart(row.name)}
+            />
+            {openLogs === row.name && session ? <LogViewer sessionUuid={session.uuid} service={row.name} active={active && Boolean(row.state)} /> : null}
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}
+
+function specFor(services: ServiceSpec[], name: string): { spec?: ServiceSpec } {
+  const spec = services.find((s) => s.name === name);
+  return spec ? { spec } : {};
+}
+
+function ServiceRow(props: {
+  row: { name: string; spec?: ServiceSpec; state?: ServiceState };
+  active: boolean;
+  sessionUuid: string | null;
+  busy: boolean;
+  logsOpen: boolean;
+  onToggleLogs: () => void;
+  onRestart: () => void;
+}) {
+  const { row } = props;
+  const state = row.state;
+  const ports = state?.ports ?? row.spec?.ports ?? [];
+  const exposed = state?.exposed ?? row.spec?.exposed ?? false;
+  const status = state ? state.status : props.active ? 'not in session' : 'not running';
+  const image = row.spec?.image;
+  return (
+    <div className="service-head">
+      <div className="service-main">
+        <div className="service-title">
+          <strong className="service-name">{row.name}</strong>
+          <StatusBadge status={state ? state.status : 'not running'} label={status} />
+          {state ? (
+            <span className="muted small-text service-meta" data-attempt={state.attempt} data-started-at={state.startedAt ?? ''}>
+              attempt {state.attempt}
+              {state.startedAt ? ` · started ${new Date(state.startedAt).toLocaleTimeString()}` : ''}
+            </span>
+          ) : null}
+        </div>
+        {image ? <div className="muted small-text mono">{image}</div> : null}
+        {state?.status === 'failed' || state?.status === 'exited' ? (
+          <div className="service-problem" role="status">
+            <div className="pre-line">{state.reason ?? (state.status === 'exited' ? 'the service exited' : 'the service failed')}</div>
+            {state.details?.hint ? <div className="hint">{state.details.hint}</div> : null}
+            {state.details?.lastLogLines?.length ? (
+              <pre className="last-lines" aria-label={`Last log lines of ${row.name}`}>
+                {state.details.lastLogLines.join('\n')}
+              </pre>
+            ) : null}
+          </div>
+        ) : null}
+        {!state && props.active ? <div className="muted small-text">Not started by this session: its scope excludes interactive sessions, or it was added after the start (Apply starts it).</div> : null}
+        <Endpoints name={row.name} ports={ports} exposed={exposed} state={state} spec={row.spec} sessionUuid={props.sessionUuid} />
+      </div>
+      <div className="service-actions">
+        <button type="button" className="small" onClick={props.onToggleLogs} disabled={!props.active || !state} aria-expanded={props.logsOpen}>
+          {props.logsOpen ? 'Hide logs' : 'Logs'}
+          <span className="sr-only"> of {row.name}</span>
+        </button>
+        <button type="button" className="small" onClick={props.onRestart} disabled={!props.active || !state || props.busy}>
+          {props.busy ? 'Restarting…' : 'Restart'}
+          <span className="sr-only"> {row.name}</span>
+        </button>
+      </div>
+    </div>
+  );
+}
+
+function Endpoints(props: { name: string; ports: number[]; exposed: boolean; state?: ServiceState; spec?: ServiceSpec; sessionUuid: string | null }) {
+  if (props.ports.length === 0) return <div className="endpoint muted small-text">No ports: nothing to connect to.</div>;
+  const host = props.state?.internalHostname ?? props.state?.hostname;
+  if (!props.exposed) {
+    return (
+      <div className="endpoint small-text">
+        <span className="tag">Not exposed</span>{' '}
+        <span className="muted">
+          Steps and other services reach it at {props.ports.map((p) => `${host ?? `${props.name}-<session>`}:${p}`).join(', ')}.
+        </span>
+      </div>
+    );
+  }
+  const pbp = Boolean(props.spec?.preserve_base_path);
+  return (
+    <ul className="endpoint-list small-text">
+      {props.ports.map((port) => {
+        const url = props.state?.urls.find((u) => u.endsWith(`_${port}/`)) ?? (props.sessionUuid ? serviceUrl(props.name, props.sessionUuid, port, pbp) : null);
+        if (!url) return null;
+        const ready = props.state?.status === 'ready';
+        return (
+          <li key={port}>
+            {ready ? (
+              <a href={url} target="_blank" rel="noreferrer" className="service-link">
+                Open port {port} <span className="mono muted">{url}</span>
+              </a>
+            ) : (
+              <span className="muted">
+                Port {port}: <span className="mono">{url}</span> {props.state ? 'once ready' : 'when the session runs'}
+              </span>
+            )}
+          </li>
+        );
+      })}
+    </ul>
+  );
+}

@@ -1,0 +1,11 @@
+/**
+ * Validation as the user types, in the browser, with the spec layer's validator itself: the same
+ * zod schema and the same messages `berth validate` and the server's save print. (Imported by
+ * file, not through src/spec/index.ts, which also exports the Node-only file I/O.)
+ */
+import { validatePipeline } from '../../../src/spec/validate.ts';
+import type { Diagnostic } from '../../../src/spec/types.ts';
+
+export function validateDraft(spec: unknown, file: string): Diagnostic[] {
+  return validatePipeline(spec, file);
+}

@@ -1,0 +1,129 @@
+/**
+ * A pipeline: its steps as a DAG, the session toggle with the session's state, and the Services
+ * panel (status, links, logs, restart). Everything live comes from the session's event stream.
+ */
+import { useState } from 'react';
+import type { ServiceSpec } from '../../../src/spec/types.ts';
+import { api, enc, type ApplyDiff, type PipelineDocument, type Session } from '../api.ts';
+import { Link, pipelineHref, projectHref } from '../router.tsx';
+import { useAsync } from '../lib/use-async.ts';
+import { isActive, useSession } from '../lib/use-session.ts';
+import { Dag } from '../components/Dag.tsx';
+import { ErrorNote } from '../components/ErrorNote.tsx';
+import { StatusBadge } from '../components/StatusBadge.tsx';
+import { ServicesPanel } from '../components/ServicesPanel.tsx';
+import { DiagnosticsList } from '../components/DiagnosticsList.tsx';
+import { ApplyResult } from '../components/ApplyBanner.tsx';
+
+export function PipelinePage(props: { project: string; pipeline: string }) {
+  const url = `/api/projects/${enc(props.project)}/pipelines/${enc(props.pipeline)}`;
+  const doc = useAsync(() => api<PipelineDocument>('GET', url), url);
+  const live = useSession(doc.data?.sessionUuid ?? null);
+  const [busy, setBusy] = useState<'start' | 'stop' | 'apply' | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [applied, setApplied] = useState<ApplyDiff | null>(null);
+
+  const spec = doc.data?.spec ?? null;
+  const services: ServiceSpec[] = Object.values(spec?.services ?? {}).sort((a, b) => a.order - b.order);
+  const session = live.session;
+  const active = isActive(session);
+
+  async function act(kind: 'start' | 'stop' | 'apply') {
+    setBusy(kind);
+    setError(null);
+    setApplied(null);
+    try {
+      if (kind === 'start') {
+        const body = await api<{ session: Session }>('POST', '/api/sessions', { project: props.project, pipeline: doc.data!.path });
+        live.setSession(body.session);
+      } else if (kind === 'stop' && session) {
+        const body = await api<{ session: Session }>('DELETE', `/api/sessions/${enc(session.uuid)}`);
+        live.setSession(body.session);
+      } else if (kind === 'apply' && session) {
+        const body = await api<{ diff: ApplyDiff; session: Session }>('POST', `/api/sessions/${enc(session.uuid)}/apply`, {});
+        setApplied(body.diff);
+        live.setSession(body.session);
+      }
+      await live.refresh();
+    } catch (caught) {
+      setError(caught);
+    } finally {
+      setBusy(null);
+    }
+  }
+
+  return (
+    <section className="page">
+      <nav className="crumbs" aria-label="Breadcrumbs">
+        <Link href="/">Projects</Link> <span aria-hidden="true">/</span> <Link href={projectHref(props.project)}>{props.project}</Link>{' '}
+        <span aria-hidden="true">/</span> <span aria-current="page">{spec?.name ?? props.pipeline}</span>
+      </nav>
+      <div className="row-between page-head">
+        <div>
+          <h1>{spec?.name ?? props.pipeline}</h1>
+          <p className="muted mono small-text placeholder-line">{doc.data?.path ?? ' '}</p>
+        </div>
+        <Link href={pipelineHref(props.project, props.pipeline, 'services')} className="button">
+          Pipeline settings
+        </Link>
+      </div>
+      {doc.error ? <ErrorNote error={doc.error} /> : null}
+      {doc.data && !doc.data.valid ? (
+        <div className="note note-error" role="alert">
+          <strong>This pipeline file has errors; a session cannot start until they are fixed.</strong>
+          <DiagnosticsList diagnostics={doc.data.diagnostics} />
+        </div>
+      ) : null}
+
+      <div className="session-bar card" aria-label="Session">
+        <div className="session-state">
+          <span className="muted">Session</span>
+          <StatusBadge status={session?.status ?? 'not running'} label={session === undefined ? '…' : (session?.status ?? 'not running')} />
+          {session?.reason && session.status !== 'running' ? <span className="small-text pre-line session-reason">{session.reason}</span> : null}
+        </div>
+        <div className="session-actions">
+          {active ? (
+            <>
+              <button type="button" onClick={() => void act('apply')} disabled={busy !== null} title="Restart only the services whose definition changed in the file">
+                {busy === 'apply' ? 'Applying…' : 'Apply file changes'}
+              </button>
+              <button type="button" className="danger" onClick={() => void act('stop')} disabled={busy !== null || session.status === 'stopping'}>
+                {busy === 'stop' || session.status === 'stopping' ? 'Stopping…' : 'Stop session'}
+              </button>
+            </>
+          ) : (
+            <button type="button" className="primary" onClick={() => void act('start')} disabled={busy !== null || !doc.data?.valid}>
+              {busy === 'start' ? 'Starting…' : 'Start session'}
+            </button>
+          )}
+        </div>
+      </div>
+      {error ? <ErrorNote error={error} /> : null}
+      {live.error ? <ErrorNote error={live.error} title="Session state" /> : null}
+      {applied ? <ApplyResult diff={applied} /> : null}
+      {session?.warnings.length ? (
+        <div className="note note-warn">
+          {session.warnings.map((w, i) => (
+            <div key={i}>{w}</div>
+          ))}
+        </div>
+      ) : null}
+
+      <div className="pipeline-grid">
+        <section aria-labelledby="steps-title">
+          <h2 id="steps-title">Steps</h2>
+          {spec ? <Dag steps={spec.steps} /> : <div className="dag dag-empty" />}
+        </section>
+        <section aria-labelledby="services-title">
+          <div className="row-between">
+            <h2 id="services-title">Services</h2>
+            <Link href={pipelineHref(props.project, props.pipeline, 'services')} className="small-text">
+              Edit services
+            </Link>
+          </div>
+          {doc.data ? <ServicesPanel services={services} session={session} sessionUuid={doc.data.sessionUuid} onChanged={() => void live.refresh()} /> : <p className="muted placeholder-line">Loading…</p>}
+        </section>
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,74 @@
+import { useState, type FormEvent } from 'react';
+import { api, type Project } from '../api.ts';
+import { Link, navigate, projectHref } from '../router.tsx';
+import { useAsync } from '../lib/use-async.ts';
+import { ErrorNote } from '../components/ErrorNote.tsx';
+
+export function ProjectsPage() {
+  const projects = useAsync(() => api<{ projects: Project[] }>('GET', '/api/projects'), 'projects');
+  const [path, setPath] = useState('');
+  const [name, setName] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+
+  async function addProject(event: FormEvent) {
+    event.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      const { project } = await api<{ project: Project }>('POST', '/api/projects', { path: path.trim(), ...(name.trim() ? { name: name.trim() } : {}) });
+      navigate(projectHref(project.name));
+    } catch (caught) {
+      setError(caught);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  const list = projects.data?.projects ?? [];
+  return (
+    <section className="page">
+      <h1>Projects</h1>
+      <p className="lead">A project is a directory with pipelines (<code>.orchest</code> files). Berth reads and writes them in place.</p>
+      {projects.error ? <ErrorNote error={projects.error} /> : null}
+      {!projects.data && projects.loading ? <p className="muted placeholder-line">Loading projects…</p> : null}
+      {projects.data && list.length === 0 ? (
+        <div className="empty-state">
+          <h2>No projects yet</h2>
+          <p>Add a directory below, or run <code>berth project add DIR</code>.</p>
+        </div>
+      ) : null}
+      {list.length > 0 ? (
+        <ul className="card-list" aria-label="Projects">
+          {list.map((project) => (
+            <li key={project.uuid} className="card">
+              <Link href={projectHref(project.name)} className="card-title">
+                {project.name}
+              </Link>
+              <div className="muted mono small-text">{project.path}</div>
+            </li>
+          ))}
+        </ul>
+      ) : null}
+      <form className="card form-card" onSubmit={addProject} aria-labelledby="add-project">
+        <h2 id="add-project">Add an existing directory</h2>
+        <div className="form-grid">
+          <div className="field">
+            <label htmlFor="project-path">Directory path</label>
+            <input id="project-path" value={path} onChange={(e) => setPath(e.target.value)} placeholder="/home/me/my-project" required />
+            <p className="help">An absolute path on the machine that runs Berth.</p>
+          </div>
+          <div className="field">
+            <label htmlFor="project-name">Name (optional)</label>
+            <input id="project-name" value={name} onChange={(e) => setName(e.target.value)} placeholder="the directory's name" />
+            <p className="help">Letters, digits, ".", "_" or "-".</p>
+          </div>
+        </div>
+        {error ? <ErrorNote error={error} /> : null}
+        <button type="submit" className="primary" disabled={busy || !path.trim()}>
+          {busy ? 'Adding…' : 'Add project'}
+        </button>
+      </form>
+    </section>
+  );
+}
