@@ -251,7 +251,7 @@ describe('jobs on the local runtime', () => {
         },
         {
           title: 'Node',
-          file: 'node-step.ts',
+          file: 'node-step.mts',
           source: [
             "import { writeFileSync } from 'node:fs';",
             'const sdk = await import(process.env.BERTH_SDK_TS!);',

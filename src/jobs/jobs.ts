@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import type { SessionManager, SessionView, ServiceView } from '../sessions/index.ts';
+import type { SessionEvent, SessionManager, SessionView, ServiceView } from '../sessions/index.ts';
 import type { CoreStore, Db, ProjectRecord } from '../store/index.ts';
 import type { PipelineSpec } from '../spec/types.ts';
 import { toBerthError } from '../shared/index.ts';
@@ -100,10 +100,19 @@ export class Jobs extends EventEmitter<{ event: [JobEvent] }> {
   readonly #o: JobsOptions;
   readonly #active = new Map<string, ActiveRun>();
   readonly #executor: StepExecutor;
+  /** Sessions this instance issued step tokens for: revoked when the session stops. */
+  readonly #tokenSessions = new Set<string>();
+  readonly #onSessionEvent = (event: SessionEvent) => {
+    if (event.type !== 'session' || event.status !== 'stopped' || !this.#tokenSessions.delete(event.sessionUuid)) return;
+    void Promise.resolve(this.#o.revokeSessionTokens?.(event.sessionUuid)).catch((error: unknown) =>
+      this.#o.logger.warn({ err: error, sessionUuid: event.sessionUuid }, 'revoking step tokens failed'),
+    );
+  };
 
   constructor(options: JobsOptions) {
     super();
     this.#o = options;
+    options.sessions.on('event', this.#onSessionEvent);
     this.store = new JobStore(options.db);
     this.#executor =
       options.executor ??
@@ -296,6 +305,7 @@ export class Jobs extends EventEmitter<{ event: [JobEvent] }> {
   async close(): Promise<void> {
     for (const active of this.#active.values()) active.controller.abort();
     await Promise.all([...this.#active.values()].map((a) => a.done));
+    this.#o.sessions.off('event', this.#onSessionEvent);
   }
 
   // --- execution --------------------------------------------------------------------------------
@@ -330,7 +340,7 @@ export class Jobs extends EventEmitter<{ event: [JobEvent] }> {
       });
       await this.#waitForServices(run.sessionUuid, signal);
       this.#setRun(run.uuid, { status: 'running' });
-      const token = await this.#o.issueSessionToken?.(run.sessionUuid);
+      const token = await this.#issueToken(run.sessionUuid);
       outcome = await this.#runSteps(run, spec, signal, {
         cwd: projectCopy,
         pipelineFile,
@@ -355,7 +365,7 @@ export class Jobs extends EventEmitter<{ event: [JobEvent] }> {
     try {
       await this.#waitForServices(run.sessionUuid, signal);
       this.#setRun(run.uuid, { status: 'running' });
-      const token = await this.#o.issueSessionToken?.(run.sessionUuid);
+      const token = await this.#issueToken(run.sessionUuid);
       outcome = await this.#runSteps(run, spec, signal, {
         cwd: project.path,
         pipelineFile: join(project.path, run.pipelinePath),
@@ -479,6 +489,12 @@ export class Jobs extends EventEmitter<{ event: [JobEvent] }> {
   }
 
   // --- helpers ----------------------------------------------------------------------------------
+
+  async #issueToken(sessionUuid: string): Promise<string | undefined> {
+    if (!this.#o.issueSessionToken) return undefined;
+    this.#tokenSessions.add(sessionUuid);
+    return this.#o.issueSessionToken(sessionUuid);
+  }
 
   async #stopSession(sessionUuid: string): Promise<void> {
     try {

@@ -37,11 +37,13 @@ export function parseStaticRoutes(routeArgs: string[], preserveArgs: string[] = 
     const basePath = normalise(argument.slice(0, eq));
     const found = serviceSegment(basePath);
     if (!found || found.end !== basePath.length) throw invalidRoute(argument, `"${basePath}" is not a single /service-… or /pbp-service-… path segment`);
+    const value = argument.slice(eq + 1);
+    if (!value.includes('://')) throw invalidRoute(argument, `"${value}" has no scheme: write http://${value}`);
     let url: URL;
     try {
-      url = new URL(argument.slice(eq + 1));
+      url = new URL(value);
     } catch (cause) {
-      throw new ProxyError(PROXY_CODES.routeInvalid, `--route ${argument}: "${argument.slice(eq + 1)}" is not a URL`, {
+      throw new ProxyError(PROXY_CODES.routeInvalid, `--route ${argument}: "${value}" is not a URL`, {
         cause,
         hint: 'write the upstream as http://HOST:PORT, e.g. http://127.0.0.1:8080',
       });

@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { connect } from 'node:net';
+import { connect, createServer as createNetServer, type Socket } from 'node:net';
 import { connections, eventually, route, startProxyServer } from './fixtures/http.ts';
 import { echo, openSocket, refusedStatus, startEchoUpstream } from './fixtures/ws.ts';
 
@@ -79,11 +79,17 @@ describe('proxy: WebSocket socket leaks', () => {
   });
 
   test('a client that aborts during the upstream handshake leaves nothing open', async (t) => {
-    // An upstream that accepts TCP but never answers the handshake.
-    const { createServer } = await import('node:net');
-    const silent = createServer(() => undefined);
+    // An upstream that reads the handshake but never answers it.
+    const accepted: Socket[] = [];
+    const silent = createNetServer((socket) => {
+      accepted.push(socket);
+      socket.resume();
+    });
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
-    t.after(() => new Promise<void>((resolve) => silent.close(() => resolve())));
+    t.after(() => {
+      for (const socket of accepted) socket.destroy();
+      return new Promise<void>((resolve) => silent.close(() => resolve()));
+    });
     const silentPort = (silent.address() as { port: number }).port;
     const { port, server } = await startProxyServer(t, [route({}, silentPort)]);
     const raw = connect(port, '127.0.0.1');

@@ -28,13 +28,21 @@ export function tunnelUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer
     agent: false,
   });
 
+  // The server socket allows half-open connections, so a client that gives up may only send FIN
+  // ('end'): without destroying it here the socket would stay open forever.
   function clientClosedEarly(): void {
     upstream.destroy();
+    socket.destroy();
+  }
+  function stopWatchingClient(): void {
+    socket.removeListener('close', clientClosedEarly);
+    socket.removeListener('end', clientClosedEarly);
   }
   socket.once('close', clientClosedEarly);
+  socket.once('end', clientClosedEarly);
 
   upstream.on('upgrade', function upstreamUpgraded(upstreamRes: IncomingMessage, upstreamSocket: Socket, upstreamHead: Buffer) {
-    socket.removeListener('close', clientClosedEarly);
+    stopWatchingClient();
     upstreamSocket.on('error', destroyBoth);
     if (socket.destroyed) {
       upstreamSocket.destroy();
@@ -61,9 +69,14 @@ export function tunnelUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer
 
   upstream.on('response', function upstreamRefusedUpgrade(upstreamRes: IncomingMessage) {
     // E.g. Jupyter's 403 on a bad Origin: the client gets that answer, then the connection closes.
-    socket.removeListener('close', clientClosedEarly);
+    stopWatchingClient();
     upstreamRes.on('error', () => socket.destroy());
-    socket.on('close', () => upstreamRes.destroy());
+    const giveUp = () => {
+      upstreamRes.destroy();
+      socket.destroy();
+    };
+    socket.on('close', giveUp);
+    socket.on('end', giveUp);
     if (socket.destroyed) return void upstreamRes.destroy();
     const headers = downstreamHeaders(upstreamRes, route, req.headers.host);
     headers.push('Connection', 'close');
@@ -73,7 +86,7 @@ export function tunnelUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer
   });
 
   upstream.on('error', function upstreamError(error) {
-    socket.removeListener('close', clientClosedEarly);
+    stopWatchingClient();
     writeRawPage(req, socket, unreachablePage(route, error));
   });
 

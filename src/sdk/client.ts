@@ -200,6 +200,8 @@ export interface ServiceInfo {
   exposed: boolean;
   urls: string[];
   endpoints: Record<string, { host: string; port: number }> | null;
+  /** The runtime's id of the running instance (pgid, container id, object name). */
+  runtimeId: string | null;
   attempt: number;
   startedAt: string | null;
   readyAt: string | null;

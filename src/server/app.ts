@@ -14,10 +14,11 @@ import { CoreStore, coreMigrations, openDatabase, type Db } from '../store/index
 import { BerthError, toBerthError } from '../shared/index.ts';
 import { authMigrations, createAuth, type Auth } from './auth/index.ts';
 import { environmentMigrations, resolveEnvironmentImage } from '../environments/index.ts';
-import { chooseRuntime, type RuntimeChoice } from './runtime-choice.ts';
+import { chooseRuntime, findEngineSocket, type RuntimeChoice } from './runtime-choice.ts';
 import { Projects } from './projects.ts';
 import { registerProjectRoutes } from './routes/projects.ts';
 import { registerSessionRoutes } from './routes/sessions.ts';
+import { registerEnvironmentRoutes } from './routes/environments.ts';
 import { registerPipelineRoutes } from './routes/pipelines.ts';
 import { registerUi } from './ui.ts';
 import { statusForError } from './errors.ts';
@@ -60,7 +61,7 @@ export async function startServer(options: ServerOptions): Promise<BerthServer> 
   const sharedDataDir = join(options.dataDir, 'data');
   await mkdir(sharedDataDir, { recursive: true });
 
-  const { runtime, description: runtimeDescription } = await chooseRuntime({
+  const { runtime, description: runtimeDescription, socketPath: engineSocket } = await chooseRuntime({
     choice: options.runtime ?? 'auto',
     stateDir: join(options.dataDir, 'runtime'),
     installationId,
@@ -87,6 +88,8 @@ export async function startServer(options: ServerOptions): Promise<BerthServer> 
   const syncRoutes = (sessionUuid: string) => syncSessionRoutes(routes, sessions, sessionUuid);
   sessions.on('event', (event) => {
     if (event.type !== 'progress') syncRoutes(event.sessionUuid);
+    // Tokens handed to a session's steps die with the session.
+    if (event.type === 'session' && event.status === 'stopped') auth.revokeSessionTokens(event.sessionUuid);
   });
 
   const app: FastifyInstance = Fastify({
@@ -122,6 +125,11 @@ export async function startServer(options: ServerOptions): Promise<BerthServer> 
     assertSessionAccess: (request, sessionUuid) => auth.assertSessionAccess((request as { principal?: never }).principal ?? null, sessionUuid),
   });
   registerPipelineRoutes(app, { projects });
+  registerEnvironmentRoutes(app, {
+    db,
+    projects,
+    engineSocket: async () => engineSocket ?? (await findEngineSocket(options.dockerHost)),
+  });
   // Last: the UI answers every other GET (SPA fallback to index.html; /api/* stays JSON 404).
   registerUi(app);
 

@@ -19,7 +19,9 @@ export interface RuntimeChoiceOptions {
 
 const DEFAULT_SOCKETS = ['/var/run/docker.sock', '/run/podman/podman.sock'];
 
-export async function chooseRuntime(options: RuntimeChoiceOptions): Promise<{ runtime: Runtime; description: string }> {
+export async function chooseRuntime(
+  options: RuntimeChoiceOptions,
+): Promise<{ runtime: Runtime; description: string; socketPath?: string }> {
   const grace = options.graceMs === undefined ? {} : { graceMs: options.graceMs };
   if (options.choice !== 'local') {
     const candidates = dockerSockets(options.dockerHost);
@@ -28,6 +30,7 @@ export async function chooseRuntime(options: RuntimeChoiceOptions): Promise<{ ru
         return {
           runtime: createDockerRuntime({ socketPath, installationId: options.installationId, ...grace }),
           description: `docker (engine at unix://${socketPath})`,
+          socketPath,
         };
       }
     }
@@ -69,4 +72,10 @@ export function pingEngine(socketPath: string, timeoutMs = 1_000): Promise<boole
     });
     req.end();
   });
+}
+
+/** The first engine socket that answers, for work that needs an engine whatever the runtime (builds). */
+export async function findEngineSocket(dockerHost?: string): Promise<string | undefined> {
+  for (const socketPath of dockerSockets(dockerHost)) if (await pingEngine(socketPath)) return socketPath;
+  return undefined;
 }

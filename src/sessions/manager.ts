@@ -451,8 +451,14 @@ export class SessionManager extends EventEmitter<{ event: [SessionEvent] }> {
     const envUuids = Object.values(spec.services ?? {})
       .map((s) => (typeof s.image === 'string' && s.image.startsWith('environment@') ? s.image.slice('environment@'.length) : null))
       .filter((u): u is string => u !== null);
+    // The local runtime cannot run images: it fails such a service at start with a clear reason,
+    // so planning must not fail first with "not built".
     const environmentImages =
-      envUuids.length && this.#o.resolveEnvironmentImages ? this.#o.resolveEnvironmentImages(input.projectUuid, envUuids) : {};
+      this.#o.runtime.kind === 'local'
+        ? Object.fromEntries(envUuids.map((uuid) => [uuid, `environment@${uuid}`]))
+        : envUuids.length && this.#o.resolveEnvironmentImages
+          ? this.#o.resolveEnvironmentImages(input.projectUuid, envUuids)
+          : {};
     return {
       installationId: this.#o.installationId,
       projectUuid: input.projectUuid,

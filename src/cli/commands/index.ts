@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { registerServe } from './serve.ts';
 import { registerProject, registerEnv } from './project.ts';
 import { registerSession } from './session.ts';
+import { registerEnvImage } from './env-image.ts';
 import { registerJob } from './job.ts';
 import { registerRun } from './run.ts';
 import { registerPipeline } from './pipeline.ts';
@@ -16,7 +17,7 @@ import { registerSchema } from './schema.ts';
 
 type Register = (program: Command) => void;
 
-const commands: Register[] = [registerServe, registerProject, registerSession, registerJob, registerRun, registerPipeline, registerEnv, registerProxy, registerPlan, registerValidate, registerMigrate, registerSchema, registerLogin, registerUser];
+const commands: Register[] = [registerServe, registerProject, registerSession, registerJob, registerRun, registerPipeline, registerEnv, registerEnvImage, registerProxy, registerPlan, registerValidate, registerMigrate, registerSchema, registerLogin, registerUser];
 
 export function registerCommands(program: Command): void {
   for (const register of commands) register(program);

@@ -1,7 +1,10 @@
 import { open } from 'node:fs/promises';
+import { StringDecoder } from 'node:string_decoder';
 import { ReadinessError } from './errors.ts';
 import { outputStart } from './log-lines.ts';
 import type { CheckResult, ReadinessCheck, ReadinessProbe } from './types.ts';
+
+const MAX_READ = 8 * 1024 * 1024;
 
 /**
  * Ready when a line written after this start's marker matches the pattern. Reads only what is
@@ -12,6 +15,8 @@ export class LogCheck implements ReadinessCheck {
   readonly #pattern: RegExp;
   readonly #service: string;
   #offset: number | undefined;
+  /** Keeps a UTF-8 sequence split between two reads whole. */
+  readonly #decoder = new StringDecoder('utf8');
   #pending = '';
   #lines = 0;
 
@@ -38,11 +43,13 @@ export class LogCheck implements ReadinessCheck {
     }
     try {
       const size = (await handle.stat()).size;
+      if (size < this.#offset) this.#offset = 0; // truncated by someone: what is there now is new
       if (size > this.#offset) {
-        const buffer = Buffer.alloc(size - this.#offset);
+        // A chatty service may write a lot between attempts: the rest is read next attempt.
+        const buffer = Buffer.alloc(Math.min(size - this.#offset, MAX_READ));
         const { bytesRead } = await handle.read(buffer, 0, buffer.length, this.#offset);
         this.#offset += bytesRead;
-        this.#pending += buffer.subarray(0, bytesRead).toString('utf8');
+        this.#pending += this.#decoder.write(buffer.subarray(0, bytesRead));
       }
     } finally {
       await handle.close();

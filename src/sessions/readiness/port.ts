@@ -2,6 +2,7 @@ import { connect } from 'node:net';
 import type { AttemptContext, CheckResult, ReadinessCheck, ReadinessProbe } from './types.ts';
 
 function tryConnect(host: string, port: number, signal: AbortSignal): Promise<string | undefined> {
+  if (signal.aborted) return Promise.resolve(`no time left to connect to ${host}:${port}`);
   return new Promise((resolve) => {
     const socket = connect({ host, port });
     const done = (problem: string | undefined): void => {

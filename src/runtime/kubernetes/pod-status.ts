@@ -1,0 +1,88 @@
+/**
+ * A service's state from its pods, as the cluster reports it. Reasons that will not clear up by
+ * waiting (image cannot be pulled, crash loop, bad config, no node fits) are fatal, so Berth's
+ * readiness fails the service within seconds with the cluster's own words; Orchest waited forever
+ * (reference §3.2, issues #1098 and #1197).
+ */
+import type { V1Deployment, V1Pod } from '@kubernetes/client-node';
+import type { RuntimeState } from '../types.ts';
+
+export const FATAL_WAITING_REASONS = new Set([
+  'ErrImagePull',
+  'ImagePullBackOff',
+  'InvalidImageName',
+  'ErrImageNeverPull',
+  'CrashLoopBackOff',
+  'CreateContainerConfigError',
+  'CreateContainerError',
+  'RunContainerError',
+]);
+
+function withMessage(reason: string, message: string | undefined): string {
+  return message ? `${reason}: ${message}` : reason;
+}
+
+/** Newest pod first; a terminating pod of a previous instance is not the service's state. */
+export function currentPod(pods: V1Pod[]): V1Pod | undefined {
+  const live = pods.filter((pod) => !pod.metadata?.deletionTimestamp);
+  const candidates = live.length ? live : pods;
+  return [...candidates].sort((a, b) => timeOf(b) - timeOf(a))[0];
+}
+
+function timeOf(pod: V1Pod): number {
+  const created = pod.metadata?.creationTimestamp as unknown;
+  if (created instanceof Date) return created.getTime();
+  return typeof created === 'string' ? Date.parse(created) : 0;
+}
+
+function dateText(value: unknown): string | undefined {
+  if (value instanceof Date) return value.toISOString();
+  return typeof value === 'string' ? value : undefined;
+}
+
+export function podState(pod: V1Pod): RuntimeState {
+  const status = pod.status;
+  const unschedulable = status?.conditions?.find((c) => c.type === 'PodScheduled' && c.status === 'False' && c.reason === 'Unschedulable');
+  if (unschedulable) return { state: 'waiting', reason: withMessage('Unschedulable', unschedulable.message), fatal: true };
+  const container = status?.containerStatuses?.[0];
+  if (!container) {
+    const phase = status?.phase ?? 'Pending';
+    if (phase === 'Failed') return { state: 'exited', exitCode: null, reason: withMessage(status?.reason ?? 'Failed', status?.message) };
+    return { state: 'waiting', reason: withMessage(`pod ${phase}`, status?.message), fatal: false };
+  }
+  const { waiting, running, terminated } = container.state ?? {};
+  if (running) {
+    const startedAt = dateText(running.startedAt);
+    return startedAt ? { state: 'running', startedAt } : { state: 'running' };
+  }
+  if (waiting) {
+    const reason = waiting.reason ?? 'Waiting';
+    const fatal = FATAL_WAITING_REASONS.has(reason);
+    let text = withMessage(reason, waiting.message);
+    const last = container.lastState?.terminated;
+    if (reason === 'CrashLoopBackOff' && last) text += ` (last exit code ${last.exitCode}${last.reason ? `, ${last.reason}` : ''})`;
+    return { state: 'waiting', reason: text, fatal };
+  }
+  if (terminated) {
+    return { state: 'exited', exitCode: terminated.exitCode ?? null, ...(terminated.reason ? { reason: withMessage(terminated.reason, terminated.message) } : {}) };
+  }
+  return { state: 'waiting', reason: 'container state unknown', fatal: false };
+}
+
+/** The Deployment's own failures (quota, admission) show before any pod exists. */
+export function deploymentState(deployment: V1Deployment, pods: V1Pod[]): RuntimeState {
+  const pod = currentPod(pods);
+  if (pod) return podState(pod);
+  const failure = deployment.status?.conditions?.find((c) => c.type === 'ReplicaFailure' && c.status === 'True');
+  if (failure) return { state: 'waiting', reason: withMessage(failure.reason ?? 'ReplicaFailure', failure.message), fatal: true };
+  return { state: 'waiting', reason: 'no pod yet', fatal: false };
+}
+
+/** Identity of one container instance: a new one after every restart. */
+export function containerInstance(pod: V1Pod): { pod: string; restartCount: number; started: boolean } | undefined {
+  const status = pod.status?.containerStatuses?.[0];
+  const name = pod.metadata?.name;
+  if (!status || !name) return undefined;
+  const started = Boolean(status.state?.running || status.state?.terminated);
+  return { pod: name, restartCount: status.restartCount ?? 0, started };
+}

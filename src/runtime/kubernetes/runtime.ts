@@ -1,0 +1,300 @@
+/**
+ * The kubernetes runtime: one Deployment (1 replica) + one ClusterIP Service per service, named
+ * `<name>-<session_uuid>` as in Orchest, plus a NetworkPolicy per session. The proxy reaches a
+ * service at `<hostname>.<namespace>.svc:<port>` (Berth runs in the cluster; no Ingress per
+ * service). State comes from one watch of the installation's pods; logs are followed into the
+ * log file across container restarts.
+ */
+import type { V1Deployment, V1Pod } from '@kubernetes/client-node';
+import type { RuntimeKind, ServicePlan } from '../../plan/types.ts';
+import { LABELS } from '../../plan/types.ts';
+import type { Endpoint, ExecResult, Runtime, RuntimeObject, RuntimeRef, RuntimeState, StartOptions } from '../types.ts';
+import { RuntimeError } from '../errors.ts';
+import { apiError, createKubernetesClients, ignoreCodes, kubeStatus, loadKubeConfig, type KubernetesClients } from './client.ts';
+import { execInPod } from './exec.ts';
+import { hasLabels, labelSelector, originalLabels, sanitizeLabelValue, sanitizeLabels, selectorLabels } from './labels.ts';
+import { appendMarker, followServiceLogs, type LogFollower } from './logs.ts';
+import { DEFAULT_GRACE_MS, deploymentManifest, networkPolicyManifest, networkPolicyName, serviceManifest, type ManifestOptions } from './manifests.ts';
+import { currentPod, deploymentState } from './pod-status.ts';
+import { createPodWatch, type PodWatch } from './pod-watch.ts';
+
+export interface KubernetesRuntimeOptions {
+  namespace: string;
+  /** Path of a kubeconfig file; without it the in-cluster service account is used. */
+  kubeconfig?: string;
+  installationId: string;
+  /** PVC with the projects (each mounted from `projectSubPath(projectUuid)`, default `projects/<uuid>`). */
+  projectClaim: string;
+  /** PVC with the shared data directory (mounted from its `data` subPath). */
+  dataClaim: string;
+  projectSubPath?: (projectUuid: string) => string;
+  /** Group every service runs with (runAsGroup + fsGroup) so files written to the PVCs stay shared. */
+  fsGroup?: number;
+  /** terminationGracePeriodSeconds of services and the default grace of `stop`. */
+  graceMs?: number;
+  /** How long stop/cleanup wait for objects to disappear beyond the grace period (default 60 s). */
+  deleteTimeoutMs?: number;
+  /** Tests: build the clients another way (the default loads `kubeconfig` or the in-cluster config). */
+  clientFactory?: () => KubernetesClients;
+}
+
+const KIND: RuntimeKind = 'kubernetes';
+const POLL_MS = 250;
+
+export function createKubernetesRuntime(options: KubernetesRuntimeOptions): Runtime {
+  const { namespace, installationId } = options;
+  const clients = options.clientFactory ? options.clientFactory() : createKubernetesClients(loadKubeConfig(options.kubeconfig));
+  const manifestOptions: ManifestOptions = {
+    namespace,
+    installationId,
+    projectClaim: options.projectClaim,
+    dataClaim: options.dataClaim,
+    ...(options.projectSubPath ? { projectSubPath: options.projectSubPath } : {}),
+    ...(options.fsGroup === undefined ? {} : { fsGroup: options.fsGroup }),
+    graceMs: options.graceMs ?? DEFAULT_GRACE_MS,
+  };
+  const defaultGraceMs = options.graceMs ?? DEFAULT_GRACE_MS;
+  const deleteTimeoutMs = options.deleteTimeoutMs ?? 60_000;
+  const installationSelector = labelSelector({ [LABELS.installation]: installationId });
+  const watch: PodWatch = createPodWatch(clients, namespace, installationSelector);
+  const followers = new Map<string, LogFollower>();
+
+  function selectorOf(ref: RuntimeRef): Record<string, string> {
+    return selectorLabels(installationId, ref.sessionUuid, ref.service);
+  }
+
+  async function podsOf(selector: Record<string, string>): Promise<V1Pod[]> {
+    if (watch.synced) return watch.pods(selector);
+    const list = await clients.core.listNamespacedPod({ namespace, labelSelector: labelSelector(selector) });
+    return list.items;
+  }
+
+  async function readDeployment(name: string): Promise<V1Deployment | undefined> {
+    try {
+      return await clients.apps.readNamespacedDeployment({ name, namespace });
+    } catch (error) {
+      if (kubeStatus(error)?.code === 404) return undefined;
+      throw apiError(`read deployment ${name}`, namespace, error);
+    }
+  }
+
+  function ownsObject(metadata: { labels?: Record<string, string> } | undefined): boolean {
+    return metadata?.labels?.[LABELS.installation] === sanitizeLabelValue(installationId);
+  }
+
+  function follow(ref: RuntimeRef, logFile: string): void {
+    followers.get(ref.id)?.stop();
+    followers.set(ref.id, followServiceLogs({ clients, namespace, container: ref.service, service: ref.service, selector: selectorOf(ref), logFile, watch }));
+  }
+
+  /** Polls until `gone()` says so; deletions are asynchronous in Kubernetes (finalizers, graceful pod termination). */
+  async function waitUntil(what: string, gone: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      if (await gone()) return;
+      if (Date.now() >= deadline) {
+        throw new RuntimeError('BERTH_RUNTIME_DELETE_TIMEOUT', `kubernetes, namespace ${namespace}: ${what} still exists ${Math.round(timeoutMs / 1000)} s after Berth deleted it`, {
+          hint: `look for finalizers or stuck pods: kubectl -n ${namespace} get deploy,svc,pods -l ${installationSelector}`,
+        });
+      }
+      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    }
+  }
+
+  /** Deletes a service's Deployment, Service and pods and waits until they are gone. */
+  async function deleteService(name: string, selector: Record<string, string>, graceMs: number): Promise<void> {
+    const gracePeriodSeconds = Math.max(0, Math.ceil(graceMs / 1000));
+    try {
+      await clients.apps.deleteNamespacedDeployment({ name, namespace, propagationPolicy: 'Foreground', gracePeriodSeconds }).catch(ignoreCodes(404));
+      await clients.core.deleteNamespacedService({ name, namespace }).catch(ignoreCodes(404));
+      // The pods get the stop's grace period rather than the one in their spec.
+      const pods = await clients.core.listNamespacedPod({ namespace, labelSelector: labelSelector(selector) });
+      await Promise.all(
+        pods.items.map((pod) => clients.core.deleteNamespacedPod({ name: pod.metadata?.name ?? '', namespace, gracePeriodSeconds }).catch(ignoreCodes(404))),
+      );
+    } catch (error) {
+      throw apiError(`delete service ${name}`, namespace, error);
+    }
+    await waitUntil(
+      `service ${name}`,
+      async () => {
+        const deployment = await readDeployment(name);
+        if (deployment) return false;
+        const left = await clients.core.listNamespacedPod({ namespace, labelSelector: labelSelector(selector) });
+        return left.items.length === 0;
+      },
+      graceMs + deleteTimeoutMs,
+    );
+  }
+
+  function startError(plan: ServicePlan, what: string, error: unknown): RuntimeError {
+    const status = kubeStatus(error);
+    if (!status || status.code === 403 || status.code === 401) return apiError(`${what} for service ${plan.name}`, namespace, error);
+    return new RuntimeError('BERTH_RUNTIME_START_FAILED', `service ${plan.name}: the cluster refused its ${what} (namespace ${namespace}): ${status.message}`, {
+      cause: error,
+      hint: 'check the service image, command, args, ports and resources in the pipeline file',
+    });
+  }
+
+  return {
+    kind: KIND,
+
+    async prepareSession(sessionUuid: string, labels: Record<string, string>): Promise<void> {
+      const body = networkPolicyManifest(sessionUuid, labels, manifestOptions);
+      try {
+        await clients.networking.createNamespacedNetworkPolicy({ namespace, body }).catch(ignoreCodes(409));
+      } catch (error) {
+        throw apiError(`create the network policy ${networkPolicyName(sessionUuid)}`, namespace, error);
+      }
+    },
+
+    async cleanupSession(sessionUuid: string): Promise<void> {
+      const session = { [LABELS.installation]: installationId, [LABELS.session]: sessionUuid };
+      const selector = labelSelector(session);
+      try {
+        await clients.networking.deleteNamespacedNetworkPolicy({ name: networkPolicyName(sessionUuid), namespace }).catch(ignoreCodes(404));
+        const [deployments, services] = await Promise.all([
+          clients.apps.listNamespacedDeployment({ namespace, labelSelector: selector }),
+          clients.core.listNamespacedService({ namespace, labelSelector: selector }),
+        ]);
+        await Promise.all([
+          ...deployments.items.map((d) => clients.apps.deleteNamespacedDeployment({ name: d.metadata?.name ?? '', namespace, propagationPolicy: 'Foreground' }).catch(ignoreCodes(404))),
+          ...services.items.map((s) => clients.core.deleteNamespacedService({ name: s.metadata?.name ?? '', namespace }).catch(ignoreCodes(404))),
+        ]);
+        const pods = await clients.core.listNamespacedPod({ namespace, labelSelector: selector });
+        await Promise.all(pods.items.map((p) => clients.core.deleteNamespacedPod({ name: p.metadata?.name ?? '', namespace }).catch(ignoreCodes(404))));
+      } catch (error) {
+        throw apiError(`clean up session ${sessionUuid}`, namespace, error);
+      }
+      await waitUntil(
+        `an object of session ${sessionUuid}`,
+        async () => {
+          const [deployments, services, pods] = await Promise.all([
+            clients.apps.listNamespacedDeployment({ namespace, labelSelector: selector }),
+            clients.core.listNamespacedService({ namespace, labelSelector: selector }),
+            clients.core.listNamespacedPod({ namespace, labelSelector: selector }),
+          ]);
+          return deployments.items.length + services.items.length + pods.items.length === 0;
+        },
+        defaultGraceMs + deleteTimeoutMs,
+      );
+    },
+
+    async start(plan: ServicePlan, startOptions: StartOptions): Promise<RuntimeRef> {
+      const deployment = deploymentManifest(plan, manifestOptions);
+      const service = serviceManifest(plan, manifestOptions);
+      const name = deployment.metadata?.name ?? plan.hostname;
+      const ref: RuntimeRef = { runtime: KIND, id: name, sessionUuid: plan.sessionUuid, service: plan.name };
+      const existing = await readDeployment(name);
+      if (existing) {
+        if (!ownsObject(existing.metadata)) {
+          throw new RuntimeError('BERTH_RUNTIME_NAME_CONFLICT', `a deployment named ${name} already exists in namespace ${namespace} and does not belong to this Berth installation`, {
+            hint: `delete it (kubectl -n ${namespace} delete deployment ${name}) or run this installation in another namespace`,
+          });
+        }
+        // A leftover of this installation (interrupted stop, changed spec): replace it.
+        await deleteService(name, selectorOf(ref), 0);
+      }
+      // Start the watch first, so the pod's first events (e.g. ErrImagePull) are not missed.
+      await watch.start().catch(() => undefined);
+      startOptions.onProgress?.(`creating deployment ${name} in namespace ${namespace}`);
+      try {
+        await clients.apps.createNamespacedDeployment({ namespace, body: deployment });
+      } catch (error) {
+        throw startError(plan, 'deployment', error);
+      }
+      if (service) {
+        try {
+          await clients.core.createNamespacedService({ namespace, body: service }).catch(async (error: unknown) => {
+            if (kubeStatus(error)?.code !== 409) throw error;
+            await clients.core.deleteNamespacedService({ name, namespace }).catch(ignoreCodes(404));
+            await clients.core.createNamespacedService({ namespace, body: service });
+          });
+        } catch (error) {
+          await clients.apps.deleteNamespacedDeployment({ name, namespace }).catch(() => undefined);
+          throw startError(plan, 'service', error);
+        }
+      }
+      appendMarker(startOptions.logFile, plan.name);
+      follow(ref, startOptions.logFile);
+      return ref;
+    },
+
+    async stop(ref: RuntimeRef, stopOptions?: { graceMs?: number }): Promise<void> {
+      const graceMs = stopOptions?.graceMs ?? defaultGraceMs;
+      const existing = await readDeployment(ref.id);
+      if (existing && !ownsObject(existing.metadata)) return; // never touch another installation's objects
+      await deleteService(ref.id, selectorOf(ref), graceMs);
+      const follower = followers.get(ref.id);
+      if (follower) {
+        await Promise.race([follower.idle(), new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
+        follower.stop();
+        followers.delete(ref.id);
+      }
+    },
+
+    async list(labels: Record<string, string>): Promise<RuntimeObject[]> {
+      const wanted = { ...labels, [LABELS.installation]: installationId };
+      let deployments: V1Deployment[];
+      let pods: V1Pod[];
+      try {
+        deployments = (await clients.apps.listNamespacedDeployment({ namespace, labelSelector: labelSelector(wanted) })).items;
+        pods = await podsOf(sanitizeLabels({ [LABELS.installation]: installationId }));
+      } catch (error) {
+        throw apiError('list deployments', namespace, error);
+      }
+      return deployments.flatMap((deployment): RuntimeObject[] => {
+        const exact = originalLabels(deployment.metadata);
+        // Selectors compare sanitised (possibly shortened) values; the exact labels decide.
+        if (!hasLabels(exact, wanted)) return [];
+        const sessionUuid = exact[LABELS.session] ?? '';
+        const service = exact[LABELS.service] ?? '';
+        const selector = selectorLabels(installationId, sessionUuid, service);
+        const own = pods.filter((pod) => hasLabels(pod.metadata?.labels ?? {}, selector));
+        return [{ ref: { runtime: KIND, id: deployment.metadata?.name ?? '', sessionUuid, service }, labels: exact, state: deploymentState(deployment, own) }];
+      });
+    },
+
+    async inspect(ref: RuntimeRef): Promise<RuntimeState> {
+      const deployment = await readDeployment(ref.id);
+      if (!deployment || !ownsObject(deployment.metadata)) return { state: 'missing' };
+      try {
+        return deploymentState(deployment, await podsOf(selectorOf(ref)));
+      } catch (error) {
+        throw apiError(`list the pods of ${ref.id}`, namespace, error);
+      }
+    },
+
+    async endpoint(ref: RuntimeRef, port: number): Promise<Endpoint> {
+      // The Service has the Deployment's name; cluster DNS resolves it from Berth's pod.
+      return { host: `${ref.id}.${namespace}.svc`, port };
+    },
+
+    internalHostname(plan: ServicePlan): string {
+      return plan.hostname;
+    },
+
+    async exec(ref: RuntimeRef, argv: string[], execOptions?: { timeoutMs?: number; env?: Record<string, string> }): Promise<ExecResult> {
+      const pod = currentPod(await podsOf(selectorOf(ref)));
+      const podName = pod?.metadata?.name;
+      if (!podName) {
+        throw new RuntimeError('BERTH_RUNTIME_NOT_RUNNING', `service ${ref.service} (deployment ${ref.id}) has no pod to run \`${argv.join(' ')}\` in`, {
+          hint: `see kubectl -n ${namespace} describe deployment ${ref.id}`,
+        });
+      }
+      return execInPod(clients, { namespace, pod: podName, container: ref.service, service: ref.service }, argv, execOptions);
+    },
+
+    async reattachLogs(ref: RuntimeRef, logFile: string): Promise<void> {
+      if (followers.has(ref.id)) return;
+      await watch.start().catch(() => undefined);
+      follow(ref, logFile);
+    },
+
+    async close(): Promise<void> {
+      for (const follower of followers.values()) follower.stop();
+      followers.clear();
+      watch.close();
+    },
+  };
+}

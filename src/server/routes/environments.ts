@@ -1,0 +1,171 @@
+/**
+ * Environments API: the project's `.orchest/environments/<uuid>` definitions and their image
+ * builds. A build runs in the background; its log can be followed live while it runs and read
+ * from the build record afterwards.
+ */
+import { EventEmitter } from 'node:events';
+import type { FastifyInstance } from 'fastify';
+import {
+  buildEnvironment,
+  createEnvironment,
+  deleteEnvironment,
+  environmentBuildStore,
+  getEnvironment,
+  listEnvironments,
+  updateEnvironment,
+  type EnvironmentBuild,
+  type EnvironmentInput,
+} from '../../environments/index.ts';
+import type { Db } from '../../store/index.ts';
+import type { Projects } from '../projects.ts';
+import { ApiError } from '../errors.ts';
+
+export interface EnvironmentRoutesDeps {
+  db: Db;
+  projects: Projects;
+  /** The engine socket builds use, or undefined when no engine answers. */
+  engineSocket: () => Promise<string | undefined>;
+}
+
+/** Live builds: lines so far plus an emitter for followers. */
+class ActiveBuilds {
+  readonly #builds = new Map<string, { lines: string[]; events: EventEmitter; done: boolean }>();
+
+  key(projectUuid: string, environmentUuid: string, number: number): string {
+    return `${projectUuid}/${environmentUuid}/${number}`;
+  }
+  open(key: string) {
+    const entry = { lines: [] as string[], events: new EventEmitter(), done: false };
+    this.#builds.set(key, entry);
+    return entry;
+  }
+  get(key: string) {
+    return this.#builds.get(key);
+  }
+  close(key: string) {
+    const entry = this.#builds.get(key);
+    if (!entry) return;
+    entry.done = true;
+    entry.events.emit('done');
+    // Followers that arrive later read the stored log; keep the entry briefly for the race.
+    setTimeout(() => this.#builds.delete(key), 5_000).unref();
+  }
+}
+
+export function registerEnvironmentRoutes(app: FastifyInstance, deps: EnvironmentRoutesDeps): void {
+  const { db, projects } = deps;
+  const store = environmentBuildStore(db);
+  store.failInterrupted();
+  const active = new ActiveBuilds();
+  type P = { project: string; env: string; number?: string };
+
+  const withBuilds = (projectUuid: string, environmentUuid: string) => {
+    const builds = store.list(projectUuid, environmentUuid).map(({ log: _log, ...rest }) => rest);
+    const current = store.current(projectUuid, environmentUuid);
+    return { builds, currentImage: current?.image ?? null };
+  };
+
+  app.get('/api/projects/:project/environments', async (request) => {
+    const project = projects.get((request.params as P).project);
+    const environments = await listEnvironments(project.path);
+    return {
+      environments: environments.map((e) => ({ ...e.properties, ...withBuilds(project.uuid, e.properties.uuid) })),
+    };
+  });
+
+  app.post('/api/projects/:project/environments', async (request, reply) => {
+    const project = projects.get((request.params as P).project);
+    const created = await createEnvironment(project.path, (request.body ?? {}) as EnvironmentInput);
+    return reply.code(201).send({ environment: { ...created.properties, setupScript: created.setupScript } });
+  });
+
+  app.get('/api/projects/:project/environments/:env', async (request) => {
+    const params = request.params as P;
+    const project = projects.get(params.project);
+    const environment = await getEnvironment(project.path, params.env);
+    return { environment: { ...environment.properties, setupScript: environment.setupScript, ...withBuilds(project.uuid, params.env) } };
+  });
+
+  app.put('/api/projects/:project/environments/:env', async (request) => {
+    const params = request.params as P;
+    const project = projects.get(params.project);
+    const updated = await updateEnvironment(project.path, params.env, (request.body ?? {}) as Partial<EnvironmentInput>);
+    return { environment: { ...updated.properties, setupScript: updated.setupScript } };
+  });
+
+  app.delete('/api/projects/:project/environments/:env', async (request) => {
+    const params = request.params as P;
+    const project = projects.get(params.project);
+    await deleteEnvironment(project.path, params.env);
+    return { deleted: params.env };
+  });
+
+  app.post('/api/projects/:project/environments/:env/builds', async (request, reply) => {
+    const params = request.params as P;
+    const project = projects.get(params.project);
+    await getEnvironment(project.path, params.env); // 404 before anything starts
+    const socketPath = await deps.engineSocket();
+    if (!socketPath) {
+      throw new ApiError('BERTH_API_NO_ENGINE', 'building an environment needs a container engine, and none answers', {
+        hint: 'start Docker or `podman system service` (or set DOCKER_HOST), then build again',
+      });
+    }
+    const number = (store.list(project.uuid, params.env).reduce((max, b) => Math.max(max, b.number), 0) ?? 0) + 1;
+    const key = active.key(project.uuid, params.env, number);
+    const live = active.open(key);
+    void buildEnvironment({
+      socketPath,
+      projectDir: project.path,
+      projectUuid: project.uuid,
+      environmentUuid: params.env,
+      db,
+      onLog: (line) => {
+        live.lines.push(line);
+        live.events.emit('line', line);
+      },
+    })
+      .catch((error: unknown) => {
+        const message = error instanceof Error ? error.message : String(error);
+        live.lines.push(`berth: ${message}`);
+        live.events.emit('line', `berth: ${message}`);
+      })
+      .finally(() => active.close(key));
+    return reply.code(202).send({ build: { number, status: 'building' } });
+  });
+
+  app.get('/api/projects/:project/environments/:env/builds/:number', async (request) => {
+    const params = request.params as P;
+    const project = projects.get(params.project);
+    const build = store.get(project.uuid, params.env, Number(params.number));
+    if (!build) throw new ApiError('BERTH_API_BUILD_NOT_FOUND', `environment ${params.env} has no build ${params.number}`);
+    return { build };
+  });
+
+  app.get('/api/projects/:project/environments/:env/builds/:number/log', async (request, reply) => {
+    const params = request.params as P;
+    const project = projects.get(params.project);
+    const number = Number(params.number);
+    const key = active.key(project.uuid, params.env, number);
+    const live = active.get(key);
+    const stored = (): EnvironmentBuild | undefined => store.get(project.uuid, params.env, number);
+    if (!live) {
+      const build = stored();
+      if (!build) throw new ApiError('BERTH_API_BUILD_NOT_FOUND', `environment ${params.env} has no build ${number}`);
+      reply.type('text/plain; charset=utf-8');
+      return `${build.log}${build.log.endsWith('\n') || !build.log ? '' : '\n'}berth: build ${number} ${build.status}\n`;
+    }
+    reply.hijack();
+    const raw = reply.raw;
+    raw.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-cache' });
+    for (const line of live.lines) raw.write(`${line}\n`);
+    const onLine = (line: string) => raw.write(`${line}\n`);
+    const finish = () => {
+      live.events.off('line', onLine);
+      raw.end(`berth: build ${number} ${stored()?.status ?? 'failed'}\n`);
+    };
+    if (live.done) return finish();
+    live.events.on('line', onLine);
+    live.events.once('done', finish);
+    request.raw.on('close', () => live.events.off('line', onLine));
+  });
+}
