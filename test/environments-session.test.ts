@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { engines } from '../src/runtime/docker/test-helpers.ts';
 import type { BerthClient } from '../src/sdk/client.ts';
-import { ApiClientError } from '../src/sdk/client.ts';
+import type { ApiClientError } from '../src/sdk/client.ts';
 import { startTestServer, tempDir, writePipeline } from './support/berth.ts';
 import { skipUnless } from './support/requirements.ts';
 

@@ -1,7 +1,8 @@
 /**
  * bench/session-start: how long after the slowest service's own readiness Berth reports the
  * session running, for 1, 5 and 20 services, next to a peer measured in the same run: a minimal
- * supervisor that spawns the same programs in parallel and polls their ports every 10 ms.
+ * supervisor that spawns the same programs in parallel and polls their ports at the same interval
+ * as Berth's default readiness check (100 ms), so the ratio isolates Berth's own work.
  *
  *   npm run bench:session-start                # local runtime
  *   npm run bench:session-start -- --runtime docker --docker-host unix:///var/run/docker.sock
@@ -11,7 +12,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile, mkdir } from 'node:fs/promises';
-import { connect } from 'node:net';
+import { connect, createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -38,14 +39,14 @@ const { values: args } = parseArgs({
   },
 });
 
+const PEER_POLL_MS = 100;
 const now = () => performance.timeOrigin + performance.now();
 const sizes = args.sizes.split(',').map(Number);
 const repeat = Number(args.repeat);
 
 async function freePorts(count: number): Promise<number[]> {
-  const { createServer } = await import('node:net');
   const servers = await Promise.all(
-    Array.from({ length: count }, () => new Promise<import('node:net').Server>((resolve) => {
+    Array.from({ length: count }, () => new Promise<Server>((resolve) => {
       const s = createServer();
       s.listen(0, '127.0.0.1', () => resolve(s));
     })),
@@ -74,7 +75,7 @@ async function peerRun(dir: string, ports: number[]): Promise<number> {
   try {
     await Promise.all(
       ports.map(async (port) => {
-        while (!(await portOpen(port))) await new Promise((r) => setTimeout(r, 10));
+        while (!(await portOpen(port))) await new Promise((r) => setTimeout(r, PEER_POLL_MS));
       }),
     );
     return now() - start;
@@ -126,8 +127,10 @@ async function main(): Promise<void> {
         const runningAt = new Promise<number>((resolve, reject) => {
           const onEvent = (event: SessionEvent) => {
             if (event.type !== 'session') return;
-            if (event.status === 'running') (server.sessions.off('event', onEvent), resolve(now()));
-            if (event.status === 'failed') (server.sessions.off('event', onEvent), reject(new Error(event.reason ?? 'failed')));
+            if (event.status !== 'running' && event.status !== 'failed') return;
+            server.sessions.off('event', onEvent);
+            if (event.status === 'running') resolve(now());
+            else reject(new Error(event.reason ?? 'failed'));
           };
           server.sessions.on('event', onEvent);
         });

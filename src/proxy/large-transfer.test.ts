@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { readFile } from 'node:fs/promises';
-import { createServer, request } from 'node:http';
+import { createServer, request, type IncomingMessage } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import type { TestContext } from 'node:test';
 import { listen } from './fixtures/http.ts';
@@ -80,7 +80,7 @@ test('a 1 GiB download and a 1 GiB upload stream through the proxy with flat mem
 
   let downloaded = 0;
   const downloadGrowth = await rssGrowthDuring(pid, async () => {
-    const res = await new Promise<import('node:http').IncomingMessage>((resolve, reject) => request(`${base}/service-big-s1_80/download`, resolve).on('error', reject).end());
+    const res = await new Promise<IncomingMessage>((resolve, reject) => request(`${base}/service-big-s1_80/download`, resolve).on('error', reject).end());
     assert.equal(res.statusCode, 200);
     for await (const chunk of res) downloaded += (chunk as Buffer).length;
   });
@@ -90,7 +90,7 @@ test('a 1 GiB download and a 1 GiB upload stream through the proxy with flat mem
   let answer = '';
   const uploadGrowth = await rssGrowthDuring(pid, async () => {
     const req = request(`${base}/service-big-s1_80/upload`, { method: 'POST', headers: { 'Content-Type': 'application/octet-stream' } });
-    const response = once(req, 'response') as Promise<[import('node:http').IncomingMessage]>;
+    const response = once(req, 'response') as Promise<[IncomingMessage]>;
     await writeBytes(req, GIB);
     req.end();
     const [res] = await response;

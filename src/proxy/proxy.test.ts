@@ -1,8 +1,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { request } from 'node:http';
+import { request, type IncomingMessage } from 'node:http';
 import { once } from 'node:events';
-import { call, eventually, route, startProxyServer, startUpstream } from './fixtures/http.ts';
+import { call, route, startProxyServer, startUpstream } from './fixtures/http.ts';
 
 describe('proxy: forwarding', () => {
   test('strips the prefix: the upstream sees the rest of the path and the query as sent', async (t) => {
@@ -53,7 +53,7 @@ describe('proxy: forwarding', () => {
     const { base } = await startProxyServer(t, [route({}, up.port)]);
     const req = request(`${base}/service-app-sess1_8080/stream`, { agent: false });
     req.end();
-    const [res] = (await once(req, 'response')) as [import('node:http').IncomingMessage];
+    const [res] = (await once(req, 'response')) as [IncomingMessage];
     res.setEncoding('utf8');
     const [first] = (await once(res, 'data')) as [string];
     // The upstream ends only after the client has seen the first chunk: nothing was buffered.
@@ -220,7 +220,7 @@ describe('proxy: its own answers', () => {
 });
 
 describe('proxy: authentication', () => {
-  const authorize = (req: import('node:http').IncomingMessage) => (req.headers.cookie === 'berth=ok' ? 'allow' : 'unauthenticated') as 'allow' | 'unauthenticated';
+  const authorize = (req: IncomingMessage) => (req.headers.cookie === 'berth=ok' ? 'allow' : 'unauthenticated') as 'allow' | 'unauthenticated';
 
   test('browsers are sent to the login page with the original URL as next', async (t) => {
     const up = await startUpstream(t);
@@ -249,7 +249,7 @@ describe('proxy: authentication', () => {
     const up = await startUpstream(t);
     let asked = 0;
     const { base } = await startProxyServer(t, [route({ requiresAuthentication: true }, up.port), route({ port: 9000 }, up.port)], {
-      authorize: (req, r) => {
+      authorize: (req) => {
         asked++;
         return authorize(req);
       },

@@ -1,0 +1,331 @@
+/**
+ * Test helper (not exported from index.ts): a fake kube-apiserver on 127.0.0.1 implementing only
+ * the calls Berth's kubernetes runtime and build jobs make, with responses shaped like the real
+ * server's: typed lists with `metadata.resourceVersion`, `Status` objects for errors (reason +
+ * code), label selectors, watch streams of newline-delimited JSON events, and pod logs (follow,
+ * previous, timestamps, sinceTime). Pods are synthesised when a Deployment or Job is created;
+ * tests drive their status and log lines. No controller logic beyond that.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { AddressInfo } from 'node:net';
+
+type Obj = { apiVersion?: string; kind?: string; metadata: { name: string; namespace?: string; labels?: Record<string, string>; [key: string]: unknown }; [key: string]: unknown };
+type Pod = Obj & { spec: { containers: { name: string; image: string }[] }; status: Record<string, unknown> };
+
+interface LogLine {
+  restartCount: number;
+  timestamp: string;
+  text: string;
+}
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  query: Record<string, string>;
+}
+
+interface Collection {
+  group: string;
+  kind: string;
+  listKind: string;
+}
+
+const COLLECTIONS: Record<string, Collection> = {
+  deployments: { group: 'apps/v1', kind: 'Deployment', listKind: 'DeploymentList' },
+  services: { group: 'v1', kind: 'Service', listKind: 'ServiceList' },
+  pods: { group: 'v1', kind: 'Pod', listKind: 'PodList' },
+  networkpolicies: { group: 'networking.k8s.io/v1', kind: 'NetworkPolicy', listKind: 'NetworkPolicyList' },
+  jobs: { group: 'batch/v1', kind: 'Job', listKind: 'JobList' },
+  configmaps: { group: 'v1', kind: 'ConfigMap', listKind: 'ConfigMapList' },
+};
+
+export interface FakeApiServer {
+  url: string;
+  /** A kubeconfig file (token auth) pointing at the fake. */
+  kubeconfig: string;
+  requests: RecordedRequest[];
+  /** Decides the first status of a pod synthesised for a Deployment or Job (default: running). */
+  podStatus: (pod: Pod) => Record<string, unknown>;
+  objects(resource: string): Obj[];
+  pod(prefix: string): Pod | undefined;
+  /** Replaces a pod's status and sends MODIFIED to watchers. */
+  setPodStatus(name: string, status: Record<string, unknown>): void;
+  /** Appends a log line to the pod's current container (or the given restart). */
+  log(pod: string, text: string, restartCount?: number): void;
+  /** Ends follow streams of one container instance (the container exited). */
+  endContainer(pod: string, restartCount: number): void;
+  /** Ends every open watch (kube-apiserver does this every few minutes). */
+  closeWatches(): void;
+  close(): Promise<void>;
+}
+
+export function runningStatus(restartCount = 0, startedAt = new Date().toISOString()): Record<string, unknown> {
+  return {
+    phase: 'Running',
+    conditions: [{ type: 'PodScheduled', status: 'True' }, { type: 'Ready', status: 'True' }],
+    containerStatuses: [{ name: 'c', ready: true, restartCount, image: 'x', imageID: '', state: { running: { startedAt } } }],
+  };
+}
+
+export function waitingStatus(reason: string, message: string, restartCount = 0, lastExitCode?: number): Record<string, unknown> {
+  return {
+    phase: 'Pending',
+    conditions: [{ type: 'PodScheduled', status: 'True' }],
+    containerStatuses: [
+      {
+        name: 'c',
+        ready: false,
+        restartCount,
+        image: 'x',
+        imageID: '',
+        state: { waiting: { reason, message } },
+        ...(lastExitCode === undefined ? {} : { lastState: { terminated: { exitCode: lastExitCode, reason: 'Error' } } }),
+      },
+    ],
+  };
+}
+
+function status(code: number, reason: string, message: string): Record<string, unknown> {
+  return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, code };
+}
+
+function matchesSelector(labels: Record<string, string> | undefined, selector: string | undefined): boolean {
+  if (!selector) return true;
+  return selector.split(',').every((term) => {
+    const [key, value] = term.split('=');
+    return key !== undefined && labels?.[key] === value;
+  });
+}
+
+export async function startFakeApiServer(): Promise<FakeApiServer> {
+  const store = new Map<string, Map<string, Obj>>(Object.keys(COLLECTIONS).map((r) => [r, new Map()]));
+  const watchers = new Set<{ resource: string; selector?: string; res: ServerResponse }>();
+  const logs = new Map<string, LogLine[]>();
+  const followers = new Set<{ pod: string; restartCount: number; res: ServerResponse }>();
+  const requests: RecordedRequest[] = [];
+  let version = 1;
+  let podSeq = 0;
+
+  const fake: FakeApiServer = {
+    url: '',
+    kubeconfig: '',
+    requests,
+    podStatus: () => runningStatus(),
+    objects: (resource) => [...(store.get(resource)?.values() ?? [])],
+    pod: (prefix) => [...(store.get('pods')?.values() ?? [])].find((p) => p.metadata.name.startsWith(prefix)) as Pod | undefined,
+    setPodStatus(name, next) {
+      const pod = store.get('pods')?.get(name) as Pod | undefined;
+      if (!pod) throw new Error(`no pod ${name}`);
+      pod.status = next;
+      touch(pod);
+      notify('pods', 'MODIFIED', pod);
+    },
+    log(pod, text, restartCount) {
+      const current = restartCount ?? currentRestart(pod);
+      const line = { restartCount: current, timestamp: nanoTimestamp(), text };
+      const lines = logs.get(pod) ?? [];
+      lines.push(line);
+      logs.set(pod, lines);
+      for (const follower of followers) {
+        if (follower.pod === pod && follower.restartCount === current) follower.res.write(`${line.timestamp} ${text}\n`);
+      }
+    },
+    endContainer(pod, restartCount) {
+      for (const follower of [...followers]) {
+        if (follower.pod === pod && follower.restartCount === restartCount) {
+          followers.delete(follower);
+          follower.res.end();
+        }
+      }
+    },
+    closeWatches() {
+      for (const watcher of [...watchers]) {
+        watchers.delete(watcher);
+        watcher.res.end();
+      }
+    },
+    async close() {
+      fake.closeWatches();
+      for (const follower of followers) follower.res.end();
+      followers.clear();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      rmSync(kubeconfigDir, { recursive: true, force: true });
+    },
+  };
+
+  let lastNanos = 0n;
+  function nanoTimestamp(): string {
+    // Strictly increasing, nanosecond precision like the kubelet's timestamps.
+    let nanos = BigInt(Date.now()) * 1_000_000n;
+    if (nanos <= lastNanos) nanos = lastNanos + 1n;
+    lastNanos = nanos;
+    const seconds = new Date(Number(nanos / 1_000_000_000n) * 1000).toISOString().replace('.000Z', '');
+    return `${seconds}.${String(nanos % 1_000_000_000n).padStart(9, '0')}Z`;
+  }
+
+  function currentRestart(pod: string): number {
+    const found = store.get('pods')?.get(pod) as Pod | undefined;
+    const statuses = found?.status.containerStatuses as { restartCount?: number }[] | undefined;
+    return statuses?.[0]?.restartCount ?? 0;
+  }
+
+  function touch(object: Obj): void {
+    version += 1;
+    object.metadata.resourceVersion = String(version);
+  }
+
+  function notify(resource: string, type: string, object: Obj): void {
+    for (const watcher of watchers) {
+      if (watcher.resource === resource && matchesSelector(object.metadata.labels, watcher.selector)) watcher.res.write(`${JSON.stringify({ type, object })}\n`);
+    }
+  }
+
+  function put(resource: string, namespace: string, object: Obj): Obj {
+    const { group, kind } = COLLECTIONS[resource] as Collection;
+    const stored: Obj = {
+      ...object,
+      apiVersion: group,
+      kind,
+      metadata: { ...object.metadata, namespace, uid: `uid-${version}`, creationTimestamp: new Date().toISOString() },
+    };
+    touch(stored);
+    store.get(resource)?.set(stored.metadata.name, stored);
+    notify(resource, 'ADDED', stored);
+    return stored;
+  }
+
+  function remove(resource: string, name: string): Obj | undefined {
+    const object = store.get(resource)?.get(name);
+    if (!object) return undefined;
+    store.get(resource)?.delete(name);
+    touch(object);
+    notify(resource, 'DELETED', object);
+    return object;
+  }
+
+  /** The pod a Deployment's ReplicaSet or a Job would create. */
+  function synthesisePod(namespace: string, owner: Obj, template: { metadata?: { labels?: Record<string, string> }; spec: Pod['spec'] }): void {
+    podSeq += 1;
+    const pod = {
+      metadata: { name: `${owner.metadata.name}-${podSeq.toString(36).padStart(5, 'x')}`, labels: { ...(template.metadata?.labels ?? {}) }, ownerReferences: [{ kind: owner.kind, name: owner.metadata.name }] },
+      spec: template.spec,
+      status: {},
+    } as Pod;
+    pod.status = fake.podStatus(pod);
+    put('pods', namespace, pod);
+  }
+
+  function send(res: ServerResponse, code: number, body: unknown): void {
+    res.writeHead(code, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(body));
+  }
+
+  async function readBody(req: IncomingMessage): Promise<Obj> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    return JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as Obj;
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://fake');
+    const query = Object.fromEntries(url.searchParams);
+    requests.push({ method: req.method ?? 'GET', path: url.pathname, query });
+    if (req.headers.authorization !== 'Bearer fake-token') return send(res, 401, status(401, 'Unauthorized', 'Unauthorized'));
+    const match = /^\/(?:api\/v1|apis\/[a-z.0-9]+\/v1)\/namespaces\/([^/]+)\/([a-z]+)(?:\/([^/]+))?(?:\/(log))?$/.exec(url.pathname);
+    if (!match) return send(res, 404, status(404, 'NotFound', `the server could not find the requested resource (${url.pathname})`));
+    const [, namespace = '', resource = '', name, sub] = match;
+    const collection = store.get(resource);
+    const info = COLLECTIONS[resource];
+    if (!collection || !info) return send(res, 404, status(404, 'NotFound', `the server could not find the requested resource (${resource})`));
+    const groupName = info.group.includes('/') ? info.group.split('/')[0] : '';
+    const notFound = (): void => send(res, 404, status(404, 'NotFound', `${groupName ? `${resource}.${groupName}` : resource} "${name}" not found`));
+
+    if (sub === 'log' && name) return handleLog(name, query, res);
+    if (req.method === 'GET' && !name) {
+      if (query.watch === 'true') {
+        res.writeHead(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked' });
+        res.flushHeaders();
+        const watcher = { resource, ...(query.labelSelector ? { selector: query.labelSelector } : {}), res };
+        watchers.add(watcher);
+        req.on('close', () => watchers.delete(watcher));
+        return;
+      }
+      const items = [...collection.values()].filter((o) => matchesSelector(o.metadata.labels, query.labelSelector));
+      return send(res, 200, { kind: info.listKind, apiVersion: info.group, metadata: { resourceVersion: String(version) }, items });
+    }
+    if (req.method === 'GET' && name) {
+      const object = collection.get(name);
+      return object ? send(res, 200, object) : notFound();
+    }
+    if (req.method === 'POST' && !name) {
+      const body = await readBody(req);
+      if (collection.has(body.metadata.name)) {
+        return send(res, 409, status(409, 'AlreadyExists', `${resource} "${body.metadata.name}" already exists`));
+      }
+      const stored = put(resource, namespace, body);
+      const template = (body.spec as { template?: { metadata?: { labels?: Record<string, string> }; spec: Pod['spec'] } } | undefined)?.template;
+      if ((resource === 'deployments' || resource === 'jobs') && template) synthesisePod(namespace, stored, template);
+      return send(res, 201, stored);
+    }
+    if (req.method === 'DELETE' && name) {
+      const removed = remove(resource, name);
+      if (!removed) return notFound();
+      if (resource === 'deployments' || resource === 'jobs') {
+        for (const pod of [...(store.get('pods')?.values() ?? [])]) {
+          const owners = pod.metadata.ownerReferences as { name: string }[] | undefined;
+          if (owners?.some((o) => o.name === name)) remove('pods', pod.metadata.name);
+        }
+      }
+      if (resource === 'pods') fake.endContainer(name, currentRestart(name));
+      return send(res, 200, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', details: { name, kind: resource } });
+    }
+    return send(res, 405, status(405, 'MethodNotAllowed', `${req.method} is not supported by the fake`));
+  }
+
+  function handleLog(pod: string, query: Record<string, string>, res: ServerResponse): void {
+    if (!store.get('pods')?.has(pod)) return send(res, 404, status(404, 'NotFound', `pods "${pod}" not found`));
+    const current = currentRestart(pod);
+    const restartCount = query.previous === 'true' ? current - 1 : current;
+    if (restartCount < 0) return send(res, 400, status(400, 'BadRequest', `previous terminated container "c" in pod "${pod}" not found`));
+    const since = query.sinceTime ? Date.parse(query.sinceTime) : undefined;
+    const stamp = query.timestamps === 'true';
+    const lines = (logs.get(pod) ?? []).filter((l) => l.restartCount === restartCount && (since === undefined || Date.parse(l.timestamp.replace(/\.\d+/, '')) >= since));
+    res.writeHead(200, { 'content-type': 'text/plain' });
+    for (const line of lines) res.write(`${stamp ? `${line.timestamp} ` : ''}${line.text}\n`);
+    if (query.follow === 'true' && query.previous !== 'true') {
+      const follower = { pod, restartCount, res };
+      followers.add(follower);
+      res.on('close', () => followers.delete(follower));
+      return;
+    }
+    res.end();
+  }
+
+  const server: Server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => send(res, 500, status(500, 'InternalError', String(error))));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  fake.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const kubeconfigDir = mkdtempSync(join(tmpdir(), 'berth-fake-kube-'));
+  fake.kubeconfig = join(kubeconfigDir, 'kubeconfig');
+  writeFileSync(
+    fake.kubeconfig,
+    [
+      'apiVersion: v1',
+      'kind: Config',
+      'clusters:',
+      `- name: fake\n  cluster:\n    server: ${fake.url}`,
+      'users:',
+      '- name: berth\n  user:\n    token: fake-token',
+      'contexts:',
+      '- name: fake\n  context:\n    cluster: fake\n    user: berth\n    namespace: berth',
+      'current-context: fake',
+      '',
+    ].join('\n'),
+  );
+  return fake;
+}
