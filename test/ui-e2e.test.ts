@@ -86,12 +86,6 @@ describe('the web UI end to end', skipUnless(chromiumRequirement, commandRequire
   test('a new user signs in, adds services with the editor, runs them, applies a change and stops', { timeout: 120_000 }, async (t) => {
     ensureUiBuilt();
     await mkdir(SHOTS, { recursive: true });
-    const { server, token } = await startTestServer(t);
-    const dir = await tempDir(t, 'berth-ui-project-');
-    const pipelineFile = await project(dir);
-    const redisPort = await freePort();
-    const webPort = await freePort();
-
     const profile = await tempDir(t, 'berth-chromium-');
     const context = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM,
@@ -99,9 +93,23 @@ describe('the web UI end to end', skipUnless(chromiumRequirement, commandRequire
       viewport: { width: 1280, height: 800 },
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
     });
-    t.after(() => context.close());
+    // Registered before the server's hook: hooks run in order, and the browser's open event and
+    // log streams must be gone before the server closes.
+    let passed = false;
+    let page: Page | undefined;
+    t.after(async () => {
+      // On failure, the page as it was is the best clue: keep it next to the other screenshots.
+      if (!passed && page) await shot(page, 'failure').catch(() => undefined);
+      await context.close();
+    });
+    const { server, token } = await startTestServer(t);
+    const dir = await tempDir(t, 'berth-ui-project-');
+    const pipelineFile = await project(dir);
+    const redisPort = await freePort();
+    const webPort = await freePort();
+
     context.setDefaultTimeout(UI_TIMEOUT);
-    const page = context.pages()[0] ?? (await context.newPage());
+    page = context.pages()[0] ?? (await context.newPage());
     const pageErrors: string[] = [];
     page.on('pageerror', (error) => pageErrors.push(error.message));
 
@@ -249,9 +257,10 @@ describe('the web UI end to end', skipUnless(chromiumRequirement, commandRequire
     // Stop the session.
     await page.getByRole('button', { name: 'Stop session' }).click();
     await page.getByRole('button', { name: 'Start session' }).waitFor({ timeout: 30_000 });
-    await serviceRow(page, 'web').getByText('not running').waitFor();
+    await waitForStatus(page, 'web', 'not running');
     await shot(page, '14-stopped');
     assert.equal(server.sessions.list({ activeOnly: true }).length, 0);
     assert.deepEqual(pageErrors, [], 'no uncaught errors in the page');
+    passed = true;
   });
 });

@@ -64,6 +64,63 @@ function portOpen(port: number): Promise<boolean> {
   });
 }
 
+const docker = args.runtime === 'docker';
+const DOCKER_IMAGE = 'localhost/redis:7';
+
+/** One service of the benchmark: a Node server on the local runtime, Redis in a container on docker. */
+function serviceFor(port: number, i: number): Record<string, unknown> {
+  const common = { name: `svc${i}`, exposed: false, scope: ['interactive'], order: i };
+  if (docker) return { ...common, image: DOCKER_IMAGE, ports: [6379] };
+  return {
+    ...common,
+    image: 'node',
+    command: 'node',
+    args: `/project-dir/svc.mjs ${port} ${delayOf(i)}`,
+    binds: { '/project-dir': '/project-dir' },
+    ports: [port],
+  };
+}
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** When the service itself said it was ready: our Node server's line, or Redis's own log line. */
+function readyTimeIn(log: string): number {
+  const ours = /ready-at (\S+)/.exec(log);
+  if (ours) return Number(ours[1]);
+  // redis: "1:M 28 Nov 2026 23:40:00.123 * Ready to accept connections tcp" (container clock, UTC)
+  const redis = /(\d+) (\w{3}) (\d{4}) (\d\d):(\d\d):(\d\d)\.(\d{3}) \* Ready to accept connections/.exec(log);
+  if (!redis) return NaN;
+  const [, d, mon, y, h, m, sec, ms] = redis;
+  return Date.UTC(Number(y), MONTHS.indexOf(mon!), Number(d), Number(h), Number(m), Number(sec), Number(ms));
+}
+
+/** The docker peer: `docker run -d` of the same image N times in parallel from a shell script, until each answers PING. */
+async function dockerPeerRun(size: number): Promise<number> {
+  const host = args['docker-host'] ?? process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock';
+  const script = `
+    set -e; ids=$(mktemp)
+    for i in $(seq 1 ${size}); do docker run -d --label berth-bench=peer -p 127.0.0.1::6379 ${DOCKER_IMAGE} >> "$ids" & done; wait
+    for id in $(cat "$ids"); do
+      ( port=$(docker port "$id" 6379/tcp | head -1 | sed 's/.*://')
+        until redis-cli -p "$port" ping 2>/dev/null | grep -q PONG; do sleep 0.02; done ) &
+    done; wait
+    echo "$ids"`;
+  const start = now();
+  const idsFile = await run('bash', ['-c', script], { DOCKER_HOST: host });
+  const elapsed = now() - start;
+  await run('bash', ['-c', `docker rm -f $(cat ${idsFile.trim()}) >/dev/null; rm -f ${idsFile.trim()}`], { DOCKER_HOST: host });
+  return elapsed;
+}
+
+function run(command: string, argv: string[], env: Record<string, string>): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, argv, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.once('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`${command} exited ${code}`))));
+  });
+}
+
 /** Service i opens its port after 50 + 5*i ms, so readiness times are spread as in real sessions. */
 const delayOf = (i: number) => 50 + 5 * i;
 
@@ -102,22 +159,7 @@ async function main(): Promise<void> {
       await mkdir(dir, { recursive: true });
       await writeFile(join(dir, 'svc.mjs'), SERVICE);
       const ports = await freePorts(size);
-      const services = Object.fromEntries(
-        ports.map((port, i) => [
-          `svc${i}`,
-          {
-            name: `svc${i}`,
-            image: 'node',
-            command: 'node',
-            args: `/project-dir/svc.mjs ${port} ${delayOf(i)}`,
-            binds: { '/project-dir': '/project-dir' },
-            ports: [port],
-            exposed: false,
-            scope: ['interactive'],
-            order: i,
-          },
-        ]),
-      );
+      const services = Object.fromEntries(ports.map((port, i) => [`svc${i}`, serviceFor(port, i)]));
       const uuid = `00000000-0000-4000-8000-${String(size).padStart(12, '0')}`;
       const pipeline = { name: `bench-${size}`, uuid, version: '1.2.3', steps: {}, parameters: {}, settings: {}, services };
       await writeFile(join(dir, 'bench.orchest'), JSON.stringify(pipeline, null, 4));
@@ -144,12 +186,20 @@ async function main(): Promise<void> {
           userEnv: {},
         });
         const running = await runningAt;
+        // Container logs are shipped asynchronously: give the last lines a moment to arrive.
         const readyTimes = await Promise.all(
-          session.services.map(async (s) => Number(/ready-at (\S+)/.exec(await readFile(s.logFile, 'utf8'))?.[1])),
+          session.services.map(async (s) => {
+            for (let attempt = 0; attempt < 40; attempt += 1) {
+              const time = readyTimeIn(await readFile(s.logFile, 'utf8'));
+              if (!Number.isNaN(time)) return time;
+              await new Promise((r) => setTimeout(r, 50));
+            }
+            return NaN;
+          }),
         );
         const slowest = Math.max(...readyTimes);
         await server.sessions.stop(session.uuid);
-        const peer = await peerRun(dir, ports);
+        const peer = docker ? await dockerPeerRun(size) : await peerRun(dir, ports);
         rows.push({
           services: size,
           round: round + 1,

@@ -213,15 +213,16 @@ export class SessionManager extends EventEmitter<{ event: [SessionEvent] }> {
       if (view.status !== 'starting' && view.status !== 'stopping') return view;
       if (Date.now() > deadline) return view;
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(done, 250);
         const onEvent = (event: SessionEvent) => {
           if (event.sessionUuid === sessionUuid && event.type === 'session') done();
         };
-        function done() {
+        const done = () => {
           clearTimeout(timer);
+          this.off('event', onEvent);
           resolve();
-        }
-        this.once('event', onEvent);
+        };
+        const timer = setTimeout(done, 250);
+        this.on('event', onEvent);
       });
     }
   }

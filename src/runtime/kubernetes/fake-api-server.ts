@@ -318,7 +318,7 @@ export async function startFakeApiServer(): Promise<FakeApiServer> {
       'apiVersion: v1',
       'kind: Config',
       'clusters:',
-      `- name: fake\n  cluster:\n    server: ${fake.url}`,
+      `- name: fake\n  cluster:\n    server: ${fake.url}\n    insecure-skip-tls-verify: true`, // plain HTTP on loopback: the client wants this said explicitly
       'users:',
       '- name: berth\n  user:\n    token: fake-token',
       'contexts:',

@@ -83,10 +83,17 @@ export function assertExecutable(service: ServicePlan, command: ServiceCommand, 
 /**
  * The one wrapper: a fixed script, the service's argv passed as positional parameters (never
  * interpolated), so the service runs with umask 002 and the files it writes stay group-writable.
+ * It waits for one line on stdin before it execs: Berth writes the start marker (which needs the
+ * pid) and the state file first, then releases it, so no output of the service can precede its
+ * marker and no service runs that Berth has not recorded (if Berth dies first, stdin closes
+ * without a line and the wrapper exits). The service's stdin is /dev/null.
  * bash when present: dash drops env vars whose names are not shell identifiers (`MY-VAR`), which
  * Orchest allows.
  */
 export function umaskWrapper(argv: string[]): { file: string; args: string[] } {
-  const shell = existsSync('/bin/bash') ? '/bin/bash' : '/bin/sh';
-  return { file: shell, args: ['-c', 'umask 002 && exec "$@"', 'berth-umask', ...argv] };
+  const script = ['-c', 'umask 002 && read -r _ && exec "$@" </dev/null', 'berth-umask', ...argv];
+  // --norc: bash sources ~/.bashrc when its stdin is a socket (its "run by sshd" rule), and
+  // Node's stdin pipe is a socketpair.
+  if (existsSync('/bin/bash')) return { file: '/bin/bash', args: ['--norc', '--noprofile', ...script] };
+  return { file: '/bin/sh', args: script };
 }

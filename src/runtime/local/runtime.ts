@@ -105,7 +105,8 @@ class LocalRuntime implements Runtime {
     const log = openSync(run.logFile, 'a');
     try {
       const wrapper = umaskWrapper(run.argv);
-      const child = spawn(wrapper.file, wrapper.args, { cwd: run.cwd, env: run.env, detached: true, stdio: ['ignore', log, log] });
+      const child = spawn(wrapper.file, wrapper.args, { cwd: run.cwd, env: run.env, detached: true, stdio: ['pipe', log, log] });
+      child.stdin?.on('error', () => undefined); // EPIPE when it died at once: its exit says why
       const pid = child.pid;
       if (pid === undefined) {
         const cause = await new Promise<Error>((resolve) => child.once('error', resolve));
@@ -114,8 +115,7 @@ class LocalRuntime implements Runtime {
           hint: 'the local runtime needs /bin/bash or /bin/sh on the host',
         });
       }
-      // Written right after the spawn (the pid is needed): the wrapper still has to exec the
-      // service, which takes far longer than this one write.
+      // The wrapper waits on stdin until the marker and the state file are written.
       const startedAt = new Date();
       writeSync(log, `${startMarker(plan.name, startedAt, pid)}\n`);
       child.on('error', () => undefined);
@@ -139,6 +139,7 @@ class LocalRuntime implements Runtime {
         writeState(this.#stateDir, state);
       } catch (cause) {
         // Without its state file nobody could ever stop this group: end it now.
+        child.stdin?.destroy(); // it never gets its line: the wrapper exits without running the service
         process.kill(-pid, 'SIGKILL');
         throw new RuntimeError('BERTH_RUNTIME_STATE_WRITE', `service ${plan.name}: cannot record the started process in ${this.#stateDir}`, {
           cause,
@@ -146,6 +147,7 @@ class LocalRuntime implements Runtime {
         });
       }
       trackChild(child, state.procStartTime, (exit) => this.#recordExit(state, exit));
+      child.stdin?.end('\n');
       return state;
     } finally {
       closeSync(log);

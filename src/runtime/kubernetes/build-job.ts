@@ -1,0 +1,279 @@
+/**
+ * Environment builds on Kubernetes: a Job runs rootless BuildKit (`buildctl-daemonless.sh`, no
+ * privileged pod, no Docker socket) on a build context made of the project (from the projects
+ * PVC, read-only) and a ConfigMap with the generated Dockerfile, the setup script and a
+ * .dockerignore; the image is pushed to the registry in Berth's configuration. BuildKit writes the
+ * build's metadata (with `containerimage.digest`) to the termination log, so the digest comes from
+ * the pod status, not from parsing log text; sessions then pin `<registry>/<repo>@sha256:…`.
+ * The caller (src/environments) produces the Dockerfile; this module only runs it.
+ */
+import { Writable } from 'node:stream';
+import { Log, type V1ConfigMap, type V1Job, type V1Pod } from '@kubernetes/client-node';
+import { RuntimeError } from '../errors.ts';
+import { apiError, ignoreCodes, type KubernetesClients } from './client.ts';
+import { labelSelector, MANAGED_BY_LABEL, sanitizeLabelValue } from './labels.ts';
+
+/** Pinned: `rootless` alone would move under the cluster's feet. */
+export const DEFAULT_BUILDKIT_IMAGE = 'moby/buildkit:v0.23.2-rootless';
+export const BUILD_LABEL = 'berth.build';
+const CONTEXT_DIR = '/workspace';
+const CONFIG_DIR = `${CONTEXT_DIR}/.berth-build`;
+
+export interface BuildJobInput {
+  namespace: string;
+  installationId: string;
+  projectUuid: string;
+  environmentUuid: string;
+  /** Build number of the environment (1, 2, …), part of the tag and the object names. */
+  build: number;
+  /** The Dockerfile src/environments generates (FROM base, COPY project/, RUN the setup script). */
+  dockerfile: string;
+  setupScript: string;
+  /** `registry.example.com/team/berth-env` (no tag): where the image is pushed. */
+  repository: string;
+  /** PVC with the projects and the project's subPath in it. */
+  projectClaim: string;
+  projectSubPath: string;
+  /** Secret of type kubernetes.io/dockerconfigjson with push credentials for the registry. */
+  registrySecret?: string;
+  /** Plain-HTTP registry (a registry inside the cluster without TLS). */
+  insecureRegistry?: boolean;
+  buildkitImage?: string;
+  /** activeDeadlineSeconds of the Job, in ms (default 1 h). */
+  timeoutMs?: number;
+}
+
+export function buildJobName(input: Pick<BuildJobInput, 'environmentUuid' | 'build' | 'projectUuid'>): string {
+  return `berth-build-${input.projectUuid.slice(0, 8)}-${input.environmentUuid.slice(0, 8)}-${input.build}`;
+}
+
+export function imageTag(input: Pick<BuildJobInput, 'repository' | 'projectUuid' | 'environmentUuid' | 'build'>): string {
+  return `${input.repository}:${input.projectUuid.slice(0, 8)}-${input.environmentUuid}-${input.build}`;
+}
+
+function buildLabels(input: BuildJobInput): Record<string, string> {
+  return {
+    'berth.installation': sanitizeLabelValue(input.installationId),
+    'berth.project': sanitizeLabelValue(input.projectUuid),
+    'berth.environment': sanitizeLabelValue(input.environmentUuid),
+    [BUILD_LABEL]: buildJobName(input),
+    [MANAGED_BY_LABEL]: 'berth',
+  };
+}
+
+export function buildConfigMapManifest(input: BuildJobInput): V1ConfigMap {
+  return {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: buildJobName(input), namespace: input.namespace, labels: buildLabels(input) },
+    data: {
+      Dockerfile: input.dockerfile,
+      'setup_script.sh': input.setupScript,
+      // Same exclusions as the engine build's context (src/environments/context.ts): no VCS, no Berth state.
+      '.dockerignore': 'project/.git\nproject/.orchest\n',
+    },
+  };
+}
+
+export function buildJobManifest(input: BuildJobInput): V1Job {
+  const name = buildJobName(input);
+  const labels = buildLabels(input);
+  const output = [`type=image`, `name=${imageTag(input)}`, 'push=true', ...(input.insecureRegistry ? ['registry.insecure=true'] : [])].join(',');
+  return {
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: { name, namespace: input.namespace, labels },
+    spec: {
+      // A failed setup script fails again: one attempt, its log is the answer.
+      backoffLimit: 0,
+      activeDeadlineSeconds: Math.ceil((input.timeoutMs ?? 3_600_000) / 1000),
+      ttlSecondsAfterFinished: 3600,
+      template: {
+        metadata: {
+          labels,
+          // BuildKit's rootless mode needs user namespaces, which the default seccomp/AppArmor profiles block.
+          annotations: { 'container.apparmor.security.beta.kubernetes.io/buildkit': 'unconfined' },
+        },
+        spec: {
+          restartPolicy: 'Never',
+          automountServiceAccountToken: false,
+          securityContext: { runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000, seccompProfile: { type: 'Unconfined' } },
+          containers: [
+            {
+              name: 'buildkit',
+              image: input.buildkitImage ?? DEFAULT_BUILDKIT_IMAGE,
+              imagePullPolicy: 'IfNotPresent',
+              command: ['buildctl-daemonless.sh'],
+              args: [
+                'build',
+                '--frontend',
+                'dockerfile.v0',
+                '--local',
+                `context=${CONTEXT_DIR}`,
+                '--local',
+                `dockerfile=${CONFIG_DIR}`,
+                '--output',
+                output,
+                // The metadata JSON (containerimage.digest) lands in the pod status as the termination message.
+                '--metadata-file',
+                '/dev/termination-log',
+                '--progress',
+                'plain',
+              ],
+              env: [{ name: 'BUILDKITD_FLAGS', value: '--oci-worker-no-process-sandbox' }],
+              terminationMessagePolicy: 'File',
+              securityContext: { seccompProfile: { type: 'Unconfined' }, runAsUser: 1000, runAsGroup: 1000 },
+              volumeMounts: [
+                { name: 'workspace', mountPath: CONTEXT_DIR },
+                { name: 'project', mountPath: `${CONTEXT_DIR}/project`, subPath: input.projectSubPath, readOnly: true },
+                { name: 'build-files', mountPath: CONFIG_DIR, readOnly: true },
+                { name: 'build-files', mountPath: `${CONTEXT_DIR}/.dockerignore`, subPath: '.dockerignore', readOnly: true },
+                { name: 'buildkitd', mountPath: '/home/user/.local/share/buildkit' },
+                ...(input.registrySecret ? [{ name: 'registry-auth', mountPath: '/home/user/.docker', readOnly: true }] : []),
+              ],
+            },
+          ],
+          volumes: [
+            { name: 'workspace', emptyDir: {} },
+            { name: 'project', persistentVolumeClaim: { claimName: input.projectClaim, readOnly: true } },
+            { name: 'build-files', configMap: { name, items: [{ key: 'Dockerfile', path: 'Dockerfile' }, { key: 'setup_script.sh', path: 'setup_script.sh' }, { key: '.dockerignore', path: '.dockerignore' }] } },
+            { name: 'buildkitd', emptyDir: {} },
+            ...(input.registrySecret ? [{ name: 'registry-auth', secret: { secretName: input.registrySecret, items: [{ key: '.dockerconfigjson', path: 'config.json' }] } }] : []),
+          ],
+        },
+      },
+    },
+  };
+}
+
+/** `containerimage.digest` from BuildKit's metadata JSON, else the last `@sha256:` in the log. */
+export function digestFrom(terminationMessage: string | undefined, logLines: string[]): string | undefined {
+  if (terminationMessage) {
+    try {
+      const digest = (JSON.parse(terminationMessage) as Record<string, unknown>)['containerimage.digest'];
+      if (typeof digest === 'string' && /^sha256:[0-9a-f]{64}$/.test(digest)) return digest;
+    } catch {
+      // not JSON (a crash message): fall through to the log
+    }
+  }
+  for (const line of [...logLines].reverse()) {
+    const match = /@(sha256:[0-9a-f]{64})/.exec(line);
+    if (match?.[1]) return match[1];
+  }
+  return undefined;
+}
+
+export interface BuildJobResult {
+  /** `<repository>@sha256:…`: what sessions run. */
+  image: string;
+  digest: string;
+  tag: string;
+  jobName: string;
+}
+
+export interface RunBuildJobOptions {
+  onLog?: (line: string) => void;
+  signal?: AbortSignal;
+  /** Poll interval of the Job's pod (default 1 s). */
+  pollMs?: number;
+}
+
+function containerStatus(pod: V1Pod | undefined): { running: boolean; terminated?: { exitCode: number; message?: string; reason?: string }; waiting?: { reason?: string; message?: string } } {
+  const status = pod?.status?.containerStatuses?.[0];
+  const terminated = status?.state?.terminated;
+  return {
+    running: Boolean(status?.state?.running),
+    ...(terminated ? { terminated: { exitCode: terminated.exitCode, ...(terminated.message ? { message: terminated.message } : {}), ...(terminated.reason ? { reason: terminated.reason } : {}) } } : {}),
+    ...(status?.state?.waiting ? { waiting: { ...(status.state.waiting.reason ? { reason: status.state.waiting.reason } : {}), ...(status.state.waiting.message ? { message: status.state.waiting.message } : {}) } } : {}),
+  };
+}
+
+/**
+ * Creates the ConfigMap and the Job, streams the build log to `onLog`, waits for the pod to end
+ * and returns the pushed digest. The ConfigMap is deleted afterwards; the Job stays for an hour
+ * (ttlSecondsAfterFinished) so `kubectl logs job/<name>` still works.
+ */
+export async function runBuildJob(clients: KubernetesClients, input: BuildJobInput, options: RunBuildJobOptions = {}): Promise<BuildJobResult> {
+  const { namespace } = input;
+  const name = buildJobName(input);
+  const where = `environment ${input.environmentUuid} build ${input.build} (job ${name}, namespace ${namespace})`;
+  const lines: string[] = [];
+  let partial = '';
+  const emit = (text: string, final = false): void => {
+    const parts = (partial + text).split('\n');
+    partial = final ? '' : (parts.pop() ?? '');
+    for (const line of parts) {
+      if (final && line === '') continue;
+      lines.push(line);
+      options.onLog?.(line);
+    }
+  };
+  try {
+    await clients.core.createNamespacedConfigMap({ namespace, body: buildConfigMapManifest(input) }).catch(ignoreCodes(409));
+    await clients.batch.createNamespacedJob({ namespace, body: buildJobManifest(input) });
+  } catch (error) {
+    throw apiError(`create the ${where}`, namespace, error);
+  }
+  let logDone: Promise<void> | undefined;
+  let logController: AbortController | undefined;
+  const selector = labelSelector({ [BUILD_LABEL]: name });
+  try {
+    for (;;) {
+      if (options.signal?.aborted) {
+        await clients.batch.deleteNamespacedJob({ name, namespace, propagationPolicy: 'Background' }).catch(() => undefined);
+        throw new RuntimeError('BERTH_RUNTIME_BUILD_CANCELLED', `${where} was cancelled`, { hint: 'start the build again when needed' });
+      }
+      const pods = (await clients.core.listNamespacedPod({ namespace, labelSelector: selector })).items;
+      const pod = pods[0];
+      const state = containerStatus(pod);
+      if (state.waiting?.reason && /ErrImagePull|ImagePullBackOff|InvalidImageName|CreateContainerConfigError/.test(state.waiting.reason)) {
+        throw new RuntimeError('BERTH_RUNTIME_BUILD_FAILED', `${where} cannot start its builder: ${state.waiting.reason}: ${state.waiting.message ?? ''}`.trim(), {
+          hint: `make ${input.buildkitImage ?? DEFAULT_BUILDKIT_IMAGE} pullable in the cluster, or set another builder image`,
+        });
+      }
+      if (!logDone && pod?.metadata?.name && (state.running || state.terminated)) {
+        let end!: () => void;
+        logDone = new Promise<void>((resolve) => (end = resolve));
+        const sink = new Writable({
+          write(chunk: Buffer, _encoding, callback) {
+            emit(chunk.toString('utf8'));
+            callback();
+          },
+          final(callback) {
+            emit('', true);
+            end();
+            callback();
+          },
+        });
+        sink.on('close', () => end());
+        logController = await new Log(clients.config).log(namespace, pod.metadata.name, 'buildkit', sink, { follow: true }).catch(() => {
+          end();
+          return undefined;
+        });
+      }
+      if (state.terminated) {
+        if (logDone) await Promise.race([logDone, new Promise((resolve) => setTimeout(resolve, 5000).unref())]);
+        if (state.terminated.exitCode !== 0) {
+          throw new RuntimeError('BERTH_RUNTIME_BUILD_FAILED', `${where} failed (exit code ${state.terminated.exitCode}${state.terminated.reason ? `, ${state.terminated.reason}` : ''})\nlast lines of the build log:\n${lines.slice(-15).join('\n')}`, {
+            hint: 'fix the setup script or the base image of the environment and build again',
+            details: { jobName: name, lastLogLines: lines.slice(-50) },
+          });
+        }
+        const digest = digestFrom(state.terminated.message, lines);
+        if (!digest) {
+          throw new RuntimeError('BERTH_RUNTIME_BUILD_NO_DIGEST', `${where} finished but reported no image digest`, {
+            hint: `check that the builder pushed to ${input.repository} (kubectl -n ${namespace} logs job/${name})`,
+          });
+        }
+        return { image: `${input.repository}@${digest}`, digest, tag: imageTag(input), jobName: name };
+      }
+      await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 1000));
+    }
+  } catch (error) {
+    if (error instanceof RuntimeError) throw error;
+    throw apiError(`follow the ${where}`, namespace, error);
+  } finally {
+    logController?.abort();
+    await clients.core.deleteNamespacedConfigMap({ name, namespace }).catch(() => undefined);
+  }
+}

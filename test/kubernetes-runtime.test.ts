@@ -1,0 +1,209 @@
+/**
+ * The kubernetes runtime against a fake kube-apiserver on 127.0.0.1 (no real API server can run
+ * here: reference container-engines.md §3). The fake answers only the calls the runtime makes,
+ * shaped like the real server; the runtime uses the real @kubernetes/client-node over HTTP.
+ */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { planSession } from '../src/plan/index.ts';
+import type { ServicePlan } from '../src/plan/index.ts';
+import { context, templatesPipeline } from '../src/plan/fixtures.ts';
+import { RuntimeError, type Runtime, type RuntimeState } from '../src/runtime/index.ts';
+import { createKubernetesRuntime } from '../src/runtime/kubernetes/index.ts';
+import { runningStatus, startFakeApiServer, waitingStatus, type FakeApiServer } from '../src/runtime/kubernetes/fake-api-server.ts';
+
+const INSTALLATION = 'inst-k8s';
+
+function redisPlan(overrides: Partial<ServicePlan> = {}): ServicePlan {
+  const plan = planSession(templatesPipeline(), context({ installationId: INSTALLATION })).services.find((s) => s.name === 'redis');
+  assert.ok(plan);
+  return { ...plan, labels: { ...plan.labels, 'berth.spec-hash': plan.specHash }, ...overrides };
+}
+
+async function setup(t: { after(fn: () => unknown): void }): Promise<{ fake: FakeApiServer; runtime: Runtime; logDir: string }> {
+  const fake = await startFakeApiServer();
+  const runtime = createKubernetesRuntime({ namespace: 'berth', kubeconfig: fake.kubeconfig, installationId: INSTALLATION, projectClaim: 'berth-projects', dataClaim: 'berth-data', graceMs: 1000, deleteTimeoutMs: 5000 });
+  const logDir = mkdtempSync(join(tmpdir(), 'berth-k8s-logs-'));
+  t.after(async () => {
+    await runtime.close();
+    await fake.close();
+    rmSync(logDir, { recursive: true, force: true });
+  });
+  return { fake, runtime, logDir };
+}
+
+/** Polls inspect until `done` says so; every wait has a bound. */
+async function inspectUntil(runtime: Runtime, ref: Parameters<Runtime['inspect']>[0], done: (s: RuntimeState) => boolean): Promise<RuntimeState> {
+  let last: RuntimeState = { state: 'missing' };
+  for (let i = 0; i < 200; i += 1) {
+    last = await runtime.inspect(ref);
+    if (done(last)) return last;
+    await sleep(25);
+  }
+  assert.fail(`inspect never reached the expected state; last: ${JSON.stringify(last)}`);
+}
+
+async function fileUntil(file: string, done: (text: string) => boolean): Promise<string> {
+  let text = '';
+  for (let i = 0; i < 200; i += 1) {
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch {
+      text = '';
+    }
+    if (done(text)) return text;
+    await sleep(25);
+  }
+  assert.fail(`log file never had the expected lines; it has:\n${text}`);
+}
+
+describe('kubernetes runtime (fake API server)', () => {
+  it('starts, lists, inspects, stops and cleans up a service', async (t) => {
+    const { fake, runtime, logDir } = await setup(t);
+    const plan = redisPlan();
+    await runtime.prepareSession(plan.sessionUuid, plan.labels);
+    await runtime.prepareSession(plan.sessionUuid, plan.labels); // idempotent (409 ignored)
+    assert.deepEqual(fake.objects('networkpolicies').map((o) => o.metadata.name), [`berth-${plan.sessionUuid}`]);
+
+    const ref = await runtime.start(plan, { logFile: join(logDir, 'redis.log') });
+    assert.deepEqual(ref, { runtime: 'kubernetes', id: `redis-${plan.sessionUuid}`, sessionUuid: plan.sessionUuid, service: 'redis' });
+    assert.deepEqual(fake.objects('deployments').map((o) => o.metadata.name), [ref.id]);
+    const service = fake.objects('services')[0] as unknown as { metadata: { name: string }; spec: { ports: unknown[] } };
+    assert.equal(service.metadata.name, ref.id);
+    assert.deepEqual(service.spec.ports, [{ name: 'port-6379', port: 6379, targetPort: 6379, protocol: 'TCP' }]);
+
+    const state = await inspectUntil(runtime, ref, (s) => s.state === 'running');
+    assert.equal(state.state, 'running');
+    assert.deepEqual(await runtime.endpoint(ref, 6379), { host: `${ref.id}.berth.svc`, port: 6379 });
+    assert.equal(runtime.internalHostname(plan), `redis-${plan.sessionUuid}`);
+
+    const listed = await runtime.list({ 'berth.session': plan.sessionUuid });
+    assert.equal(listed.length, 1);
+    // The exact labels come back, including the 64-character spec hash a label value cannot hold.
+    assert.equal(listed[0]?.labels['berth.spec-hash'], plan.specHash);
+    assert.deepEqual(listed[0]?.ref, ref);
+    assert.equal(listed[0]?.state.state, 'running');
+    assert.deepEqual(await runtime.list({ 'berth.session': 'another-session' }), []);
+
+    await runtime.stop(ref);
+    assert.deepEqual(await runtime.inspect(ref), { state: 'missing' });
+    assert.deepEqual(fake.objects('deployments'), []);
+    assert.deepEqual(fake.objects('services'), []);
+    assert.deepEqual(fake.objects('pods'), []);
+    await runtime.stop(ref); // idempotent
+
+    await runtime.cleanupSession(plan.sessionUuid);
+    assert.deepEqual(fake.objects('networkpolicies'), []);
+    await runtime.cleanupSession(plan.sessionUuid); // idempotent
+    // The pods were watched, not polled: one watch request for all services.
+    assert.ok(fake.requests.some((r) => r.path === '/api/v1/namespaces/berth/pods' && r.query.watch === 'true' && r.query.labelSelector === `berth.installation=${INSTALLATION}`));
+  });
+
+  it('reports an image that cannot be pulled as fatal, with the cluster reason, without waiting for a timeout', async (t) => {
+    const { fake, runtime, logDir } = await setup(t);
+    fake.podStatus = () => waitingStatus('ErrImagePull', 'failed to pull and unpack image "registry.invalid/nope:1": not found');
+    const plan = redisPlan({ image: 'registry.invalid/nope:1' });
+    const ref = await runtime.start(plan, { logFile: join(logDir, 'redis.log') });
+    const first = await inspectUntil(runtime, ref, (s) => s.state === 'waiting');
+    assert.deepEqual(first, { state: 'waiting', reason: 'ErrImagePull: failed to pull and unpack image "registry.invalid/nope:1": not found', fatal: true });
+    const pod = fake.pod(ref.id);
+    assert.ok(pod);
+    fake.setPodStatus(pod.metadata.name, waitingStatus('ImagePullBackOff', 'Back-off pulling image "registry.invalid/nope:1"'));
+    const later = await inspectUntil(runtime, ref, (s) => s.state === 'waiting' && s.reason.startsWith('ImagePullBackOff'));
+    assert.deepEqual(later, { state: 'waiting', reason: 'ImagePullBackOff: Back-off pulling image "registry.invalid/nope:1"', fatal: true });
+  });
+
+  it('reports CrashLoopBackOff as fatal with the last exit code, and an unschedulable pod likewise', async (t) => {
+    const { fake, runtime, logDir } = await setup(t);
+    const ref = await runtime.start(redisPlan(), { logFile: join(logDir, 'redis.log') });
+    const pod = fake.pod(ref.id);
+    assert.ok(pod);
+    fake.setPodStatus(pod.metadata.name, waitingStatus('CrashLoopBackOff', 'back-off 10s restarting failed container=redis', 2, 1));
+    const crashed = await inspectUntil(runtime, ref, (s) => s.state === 'waiting');
+    assert.deepEqual(crashed, { state: 'waiting', reason: 'CrashLoopBackOff: back-off 10s restarting failed container=redis (last exit code 1, Error)', fatal: true });
+    fake.setPodStatus(pod.metadata.name, {
+      phase: 'Pending',
+      conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: '0/3 nodes are available: 3 Insufficient nvidia.com/gpu.' }],
+    });
+    const pending = await inspectUntil(runtime, ref, (s) => s.state === 'waiting' && s.reason.startsWith('Unschedulable'));
+    assert.deepEqual(pending, { state: 'waiting', reason: 'Unschedulable: 0/3 nodes are available: 3 Insufficient nvidia.com/gpu.', fatal: true });
+  });
+
+  it('follows the log across a container restart and keeps the earlier lines', async (t) => {
+    const { fake, runtime, logDir } = await setup(t);
+    const logFile = join(logDir, 'redis.log');
+    const ref = await runtime.start(redisPlan(), { logFile });
+    const pod = fake.pod(ref.id);
+    assert.ok(pod);
+    const name = pod.metadata.name;
+    fake.log(name, 'first container: line 1');
+    fake.log(name, 'first container: line 2');
+    await fileUntil(logFile, (text) => text.includes('line 2'));
+    // The container crashes; the kubelet restarts it in the same pod.
+    fake.log(name, 'first container: dying');
+    fake.endContainer(name, 0);
+    fake.setPodStatus(name, runningStatus(1));
+    fake.log(name, 'second container: hello', 1);
+    const text = await fileUntil(logFile, (t2) => t2.includes('second container: hello'));
+    const lines = text.trim().split('\n');
+    assert.match(lines[0] ?? '', /^--- berth: redis started at .* ---$/);
+    assert.deepEqual(lines.slice(1), [
+      'first container: line 1',
+      'first container: line 2',
+      'first container: dying',
+      '--- berth: redis container restarted by Kubernetes (restart 1) ---',
+      'second container: hello',
+    ]);
+  });
+
+  it('reads the previous container once when it restarted while nobody followed', async (t) => {
+    const { fake, runtime, logDir } = await setup(t);
+    const logFile = join(logDir, 'redis.log');
+    const plan = redisPlan();
+    const ref = await runtime.start(plan, { logFile });
+    const name = fake.pod(ref.id)?.metadata.name ?? '';
+    fake.log(name, 'before berth restart');
+    await fileUntil(logFile, (text) => text.includes('before berth restart'));
+    await runtime.close(); // Berth goes away; the service keeps running
+
+    fake.log(name, 'while berth was down');
+    fake.endContainer(name, 0);
+    fake.setPodStatus(name, runningStatus(1));
+    fake.log(name, 'after the restart', 1);
+
+    const again = createKubernetesRuntime({ namespace: 'berth', kubeconfig: fake.kubeconfig, installationId: INSTALLATION, projectClaim: 'p', dataClaim: 'd' });
+    t.after(() => again.close());
+    await again.reattachLogs?.(ref, logFile);
+    const text = await fileUntil(logFile, (t2) => t2.includes('after the restart'));
+    assert.deepEqual(text.trim().split('\n').slice(1), [
+      'before berth restart',
+      'while berth was down',
+      '--- berth: redis container restarted by Kubernetes (restart 1) ---',
+      'after the restart',
+    ]);
+  });
+
+  it('never replaces another installation\'s objects and explains a bad kubeconfig', async (t) => {
+    const { fake, runtime, logDir } = await setup(t);
+    const plan = redisPlan();
+    // A name conflict with an object another installation owns is never resolved by deleting it.
+    await runtime.start(plan, { logFile: join(logDir, 'a.log') });
+    const other = createKubernetesRuntime({ namespace: 'berth', kubeconfig: fake.kubeconfig, installationId: 'someone-else', projectClaim: 'p', dataClaim: 'd' });
+    t.after(() => other.close());
+    await assert.rejects(other.start(plan, { logFile: join(logDir, 'b.log') }), (error: unknown) => {
+      assert.ok(error instanceof RuntimeError);
+      assert.equal(error.code, 'BERTH_RUNTIME_NAME_CONFLICT');
+      assert.equal(error.message, `a deployment named redis-${plan.sessionUuid} already exists in namespace berth and does not belong to this Berth installation`);
+      return true;
+    });
+    const missing = join(logDir, 'missing-kubeconfig');
+    assert.throws(
+      () => createKubernetesRuntime({ namespace: 'berth', kubeconfig: missing, installationId: 'x', projectClaim: 'p', dataClaim: 'd' }),
+      (error: unknown) => error instanceof RuntimeError && error.code === 'BERTH_RUNTIME_KUBECONFIG' && error.message.startsWith(`cannot read the kubeconfig ${missing}: `),
+    );
+  });
+});
