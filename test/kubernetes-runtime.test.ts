@@ -133,6 +133,22 @@ describe('kubernetes runtime (fake API server)', () => {
     assert.deepEqual(pending, { state: 'waiting', reason: 'Unschedulable: 0/3 nodes are available: 3 Insufficient nvidia.com/gpu.', fatal: true });
   });
 
+  it('watches again after the server ends the watch, as kube-apiserver does every few minutes', async (t) => {
+    const { fake, runtime, logDir } = await setup(t);
+    const ref = await runtime.start(redisPlan(), { logFile: join(logDir, 'redis.log') });
+    await inspectUntil(runtime, ref, (s) => s.state === 'running');
+    const watches = (): number => fake.requests.filter((r) => r.path === '/api/v1/namespaces/berth/pods' && r.query.watch === 'true').length;
+    assert.equal(watches(), 1);
+    fake.closeWatches();
+    for (let i = 0; i < 200 && watches() < 2; i += 1) await sleep(25);
+    assert.equal(watches(), 2, 'the runtime opened a new watch');
+    const pod = fake.pod(ref.id);
+    assert.ok(pod);
+    fake.setPodStatus(pod.metadata.name, waitingStatus('CreateContainerConfigError', 'secret "db-password" not found'));
+    const state = await inspectUntil(runtime, ref, (s) => s.state === 'waiting');
+    assert.deepEqual(state, { state: 'waiting', reason: 'CreateContainerConfigError: secret "db-password" not found', fatal: true });
+  });
+
   it('follows the log across a container restart and keeps the earlier lines', async (t) => {
     const { fake, runtime, logDir } = await setup(t);
     const logFile = join(logDir, 'redis.log');

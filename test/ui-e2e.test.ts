@@ -9,12 +9,14 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { chromium, type Locator, type Page } from 'playwright-core';
 import { freePort } from './support/ports.ts';
-import { startTestServer, tempDir } from './support/berth.ts';
+import { startTestServer, tempDir, writePipeline } from './support/berth.ts';
+import type { BerthServer } from '../src/server/index.ts';
 import { commandRequirement, skipUnless, type Requirement } from './support/requirements.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -86,7 +88,8 @@ describe('the web UI end to end', skipUnless(chromiumRequirement, commandRequire
   test('a new user signs in, adds services with the editor, runs them, applies a change and stops', { timeout: 120_000 }, async (t) => {
     ensureUiBuilt();
     await mkdir(SHOTS, { recursive: true });
-    const profile = await tempDir(t, 'berth-chromium-');
+    // Removed by the browser's own hook, after Chromium has exited and stopped writing to it.
+    const profile = await mkdtemp(join(tmpdir(), 'berth-chromium-'));
     const context = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM,
       headless: true,
@@ -96,20 +99,29 @@ describe('the web UI end to end', skipUnless(chromiumRequirement, commandRequire
     // Registered before the server's hook: hooks run in order, and the browser's open event and
     // log streams must be gone before the server closes.
     let passed = false;
-    let page: Page | undefined;
+    const running: { server?: BerthServer } = {};
     t.after(async () => {
-      // On failure, the page as it was is the best clue: keep it next to the other screenshots.
-      if (!passed && page) await shot(page, 'failure').catch(() => undefined);
+      // On failure, the page as it was and the sessions' states are the best clues.
+      const last = context.pages()[0];
+      if (!passed && last) await shot(last, 'failure').catch(() => undefined);
+      if (!passed && running.server) {
+        for (const session of running.server.sessions.list({ activeOnly: true })) {
+          const view = running.server.sessions.get(session.uuid);
+          t.diagnostic(`session ${view.status} ${view.reason ?? ''}: ${JSON.stringify(view.services.map((s) => [s.name, s.status, s.reason]))}`);
+        }
+      }
       await context.close();
+      await rm(profile, { recursive: true, force: true });
     });
     const { server, token } = await startTestServer(t);
+    running.server = server;
     const dir = await tempDir(t, 'berth-ui-project-');
     const pipelineFile = await project(dir);
     const redisPort = await freePort();
     const webPort = await freePort();
 
     context.setDefaultTimeout(UI_TIMEOUT);
-    page = context.pages()[0] ?? (await context.newPage());
+    const page = context.pages()[0] ?? (await context.newPage());
     const pageErrors: string[] = [];
     page.on('pageerror', (error) => pageErrors.push(error.message));
 
@@ -130,6 +142,13 @@ describe('the web UI end to end', skipUnless(chromiumRequirement, commandRequire
     await page.waitForURL(`${server.url}/projects/analytics`);
     await page.getByRole('link', { name: 'analytics' }).last().waitFor();
     await page.getByText('valid', { exact: true }).waitFor();
+    // A project env var: a secret, masked in the list, offered to services by name only.
+    await page.getByLabel('Name', { exact: true }).fill('API_TOKEN');
+    await page.getByLabel('Value', { exact: true }).fill('s3cret-value');
+    await page.getByRole('button', { name: 'Add variable' }).click();
+    const envRow = page.getByRole('row', { name: /API_TOKEN/ });
+    await envRow.getByText('••••••••').waitFor();
+    assert.doesNotMatch(await page.locator('main').innerText(), /s3cret-value/, 'the value stays masked');
     await shot(page, '03-project');
 
     // The pipeline: steps drawn from the file, no services yet.
@@ -166,6 +185,7 @@ describe('the web UI end to end', skipUnless(chromiumRequirement, commandRequire
     await web.getByLabel('Port 1').fill('70000');
     await web.getByText(/Mount the project directory/).click();
     await web.getByLabel('Project directory: path inside the service').fill('/srv/project');
+    await web.getByRole('checkbox', { name: 'API_TOKEN' }).check();
     const exposed = web.getByRole('checkbox', { name: /Exposed/ });
     if (!(await exposed.isChecked())) await exposed.check();
     const nameError = web.locator('#' + (await web.getByLabel('Name', { exact: true }).getAttribute('id')) + '-msg');
@@ -191,6 +211,12 @@ describe('the web UI end to end', skipUnless(chromiumRequirement, commandRequire
     assert.deepEqual(Object.keys(written.services).sort(), ['redis', 'web']);
     assert.deepEqual(written.services.redis!.ports, [redisPort]);
     assert.equal(written.services.web!.exposed, true);
+    assert.deepEqual((written.services.web as { env_variables_inherit?: string[] }).env_variables_inherit, ['API_TOKEN']);
+    assert.doesNotMatch(JSON.stringify(written), /s3cret-value/, 'secrets never reach the pipeline file');
+    await page.getByRole('navigation', { name: 'Settings sections' }).getByRole('link', { name: 'Parameters' }).click();
+    await page.getByLabel('Pipeline parameters (JSON object)').waitFor();
+    await shot(page, '07b-settings-parameters');
+    await page.getByRole('navigation', { name: 'Settings sections' }).getByRole('link', { name: 'Services' }).click();
     await shot(page, '07-settings-saved');
 
     // Start the session from the pipeline page; both services become ready.
@@ -254,6 +280,12 @@ describe('the web UI end to end', skipUnless(chromiumRequirement, commandRequire
     await page.getByRole('log', { name: 'Logs of web' }).getByText(/"GET \/ HTTP\/1\.1" 200/).first().waitFor();
     await shot(page, '13-after-apply');
 
+    // Restart one service by hand: only its attempt changes.
+    await serviceRow(page, 'redis').getByRole('button', { name: 'Restart redis' }).click();
+    await serviceRow(page, 'redis').locator(`.service-meta[data-attempt="${redisBefore.attempt + 1}"]`).waitFor({ timeout: 30_000 });
+    await waitForStatus(page, 'redis', 'ready');
+    assert.equal(await serviceRow(page, 'web').locator('.service-meta').getAttribute('data-attempt'), String(webBefore.attempt + 1));
+
     // Stop the session.
     await page.getByRole('button', { name: 'Stop session' }).click();
     await page.getByRole('button', { name: 'Start session' }).waitFor({ timeout: 30_000 });
@@ -262,5 +294,45 @@ describe('the web UI end to end', skipUnless(chromiumRequirement, commandRequire
     assert.equal(server.sessions.list({ activeOnly: true }).length, 0);
     assert.deepEqual(pageErrors, [], 'no uncaught errors in the page');
     passed = true;
+  });
+
+  test('the Services panel shows a failed service with its reason and hint, and a service that is not exposed', { timeout: 60_000 }, async (t) => {
+    ensureUiBuilt();
+    await mkdir(SHOTS, { recursive: true });
+    const profile = await mkdtemp(join(tmpdir(), 'berth-chromium-'));
+    const context = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      viewport: { width: 1280, height: 800 },
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+    t.after(async () => {
+      await context.close();
+      await rm(profile, { recursive: true, force: true });
+    });
+    context.setDefaultTimeout(UI_TIMEOUT);
+    const { server, client, token } = await startTestServer(t);
+    const dir = await tempDir(t, 'berth-ui-project-');
+    await writePipeline(dir, 'states.orchest', {
+      services: {
+        cache: { image: 'redis', ports: [await freePort()], exposed: false },
+        broken: { image: 'x', command: 'no-such-program-berth', args: '--serve', ports: [await freePort()], exposed: true },
+      },
+    });
+    await client.addProject(dir, 'states');
+    const { session } = await client.startSession('states', 'states.orchest');
+    await server.sessions.waitSettled(session.uuid, 30_000);
+
+    // The login link that `berth serve` prints signs the browser in and lands on the page.
+    const page = context.pages()[0] ?? (await context.newPage());
+    await page.goto(`${server.url}/login?token=${encodeURIComponent(server.loginToken ?? token)}&next=${encodeURIComponent('/projects/states/pipelines/states.orchest')}`);
+    await waitForStatus(page, 'broken', 'failed');
+    await waitForStatus(page, 'cache', 'ready');
+    await page.locator('.session-state .badge[data-status="failed"]').waitFor();
+    const broken = serviceRow(page, 'broken');
+    assert.match(await broken.locator('.service-problem').innerText(), /no-such-program-berth/);
+    assert.ok((await broken.locator('.service-problem .hint').count()) > 0, 'the failure comes with a hint');
+    await serviceRow(page, 'cache').getByText('Not exposed').waitFor();
+    await shot(page, '15-failed-and-not-exposed');
   });
 });

@@ -222,3 +222,10 @@ export async function startBerth(upstreamPort: number, wsPort: number, entry: 'c
   const child = await startProcess(['taskset', '-c', '1', ...argv], { ready: /listening on/, env: { ...process.env, NO_COLOR: '1' } });
   return proxyStarted('berth', port, child);
 }
+
+/** Not a proxy: a bare Node server answering itself, pinned like the proxies (the Node ceiling). */
+export async function startNodeFloor(): Promise<Started> {
+  const port = await freePort();
+  const child = await startProcess(['taskset', '-c', '1', process.execPath, join(ROOT, 'bench/proxy/node-floor.mjs'), String(port)], { ready: /listening/ });
+  return { name: 'node-floor', httpBase: `http://127.0.0.1:${port}/x`, wsUrl: '', ...(child.pid === undefined ? {} : { pid: child.pid }), stop: () => stopChild(child) };
+}

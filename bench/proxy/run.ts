@@ -1,7 +1,8 @@
 /**
  * bench/proxy: Berth's service proxy next to nginx, a bare http-proxy-3 and configurable-http-proxy,
  * all forwarding to the same nginx upstream in the same run, so the figures that matter are the
- * ratios to nginx. Each proxy is pinned to core 1 and the load generators (wrk, curl, the WS
+ * ratios to nginx. `node-floor` is a bare Node server answering by itself on the proxies' core:
+ * the ceiling any Node proxy can reach. Each proxy is pinned to core 1 and the load generators (wrk, curl, the WS
  * client) to core 0.
  *
  *   npm run bench:proxy                       # everything, ~3 minutes
@@ -15,14 +16,14 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { cpuSeconds, download, processTree, wrk, wsRoundTrips, type WrkResult } from './measure.ts';
-import { ROOT, startBerth, startChp, startHttpProxy3, startNginxProxy, startProcess, startUpstream, stopChild, freePort, type Started } from './peers.ts';
+import { ROOT, startBerth, startNodeFloor, startChp, startHttpProxy3, startNginxProxy, startProcess, startUpstream, stopChild, freePort, type Started } from './peers.ts';
 
 const GIB = 1024 ** 3;
 
 const { values: args } = parseArgs({
   options: {
     seconds: { type: 'string', default: '5' },
-    only: { type: 'string', default: 'direct,nginx,http-proxy-3,configurable-http-proxy,berth' },
+    only: { type: 'string', default: 'direct,node-floor,nginx,http-proxy-3,configurable-http-proxy,berth' },
     'berth-entry': { type: 'string', default: 'cli' },
     'ws-messages': { type: 'string', default: '3000' },
     out: { type: 'string' },
@@ -52,8 +53,9 @@ async function measure(target: Started): Promise<Row> {
   const cpuAfter = await cpuSeconds(pids);
   const large = await wrk(`${target.httpBase}/64k.bin`, 50, seconds);
   const single = await wrk(`${target.httpBase}/small.txt`, 1, Math.max(2, Math.round(seconds / 2)));
-  const gib = await download(`${target.httpBase}/1g.bin`, pids, GIB);
-  const ws = await wsRoundTrips(target.wsUrl, Number(args['ws-messages']));
+  // The Node floor serves bodies itself: no 1 GiB file, no WebSocket.
+  const gib = target.name === 'node-floor' ? { seconds: NaN, rssGrowthMb: NaN } : await download(`${target.httpBase}/1g.bin`, pids, GIB);
+  const ws = target.name === 'node-floor' ? { p50Us: NaN, p99Us: NaN } : await wsRoundTrips(target.wsUrl, Number(args['ws-messages']));
   return {
     name: target.name,
     small,
@@ -135,6 +137,7 @@ async function main(): Promise<void> {
     if (only.has('direct')) {
       targets.push(async () => ({ name: 'direct', httpBase: `http://127.0.0.1:${upstream.port}`, wsUrl: `ws://127.0.0.1:${wsPort}/`, stop: async () => {} }));
     }
+    if (only.has('node-floor')) targets.push(() => startNodeFloor());
     if (only.has('nginx')) targets.push(() => startNginxProxy(dir, upstream.port, wsPort));
     if (only.has('http-proxy-3')) targets.push(() => startHttpProxy3(upstream.port, wsPort));
     if (only.has('configurable-http-proxy')) targets.push(() => startChp(upstream.port, wsPort));

@@ -406,7 +406,7 @@ export class Jobs extends EventEmitter<{ event: [JobEvent] }> {
           hint: 'give slow services a readiness timeout_seconds in the pipeline file',
         });
       }
-      await waitForSessionEvent(this.#o.sessions, sessionUuid, signal, 250);
+      await pause(signal, 200);
     }
   }
 
@@ -588,19 +588,15 @@ function jobView(job: JobRecord, reveal: boolean): JobView {
   };
 }
 
-function waitForSessionEvent(sessions: SessionManager, sessionUuid: string, signal: AbortSignal, maxMs: number): Promise<void> {
+/** A pause between looks at the session that ends early on abort (no listener per run on the manager). */
+function pause(signal: AbortSignal, ms: number): Promise<void> {
   return new Promise((resolve) => {
-    const timer = setTimeout(done, maxMs);
-    function onEvent(event: { sessionUuid: string; type: string }) {
-      if (event.sessionUuid === sessionUuid && event.type === 'session') done();
-    }
+    const timer = setTimeout(done, ms);
     function done() {
       clearTimeout(timer);
-      sessions.off('event', onEvent);
       signal.removeEventListener('abort', done);
       resolve();
     }
-    sessions.on('event', onEvent);
     signal.addEventListener('abort', done, { once: true });
   });
 }

@@ -40,7 +40,6 @@ export function upstreamHeaders(req: IncomingMessage, options: UpstreamHeaderOpt
   const out: string[] = [];
   let forwardedFor: string | undefined;
   let host: string | undefined;
-  let chunked = false;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!;
     const value = raw[i + 1]!;
@@ -50,7 +49,6 @@ export function upstreamHeaders(req: IncomingMessage, options: UpstreamHeaderOpt
       forwardedFor = forwardedFor === undefined ? value : `${forwardedFor}, ${value}`;
       continue;
     }
-    if (lower === 'transfer-encoding') chunked = true;
     if (HOP_BY_HOP.has(lower) || FORWARDED.has(lower) || lower === 'expect' || named?.has(lower)) continue;
     out.push(name, value);
   }
@@ -59,12 +57,8 @@ export function upstreamHeaders(req: IncomingMessage, options: UpstreamHeaderOpt
   out.push('X-Forwarded-Proto', (req.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http');
   if (host !== undefined) out.push('X-Forwarded-Host', host);
   if (options.route.stripPrefix) out.push('X-Forwarded-Prefix', options.route.basePath);
-  if (options.upgrade) {
-    out.push('Connection', 'Upgrade', 'Upgrade', req.headers.upgrade ?? 'websocket');
-  } else if (chunked) {
-    // The body is re-framed on the upstream connection; saying so keeps Node chunking it for any method.
-    out.push('Transfer-Encoding', 'chunked');
-  }
+  // Request bodies are re-framed by the upstream client (chunked when the length is unknown).
+  if (options.upgrade) out.push('Connection', 'Upgrade', 'Upgrade', req.headers.upgrade ?? 'websocket');
   return out;
 }
 
@@ -73,9 +67,11 @@ export function upstreamHeaders(req: IncomingMessage, options: UpstreamHeaderOpt
  * with `Location` moved under the prefix when the prefix was stripped (an app that redirects to
  * `/login` means its own /login, not Berth's).
  */
-export function downstreamHeaders(upstream: IncomingMessage, route: ProxyRoute, requestHost: string | undefined): string[] {
-  const raw = upstream.rawHeaders;
-  const named = connectionTokens(upstream.headers.connection);
+export function downstreamHeaders(raw: string[], route: ProxyRoute, requestHost: string | undefined): string[] {
+  let named: Set<string> | undefined;
+  for (let i = 0; i < raw.length; i += 2) {
+    if (raw[i]!.length === 10 && raw[i]!.toLowerCase() === 'connection') named = connectionTokens(raw[i + 1]);
+  }
   const out: string[] = [];
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!;

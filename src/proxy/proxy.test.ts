@@ -15,6 +15,10 @@ describe('proxy: forwarding', () => {
     assert.equal(up.seen[0]?.url, '/a/b%20c?x=1&y=%2F');
     await call(`${base}/service-app-sess1_8080/`);
     assert.equal(up.seen[1]?.url, '/');
+    const head = await call(`${base}/service-app-sess1_8080/file`, { method: 'HEAD' });
+    assert.equal(head.status, 200);
+    assert.equal(head.body, '');
+    assert.equal(up.seen[2]?.method, 'HEAD');
   });
 
   test('preserves the prefix for preserve_base_path routes', async (t) => {
@@ -40,7 +44,9 @@ describe('proxy: forwarding', () => {
     assert.equal(up.seen[0]?.body, 'with length');
     await call(`${base}/service-app-sess1_8080/upload`, { method: 'PUT', body: 'chunked body', headers: { 'Transfer-Encoding': 'chunked' } });
     assert.equal(up.seen[1]?.body, 'chunked body');
-    assert.equal(up.seen[1]?.headers['transfer-encoding'], 'chunked');
+    // Framing is re-done on the upstream connection: either chunked or an exact length, never both.
+    const framing = up.seen[1]!.headers;
+    assert.ok((framing['transfer-encoding'] === 'chunked') !== (framing['content-length'] === '12'), JSON.stringify(framing));
   });
 
   test('streams the response: the first chunk arrives before the upstream has finished', async (t) => {
@@ -216,6 +222,11 @@ describe('proxy: its own answers', () => {
     const answer = await call(`${base}/service-app-sess1_8080/`, { headers: { Accept: 'text/html' } });
     assert.equal(answer.status, 502);
     assert.match(answer.body, new RegExp(`service &#34;app&#34; \\(port 8080\\) of session sess1 did not answer at 127\\.0\\.0\\.1:${up.port} \\(ECONNREFUSED\\)`));
+ 
+    // A request with a body gets the same answer (the failed upstream request must not take the client's socket down).
+    const post = await call(`${base}/service-app-sess1_8080/upload`, { method: 'POST', body: 'data', headers: { Accept: 'application/json', 'Content-Length': '4' } });
+    assert.equal(post.status, 502);
+    assert.equal((JSON.parse(post.body) as { error: { code: string } }).error.code, 'BERTH_PROXY_UPSTREAM_UNREACHABLE');
   });
 });
 

@@ -3,11 +3,12 @@
  * service (`/service-…`, `/pbp-service-…`) from the route table, and returns false for anything
  * else so the server in front of it can handle it. The server and `berth proxy` use this same code.
  */
-import { Agent, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { ProxyRoute, RouteTable } from './route-table.ts';
 import { serviceSegment } from './route-table.ts';
 import { forwardRequest } from './forward.ts';
+import { UpstreamPools } from './pools.ts';
 import { tunnelUpgrade } from './websocket.ts';
 import {
   failedPage,
@@ -52,8 +53,7 @@ type Decision =
 export function createProxy(options: ProxyOptions): Proxy {
   const { table, authorize, onError } = options;
   const loginPath = options.loginPath ?? '/login';
-  // One pool for every upstream: the Agent keys sockets by host:port, so this is a pool per target.
-  const agent = new Agent({ keepAlive: true, maxFreeSockets: 1024, scheduling: 'lifo', noDelay: true } as ConstructorParameters<typeof Agent>[0]);
+  const pools = new UpstreamPools();
   const tunnels = new Set<() => void>();
 
   function isAllowed(req: IncomingMessage, route: ProxyRoute): boolean {
@@ -97,7 +97,7 @@ export function createProxy(options: ProxyOptions): Proxy {
       const target = req.url ?? '';
       if (!serviceSegment(target)) return false;
       const decision = decide(req, target, false);
-      if (decision.kind === 'forward') forwardRequest(agent, req, res, decision.route, decision.path);
+      if (decision.kind === 'forward') forwardRequest(pools, req, res, decision.route, decision.path);
       else if (decision.kind === 'redirect') sendRedirect(res, decision.status, decision.location);
       else sendPage(req, res, decision.page, decision.json);
       return true;
@@ -119,7 +119,7 @@ export function createProxy(options: ProxyOptions): Proxy {
 
     async close() {
       for (const destroy of [...tunnels]) destroy();
-      agent.destroy();
+      await pools.close();
     },
   };
 }

@@ -78,7 +78,7 @@ export function tunnelUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer
     socket.on('close', giveUp);
     socket.on('end', giveUp);
     if (socket.destroyed) return void upstreamRes.destroy();
-    const headers = downstreamHeaders(upstreamRes, route, req.headers.host);
+    const headers = downstreamHeaders(upstreamRes.rawHeaders, route, req.headers.host);
     headers.push('Connection', 'close');
     socket.write(responseHead(upstreamRes, headers));
     upstreamRes.pipe(socket, { end: false });

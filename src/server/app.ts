@@ -19,6 +19,8 @@ import { Projects } from './projects.ts';
 import { registerProjectRoutes } from './routes/projects.ts';
 import { registerSessionRoutes } from './routes/sessions.ts';
 import { registerEnvironmentRoutes } from './routes/environments.ts';
+import { registerJobRoutes } from './routes/jobs.ts';
+import { Jobs, jobMigrations } from '../jobs/index.ts';
 import { registerPipelineRoutes } from './routes/pipelines.ts';
 import { registerUi } from './ui.ts';
 import { statusForError } from './errors.ts';
@@ -43,6 +45,7 @@ export interface BerthServer {
   store: CoreStore;
   projects: Projects;
   sessions: SessionManager;
+  jobs: Jobs;
   auth: Auth;
   routes: RouteTable;
   runtimeDescription: string;
@@ -55,7 +58,7 @@ export interface BerthServer {
 export async function startServer(options: ServerOptions): Promise<BerthServer> {
   const logger = options.logger ?? pino({ level: process.env.BERTH_LOG_LEVEL ?? 'info' });
   await mkdir(options.dataDir, { recursive: true, mode: 0o700 });
-  const db = openDatabase(join(options.dataDir, 'berth.db'), [coreMigrations, authMigrations, environmentMigrations]);
+  const db = openDatabase(join(options.dataDir, 'berth.db'), [coreMigrations, authMigrations, environmentMigrations, jobMigrations]);
   const store = new CoreStore(db);
   const installationId = store.installationId();
   const sharedDataDir = join(options.dataDir, 'data');
@@ -81,6 +84,19 @@ export async function startServer(options: ServerOptions): Promise<BerthServer> 
   });
   const auth = createAuth({ db, dataDir: options.dataDir, enabled: options.auth ?? process.env.BERTH_AUTH !== 'off' });
   const { loginToken, warning: authWarning } = auth.bootstrap();
+  let serverUrl = '';
+  const jobs = new Jobs({
+    db,
+    store,
+    sessions,
+    dataDir: options.dataDir,
+    sharedDataDir,
+    apiUrl: () => serverUrl,
+    issueSessionToken: (sid) => auth.issueSessionToken(sid),
+    revokeSessionTokens: (sid) => void auth.revokeSessionTokens(sid),
+    logger: logger.child({ component: 'jobs' }),
+    ...(options.graceMs === undefined ? {} : { graceMs: options.graceMs }),
+  });
   const projects = new Projects(store);
 
   const routes = new RouteTable();
@@ -124,6 +140,7 @@ export async function startServer(options: ServerOptions): Promise<BerthServer> 
     sessions,
     assertSessionAccess: (request, sessionUuid) => auth.assertSessionAccess((request as { principal?: never }).principal ?? null, sessionUuid),
   });
+  registerJobRoutes(app, { store, projects, jobs });
   registerPipelineRoutes(app, { projects });
   registerEnvironmentRoutes(app, {
     db,
@@ -134,12 +151,14 @@ export async function startServer(options: ServerOptions): Promise<BerthServer> 
   registerUi(app);
 
   await sessions.recover();
+  await jobs.recover();
   for (const session of sessions.list({ activeOnly: true })) syncRoutes(session.uuid);
   await app.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 8765 });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : (options.port ?? 8765);
   const host = options.host ?? '127.0.0.1';
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  serverUrl = url;
   logger.info({ url, runtime: runtimeDescription }, 'Berth is serving');
 
   return {
@@ -150,12 +169,14 @@ export async function startServer(options: ServerOptions): Promise<BerthServer> 
     store,
     projects,
     sessions,
+    jobs,
     auth,
     routes,
     runtimeDescription,
     ...(loginToken ? { loginToken } : {}),
     ...(authWarning ? { authWarning } : {}),
     async close() {
+      await jobs.close();
       await sessions.close();
       await proxy.close();
       await app.close();

@@ -377,7 +377,7 @@ export class SessionManager extends EventEmitter<{ event: [SessionEvent] }> {
       if (signal.aborted) return false;
       const error = toBerthError(cause, 'BERTH_SESSION_SERVICE_FAILED');
       const details = (error.details ?? {}) as { lastLogLines?: string[] };
-      const lines = details.lastLogLines ?? (await lastLogLines(logFile, 20).catch(() => []));
+      const lines = details.lastLogLines ?? (await lastLogLines(logFile, 20, true).catch(() => []));
       // A service that failed its start is stopped, so a failed session holds no half-started work.
       if (ref) await runtime.stop(ref, { graceMs: this.#o.graceMs }).catch(() => undefined);
       this.#saveService(sessionUuid, service, {
@@ -436,7 +436,7 @@ export class SessionManager extends EventEmitter<{ event: [SessionEvent] }> {
             : state.state === 'missing'
               ? 'disappeared from the runtime'
               : state.reason;
-        const lines = await lastLogLines(this.logFile(session.uuid, record.name), 20).catch(() => []);
+        const lines = await lastLogLines(this.logFile(session.uuid, record.name), 20, true).catch(() => []);
         this.#o.store.upsertService({ ...current, status: 'exited', reason, details: { lastLogLines: lines } });
         this.#emit({ type: 'service', sessionUuid: session.uuid, service: record.name, status: 'exited', reason });
         this.#updateSessionStatus(session.uuid);

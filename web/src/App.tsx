@@ -11,6 +11,8 @@ import { ProjectsPage } from './pages/ProjectsPage.tsx';
 import { ProjectPage } from './pages/ProjectPage.tsx';
 import { PipelinePage } from './pages/PipelinePage.tsx';
 import { PipelineSettingsPage } from './pages/PipelineSettingsPage.tsx';
+import { JobsPage } from './pages/JobsPage.tsx';
+import { RunPage } from './pages/RunPage.tsx';
 import { ErrorNote } from './components/ErrorNote.tsx';
 
 type AuthState = { kind: 'checking' } | { kind: 'in'; me: Me } | { kind: 'out' } | { kind: 'error'; error: ApiFailure };
@@ -69,6 +71,8 @@ function routeTo(path: string) {
   let params: Record<string, string> | null;
   if (path === '/' || path === '/projects') return <ProjectsPage />;
   if ((params = match('/projects/:project', path))) return <ProjectPage project={params.project!} />;
+  if ((params = match('/projects/:project/jobs', path))) return <JobsPage project={params.project!} />;
+  if ((params = match('/projects/:project/runs/:run', path))) return <RunPage project={params.project!} run={params.run!} />;
   if ((params = match('/projects/:project/pipelines/:pipeline', path))) {
     return <PipelinePage project={params.project!} pipeline={params.pipeline!} />;
   }

@@ -295,8 +295,12 @@ export async function startFakeApiServer(): Promise<FakeApiServer> {
     const stamp = query.timestamps === 'true';
     const lines = (logs.get(pod) ?? []).filter((l) => l.restartCount === restartCount && (since === undefined || Date.parse(l.timestamp.replace(/\.\d+/, '')) >= since));
     res.writeHead(200, { 'content-type': 'text/plain' });
+    res.flushHeaders();
     for (const line of lines) res.write(`${stamp ? `${line.timestamp} ` : ''}${line.text}\n`);
-    if (query.follow === 'true' && query.previous !== 'true') {
+    const statuses = (store.get('pods')?.get(pod) as Pod | undefined)?.status.containerStatuses as { state?: { terminated?: unknown } }[] | undefined;
+    // Following a container that already ended returns what it printed, like the kubelet.
+    const ended = Boolean(statuses?.[0]?.state?.terminated);
+    if (query.follow === 'true' && query.previous !== 'true' && !ended) {
       const follower = { pod, restartCount, res };
       followers.add(follower);
       res.on('close', () => followers.delete(follower));

@@ -1,5 +1,6 @@
 /** @module runtime/kubernetes: services as Deployments + ClusterIP Services, environment builds as Jobs. */
 export { createKubernetesRuntime, type KubernetesRuntimeOptions } from './runtime.ts';
+export { kubernetesOptionsFromEnv } from './config.ts';
 export {
   deploymentManifest,
   serviceManifest,
@@ -15,3 +16,15 @@ export { sanitizeLabelValue, LABELS_ANNOTATION, BERTH_APP_LABEL, BERTH_APP_VALUE
 export { podState, deploymentState, FATAL_WAITING_REASONS } from './pod-status.ts';
 export { loadKubeConfig, createKubernetesClients, kubeStatus, type KubernetesClients } from './client.ts';
 export { toWire } from './wire.ts';
+export {
+  buildJobManifest,
+  buildConfigMapManifest,
+  buildJobName,
+  imageTag,
+  digestFrom,
+  runBuildJob,
+  DEFAULT_BUILDKIT_IMAGE,
+  type BuildJobInput,
+  type BuildJobResult,
+  type RunBuildJobOptions,
+} from './build-job.ts';

@@ -115,4 +115,19 @@ describe('kubernetes manifests', () => {
       { podSelector: { matchLabels: { 'app.kubernetes.io/name': 'berth' } } },
     ]);
   });
+  it('mounts the project from its directory on the projects claim when Berth mounts the claim', () => {
+    const streamlit = byName('streamlit');
+    const moved = { ...streamlit, mounts: streamlit.mounts.map((m) => (m.source === 'project' ? { ...m, hostPath: '/projects/team/services' } : m)) };
+    const mounts = deploymentManifest(moved, { ...options, projectsMountPath: '/projects' }).spec?.template.spec?.containers[0]?.volumeMounts;
+    assert.equal(mounts?.find((m) => m.name === 'project-dir')?.subPath, 'team/services');
+    const outside = { ...streamlit, mounts: streamlit.mounts.map((m) => (m.source === 'project' ? { ...m, hostPath: '/home/me/services' } : m)) };
+    assert.throws(
+      () => deploymentManifest(outside, { ...options, projectsMountPath: '/projects' }),
+      (error: unknown) =>
+        error instanceof RuntimeError &&
+        error.code === 'BERTH_RUNTIME_PROJECT_OUTSIDE_CLAIM' &&
+        error.message === 'service streamlit: its project directory /home/me/services is not inside /projects, where the projects claim berth-projects is mounted' &&
+        error.hint === 'add the project from a directory under /projects (berth project add /projects/NAME)',
+    );
+  });
 });

@@ -5,7 +5,8 @@
  * from the plan's readiness, resources, a session NetworkPolicy and exact labels for recovery.
  */
 import type { V1Container, V1Deployment, V1NetworkPolicy, V1Probe, V1Service, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
-import type { ReadinessPlan, ServicePlan } from '../../plan/types.ts';
+import { isAbsolute, relative } from 'node:path';
+import type { MountPlan, ReadinessPlan, ServicePlan } from '../../plan/types.ts';
 import { LABELS } from '../../plan/types.ts';
 import {
   BERTH_APP_LABEL,
@@ -17,6 +18,7 @@ import {
   selectorLabels,
 } from './labels.ts';
 import { resourceRequirements, serviceResources } from './resources.ts';
+import { RuntimeError } from '../errors.ts';
 
 export interface ManifestOptions {
   namespace: string;
@@ -26,6 +28,12 @@ export interface ManifestOptions {
   /** PVC holding the shared data directory (mounted from its `data` subPath). */
   dataClaim: string;
   projectSubPath?: (projectUuid: string) => string;
+  /**
+   * Where Berth's own pod mounts the projects claim (e.g. `/projects`). When set, a service's
+   * project subPath is the plan's project directory relative to it, which also covers a job
+   * run's copy of the project; `projectSubPath` is then unused.
+   */
+  projectsMountPath?: string;
   /** Group shared by every service and Berth itself (fsGroup + runAsGroup), so files stay editable. */
   fsGroup?: number;
   /** terminationGracePeriodSeconds, in ms. */
@@ -99,16 +107,25 @@ export function readinessProbe(readiness: ReadinessPlan): V1Probe | undefined {
   }
 }
 
+function projectSubPathFor(plan: ServicePlan, mount: MountPlan, options: ManifestOptions): string {
+  if (options.projectsMountPath === undefined) return (options.projectSubPath ?? defaultProjectSubPath)(plan.labels[LABELS.project] ?? '');
+  const sub = relative(options.projectsMountPath, mount.hostPath);
+  if (sub === '' || sub.startsWith('..') || isAbsolute(sub)) {
+    throw new RuntimeError('BERTH_RUNTIME_PROJECT_OUTSIDE_CLAIM', `service ${plan.name}: its project directory ${mount.hostPath} is not inside ${options.projectsMountPath}, where the projects claim ${options.projectClaim} is mounted`, {
+      hint: `add the project from a directory under ${options.projectsMountPath} (berth project add ${options.projectsMountPath}/NAME)`,
+    });
+  }
+  return sub;
+}
+
 function mountsFor(plan: ServicePlan, options: ManifestOptions): { volumes: V1Volume[]; volumeMounts: V1VolumeMount[] } {
-  const projectUuid = plan.labels[LABELS.project] ?? '';
-  const subPathOf = options.projectSubPath ?? defaultProjectSubPath;
   const volumes: V1Volume[] = [];
   const volumeMounts: V1VolumeMount[] = [];
   for (const mount of plan.mounts) {
     const volumeName = mount.source === 'project' ? 'project-dir' : 'data';
     const claimName = mount.source === 'project' ? options.projectClaim : options.dataClaim;
     if (!volumes.some((v) => v.name === volumeName)) volumes.push({ name: volumeName, persistentVolumeClaim: { claimName } });
-    volumeMounts.push({ name: volumeName, mountPath: mount.target, subPath: mount.source === 'project' ? subPathOf(projectUuid) : DATA_SUB_PATH });
+    volumeMounts.push({ name: volumeName, mountPath: mount.target, subPath: mount.source === 'project' ? projectSubPathFor(plan, mount, options) : DATA_SUB_PATH });
   }
   return { volumes, volumeMounts };
 }

@@ -28,6 +28,8 @@ export interface KubernetesRuntimeOptions {
   /** PVC with the shared data directory (mounted from its `data` subPath). */
   dataClaim: string;
   projectSubPath?: (projectUuid: string) => string;
+  /** Where Berth's pod mounts the projects claim: subPaths then follow the plan's project directory. */
+  projectsMountPath?: string;
   /** Group every service runs with (runAsGroup + fsGroup) so files written to the PVCs stay shared. */
   fsGroup?: number;
   /** terminationGracePeriodSeconds of services and the default grace of `stop`. */
@@ -50,6 +52,7 @@ export function createKubernetesRuntime(options: KubernetesRuntimeOptions): Runt
     projectClaim: options.projectClaim,
     dataClaim: options.dataClaim,
     ...(options.projectSubPath ? { projectSubPath: options.projectSubPath } : {}),
+    ...(options.projectsMountPath ? { projectsMountPath: options.projectsMountPath } : {}),
     ...(options.fsGroup === undefined ? {} : { fsGroup: options.fsGroup }),
     graceMs: options.graceMs ?? DEFAULT_GRACE_MS,
   };

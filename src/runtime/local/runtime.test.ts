@@ -46,6 +46,30 @@ describe('local runtime: starting', () => {
     assert.equal(log.match(/^run$/gm)?.length, 2);
   });
 
+  test("a service's first output always follows its own start marker", async (t) => {
+    const h = localHarness(t);
+    const plan = servicePlan({ name: 'quick', command: ['sh'], args: ['-c', 'echo first'] });
+    for (let i = 0; i < 10; i++) {
+      const ref = await h.runtime.start(plan, { logFile: h.logFile('quick') });
+      await eventually('the run to end', async () => (await h.runtime.inspect(ref)).state === 'exited');
+      await h.runtime.stop(ref);
+    }
+    const lines = logOf(h.logFile('quick')).trimEnd().split('\n');
+    assert.deepEqual(lines.map((line) => (line.startsWith('--- berth: quick started at ') ? 'marker' : line)), Array.from({ length: 10 }, () => ['marker', 'first']).flat());
+  });
+
+  test("the wrapper does not run the user's ~/.bashrc or profile", async (t) => {
+    const h = localHarness(t);
+    const home = join(h.dir, 'home');
+    mkdirSync(home);
+    writeFileSync(join(home, '.bashrc'), 'echo "bashrc was sourced"\n');
+    writeFileSync(join(home, '.profile'), 'echo "profile was sourced"\n');
+    const plan = servicePlan({ name: 'rc', command: ['sh'], args: ['-c', 'echo service ran'], env: [{ name: 'HOME', value: home, source: 'service' }] });
+    const ref = await h.runtime.start(plan, { logFile: h.logFile('rc') });
+    await eventually('the run to end', async () => (await h.runtime.inspect(ref)).state === 'exited');
+    assert.deepEqual(logOf(h.logFile('rc')).split('\n').slice(1), ['service ran', '']);
+  });
+
   test('environment@ services need a container runtime', async (t) => {
     const h = localHarness(t);
     const plan = servicePlan({ name: 'env', image: 'orchest-env-p-e:1', environmentUuid: 'e1', command: ['sleep'], args: ['10'] });

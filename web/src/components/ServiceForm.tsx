@@ -21,12 +21,12 @@ export interface ServiceFormProps {
 }
 
 const READINESS: { value: ReadinessKind; label: string }[] = [
-  { value: '', label: 'Default: every port accepts connections' },
-  { value: 'port', label: 'Some ports accept connections' },
+  { value: '', label: 'Its ports accept connections' },
+  { value: 'port', label: 'Chosen ports accept connections' },
   { value: 'http', label: 'An HTTP request succeeds' },
   { value: 'log', label: 'A log line appears' },
   { value: 'command', label: 'A command succeeds' },
-  { value: 'none', label: 'Ready as soon as it runs' },
+  { value: 'none', label: 'It is running' },
 ];
 
 export function ServiceForm(props: ServiceFormProps) {
@@ -86,7 +86,9 @@ export function ServiceForm(props: ServiceFormProps) {
               <input {...described(id('image'), messagesFor(errors, 'image'))} value={d.image} onChange={(e) => set({ image: e.target.value })} spellCheck={false} />
             </Field>
           )}
-          <Field id={id('command')} label="Command" errors={messagesFor(errors, 'command')} help="One executable, never split (put its arguments below). Empty: the image's entrypoint.">
+        </div>
+        <div className="grid-command">
+          <Field id={id('command')} label="Command" errors={messagesFor(errors, 'command')} help="One executable, never split (arguments go in Arguments). Empty: the image's entrypoint.">
             <input {...described(id('command'), messagesFor(errors, 'command'))} value={d.command} onChange={(e) => set({ command: e.target.value })} spellCheck={false} className="mono" />
           </Field>
           <Field id={id('args')} label="Arguments" errors={messagesFor(errors, 'args')} help="Split like a shell does; $BASE_PATH_PREFIX is replaced by the service's URL prefix.">

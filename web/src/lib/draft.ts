@@ -152,7 +152,7 @@ export function errorsForService(diagnostics: Diagnostic[], name: string): Field
     if (rest === null) continue;
     const head = /^([A-Za-z_$][\w$]*)(\[\d+\])?/.exec(rest) ?? /^\["([^"]+)"\]()/.exec(rest);
     const field = head?.[1] ?? '';
-    const text = d.hint ? `${d.message} ${d.hint}` : d.message;
+    const text = d.hint ? `${d.message} — ${d.hint}` : d.message;
     add(head?.[2] ? `${field}${head[2]}` : field, text);
   }
   return out;

@@ -51,6 +51,8 @@ export function PipelineSettingsPage(props: { project: string; pipeline: string 
   // Kept here, not in the editor: a save reloads the file and remounts the editor.
   const [savedWhileRunning, setSavedWhileRunning] = useState(false);
   const [applied, setApplied] = useState<ApplyDiff | null>(null);
+  // Which service card is open, by name: it stays open when a save reloads the editor.
+  const [openName, setOpenName] = useState<string | null>(null);
 
   return (
     <section className="page">
@@ -60,13 +62,14 @@ export function PipelineSettingsPage(props: { project: string; pipeline: string 
         <span aria-hidden="true">/</span> <span aria-current="page">Settings</span>
       </nav>
       <h1>Pipeline settings</h1>
-      <div className="tabs" role="tablist" aria-label="Settings sections">
+      {/* Sections are pages (links with ?tab=), so each has its own URL and the browser's Back works. */}
+      <nav className="tabs" aria-label="Settings sections">
         {TABS.map((t) => (
-          <Link key={t.id} href={pipelineHref(props.project, props.pipeline, t.id)} role="tab" aria-selected={tab === t.id} className={tab === t.id ? 'tab active' : 'tab'}>
+          <Link key={t.id} href={pipelineHref(props.project, props.pipeline, t.id)} aria-current={tab === t.id ? 'page' : undefined} className={tab === t.id ? 'tab active' : 'tab'}>
             {t.label}
           </Link>
         ))}
-      </div>
+      </nav>
       {loaded.error ? <ErrorNote error={loaded.error} /> : null}
       {savedWhileRunning && isActive(live.session) ? (
         <ApplyBanner
@@ -106,6 +109,8 @@ export function PipelineSettingsPage(props: { project: string; pipeline: string 
             void loaded.reload();
           }}
           onReload={() => void loaded.reload()}
+          openName={openName}
+          onOpenName={setOpenName}
         />
       ) : null}
     </section>
@@ -122,6 +127,8 @@ function Editor(props: {
   onEdited: () => void;
   onSaved: () => void;
   onReload: () => void;
+  openName: string | null;
+  onOpenName: (name: string | null) => void;
 }) {
   const { doc } = props;
   const initial = useMemo(
@@ -129,7 +136,7 @@ function Editor(props: {
     [props.spec],
   );
   const [drafts, setDrafts] = useState<ServiceDraft[]>(initial);
-  const [open, setOpen] = useState<string | null>(null);
+  const [open, setOpen] = useState<string | null>(() => initial.find((d) => d.name === props.openName)?.id ?? null);
   const [parametersText, setParametersText] = useState(JSON.stringify(props.spec.parameters ?? {}, null, 2));
   // What the server said when it loaded the file; live results replace it once the user edits.
   const [serverDiagnostics] = useState<Diagnostic[]>(doc.diagnostics);
@@ -162,6 +169,7 @@ function Editor(props: {
     draft.order = order;
     change((list) => [...list, draft]);
     setOpen(draft.id);
+    props.onOpenName(draft.name);
   }
 
   async function save() {
@@ -248,7 +256,10 @@ function Editor(props: {
                     className="service-editor-head"
                     aria-expanded={expanded}
                     aria-controls={`${draft.id}-body`}
-                    onClick={() => setOpen((o) => (o === draft.id ? null : draft.id))}
+                    onClick={() => {
+                      setOpen(open === draft.id ? null : draft.id);
+                      props.onOpenName(open === draft.id ? null : draft.name);
+                    }}
                   >
                     <strong>{draft.name || '(unnamed)'}</strong>
                     <span className="muted mono small-text">{draft.image || 'no image'}</span>
@@ -268,7 +279,10 @@ function Editor(props: {
                         inheritable={props.inheritable}
                         environments={props.environments}
                         sessionUuid={doc.sessionUuid}
-                        onChange={(next) => change((list) => list.map((d) => (d.id === draft.id ? next : d)))}
+                        onChange={(next) => {
+                          change((list) => list.map((d) => (d.id === draft.id ? next : d)));
+                          if (open === draft.id) props.onOpenName(next.name);
+                        }}
                         onRemove={() => change((list) => list.filter((d) => d.id !== draft.id))}
                       />
                     </div>

@@ -1,5 +1,5 @@
 import { api, enc, type PipelineSummary, type Project } from '../api.ts';
-import { Link, pipelineHref } from '../router.tsx';
+import { Link, pipelineHref, projectHref } from '../router.tsx';
 import { useAsync } from '../lib/use-async.ts';
 import { ErrorNote } from '../components/ErrorNote.tsx';
 import { EnvVarsEditor } from '../components/EnvVarsEditor.tsx';
@@ -16,7 +16,12 @@ export function ProjectPage(props: { project: string }) {
       <nav className="crumbs" aria-label="Breadcrumbs">
         <Link href="/">Projects</Link> <span aria-hidden="true">/</span> <span aria-current="page">{props.project}</span>
       </nav>
-      <h1>{props.project}</h1>
+      <div className="row-between page-head">
+        <h1>{props.project}</h1>
+        <Link href={`${projectHref(props.project)}/jobs`} className="button">
+          Jobs
+        </Link>
+      </div>
       <p className="muted mono small-text placeholder-line">{project.data?.project.path ?? ' '}</p>
       {project.error ? <ErrorNote error={project.error} /> : null}
 

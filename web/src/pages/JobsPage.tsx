@@ -1,0 +1,200 @@
+/**
+ * A project's jobs (a snapshot of a pipeline + parameters + env vars) and their runs; each run is
+ * a noninteractive session of the pipeline's services plus its steps. Runs are polled while any
+ * is unfinished: the jobs API has no event stream of its own.
+ */
+import { useEffect, useState, type FormEvent } from 'react';
+import { api, ApiFailure, enc, type PipelineSummary } from '../api.ts';
+import { Link, projectHref } from '../router.tsx';
+import { useAsync } from '../lib/use-async.ts';
+import { ErrorNote } from '../components/ErrorNote.tsx';
+import { StatusBadge } from '../components/StatusBadge.tsx';
+
+export interface JobInfo {
+  uuid: string;
+  name: string;
+  pipelinePath: string;
+  createdAt: string;
+  services?: string[];
+}
+
+export interface RunInfo {
+  uuid: string;
+  jobUuid: string | null;
+  jobName: string | null;
+  type: string;
+  pipelinePath: string;
+  status: string;
+  reason: string | null;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+}
+
+/** Run and step states in the CLI's colours. */
+export const RUN_TONE: Record<string, string> = {
+  pending: 'pending',
+  starting: 'starting',
+  running: 'starting',
+  succeeded: 'ready',
+  failed: 'failed',
+  cancelled: 'stopped',
+  skipped: 'stopped',
+};
+
+export const FINISHED = new Set(['succeeded', 'failed', 'cancelled']);
+
+export function JobsPage(props: { project: string }) {
+  const jobs = useAsync(() => api<{ jobs: JobInfo[] }>('GET', `/api/jobs?project=${enc(props.project)}`).catch(unavailable), `jobs-${props.project}`);
+  const runs = useAsync(() => api<{ runs: RunInfo[] }>('GET', `/api/runs?project=${enc(props.project)}`).catch(unavailable), `runs-${props.project}`);
+  const pipelines = useAsync(() => api<{ pipelines: PipelineSummary[] }>('GET', `/api/projects/${enc(props.project)}/pipelines`), `p-${props.project}`);
+  const [pipeline, setPipeline] = useState('');
+  const [name, setName] = useState('');
+  const [error, setError] = useState<unknown>(null);
+  const active = (runs.data?.runs ?? []).some((r) => !FINISHED.has(r.status));
+
+  useEffect(
+    function pollWhileRunning() {
+      if (!active) return;
+      const timer = window.setInterval(() => void runs.reload(), 2_000);
+      return () => window.clearInterval(timer);
+    },
+    [active, runs],
+  );
+
+  async function act(action: () => Promise<unknown>) {
+    setError(null);
+    try {
+      await action();
+      await Promise.all([jobs.reload(), runs.reload()]);
+    } catch (caught) {
+      setError(caught);
+    }
+  }
+
+  function create(event: FormEvent) {
+    event.preventDefault();
+    const chosen = pipeline || pipelines.data?.pipelines.find((p) => p.valid)?.path;
+    if (!chosen) return;
+    void act(() => api('POST', '/api/jobs', { project: props.project, pipeline: chosen, ...(name.trim() ? { name: name.trim() } : {}) }));
+    setName('');
+  }
+
+  if (jobs.data === null) {
+    return (
+      <section className="page">
+        <Crumbs project={props.project} />
+        <h1>Jobs</h1>
+        <div className="empty-state">This Berth server has no jobs API.</div>
+      </section>
+    );
+  }
+  const runList = runs.data?.runs ?? [];
+  return (
+    <section className="page">
+      <Crumbs project={props.project} />
+      <h1>Jobs</h1>
+      <p className="lead">A job freezes a pipeline with its parameters and env vars; each run starts the pipeline's job-scoped services, runs the steps, and stops the services.</p>
+      {jobs.error ? <ErrorNote error={jobs.error} /> : null}
+      {error ? <ErrorNote error={error} /> : null}
+      {jobs.data && jobs.data.jobs.length === 0 ? <div className="empty-state">No jobs yet. Create one below.</div> : null}
+      {jobs.data && jobs.data.jobs.length > 0 ? (
+        <table className="table">
+          <thead>
+            <tr>
+              <th scope="col">Job</th>
+              <th scope="col">Pipeline</th>
+              <th scope="col">Created</th>
+              <th scope="col">
+                <span className="sr-only">Actions</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {jobs.data.jobs.map((job) => (
+              <tr key={job.uuid}>
+                <td>{job.name}</td>
+                <td className="mono">{job.pipelinePath}</td>
+                <td>{new Date(job.createdAt).toLocaleString()}</td>
+                <td className="actions">
+                  <button type="button" className="small primary" onClick={() => void act(() => api('POST', `/api/jobs/${enc(job.uuid)}/runs`, {}))}>
+                    Run now<span className="sr-only"> {job.name}</span>
+                  </button>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : null}
+      <form className="env-add" onSubmit={create} aria-label="New job">
+        <div className="field">
+          <label htmlFor="job-pipeline">Pipeline</label>
+          <select id="job-pipeline" value={pipeline} onChange={(e) => setPipeline(e.target.value)}>
+            {(pipelines.data?.pipelines ?? []).map((p) => (
+              <option key={p.path} value={p.path} disabled={!p.valid}>
+                {p.name ?? p.path}
+                {p.valid ? '' : ' (has errors)'}
+              </option>
+            ))}
+          </select>
+          <p className="help">The file is copied into the job as it is now.</p>
+        </div>
+        <div className="field">
+          <label htmlFor="job-name">Job name (optional)</label>
+          <input id="job-name" value={name} onChange={(e) => setName(e.target.value)} />
+          <p className="help"> </p>
+        </div>
+        <button type="submit" disabled={!pipelines.data?.pipelines.some((p) => p.valid)}>
+          Create job
+        </button>
+      </form>
+
+      <h2>Runs</h2>
+      {runs.error ? <ErrorNote error={runs.error} /> : null}
+      {runs.data && runList.length === 0 ? <p className="empty">No runs yet.</p> : null}
+      {runList.length > 0 ? (
+        <table className="table">
+          <thead>
+            <tr>
+              <th scope="col">Run</th>
+              <th scope="col">Status</th>
+              <th scope="col">Started</th>
+              <th scope="col">Finished</th>
+            </tr>
+          </thead>
+          <tbody>
+            {runList.map((run) => (
+              <tr key={run.uuid}>
+                <td>
+                  <Link href={`${projectHref(props.project)}/runs/${enc(run.uuid)}`}>{run.jobName ?? (run.type === 'interactive' ? 'interactive run' : run.uuid.slice(0, 8))}</Link>
+                  <div className="muted small-text mono">{run.uuid.slice(0, 8)}</div>
+                </td>
+                <td>
+                  <StatusBadge status={RUN_TONE[run.status] ?? 'stopped'} label={run.status} />
+                  {run.reason ? <div className="small-text pre-line">{run.reason}</div> : null}
+                </td>
+                <td>{run.startedAt ? new Date(run.startedAt).toLocaleString() : '—'}</td>
+                <td>{run.finishedAt ? new Date(run.finishedAt).toLocaleString() : '—'}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : null}
+    </section>
+  );
+}
+
+function Crumbs(props: { project: string }) {
+  return (
+    <nav className="crumbs" aria-label="Breadcrumbs">
+      <Link href="/">Projects</Link> <span aria-hidden="true">/</span> <Link href={projectHref(props.project)}>{props.project}</Link>{' '}
+      <span aria-hidden="true">/</span> <span aria-current="page">Jobs</span>
+    </nav>
+  );
+}
+
+/** A server without the jobs API answers 404 for the route: the page says so instead of erroring. */
+function unavailable(error: unknown): null {
+  if (error instanceof ApiFailure && error.status === 404 && error.code === 'BERTH_API_NOT_FOUND') return null;
+  throw error;
+}
