@@ -14,6 +14,9 @@ import { Role, RoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v
 import { Ingress, NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
 import { Job } from 'kubernetes-models/batch/v1';
 import { HTTPRoute } from '@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1';
+import { planSession } from '../src/plan/index.ts';
+import { context, templatesPipeline } from '../src/plan/fixtures.ts';
+import { deploymentManifest, networkPolicyManifest, serviceManifest, toWire } from '../src/runtime/kubernetes/index.ts';
 
 const root = new URL('..', import.meta.url).pathname;
 const deployDir = join(root, 'deploy/kubernetes');
@@ -125,5 +128,18 @@ describe('docs/kubernetes.md', () => {
       const text = readFileSync(file, 'utf8').trimEnd();
       assert.ok(blocks.some((block) => block.trimEnd() === text), `docs/kubernetes.md does not show ${relative(root, file)} as it is`);
     }
+  });
+
+  it('shows the objects Berth generates for the Streamlit template exactly as the code makes them', () => {
+    const plan = planSession(templatesPipeline(), context({ installationId: 'a1b2c3', projectDir: '/projects/services' }));
+    const streamlit = plan.services.find((s) => s.name === 'streamlit');
+    assert.ok(streamlit);
+    const service = { ...streamlit, labels: { ...streamlit.labels, 'berth.spec-hash': streamlit.specHash } };
+    const options = { namespace: 'berth', installationId: 'a1b2c3', projectClaim: 'berth-projects', projectsMountPath: '/projects', dataClaim: 'berth-data', fsGroup: 1000, graceMs: 10_000 };
+    const shown = blocks.map((block) => parseAllDocuments(block)[0]?.toJS() as { kind?: string; metadata?: { name?: string } });
+    const find = (kind: string): unknown => shown.find((o) => o?.kind === kind && o.metadata?.name?.includes(streamlit.sessionUuid));
+    assert.deepEqual(find('Deployment'), toWire(deploymentManifest(service, options), 'V1Deployment'));
+    assert.deepEqual(find('Service'), toWire(serviceManifest(service, options) ?? {}, 'V1Service'));
+    assert.deepEqual(find('NetworkPolicy'), toWire(networkPolicyManifest(streamlit.sessionUuid, {}, options), 'V1NetworkPolicy'));
   });
 });

@@ -64,7 +64,8 @@ async function fileUntil(file: string, done: (text: string) => boolean): Promise
 describe('kubernetes runtime (fake API server)', () => {
   it('starts, lists, inspects, stops and cleans up a service', async (t) => {
     const { fake, runtime, logDir } = await setup(t);
-    const plan = redisPlan();
+    const base = redisPlan();
+    const plan = { ...base, env: [...base.env, { name: 'REDIS_PASSWORD', value: 'from-the-project', source: 'inherited' as const }] };
     await runtime.prepareSession(plan.sessionUuid, plan.labels);
     await runtime.prepareSession(plan.sessionUuid, plan.labels); // idempotent (409 ignored)
     assert.deepEqual(fake.objects('networkpolicies').map((o) => o.metadata.name), [`berth-${plan.sessionUuid}`]);
@@ -89,7 +90,14 @@ describe('kubernetes runtime (fake API server)', () => {
     assert.equal(listed[0]?.state.state, 'running');
     assert.deepEqual(await runtime.list({ 'berth.session': 'another-session' }), []);
 
+    // The inherited variable went into the service's Secret, not into the Deployment.
+    const secret = fake.objects('secrets')[0] as unknown as { metadata: { name: string }; data: Record<string, string> };
+    assert.equal(secret.metadata.name, ref.id);
+    assert.equal(Buffer.from(secret.data.REDIS_PASSWORD ?? '', 'base64').toString(), 'from-the-project');
+    assert.doesNotMatch(JSON.stringify(fake.objects('deployments')), /from-the-project/);
+
     await runtime.stop(ref);
+    assert.deepEqual(fake.objects('secrets'), []);
     assert.deepEqual(await runtime.inspect(ref), { state: 'missing' });
     assert.deepEqual(fake.objects('deployments'), []);
     assert.deepEqual(fake.objects('services'), []);
@@ -147,6 +155,27 @@ describe('kubernetes runtime (fake API server)', () => {
     fake.setPodStatus(pod.metadata.name, waitingStatus('CreateContainerConfigError', 'secret "db-password" not found'));
     const state = await inspectUntil(runtime, ref, (s) => s.state === 'waiting');
     assert.deepEqual(state, { state: 'waiting', reason: 'CreateContainerConfigError: secret "db-password" not found', fatal: true });
+  });
+
+  it('runs commands in the service container (readiness `command`), with exit codes and a missing executable', async (t) => {
+    const { fake, runtime, logDir } = await setup(t);
+    const ref = await runtime.start(redisPlan(), { logFile: join(logDir, 'redis.log') });
+    await inspectUntil(runtime, ref, (s) => s.state === 'running');
+    fake.exec = (_pod, command) => {
+      if (command[0] === 'pg_isready') return { error: 'OCI runtime exec failed: exec failed: unable to start container process: exec: "pg_isready": executable file not found in $PATH: unknown' };
+      if (command.join(' ') === 'env GREETING=hi sh -c echo $GREETING') return { output: 'hi\n', exitCode: 0 };
+      return { output: 'not yet\n', exitCode: 3 };
+    };
+    assert.deepEqual(await runtime.exec(ref, ['sh', '-c', 'echo $GREETING'], { env: { GREETING: 'hi' } }), { exitCode: 0, output: 'hi\n' });
+    assert.deepEqual(await runtime.exec(ref, ['redis-cli', 'ping']), { exitCode: 3, output: 'not yet\n' });
+    await assert.rejects(runtime.exec(ref, ['pg_isready']), (error: unknown) => {
+      assert.ok(error instanceof RuntimeError);
+      assert.equal(error.code, 'BERTH_RUNTIME_EXECUTABLE_NOT_FOUND');
+      assert.match(error.message, /^service redis: `pg_isready` does not exist in its container: /);
+      return true;
+    });
+    const execCall = fake.requests.find((r) => r.path.endsWith('/exec'));
+    assert.equal(execCall?.query.container, 'redis');
   });
 
   it('follows the log across a container restart and keeps the earlier lines', async (t) => {

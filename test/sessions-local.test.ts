@@ -21,6 +21,10 @@ import { createServer } from 'node:http';
 const port = Number(process.argv[2]);
 createServer((req, res) => {
   if (req.url === '/healthz') return res.end('ok');
+  if (req.url === '/headers') {
+    res.setHeader('content-type', 'application/json');
+    return res.end(JSON.stringify(req.headers));
+  }
   if (req.url === '/env') {
     res.setHeader('content-type', 'application/json');
     return res.end(JSON.stringify(process.env));
@@ -93,6 +97,14 @@ describe('sessions on the local runtime', () => {
       headers: { accept: 'application/json' },
     });
     assert.equal(anonymous.status, 401, 'requires_authentication defaults to true');
+
+    const seen = await fetch(`${server.url}/service-app-${session.uuid}_${project.appPort}/headers`, {
+      headers: { authorization: `Bearer ${token}`, cookie: 'berth_session=abc; theme=dark' },
+    });
+    const headers = (await seen.json()) as Record<string, string>;
+    assert.equal(headers.authorization, undefined, "Berth's token never reaches a service");
+    assert.equal(headers.cookie, 'theme=dark', "Berth's session cookie is removed, the service's own cookies kept");
+    assert.equal(headers['x-forwarded-prefix'], `/service-app-${session.uuid}_${project.appPort}`);
 
     await client.stopSession(session.uuid);
     assert.deepEqual(pidsWithEnv('ORCHEST_SESSION_UUID', session.uuid), [], 'no process of the session is left');

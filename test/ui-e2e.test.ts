@@ -17,6 +17,7 @@ import { chromium, type Locator, type Page } from 'playwright-core';
 import { freePort } from './support/ports.ts';
 import { startTestServer, tempDir, writePipeline } from './support/berth.ts';
 import type { BerthServer } from '../src/server/index.ts';
+import { writeProject } from './jobs-support.ts';
 import { commandRequirement, skipUnless, type Requirement } from './support/requirements.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -334,5 +335,71 @@ describe('the web UI end to end', skipUnless(chromiumRequirement, commandRequire
     assert.ok((await broken.locator('.service-problem .hint').count()) > 0, 'the failure comes with a hint');
     await serviceRow(page, 'cache').getByText('Not exposed').waitFor();
     await shot(page, '15-failed-and-not-exposed');
+
+    // An edit made on disk meanwhile is never overwritten: the save is refused and says why.
+    await page.getByRole('link', { name: 'Edit services' }).click();
+    await editor(page, 'broken').getByRole('button', { name: /^broken/ }).click();
+    const file = join(dir, 'states.orchest');
+    const onDisk = (await readFile(file, 'utf8')).replace('"--serve"', '"--serve --verbose"');
+    await writeFile(file, onDisk);
+    await editor(page, 'broken').getByLabel('Command', { exact: true }).fill('python3');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await page.getByText('Not saved: the file changed on disk').waitFor();
+    await page.getByText(/changed on disk since it was read/).waitFor();
+    assert.equal(await readFile(file, 'utf8'), onDisk, 'the change made on disk survives');
+    await shot(page, '15b-conflict');
+    await page.getByRole('button', { name: /Reload the file/ }).click();
+    await page.getByText('Saved to states.orchest').waitFor();
+  });
+
+  test('jobs: create a job, run it, follow the run and read a step log', { timeout: 60_000 }, async (t) => {
+    ensureUiBuilt();
+    await mkdir(SHOTS, { recursive: true });
+    const profile = await mkdtemp(join(tmpdir(), 'berth-chromium-'));
+    const context = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      viewport: { width: 1280, height: 800 },
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+    t.after(async () => {
+      await context.close();
+      await rm(profile, { recursive: true, force: true });
+    });
+    context.setDefaultTimeout(UI_TIMEOUT);
+    const { server, client, token } = await startTestServer(t);
+    const dir = await tempDir(t, 'berth-ui-project-');
+    await writeProject({
+      dir,
+      file: 'nightly.orchest',
+      steps: [
+        { title: 'Extract', file: 'extract.py', source: 'print("extracted 3 rows")\n' },
+        { title: 'Report', file: 'report.py', source: 'print("hello from the job")\n', after: ['Extract'] },
+      ],
+    });
+    await client.addProject(dir, 'nightly');
+
+    const page = context.pages()[0] ?? (await context.newPage());
+    await page.goto(`${server.url}/login?token=${encodeURIComponent(server.loginToken ?? token)}&next=${encodeURIComponent('/projects/nightly')}`);
+    // An environment, created from the project page (building one needs a container engine).
+    await page.getByLabel('New environment name').fill('Python tools');
+    await page.getByRole('button', { name: 'Create environment' }).click();
+    await page.getByRole('list', { name: 'Environments' }).locator('strong', { hasText: 'Python tools' }).waitFor();
+    await page.getByText('not built').waitFor();
+    await shot(page, '16a-environments');
+    await page.getByRole('link', { name: 'Jobs', exact: true }).click();
+    await page.getByText('No jobs yet.').waitFor();
+    await page.getByLabel('Job name (optional)').fill('nightly report');
+    await page.getByRole('button', { name: 'Create job' }).click();
+    await page.getByRole('cell', { name: 'nightly report', exact: true }).waitFor();
+    await page.getByRole('button', { name: 'Run now nightly report' }).click();
+    await page.locator('.badge[data-status="ready"]', { hasText: 'succeeded' }).waitFor({ timeout: 40_000 });
+    await shot(page, '16b-jobs');
+
+    await page.getByRole('link', { name: 'nightly report' }).click();
+    await page.getByRole('heading', { name: 'nightly report' }).waitFor();
+    await page.getByRole('button', { name: 'Log of Report' }).click();
+    await page.getByRole('log', { name: 'Log of Report' }).getByText('hello from the job').waitFor();
+    await shot(page, '17-run');
   });
 });

@@ -11,7 +11,7 @@ import { PassThrough } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import type { ProxyRoute } from './route-table.ts';
 import type { UpstreamPools } from './pools.ts';
-import { downstreamHeaders, upstreamHeaders } from './headers.ts';
+import { downstreamHeaders, upstreamHeaders, type CredentialFilter } from './headers.ts';
 import { sendPage, unreachablePage } from './pages.ts';
 
 /** Methods that may be sent again when a pooled socket turns out to have been closed by the upstream. */
@@ -30,8 +30,15 @@ function hasBody(req: IncomingMessage): boolean {
   return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
 }
 
-export function forwardRequest(pools: UpstreamPools, req: IncomingMessage, res: ServerResponse, route: ProxyRoute, path: string): void {
-  const exchange = new Exchange(pools, req, res, route, path);
+export function forwardRequest(
+  pools: UpstreamPools,
+  req: IncomingMessage,
+  res: ServerResponse,
+  route: ProxyRoute,
+  path: string,
+  credentials?: CredentialFilter,
+): void {
+  const exchange = new Exchange(pools, req, res, route, path, credentials);
   (res as Carrying<ServerResponse>)[EXCHANGE] = exchange;
   res.on('close', onClientClose);
   exchange.send();
@@ -55,8 +62,9 @@ class Exchange implements Dispatcher.DispatchHandler {
     readonly res: ServerResponse,
     readonly route: ProxyRoute,
     readonly path: string,
+    credentials?: CredentialFilter,
   ) {
-    this.#headers = upstreamHeaders(req, { route, upgrade: false });
+    this.#headers = upstreamHeaders(req, { route, upgrade: false, credentials });
     this.#withBody = hasBody(req);
     this.#mayRetry = !this.#withBody && IDEMPOTENT.has(req.method ?? '');
   }

@@ -23,10 +23,22 @@ function connectionTokens(connection: string | undefined): Set<string> | undefin
   return tokens;
 }
 
+/**
+ * Berth's own credentials must not reach services (a service could replay them against Berth's
+ * API): the server supplies how to recognise them.
+ */
+export interface CredentialFilter {
+  /** The Cookie header without Berth's session cookie (undefined: drop the header). */
+  cookie?: (value: string) => string | undefined;
+  /** True when the request's Authorization header carries a Berth token (it is then dropped). */
+  dropAuthorization?: (req: IncomingMessage) => boolean;
+}
+
 export interface UpstreamHeaderOptions {
   route: ProxyRoute;
   /** Keep `Connection: Upgrade` and `Upgrade` (WebSocket handshakes). */
   upgrade: boolean;
+  credentials?: CredentialFilter | undefined;
 }
 
 /**
@@ -53,6 +65,7 @@ export function upstreamHeaders(req: IncomingMessage, options: UpstreamHeaderOpt
     out.push(name, value);
   }
   const remote = req.socket.remoteAddress ?? '';
+  if (options.credentials) filterCredentials(req, out, options.credentials);
   out.push('X-Forwarded-For', forwardedFor === undefined ? remote : `${forwardedFor}, ${remote}`);
   out.push('X-Forwarded-Proto', (req.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http');
   if (host !== undefined) out.push('X-Forwarded-Host', host);
@@ -60,6 +73,19 @@ export function upstreamHeaders(req: IncomingMessage, options: UpstreamHeaderOpt
   // Request bodies are re-framed by the upstream client (chunked when the length is unknown).
   if (options.upgrade) out.push('Connection', 'Upgrade', 'Upgrade', req.headers.upgrade ?? 'websocket');
   return out;
+}
+
+function filterCredentials(req: IncomingMessage, headers: string[], filter: CredentialFilter): void {
+  const dropAuthorization = filter.dropAuthorization?.(req) ?? false;
+  for (let i = headers.length - 2; i >= 0; i -= 2) {
+    const lower = headers[i]!.toLowerCase();
+    if (lower === 'authorization' && dropAuthorization) headers.splice(i, 2);
+    else if (lower === 'cookie' && filter.cookie) {
+      const kept = filter.cookie(headers[i + 1]!);
+      if (kept === undefined) headers.splice(i, 2);
+      else headers[i + 1] = kept;
+    }
+  }
 }
 
 /**

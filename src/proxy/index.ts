@@ -3,3 +3,4 @@ export { RouteTable, isServicePath, type ProxyRoute, type RouteMatch } from './r
 export { createProxy, prepareServer, type Proxy, type ProxyOptions, type Authorize } from './proxy.ts';
 export { ProxyError, PROXY_CODES } from './errors.ts';
 export { parseStaticRoutes, startStandaloneProxy, type StandaloneProxy, type StandaloneProxyOptions } from './standalone.ts';
+export type { CredentialFilter } from './headers.ts';

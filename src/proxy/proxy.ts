@@ -8,6 +8,7 @@ import type { Duplex } from 'node:stream';
 import type { ProxyRoute, RouteTable } from './route-table.ts';
 import { serviceSegment } from './route-table.ts';
 import { forwardRequest } from './forward.ts';
+import type { CredentialFilter } from './headers.ts';
 import { UpstreamPools } from './pools.ts';
 import { tunnelUpgrade } from './websocket.ts';
 import {
@@ -34,6 +35,8 @@ export interface ProxyOptions {
   loginPath?: string;
   /** Called when `authorize` throws (the request is then treated as unauthenticated). */
   onError?: (error: unknown, req: IncomingMessage) => void;
+  /** Keeps Berth's own cookie and token from reaching services. */
+  credentials?: CredentialFilter;
 }
 
 export interface Proxy {
@@ -97,7 +100,7 @@ export function createProxy(options: ProxyOptions): Proxy {
       const target = req.url ?? '';
       if (!serviceSegment(target)) return false;
       const decision = decide(req, target, false);
-      if (decision.kind === 'forward') forwardRequest(pools, req, res, decision.route, decision.path);
+      if (decision.kind === 'forward') forwardRequest(pools, req, res, decision.route, decision.path, options.credentials);
       else if (decision.kind === 'redirect') sendRedirect(res, decision.status, decision.location);
       else sendPage(req, res, decision.page, decision.json);
       return true;
@@ -111,7 +114,7 @@ export function createProxy(options: ProxyOptions): Proxy {
         socket.destroy();
       });
       const decision = decide(req, target, true);
-      if (decision.kind === 'forward') tunnelUpgrade(req, socket, head, decision.route, decision.path, tunnels);
+      if (decision.kind === 'forward') tunnelUpgrade(req, socket, head, decision.route, decision.path, tunnels, options.credentials);
       else if (decision.kind === 'redirect') writeRawResponse(socket, decision.status, { Location: decision.location, 'Content-Length': 0, Connection: 'close' });
       else writeRawPage(req, socket, decision.page, decision.json);
       return true;

@@ -8,7 +8,7 @@ import { request, type IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { ProxyRoute } from './route-table.ts';
-import { downstreamHeaders, upstreamHeaders } from './headers.ts';
+import { downstreamHeaders, upstreamHeaders, type CredentialFilter } from './headers.ts';
 import { unreachablePage, writeRawPage } from './pages.ts';
 
 export interface Tunnels {
@@ -16,14 +16,22 @@ export interface Tunnels {
   delete(destroy: () => void): void;
 }
 
-export function tunnelUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, route: ProxyRoute, path: string, tunnels: Tunnels): void {
+export function tunnelUpgrade(
+  req: IncomingMessage,
+  socket: Duplex,
+  head: Buffer,
+  route: ProxyRoute,
+  path: string,
+  tunnels: Tunnels,
+  credentials?: CredentialFilter,
+): void {
   const target = route.target!;
   const upstream = request({
     host: target.host,
     port: target.port,
     method: req.method,
     path,
-    headers: upstreamHeaders(req, { route, upgrade: true }),
+    headers: upstreamHeaders(req, { route, upgrade: true, credentials }),
     // An upgraded socket leaves any pool, so a fresh connection is all a pool could give.
     agent: false,
   });

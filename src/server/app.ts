@@ -12,7 +12,7 @@ import { createProxy, prepareServer, RouteTable, type ProxyRoute } from '../prox
 import { SessionManager } from '../sessions/index.ts';
 import { CoreStore, coreMigrations, openDatabase, type Db } from '../store/index.ts';
 import { BerthError, toBerthError } from '../shared/index.ts';
-import { authMigrations, createAuth, type Auth } from './auth/index.ts';
+import { authMigrations, createAuth, stripSessionCookie, type Auth } from './auth/index.ts';
 import { environmentMigrations, resolveEnvironmentImage } from '../environments/index.ts';
 import { chooseRuntime, findEngineSocket, type RuntimeChoice } from './runtime-choice.ts';
 import { Projects } from './projects.ts';
@@ -100,7 +100,13 @@ export async function startServer(options: ServerOptions): Promise<BerthServer> 
   const projects = new Projects(store);
 
   const routes = new RouteTable();
-  const proxy = createProxy({ table: routes, authorize: (req, route) => auth.authorizeProxy(req, route) });
+  const proxy = createProxy({
+    table: routes,
+    authorize: (req, route) => auth.authorizeProxy(req, route),
+    // Berth's session cookie and API tokens are for Berth: a service never sees them.
+    credentials: { cookie: stripSessionCookie, dropAuthorization: (req) => auth.authenticate(req)?.via === 'bearer' },
+    onError: (error, req) => logger.warn({ err: error, url: req.url }, 'proxy authorization failed'),
+  });
   const syncRoutes = (sessionUuid: string) => syncSessionRoutes(routes, sessions, sessionUuid);
   sessions.on('event', (event) => {
     if (event.type !== 'progress') syncRoutes(event.sessionUuid);

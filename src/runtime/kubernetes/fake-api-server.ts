@@ -11,6 +11,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
+import { WebSocketServer } from 'ws';
 
 type Obj = { apiVersion?: string; kind?: string; metadata: { name: string; namespace?: string; labels?: Record<string, string>; [key: string]: unknown }; [key: string]: unknown };
 type Pod = Obj & { spec: { containers: { name: string; image: string }[] }; status: Record<string, unknown> };
@@ -40,6 +41,7 @@ const COLLECTIONS: Record<string, Collection> = {
   networkpolicies: { group: 'networking.k8s.io/v1', kind: 'NetworkPolicy', listKind: 'NetworkPolicyList' },
   jobs: { group: 'batch/v1', kind: 'Job', listKind: 'JobList' },
   configmaps: { group: 'v1', kind: 'ConfigMap', listKind: 'ConfigMapList' },
+  secrets: { group: 'v1', kind: 'Secret', listKind: 'SecretList' },
 };
 
 export interface FakeApiServer {
@@ -57,6 +59,8 @@ export interface FakeApiServer {
   log(pod: string, text: string, restartCount?: number): void;
   /** Ends follow streams of one container instance (the container exited). */
   endContainer(pod: string, restartCount: number): void;
+  /** Answers pods/exec (WebSocket, v4.channel.k8s.io): what the command prints and how it ends. */
+  exec: (pod: string, command: string[]) => { output: string; exitCode: number } | { error: string };
   /** Ends every open watch (kube-apiserver does this every few minutes). */
   closeWatches(): void;
   close(): Promise<void>;
@@ -114,6 +118,7 @@ export async function startFakeApiServer(): Promise<FakeApiServer> {
     kubeconfig: '',
     requests,
     podStatus: () => runningStatus(),
+    exec: () => ({ output: '', exitCode: 0 }),
     objects: (resource) => [...(store.get(resource)?.values() ?? [])],
     pod: (prefix) => [...(store.get('pods')?.values() ?? [])].find((p) => p.metadata.name.startsWith(prefix)) as Pod | undefined,
     setPodStatus(name, next) {
@@ -151,6 +156,8 @@ export async function startFakeApiServer(): Promise<FakeApiServer> {
       fake.closeWatches();
       for (const follower of followers) follower.res.end();
       followers.clear();
+      for (const client of sockets.clients) client.terminate();
+      sockets.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       rmSync(kubeconfigDir, { recursive: true, force: true });
@@ -266,6 +273,13 @@ export async function startFakeApiServer(): Promise<FakeApiServer> {
       if (collection.has(body.metadata.name)) {
         return send(res, 409, status(409, 'AlreadyExists', `${resource} "${body.metadata.name}" already exists`));
       }
+      if (resource === 'secrets' && body.stringData) {
+        // Like kube-apiserver: stringData is write-only and merged into base64 `data`.
+        const data = { ...((body.data as Record<string, string> | undefined) ?? {}) };
+        for (const [key, value] of Object.entries(body.stringData as Record<string, string>)) data[key] = Buffer.from(value).toString('base64');
+        body.data = data;
+        delete body.stringData;
+      }
       const stored = put(resource, namespace, body);
       const template = (body.spec as { template?: { metadata?: { labels?: Record<string, string> }; spec: Pod['spec'] } } | undefined)?.template;
       if ((resource === 'deployments' || resource === 'jobs') && template) synthesisePod(namespace, stored, template);
@@ -311,6 +325,40 @@ export async function startFakeApiServer(): Promise<FakeApiServer> {
 
   const server: Server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => send(res, 500, status(500, 'InternalError', String(error))));
+  });
+  // pods/exec: the client speaks the channel protocol (1 stdout, 2 stderr, 3 the final Status).
+  const sockets = new WebSocketServer({ noServer: true, handleProtocols: (protocols) => (protocols.has('v4.channel.k8s.io') ? 'v4.channel.k8s.io' : false) });
+  server.on('upgrade', function onUpgrade(req, socket, head) {
+    const url = new URL(req.url ?? '/', 'http://fake');
+    requests.push({ method: 'GET', path: url.pathname, query: Object.fromEntries(url.searchParams) });
+    const match = /^\/api\/v1\/namespaces\/[^/]+\/pods\/([^/]+)\/exec$/.exec(url.pathname);
+    if (!match || req.headers.authorization !== 'Bearer fake-token') {
+      socket.end('HTTP/1.1 403 Forbidden\r\n\r\n');
+      return;
+    }
+    const pod = match[1] ?? '';
+    const command = url.searchParams.getAll('command');
+    sockets.handleUpgrade(req, socket, head, (ws) => {
+      const frame = (channel: number, text: string): Buffer => Buffer.concat([Buffer.from([channel]), Buffer.from(text)]);
+      const result = store.get('pods')?.has(pod) ? fake.exec(pod, command) : { error: `pods "${pod}" not found` };
+      if ('error' in result) {
+        ws.send(frame(3, JSON.stringify({ metadata: {}, status: 'Failure', message: result.error, reason: 'InternalError', code: 500 })));
+      } else {
+        if (result.output) ws.send(frame(1, result.output));
+        const done =
+          result.exitCode === 0
+            ? { metadata: {}, status: 'Success' }
+            : {
+                metadata: {},
+                status: 'Failure',
+                message: `command terminated with non-zero exit code: error executing command [${command.join(' ')}], exit code ${result.exitCode}`,
+                reason: 'NonZeroExitCode',
+                details: { causes: [{ reason: 'ExitCode', message: String(result.exitCode) }] },
+              };
+        ws.send(frame(3, JSON.stringify(done)));
+      }
+      ws.close();
+    });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   fake.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

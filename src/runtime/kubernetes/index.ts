@@ -4,6 +4,7 @@ export { kubernetesOptionsFromEnv } from './config.ts';
 export {
   deploymentManifest,
   serviceManifest,
+  secretManifest,
   networkPolicyManifest,
   readinessProbe,
   objectName,

@@ -1,12 +1,12 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Deployment } from 'kubernetes-models/apps/v1';
-import { Service } from 'kubernetes-models/v1';
+import { Secret, Service } from 'kubernetes-models/v1';
 import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
 import { planSession } from '../../plan/index.ts';
 import type { ServicePlan } from '../../plan/types.ts';
 import { context, ENVIRONMENT_UUID, extensionsPipeline, RUN_UUID, templatesPipeline } from '../../plan/fixtures.ts';
-import { deploymentManifest, networkPolicyManifest, serviceManifest, type ManifestOptions } from './manifests.ts';
+import { deploymentManifest, networkPolicyManifest, secretManifest, serviceManifest, type ManifestOptions } from './manifests.ts';
 import { LABELS_ANNOTATION, sanitizeLabelValue } from './labels.ts';
 import { toWire } from './wire.ts';
 import { RuntimeError } from '../errors.ts';
@@ -129,5 +129,22 @@ describe('kubernetes manifests', () => {
         error.message === 'service streamlit: its project directory /home/me/services is not inside /projects, where the projects claim berth-projects is mounted' &&
         error.hint === 'add the project from a directory under /projects (berth project add /projects/NAME)',
     );
+  });
+  it('keeps inherited (secret) variables out of the Deployment, in a Secret referenced by secretKeyRef', () => {
+    const ctx = context({ sessionType: 'noninteractive', runUuid: RUN_UUID, userEnv: { DB_PASSWORD: 's3cret-value' }, environmentImages: { [ENVIRONMENT_UUID]: 'img@sha256:' + 'c'.repeat(64) } });
+    const db = planSession(extensionsPipeline(), ctx).services.find((s) => s.name === 'db');
+    assert.ok(db);
+    const deployment = toWire(deploymentManifest(db, options), 'V1Deployment');
+    new Deployment(deployment as never).validate();
+    assert.doesNotMatch(JSON.stringify(deployment), /s3cret-value/);
+    const env = deploymentManifest(db, options).spec?.template.spec?.containers[0]?.env;
+    assert.deepEqual(env?.find((e) => e.name === 'DB_PASSWORD'), { name: 'DB_PASSWORD', valueFrom: { secretKeyRef: { name: db.hostname, key: 'DB_PASSWORD' } } });
+    assert.equal(env?.find((e) => e.name === 'POSTGRES_USER')?.value, 'app');
+    const secret = secretManifest(db, options);
+    assert.ok(secret);
+    new Secret(toWire(secret, 'V1Secret') as never).validate();
+    assert.equal(secret.metadata?.name, db.hostname);
+    assert.deepEqual(secret.stringData, { DB_PASSWORD: 's3cret-value' });
+    assert.equal(secretManifest(byName('redis'), options), undefined);
   });
 });

@@ -4,7 +4,7 @@
  * `port-<n>`, project/data from PVC subPaths, fsGroup) plus what Orchest lacked: a readinessProbe
  * from the plan's readiness, resources, a session NetworkPolicy and exact labels for recovery.
  */
-import type { V1Container, V1Deployment, V1NetworkPolicy, V1Probe, V1Service, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
+import type { V1Container, V1Deployment, V1EnvVar, V1NetworkPolicy, V1Probe, V1Secret, V1Service, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
 import { isAbsolute, relative } from 'node:path';
 import type { MountPlan, ReadinessPlan, ServicePlan } from '../../plan/types.ts';
 import { LABELS } from '../../plan/types.ts';
@@ -71,13 +71,46 @@ function metadataFor(plan: ServicePlan, options: ManifestOptions): { name: strin
 }
 
 /** Later entries win (service < inherited < ORCHEST_*); Kubernetes would keep duplicates, so drop earlier ones. */
-function envFor(plan: ServicePlan): { name: string; value: string }[] {
-  const byName = new Map<string, string>();
+function finalEnv(plan: ServicePlan): { name: string; value: string; source: string }[] {
+  const byName = new Map<string, { name: string; value: string; source: string }>();
   for (const variable of plan.env) {
     byName.delete(variable.name);
-    byName.set(variable.name, variable.value);
+    byName.set(variable.name, variable);
   }
-  return [...byName].map(([name, value]) => ({ name, value }));
+  return [...byName.values()];
+}
+
+/** Secret keys allow `[-._a-zA-Z0-9]`; env names almost always fit, the rest get a positional key. */
+function secretKey(name: string, index: number): string {
+  return /^[-._a-zA-Z0-9]+$/.test(name) ? name : `env-${index}`;
+}
+
+/**
+ * Inherited variables (project/pipeline/job env vars) are secrets: they go into a Secret named
+ * like the service and reach the container through secretKeyRef, so `kubectl get deploy -o yaml`
+ * and Deployment readers never see them (Orchest put them in the pod spec in clear).
+ */
+function envFor(plan: ServicePlan): V1EnvVar[] {
+  return finalEnv(plan).map((variable, index) =>
+    variable.source === 'inherited'
+      ? { name: variable.name, valueFrom: { secretKeyRef: { name: objectName(plan), key: secretKey(variable.name, index) } } }
+      : { name: variable.name, value: variable.value },
+  );
+}
+
+/** The Secret holding the inherited variables, or undefined when the service inherits none. */
+export function secretManifest(plan: ServicePlan, options: ManifestOptions): V1Secret | undefined {
+  const inherited = finalEnv(plan)
+    .map((variable, index) => ({ ...variable, key: secretKey(variable.name, index) }))
+    .filter((variable) => variable.source === 'inherited');
+  if (inherited.length === 0) return undefined;
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: metadataFor(plan, options),
+    type: 'Opaque',
+    stringData: Object.fromEntries(inherited.map((variable) => [variable.key, variable.value])),
+  };
 }
 
 /**

@@ -14,7 +14,7 @@ import { apiError, createKubernetesClients, ignoreCodes, kubeStatus, loadKubeCon
 import { execInPod } from './exec.ts';
 import { hasLabels, labelSelector, originalLabels, sanitizeLabelValue, sanitizeLabels, selectorLabels } from './labels.ts';
 import { appendMarker, followServiceLogs, type LogFollower } from './logs.ts';
-import { DEFAULT_GRACE_MS, deploymentManifest, networkPolicyManifest, networkPolicyName, serviceManifest, type ManifestOptions } from './manifests.ts';
+import { DEFAULT_GRACE_MS, deploymentManifest, networkPolicyManifest, networkPolicyName, secretManifest, serviceManifest, type ManifestOptions } from './manifests.ts';
 import { currentPod, deploymentState } from './pod-status.ts';
 import { createPodWatch, type PodWatch } from './pod-watch.ts';
 
@@ -61,6 +61,8 @@ export function createKubernetesRuntime(options: KubernetesRuntimeOptions): Runt
   const installationSelector = labelSelector({ [LABELS.installation]: installationId });
   const watch: PodWatch = createPodWatch(clients, namespace, installationSelector);
   const followers = new Map<string, LogFollower>();
+  /** Stopped by this process: the watch may still show their pods for a moment, so inspect asks the API. */
+  const stopped = new Set<string>();
 
   function selectorOf(ref: RuntimeRef): Record<string, string> {
     return selectorLabels(installationId, ref.sessionUuid, ref.service);
@@ -110,6 +112,7 @@ export function createKubernetesRuntime(options: KubernetesRuntimeOptions): Runt
     try {
       await clients.apps.deleteNamespacedDeployment({ name, namespace, propagationPolicy: 'Foreground', gracePeriodSeconds }).catch(ignoreCodes(404));
       await clients.core.deleteNamespacedService({ name, namespace }).catch(ignoreCodes(404));
+      await clients.core.deleteNamespacedSecret({ name, namespace }).catch(ignoreCodes(404));
       // The pods get the stop's grace period rather than the one in their spec.
       const pods = await clients.core.listNamespacedPod({ namespace, labelSelector: labelSelector(selector) });
       await Promise.all(
@@ -156,13 +159,15 @@ export function createKubernetesRuntime(options: KubernetesRuntimeOptions): Runt
       const selector = labelSelector(session);
       try {
         await clients.networking.deleteNamespacedNetworkPolicy({ name: networkPolicyName(sessionUuid), namespace }).catch(ignoreCodes(404));
-        const [deployments, services] = await Promise.all([
+        const [deployments, services, secrets] = await Promise.all([
           clients.apps.listNamespacedDeployment({ namespace, labelSelector: selector }),
           clients.core.listNamespacedService({ namespace, labelSelector: selector }),
+          clients.core.listNamespacedSecret({ namespace, labelSelector: selector }),
         ]);
         await Promise.all([
           ...deployments.items.map((d) => clients.apps.deleteNamespacedDeployment({ name: d.metadata?.name ?? '', namespace, propagationPolicy: 'Foreground' }).catch(ignoreCodes(404))),
           ...services.items.map((s) => clients.core.deleteNamespacedService({ name: s.metadata?.name ?? '', namespace }).catch(ignoreCodes(404))),
+          ...secrets.items.map((s) => clients.core.deleteNamespacedSecret({ name: s.metadata?.name ?? '', namespace }).catch(ignoreCodes(404))),
         ]);
         const pods = await clients.core.listNamespacedPod({ namespace, labelSelector: selector });
         await Promise.all(pods.items.map((p) => clients.core.deleteNamespacedPod({ name: p.metadata?.name ?? '', namespace }).catch(ignoreCodes(404))));
@@ -186,6 +191,7 @@ export function createKubernetesRuntime(options: KubernetesRuntimeOptions): Runt
     async start(plan: ServicePlan, startOptions: StartOptions): Promise<RuntimeRef> {
       const deployment = deploymentManifest(plan, manifestOptions);
       const service = serviceManifest(plan, manifestOptions);
+      const secret = secretManifest(plan, manifestOptions);
       const name = deployment.metadata?.name ?? plan.hostname;
       const ref: RuntimeRef = { runtime: KIND, id: name, sessionUuid: plan.sessionUuid, service: plan.name };
       const existing = await readDeployment(name);
@@ -201,9 +207,21 @@ export function createKubernetesRuntime(options: KubernetesRuntimeOptions): Runt
       // Start the watch first, so the pod's first events (e.g. ErrImagePull) are not missed.
       await watch.start().catch(() => undefined);
       startOptions.onProgress?.(`creating deployment ${name} in namespace ${namespace}`);
+      if (secret) {
+        try {
+          await clients.core.createNamespacedSecret({ namespace, body: secret }).catch(async (error: unknown) => {
+            if (kubeStatus(error)?.code !== 409) throw error;
+            await clients.core.deleteNamespacedSecret({ name, namespace }).catch(ignoreCodes(404));
+            await clients.core.createNamespacedSecret({ namespace, body: secret });
+          });
+        } catch (error) {
+          throw startError(plan, 'secret (its inherited environment variables)', error);
+        }
+      }
       try {
         await clients.apps.createNamespacedDeployment({ namespace, body: deployment });
       } catch (error) {
+        if (secret) await clients.core.deleteNamespacedSecret({ name, namespace }).catch(() => undefined);
         throw startError(plan, 'deployment', error);
       }
       if (service) {
@@ -215,9 +233,11 @@ export function createKubernetesRuntime(options: KubernetesRuntimeOptions): Runt
           });
         } catch (error) {
           await clients.apps.deleteNamespacedDeployment({ name, namespace }).catch(() => undefined);
+          if (secret) await clients.core.deleteNamespacedSecret({ name, namespace }).catch(() => undefined);
           throw startError(plan, 'service', error);
         }
       }
+      stopped.delete(name);
       appendMarker(startOptions.logFile, plan.name);
       follow(ref, startOptions.logFile);
       return ref;
@@ -225,6 +245,7 @@ export function createKubernetesRuntime(options: KubernetesRuntimeOptions): Runt
 
     async stop(ref: RuntimeRef, stopOptions?: { graceMs?: number }): Promise<void> {
       const graceMs = stopOptions?.graceMs ?? defaultGraceMs;
+      stopped.add(ref.id);
       const existing = await readDeployment(ref.id);
       if (existing && !ownsObject(existing.metadata)) return; // never touch another installation's objects
       await deleteService(ref.id, selectorOf(ref), graceMs);
@@ -259,6 +280,11 @@ export function createKubernetesRuntime(options: KubernetesRuntimeOptions): Runt
     },
 
     async inspect(ref: RuntimeRef): Promise<RuntimeState> {
+      // Readiness asks every interval: while the watch shows a live pod, the API is not asked at all.
+      if (watch.synced && !stopped.has(ref.id)) {
+        const live = watch.pods(selectorOf(ref)).filter((pod) => !pod.metadata?.deletionTimestamp);
+        if (live.length) return deploymentState({}, live);
+      }
       const deployment = await readDeployment(ref.id);
       if (!deployment || !ownsObject(deployment.metadata)) return { state: 'missing' };
       try {

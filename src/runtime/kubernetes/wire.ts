@@ -5,7 +5,7 @@
  */
 import { ObjectSerializer } from '@kubernetes/client-node/dist/gen/models/ObjectSerializer.js';
 
-export type ModelType = 'V1Deployment' | 'V1Service' | 'V1NetworkPolicy' | 'V1Job' | 'V1ConfigMap' | 'V1Pod';
+export type ModelType = 'V1Deployment' | 'V1Service' | 'V1NetworkPolicy' | 'V1Job' | 'V1ConfigMap' | 'V1Pod' | 'V1Secret';
 
 /** The object exactly as kube-apiserver (and `kubectl apply`) expects it. */
 export function toWire(object: object, type: ModelType): Record<string, unknown> {

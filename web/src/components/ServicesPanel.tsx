@@ -140,6 +140,12 @@ function ServiceRow(props: {
   );
 }
 
+function urlNote(state: ServiceState | undefined): string {
+  if (!state) return 'when the session runs';
+  if (state.status === 'failed' || state.status === 'exited') return `(not serving: the service ${state.status})`;
+  return 'once ready';
+}
+
 function Endpoints(props: { name: string; ports: number[]; exposed: boolean; state?: ServiceState; spec?: ServiceSpec; sessionUuid: string | null }) {
   if (props.ports.length === 0) return <div className="endpoint muted small-text">No ports: nothing to connect to.</div>;
   const host = props.state?.internalHostname ?? props.state?.hostname;
@@ -168,7 +174,7 @@ function Endpoints(props: { name: string; ports: number[]; exposed: boolean; sta
               </a>
             ) : (
               <span className="muted">
-                Port {port}: <span className="mono">{url}</span> {props.state ? 'once ready' : 'when the session runs'}
+                Port {port}: <span className="mono">{url}</span> {urlNote(props.state)}
               </span>
             )}
           </li>

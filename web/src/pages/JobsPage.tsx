@@ -126,6 +126,7 @@ export function JobsPage(props: { project: string }) {
           </tbody>
         </table>
       ) : null}
+      <h2>New job</h2>
       <form className="env-add" onSubmit={create} aria-label="New job">
         <div className="field">
           <label htmlFor="job-pipeline">Pipeline</label>
