@@ -138,8 +138,10 @@ describe('docs/kubernetes.md', () => {
     const options = { namespace: 'berth', installationId: 'a1b2c3', projectClaim: 'berth-projects', projectsMountPath: '/projects', dataClaim: 'berth-data', fsGroup: 1000, graceMs: 10_000 };
     const shown = blocks.map((block) => parseAllDocuments(block)[0]?.toJS() as { kind?: string; metadata?: { name?: string } });
     const find = (kind: string): unknown => shown.find((o) => o?.kind === kind && o.metadata?.name?.includes(streamlit.sessionUuid));
-    assert.deepEqual(find('Deployment'), toWire(deploymentManifest(service, options), 'V1Deployment'));
-    assert.deepEqual(find('Service'), toWire(serviceManifest(service, options) ?? {}, 'V1Service'));
-    assert.deepEqual(find('NetworkPolicy'), toWire(networkPolicyManifest(streamlit.sessionUuid, {}, options), 'V1NetworkPolicy'));
+    // Plain JSON on both sides: the serializer's objects carry no prototype differences worth comparing.
+    const plain = (value: unknown): unknown => JSON.parse(JSON.stringify(value));
+    assert.deepEqual(find('Deployment'), plain(toWire(deploymentManifest(service, options), 'V1Deployment')));
+    assert.deepEqual(find('Service'), plain(toWire(serviceManifest(service, options) ?? {}, 'V1Service')));
+    assert.deepEqual(find('NetworkPolicy'), plain(toWire(networkPolicyManifest(streamlit.sessionUuid, {}, options), 'V1NetworkPolicy')));
   });
 });

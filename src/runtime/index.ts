@@ -12,3 +12,9 @@ export { RuntimeError } from './errors.ts';
 export { isStartMarker, startMarker } from './log-marker.ts';
 export { createLocalRuntime, type LocalRuntimeOptions } from './local/index.ts';
 export { createDockerRuntime, type DockerRuntimeOptions } from './docker/index.ts';
+export type { KubernetesRuntimeOptions } from './kubernetes/index.ts';
+
+/** Lazy: @kubernetes/client-node costs ~0.5 s to import; only `--runtime kubernetes` pays it. */
+export function loadKubernetesRuntime(): Promise<typeof import('./kubernetes/index.ts')> {
+  return import('./kubernetes/index.ts');
+}

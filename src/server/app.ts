@@ -185,7 +185,10 @@ export async function startServer(options: ServerOptions): Promise<BerthServer> 
       await jobs.close();
       await sessions.close();
       await proxy.close();
-      await app.close();
+      // Open event streams and followed logs would keep the server from closing: end them.
+      const closing = app.close();
+      app.server.closeAllConnections();
+      await closing;
       await runtime.close();
       db.close();
     },

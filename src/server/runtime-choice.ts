@@ -1,13 +1,13 @@
 /**
- * `--runtime local|docker|auto`. auto uses a container engine when one answers on its socket
+ * `--runtime local|docker|kubernetes|auto`. auto uses a container engine when one answers on its socket
  * (DOCKER_HOST, then Docker's and Podman's default sockets), else the local runtime; the choice
  * is said at start-up and in `berth session status`.
  */
 import { request } from 'node:http';
-import { createDockerRuntime, createLocalRuntime, type Runtime } from '../runtime/index.ts';
+import { createDockerRuntime, createLocalRuntime, loadKubernetesRuntime, type Runtime } from '../runtime/index.ts';
 import { ApiError } from './errors.ts';
 
-export type RuntimeChoice = 'local' | 'docker' | 'auto';
+export type RuntimeChoice = 'local' | 'docker' | 'kubernetes' | 'auto';
 
 export interface RuntimeChoiceOptions {
   choice: RuntimeChoice;
@@ -23,6 +23,11 @@ export async function chooseRuntime(
   options: RuntimeChoiceOptions,
 ): Promise<{ runtime: Runtime; description: string; socketPath?: string }> {
   const grace = options.graceMs === undefined ? {} : { graceMs: options.graceMs };
+  if (options.choice === 'kubernetes') {
+    const { createKubernetesRuntime, kubernetesOptionsFromEnv } = await loadKubernetesRuntime();
+    const k8s = kubernetesOptionsFromEnv(process.env, options.installationId, options.graceMs);
+    return { runtime: createKubernetesRuntime(k8s), description: `kubernetes (namespace ${k8s.namespace})` };
+  }
   if (options.choice !== 'local') {
     const candidates = dockerSockets(options.dockerHost);
     for (const socketPath of candidates) {

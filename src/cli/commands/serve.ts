@@ -20,14 +20,14 @@ export function registerServe(program: Command): void {
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--port <port>', 'port to listen on', (v) => Number.parseInt(v, 10), 8765)
     .option('--data-dir <dir>', 'where Berth keeps its database, logs and the shared data directory (default: BERTH_DATA_DIR or ~/.berth)')
-    .option('--runtime <runtime>', 'local | docker | auto (docker when an engine answers, else local)', 'auto')
+    .option('--runtime <runtime>', 'local | docker | kubernetes | auto (docker when an engine answers, else local)', 'auto')
     .option('--docker-host <url>', 'engine socket, e.g. unix:///run/podman/podman.sock (default: DOCKER_HOST)')
     .option('--demo', 'register the bundled demo project (copied into the data directory once)')
     .action(async function serveAction(options: {
       host: string;
       port: number;
       dataDir?: string;
-      runtime: 'local' | 'docker' | 'auto';
+      runtime: 'local' | 'docker' | 'kubernetes' | 'auto';
       dockerHost?: string;
       demo?: boolean;
     }) {

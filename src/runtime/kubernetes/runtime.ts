@@ -70,6 +70,8 @@ export function createKubernetesRuntime(options: KubernetesRuntimeOptions): Runt
 
   async function podsOf(selector: Record<string, string>): Promise<V1Pod[]> {
     if (watch.synced) return watch.pods(selector);
+    // After a Berth restart nothing has started the watch yet; start it and ask the API this once.
+    void watch.start().catch(() => undefined);
     const list = await clients.core.listNamespacedPod({ namespace, labelSelector: labelSelector(selector) });
     return list.items;
   }

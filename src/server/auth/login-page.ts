@@ -26,7 +26,7 @@ export function renderLoginPage(options: LoginPageOptions): RenderedPage {
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
+<meta name="referrer" content="same-origin">
 <title>Sign in · Berth</title>
 <style nonce="${nonce}">
   :root { color-scheme: light dark; font-family: system-ui, sans-serif; }
@@ -77,7 +77,9 @@ and the token in <code>&lt;data-dir&gt;/cli-token</code> works here too.</p>
     headers: {
       'content-type': 'text/html; charset=utf-8',
       'cache-control': 'no-store',
-      'referrer-policy': 'no-referrer',
+      // same-origin, not no-referrer: with no-referrer Chromium posts the form with `Origin: null`,
+      // which the login CSRF check must refuse; the URL (?next=) still never leaves this origin.
+      'referrer-policy': 'same-origin',
       'x-frame-options': 'DENY',
       'x-content-type-options': 'nosniff',
       'content-security-policy': `default-src 'none'; style-src 'nonce-${nonce}'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'`,

@@ -12,7 +12,7 @@ export class HttpCheck implements ReadinessCheck {
     this.#port = port;
     this.#path = path.startsWith('/') ? path : `/${path}`;
     this.#status = status;
-    this.description = `HTTP GET ${this.#path} on port ${port} answering ${status.join(' or ')}`;
+    this.description = `HTTP GET ${this.#path} on port ${port} answering ${describeStatuses(status)}`;
   }
 
   async attempt(probe: ReadinessProbe, context: AttemptContext): Promise<CheckResult> {
@@ -22,7 +22,7 @@ export class HttpCheck implements ReadinessCheck {
         res.resume(); // only the status matters; drain so the socket closes
         const status = res.statusCode ?? 0;
         const ready = this.#status.includes(status);
-        resolve({ ready, detail: `GET ${this.#path} answered ${status}${ready ? '' : ` (waiting for ${this.#status.join(' or ')})`}` });
+        resolve({ ready, detail: `GET ${this.#path} answered ${status}${ready ? '' : ` (waiting for ${describeStatuses(this.#status)})`}` });
       });
       req.once('error', (error: NodeJS.ErrnoException) => {
         const what = error.name === 'AbortError' ? 'no answer within the attempt\'s time' : (error.code ?? error.message);
@@ -31,4 +31,17 @@ export class HttpCheck implements ReadinessCheck {
       req.end();
     });
   }
+}
+
+/** `[200, 201, …, 399]` reads as "200-399"; `[200, 204]` as "200 or 204". */
+export function describeStatuses(statuses: readonly number[]): string {
+  const sorted = [...new Set(statuses)].sort((a, b) => a - b);
+  const parts: string[] = [];
+  for (let i = 0; i < sorted.length; ) {
+    let j = i;
+    while (j + 1 < sorted.length && sorted[j + 1] === sorted[j]! + 1) j += 1;
+    parts.push(j - i >= 2 ? `${sorted[i]}-${sorted[j]}` : sorted.slice(i, j + 1).join(' or '));
+    i = j + 1;
+  }
+  return parts.join(' or ');
 }

@@ -199,3 +199,10 @@ describe('readiness: redis', skipUnless(redis, redisCli), () => {
     }));
   });
 });
+
+test('accepted HTTP statuses read as ranges in messages', async () => {
+  const { describeStatuses } = await import('./http.ts');
+  assert.equal(describeStatuses(Array.from({ length: 200 }, (_, i) => 200 + i)), '200-399');
+  assert.equal(describeStatuses([204, 200]), '200 or 204');
+  assert.equal(describeStatuses([200, 201, 202, 404]), '200-202 or 404');
+});
