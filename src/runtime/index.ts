@@ -1,4 +1,5 @@
 /** @module runtime: the runtime interface, its error class and the runtimes. */
+import type * as Kubernetes from './kubernetes/index.ts';
 export type {
   Endpoint,
   ExecResult,
@@ -14,7 +15,9 @@ export { createLocalRuntime, type LocalRuntimeOptions } from './local/index.ts';
 export { createDockerRuntime, type DockerRuntimeOptions } from './docker/index.ts';
 export type { KubernetesRuntimeOptions } from './kubernetes/index.ts';
 
+type KubernetesModule = typeof Kubernetes;
+
 /** Lazy: @kubernetes/client-node costs ~0.5 s to import; only `--runtime kubernetes` pays it. */
-export function loadKubernetesRuntime(): Promise<typeof import('./kubernetes/index.ts')> {
+export function loadKubernetesRuntime(): Promise<KubernetesModule> {
   return import('./kubernetes/index.ts');
 }

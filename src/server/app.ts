@@ -96,6 +96,7 @@ export async function startServer(options: ServerOptions): Promise<BerthServer> 
     revokeSessionTokens: (sid) => void auth.revokeSessionTokens(sid),
     logger: logger.child({ component: 'jobs' }),
     ...(options.graceMs === undefined ? {} : { graceMs: options.graceMs }),
+    ...(engineSocket ? { engineSocket } : {}),
   });
   const projects = new Projects(store);
 

@@ -67,8 +67,8 @@ export class Projects {
     );
   }
 
-  /** Finds a pipeline by relative path, uuid or name; its file must load without errors. */
-  async pipeline(project: ProjectRecord, ref: string): Promise<PipelineRef & { spec: PipelineSpec }> {
+  /** Finds a pipeline by relative path, uuid or name, whether or not its file is valid. */
+  async find(project: ProjectRecord, ref: string): Promise<PipelineRef> {
     const all = await this.pipelines(project);
     const found =
       all.find((p) => p.path === ref || p.path === `${ref}.orchest`) ??
@@ -79,6 +79,12 @@ export class Projects {
         hint: all.length ? `pipelines: ${all.map((p) => p.path).join(', ')}` : 'the project has no .orchest files',
       });
     }
+    return found;
+  }
+
+  /** Like find, and its file must load without errors (what sessions and jobs need). */
+  async pipeline(project: ProjectRecord, ref: string): Promise<PipelineRef & { spec: PipelineSpec }> {
+    const found = await this.find(project, ref);
     const errors = found.loaded.diagnostics.filter((d) => d.severity === 'error');
     if (errors.length > 0 || !found.loaded.spec) {
       throw new ApiError(

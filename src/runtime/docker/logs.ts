@@ -6,10 +6,10 @@
  * already written: no duplicates, no loss. (A crash between appending a chunk and updating the
  * cursor can repeat that one chunk.)
  */
-import { appendFileSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { DockerClient } from './client.ts';
-import { startMarker } from '../log-marker.ts';
+import { readLogCursor, writeLogCursor } from '../log-cursor.ts';
 import { createDemuxer, createLineSplitter } from './streams.ts';
 
 export interface LogCursor {
@@ -25,30 +25,10 @@ export interface LogFollower {
   stop(): void;
 }
 
-export function cursorFile(logFile: string): string {
-  return `${logFile}.cursor`;
-}
-
 export function readCursor(logFile: string): LogCursor | undefined {
-  try {
-    const parsed = JSON.parse(readFileSync(cursorFile(logFile), 'utf8')) as LogCursor;
-    return typeof parsed.timestamp === 'string' && typeof parsed.count === 'number' ? parsed : undefined;
-  } catch {
-    return undefined;
-  }
+  return readLogCursor<LogCursor>(logFile, (c) => typeof c.timestamp === 'string' && typeof c.count === 'number');
 }
 
-function writeCursor(logFile: string, cursor: LogCursor): void {
-  const file = cursorFile(logFile);
-  writeFileSync(`${file}.tmp`, JSON.stringify(cursor));
-  renameSync(`${file}.tmp`, file);
-}
-
-/** Appends the runtimes' shared start marker, so readers know where each start of the service begins. */
-export function appendMarker(logFile: string, service: string): void {
-  mkdirSync(dirname(logFile), { recursive: true });
-  appendFileSync(logFile, `${startMarker(service, new Date())}\n`);
-}
 
 /** `2026-11-28T23:10:27.123456789Z` -> seconds.nanoseconds string the `since` parameter accepts. */
 export function sinceParameter(timestamp: string): string {
@@ -111,7 +91,7 @@ export function followLogs(client: DockerClient, containerId: string, logFile: s
       if (batch.length === 0) return;
       appendFileSync(logFile, batch.join(''));
       batch = [];
-      if (last) writeCursor(logFile, last);
+      if (last) writeLogCursor(logFile, last);
     };
     // Each stream (stdout/stderr) has its own partial line.
     const splitters = { stdout: createLineSplitter(writeLine), stderr: createLineSplitter(writeLine), stdin: createLineSplitter(writeLine) };

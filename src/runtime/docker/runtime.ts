@@ -4,6 +4,7 @@
  * labels plus this installation's id, so `list` finds them again after a Berth restart.
  */
 import { statSync } from 'node:fs';
+import { appendStartMarker } from '../log-cursor.ts';
 import type { RuntimeKind, ServicePlan } from '../../plan/types.ts';
 import { LABELS } from '../../plan/types.ts';
 import type { Endpoint, ExecResult, Runtime, RuntimeObject, RuntimeRef, RuntimeState, StartOptions } from '../types.ts';
@@ -11,7 +12,7 @@ import { RuntimeError } from '../errors.ts';
 import { createDockerClient, engineStatus, readAll, type DockerClient } from './client.ts';
 import { containerName, createContainerBody, networkName, portKey, type ContainerIdentity } from './container-spec.ts';
 import { ensureImage } from './images.ts';
-import { appendMarker, followLogs, type LogFollower } from './logs.ts';
+import { followLogs, type LogFollower } from './logs.ts';
 import { demuxAll } from './streams.ts';
 
 export interface DockerRuntimeOptions {
@@ -126,7 +127,7 @@ export function createDockerRuntime(options: DockerRuntimeOptions): Runtime {
       } catch (cause) {
         throw startError(plan, 'create', cause);
       }
-      appendMarker(startOptions.logFile, plan.name);
+      appendStartMarker(startOptions.logFile, plan.name);
       try {
         await client.json('POST', `/containers/${created.Id}/start`, { signal: startOptions.signal });
       } catch (cause) {

@@ -7,11 +7,11 @@
  * kept. Lines are requested with timestamps and a cursor (`<logFile>.cursor`: container instance,
  * last timestamp, lines at that timestamp) avoids duplicates when re-attaching.
  */
-import { appendFileSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Writable } from 'node:stream';
 import { Log, type V1Pod } from '@kubernetes/client-node';
-import { startMarker } from '../log-marker.ts';
+import { readLogCursor, writeLogCursor } from '../log-cursor.ts';
 import type { KubernetesClients } from './client.ts';
 import { containerInstance } from './pod-status.ts';
 import type { PodWatch } from './pod-watch.ts';
@@ -40,30 +40,10 @@ export interface FollowOptions {
   watch: PodWatch;
 }
 
-export function cursorFile(logFile: string): string {
-  return `${logFile}.cursor`;
-}
-
 function readCursor(logFile: string): Cursor | undefined {
-  try {
-    const parsed = JSON.parse(readFileSync(cursorFile(logFile), 'utf8')) as Cursor;
-    return typeof parsed.instance === 'string' && typeof parsed.timestamp === 'string' ? parsed : undefined;
-  } catch {
-    return undefined;
-  }
+  return readLogCursor<Cursor>(logFile, (c) => typeof c.instance === 'string' && typeof c.timestamp === 'string');
 }
 
-function writeCursor(logFile: string, cursor: Cursor): void {
-  const file = cursorFile(logFile);
-  writeFileSync(`${file}.tmp`, JSON.stringify(cursor));
-  renameSync(`${file}.tmp`, file);
-}
-
-/** The runtimes' shared start marker, before each start of the service. */
-export function appendMarker(logFile: string, service: string): void {
-  mkdirSync(dirname(logFile), { recursive: true });
-  appendFileSync(logFile, `${startMarker(service, new Date())}\n`);
-}
 
 /** RFC 3339 with up to nanoseconds; compares the fraction as digits (string order fails across lengths). */
 export function compareTimestamps(a: string, b: string): number {
@@ -119,7 +99,7 @@ export function followServiceLogs(options: FollowOptions): LogFollower {
       }
       if (out.length === 0) return;
       appendFileSync(logFile, out.join(''));
-      if (last) writeCursor(logFile, last);
+      if (last) writeLogCursor(logFile, last);
     };
     const sink = new Writable({
       write(chunk: Buffer, _encoding, callback) {

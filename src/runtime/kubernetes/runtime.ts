@@ -6,6 +6,7 @@
  * log file across container restarts.
  */
 import type { V1Deployment, V1Pod } from '@kubernetes/client-node';
+import { appendStartMarker } from '../log-cursor.ts';
 import type { RuntimeKind, ServicePlan } from '../../plan/types.ts';
 import { LABELS } from '../../plan/types.ts';
 import type { Endpoint, ExecResult, Runtime, RuntimeObject, RuntimeRef, RuntimeState, StartOptions } from '../types.ts';
@@ -13,7 +14,7 @@ import { RuntimeError } from '../errors.ts';
 import { apiError, createKubernetesClients, ignoreCodes, kubeStatus, loadKubeConfig, type KubernetesClients } from './client.ts';
 import { execInPod } from './exec.ts';
 import { hasLabels, labelSelector, originalLabels, sanitizeLabelValue, sanitizeLabels, selectorLabels } from './labels.ts';
-import { appendMarker, followServiceLogs, type LogFollower } from './logs.ts';
+import { followServiceLogs, type LogFollower } from './logs.ts';
 import { DEFAULT_GRACE_MS, deploymentManifest, networkPolicyManifest, networkPolicyName, secretManifest, serviceManifest, type ManifestOptions } from './manifests.ts';
 import { currentPod, deploymentState } from './pod-status.ts';
 import { createPodWatch, type PodWatch } from './pod-watch.ts';
@@ -240,7 +241,7 @@ export function createKubernetesRuntime(options: KubernetesRuntimeOptions): Runt
         }
       }
       stopped.delete(name);
-      appendMarker(startOptions.logFile, plan.name);
+      appendStartMarker(startOptions.logFile, plan.name);
       follow(ref, startOptions.logFile);
       return ref;
     },

@@ -25,7 +25,7 @@ export function registerPipelineRoutes(app: FastifyInstance, deps: { projects: P
   app.get('/api/projects/:project/pipelines/:pipeline', async (request) => {
     const params = request.params as PipelineParams;
     const project = projects.get(params.project);
-    const found = await findPipeline(projects, project, params.pipeline);
+    const found = await projects.find(project, params.pipeline);
     return pipelineBody(project, found, await readText(project, found));
   });
 
@@ -38,10 +38,10 @@ export function registerPipelineRoutes(app: FastifyInstance, deps: { projects: P
       });
     }
     const project = projects.get(params.project);
-    const found = await findPipeline(projects, project, params.pipeline);
+    const found = await projects.find(project, params.pipeline);
     const file = join(project.path, found.path);
     await writePipelineFile(file, body.spec as PipelineSpec, { expectedContent: body.expectedContent });
-    const reread = await findPipeline(projects, project, found.path);
+    const reread = await projects.find(project, found.path);
     return pipelineBody(project, reread, await readText(project, reread));
   });
 
@@ -61,19 +61,6 @@ export function registerPipelineRoutes(app: FastifyInstance, deps: { projects: P
   }));
 }
 
-async function findPipeline(projects: Projects, project: ProjectRecord, ref: string): Promise<PipelineRef> {
-  const all = await projects.pipelines(project);
-  const found =
-    all.find((p) => p.path === ref || p.path === `${ref}.orchest`) ??
-    all.find((p) => p.loaded.spec?.uuid === ref) ??
-    all.find((p) => p.loaded.spec?.name === ref);
-  if (!found) {
-    throw new ApiError('BERTH_API_PIPELINE_NOT_FOUND', `project "${project.name}" has no pipeline "${ref}"`, {
-      hint: all.length ? `pipelines: ${all.map((p) => p.path).join(', ')}` : 'the project has no .orchest files',
-    });
-  }
-  return found;
-}
 
 async function readText(project: ProjectRecord, found: PipelineRef): Promise<string> {
   return readFile(join(project.path, found.path), 'utf8');
