@@ -14,7 +14,6 @@ export function startMarker(service: string, at: Date, pid?: number): string {
 export function isStartMarker(line: string, service?: string): boolean {
   if (!line.startsWith(MARKER_PREFIX) || !line.endsWith(' ---')) return false;
   const rest = line.slice(MARKER_PREFIX.length);
-  if (service === undefined) return / started at /.test(rest) || rest.startsWith('start ');
-  // `start <service> (container …) at …` is the docker runtime's earlier form of the same marker.
-  return rest.startsWith(`${service} started at `) || rest.startsWith(`start ${service} `);
+  if (service === undefined) return / started at /.test(rest);
+  return rest.startsWith(`${service} started at `);
 }

@@ -52,13 +52,6 @@ describe('outputStart', () => {
     assert.equal(await outputStart(file, 'other'), 0);
   });
 
-  test("understands the docker runtime's marker form too", async (t) => {
-    const head = 'old\n--- berth: start web (container 0123456789ab, image python:3) at 2026-01-02T03:04:05.000Z ---\n';
-    const file = tempLog(t, `${head}new\n`);
-    assert.equal(await outputStart(file, 'web'), Buffer.byteLength(head));
-    assert.deepEqual(await lastLogLines(file, 20, true), ['new']);
-  });
-
   test('finds a marker far back in a large log', async (t) => {
     const head = `ünï ${'y'.repeat(100)}\n${marker('web', 3)}\n`;
     const file = tempLog(t, `${head}${'z'.repeat(99)}\n${'after\n'.repeat(30_000)}`);
