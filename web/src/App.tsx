@@ -13,6 +13,7 @@ import { PipelinePage } from './pages/PipelinePage.tsx';
 import { PipelineSettingsPage } from './pages/PipelineSettingsPage.tsx';
 import { JobsPage } from './pages/JobsPage.tsx';
 import { RunPage } from './pages/RunPage.tsx';
+import { EnvironmentsPage } from './pages/EnvironmentsPage.tsx';
 import { ErrorNote } from './components/ErrorNote.tsx';
 
 type AuthState = { kind: 'checking' } | { kind: 'in'; me: Me } | { kind: 'out' } | { kind: 'error'; error: ApiFailure };
@@ -72,6 +73,7 @@ function routeTo(path: string) {
   if (path === '/' || path === '/projects') return <ProjectsPage />;
   if ((params = match('/projects/:project', path))) return <ProjectPage project={params.project!} />;
   if ((params = match('/projects/:project/jobs', path))) return <JobsPage project={params.project!} />;
+  if ((params = match('/projects/:project/environments', path))) return <EnvironmentsPage project={params.project!} />;
   if ((params = match('/projects/:project/runs/:run', path))) return <RunPage project={params.project!} run={params.run!} />;
   if ((params = match('/projects/:project/pipelines/:pipeline', path))) {
     return <PipelinePage project={params.project!} pipeline={params.pipeline!} />;

@@ -4,32 +4,15 @@
  * the server has the environments API; without it the route is a 404 and the section stays away.
  */
 import { useState, type FormEvent } from 'react';
-import { api, ApiFailure, enc, openStream } from '../api.ts';
+import { api, enc, openStream } from '../api.ts';
+import { BUILD_TONE, fetchEnvironments, lastBuild, type EnvironmentInfo } from '../lib/environments.ts';
+import { Link, projectHref } from '../router.tsx';
 import { useAsync } from '../lib/use-async.ts';
 import { ErrorNote } from './ErrorNote.tsx';
 import { StatusBadge } from './StatusBadge.tsx';
 
-export interface EnvironmentInfo {
-  uuid: string;
-  name: string;
-  base_image: string;
-  language?: string;
-  builds?: { number: number; status: string; image: string; startedAt: string; finishedAt: string | null; error: string | null }[];
-  currentImage?: string | null;
-}
-
-export async function fetchEnvironments(project: string): Promise<EnvironmentInfo[] | null> {
-  try {
-    const body = await api<{ environments?: EnvironmentInfo[] }>('GET', `/api/projects/${enc(project)}/environments`);
-    return body.environments ?? [];
-  } catch (error) {
-    if (error instanceof ApiFailure && error.status === 404 && !/PROJECT_NOT_FOUND/.test(error.code)) return null;
-    throw error;
-  }
-}
-
-/** Build states in the CLI's colours: succeeded green, building amber, failed red. */
-const BUILD_TONE: Record<string, string> = { succeeded: 'ready', building: 'starting', failed: 'failed', cancelled: 'stopped' };
+export type { EnvironmentInfo } from '../lib/environments.ts';
+export { fetchEnvironments } from '../lib/environments.ts';
 
 export function EnvironmentsSection(props: { project: string }) {
   const base = `/api/projects/${enc(props.project)}/environments`;
@@ -81,14 +64,17 @@ export function EnvironmentsSection(props: { project: string }) {
   const list = environments.data ?? [];
   return (
     <>
-      <h2>Environments</h2>
+      <div className="row-between">
+        <h2>Environments</h2>
+        <Link href={`${projectHref(props.project)}/environments`}>Edit setup scripts and build history</Link>
+      </div>
       <p className="muted">A base image plus a setup script, built into an image. A service runs one with the image <code>environment@&lt;uuid&gt;</code>.</p>
       {environments.error ? <ErrorNote error={environments.error} /> : null}
       {environments.data && list.length === 0 ? <p className="empty">No environments in this project yet.</p> : null}
       {list.length > 0 ? (
         <ul className="card-list" aria-label="Environments">
           {list.map((env) => {
-            const last = env.builds?.length ? env.builds.reduce((a, b) => (b.number > a.number ? b : a)) : undefined;
+            const last = lastBuild(env);
             return (
               <li key={env.uuid} className="card">
                 <div className="row-between">

@@ -3,9 +3,10 @@
  * a noninteractive session of the pipeline's services plus its steps. Runs are polled while any
  * is unfinished: the jobs API has no event stream of its own.
  */
-import { useEffect, useState, type FormEvent } from 'react';
+import { useEffect, useState } from 'react';
 import { api, ApiFailure, enc, type PipelineSummary } from '../api.ts';
-import { Link, projectHref } from '../router.tsx';
+import { Link, navigate, projectHref, useLocation } from '../router.tsx';
+import { JobForm } from '../components/JobForm.tsx';
 import { useAsync } from '../lib/use-async.ts';
 import { ErrorNote } from '../components/ErrorNote.tsx';
 import { StatusBadge } from '../components/StatusBadge.tsx';
@@ -48,8 +49,7 @@ export function JobsPage(props: { project: string }) {
   const jobs = useAsync(() => api<{ jobs: JobInfo[] }>('GET', `/api/jobs?project=${enc(props.project)}`).catch(unavailable), `jobs-${props.project}`);
   const runs = useAsync(() => api<{ runs: RunInfo[] }>('GET', `/api/runs?project=${enc(props.project)}`).catch(unavailable), `runs-${props.project}`);
   const pipelines = useAsync(() => api<{ pipelines: PipelineSummary[] }>('GET', `/api/projects/${enc(props.project)}/pipelines`), `p-${props.project}`);
-  const [pipeline, setPipeline] = useState('');
-  const [name, setName] = useState('');
+  const { query } = useLocation();
   const [error, setError] = useState<unknown>(null);
   const active = (runs.data?.runs ?? []).some((r) => !FINISHED.has(r.status));
 
@@ -70,14 +70,6 @@ export function JobsPage(props: { project: string }) {
     } catch (caught) {
       setError(caught);
     }
-  }
-
-  function create(event: FormEvent) {
-    event.preventDefault();
-    const chosen = pipeline || pipelines.data?.pipelines.find((p) => p.valid)?.path;
-    if (!chosen) return;
-    void act(() => api('POST', '/api/jobs', { project: props.project, pipeline: chosen, ...(name.trim() ? { name: name.trim() } : {}) }));
-    setName('');
   }
 
   if (jobs.data === null) {
@@ -127,28 +119,18 @@ export function JobsPage(props: { project: string }) {
         </table>
       ) : null}
       <h2>New job</h2>
-      <form className="env-add" onSubmit={create} aria-label="New job">
-        <div className="field">
-          <label htmlFor="job-pipeline">Pipeline</label>
-          <select id="job-pipeline" value={pipeline} onChange={(e) => setPipeline(e.target.value)}>
-            {(pipelines.data?.pipelines ?? []).map((p) => (
-              <option key={p.path} value={p.path} disabled={!p.valid}>
-                {p.name ?? p.path}
-                {p.valid ? '' : ' (has errors)'}
-              </option>
-            ))}
-          </select>
-          <p className="help">The file is copied into the job as it is now.</p>
-        </div>
-        <div className="field">
-          <label htmlFor="job-name">Job name (optional)</label>
-          <input id="job-name" value={name} onChange={(e) => setName(e.target.value)} />
-          <p className="help"> </p>
-        </div>
-        <button type="submit" disabled={!pipelines.data?.pipelines.some((p) => p.valid)}>
-          Create job
-        </button>
-      </form>
+      {pipelines.error ? <ErrorNote error={pipelines.error} /> : null}
+      {pipelines.data ? (
+        <JobForm
+          project={props.project}
+          pipelines={pipelines.data.pipelines}
+          initialPipeline={query.get('pipeline')}
+          onCreated={async (_job, run) => {
+            if (run) navigate(`${projectHref(props.project)}/runs/${enc(run.uuid)}`);
+            else await Promise.all([jobs.reload(), runs.reload()]);
+          }}
+        />
+      ) : null}
 
       <h2>Runs</h2>
       {runs.error ? <ErrorNote error={runs.error} /> : null}
@@ -161,6 +143,9 @@ export function JobsPage(props: { project: string }) {
               <th scope="col">Status</th>
               <th scope="col">Started</th>
               <th scope="col">Finished</th>
+              <th scope="col">
+                <span className="sr-only">Actions</span>
+              </th>
             </tr>
           </thead>
           <tbody>
@@ -176,6 +161,13 @@ export function JobsPage(props: { project: string }) {
                 </td>
                 <td>{run.startedAt ? new Date(run.startedAt).toLocaleString() : '—'}</td>
                 <td>{run.finishedAt ? new Date(run.finishedAt).toLocaleString() : '—'}</td>
+                <td className="actions">
+                  {FINISHED.has(run.status) ? null : (
+                    <button type="button" className="small danger" onClick={() => void act(() => api('POST', `/api/runs/${enc(run.uuid)}/cancel`, {}))}>
+                      Cancel<span className="sr-only"> run {run.uuid.slice(0, 8)}</span>
+                    </button>
+                  )}
+                </td>
               </tr>
             ))}
           </tbody>

@@ -63,9 +63,14 @@ export function PipelinePage(props: { project: string; pipeline: string }) {
           <h1>{spec?.name ?? props.pipeline}</h1>
           <p className="muted mono small-text placeholder-line">{doc.data?.path ?? ' '}</p>
         </div>
-        <Link href={pipelineHref(props.project, props.pipeline, 'services')} className="button">
-          Pipeline settings
-        </Link>
+        <div className="session-actions">
+          <Link href={`${projectHref(props.project)}/jobs?pipeline=${enc(props.pipeline)}`} className="button">
+            New job
+          </Link>
+          <Link href={pipelineHref(props.project, props.pipeline, 'services')} className="button">
+            Pipeline settings
+          </Link>
+        </div>
       </div>
       {doc.error ? <ErrorNote error={doc.error} /> : null}
       {doc.data && !doc.data.valid ? (

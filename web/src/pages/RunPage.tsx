@@ -1,9 +1,10 @@
 /**
  * One run: its steps in DAG order with status, exit code and duration, its services, and each
- * step's log (followed live while the step runs).
+ * step's and service's log (followed live while the run runs).
  */
 import { useEffect, useState } from 'react';
-import { api, enc, openStream } from '../api.ts';
+import { api, enc } from '../api.ts';
+import { StreamedLog } from '../components/StreamedLog.tsx';
 import { Link, projectHref } from '../router.tsx';
 import { useAsync } from '../lib/use-async.ts';
 import { ErrorNote } from '../components/ErrorNote.tsx';
@@ -19,6 +20,7 @@ interface RunDetail extends RunInfo {
 export function RunPage(props: { project: string; run: string }) {
   const run = useAsync(() => api<{ run: RunDetail }>('GET', `/api/runs/${enc(props.run)}`), props.run);
   const [step, setStep] = useState<string | null>(null);
+  const [service, setService] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(null);
   const data = run.data?.run;
   const finished = data ? FINISHED.has(data.status) : false;
@@ -91,7 +93,7 @@ export function RunPage(props: { project: string; run: string }) {
                         <span className="sr-only"> of {s.title}</span>
                       </button>
                     </div>
-                    {step === s.stepUuid ? <StepLog run={props.run} step={s.stepUuid} title={s.title} /> : null}
+                    {step === s.stepUuid ? <StreamedLog url={`/api/runs/${enc(props.run)}/steps/${enc(s.stepUuid)}/logs?follow=1`} label={`Log of ${s.title}`} /> : null}
                   </li>
                 ))}
               </ul>
@@ -102,11 +104,21 @@ export function RunPage(props: { project: string; run: string }) {
               <ul className="service-list">
                 {data.services.map((s) => (
                   <li key={s.name} className="service-row">
-                    <div className="service-title">
-                      <strong>{s.name}</strong>
-                      <StatusBadge status={s.status} />
+                    <div className="service-head">
+                      <div className="service-main">
+                        <div className="service-title">
+                          <strong>{s.name}</strong>
+                          <StatusBadge status={s.status} />
+                        </div>
+                        {s.reason ? <div className="service-problem pre-line">{s.reason}</div> : null}
+                      </div>
+                      <button type="button" className="small" aria-expanded={service === s.name} onClick={() => setService(service === s.name ? null : s.name)}>
+                        {service === s.name ? 'Hide log' : 'Log'}
+                        <span className="sr-only"> of service {s.name}</span>
+                      </button>
                     </div>
-                    {s.reason ? <div className="service-problem pre-line">{s.reason}</div> : null}
+                    {/* The run's session has the run's uuid, so its services' logs are the session's. */}
+                    {service === s.name ? <StreamedLog url={`/api/sessions/${enc(props.run)}/services/${enc(s.name)}/logs?follow=1&tail=2000`} label={`Log of service ${s.name}`} /> : null}
                   </li>
                 ))}
               </ul>
@@ -115,39 +127,5 @@ export function RunPage(props: { project: string; run: string }) {
         </>
       ) : null}
     </section>
-  );
-}
-
-function StepLog(props: { run: string; step: string; title: string }) {
-  const [text, setText] = useState('');
-  const [problem, setProblem] = useState<string | null>(null);
-  useEffect(
-    function followStepLog() {
-      const controller = new AbortController();
-      void (async () => {
-        try {
-          const reader = await openStream(`/api/runs/${enc(props.run)}/steps/${enc(props.step)}/logs?follow=1`, controller.signal);
-          const decoder = new TextDecoder();
-          for (;;) {
-            const { value, done } = await reader.read();
-            if (done) break;
-            const chunk = decoder.decode(value, { stream: true });
-            setText((old) => old + chunk);
-          }
-        } catch (error) {
-          if (!controller.signal.aborted) setProblem((error as Error).message);
-        }
-      })();
-      return () => controller.abort();
-    },
-    [props.run, props.step],
-  );
-  return (
-    <div className="logs">
-      {problem ? <div className="field-error">{problem}</div> : null}
-      <pre className="log-box" role="log" aria-label={`Log of ${props.title}`} tabIndex={0}>
-        {text || ' '}
-      </pre>
-    </div>
   );
 }

@@ -1,0 +1,144 @@
+/**
+ * Builds of one environment: start one and follow its log live (a streaming fetch of the log
+ * endpoint, which ends with `berth: build N <status>`), and the history of earlier builds. When no
+ * container engine answers, the API's BERTH_API_NO_ENGINE error and its hint are shown here.
+ */
+import { useEffect, useLayoutEffect, useRef, useState } from 'react';
+import { api, ApiFailure, enc } from '../api.ts';
+import { BUILD_TONE, environmentsBase, statusFromLog, streamBuildLog, type EnvironmentBuildInfo, type EnvironmentInfo } from '../lib/environments.ts';
+import { ErrorNote } from './ErrorNote.tsx';
+import { StatusBadge } from './StatusBadge.tsx';
+
+interface Followed {
+  number: number;
+  text: string;
+  done: boolean;
+}
+
+export function BuildPanel(props: { project: string; environment: EnvironmentInfo; onChange: () => Promise<void> }) {
+  const { project, environment } = props;
+  const [followed, setFollowed] = useState<Followed | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [starting, setStarting] = useState(false);
+  const controller = useRef<AbortController | null>(null);
+  const box = useRef<HTMLPreElement>(null);
+  const builds = [...(environment.builds ?? [])].sort((a, b) => b.number - a.number);
+  const building = builds.some((b) => b.status === 'building') || (followed !== null && !followed.done);
+
+  useEffect(
+    function stopFollowingOnLeave() {
+      return () => controller.current?.abort();
+    },
+    [environment.uuid],
+  );
+
+  useLayoutEffect(
+    function keepScrolledToEnd() {
+      if (box.current) box.current.scrollTop = box.current.scrollHeight;
+    },
+    [followed?.text],
+  );
+
+  async function follow(number: number) {
+    controller.current?.abort();
+    const mine = new AbortController();
+    controller.current = mine;
+    setFollowed({ number, text: '', done: false });
+    try {
+      await streamBuildLog(project, environment.uuid, number, mine.signal, (chunk) =>
+        setFollowed((old) => (old && old.number === number ? { ...old, text: old.text + chunk } : old)),
+      );
+      setFollowed((old) => (old && old.number === number ? { ...old, done: true } : old));
+      await props.onChange();
+    } catch (caught) {
+      if (!mine.signal.aborted) setError(caught);
+    }
+  }
+
+  async function build() {
+    setError(null);
+    setStarting(true);
+    try {
+      const { build: started } = await api<{ build: { number: number } }>('POST', `${environmentsBase(project)}/${enc(environment.uuid)}/builds`, {});
+      setStarting(false);
+      await props.onChange();
+      await follow(started.number);
+    } catch (caught) {
+      setError(caught);
+    } finally {
+      setStarting(false);
+    }
+  }
+
+  const finalStatus = followed?.done ? statusFromLog(followed.text) : null;
+  const noEngine = error instanceof ApiFailure && error.code === 'BERTH_API_NO_ENGINE';
+  return (
+    <section className="build-panel" aria-label={`Builds of ${environment.name}`}>
+      <div className="build-bar">
+        <button type="button" className="primary" onClick={() => void build()} disabled={building || starting}>
+          {building ? 'Building…' : 'Build'}
+          <span className="sr-only"> {environment.name}</span>
+        </button>
+        {followed ? (
+          finalStatus ? (
+            <StatusBadge status={BUILD_TONE[finalStatus] ?? 'stopped'} label={`build ${followed.number} ${finalStatus}`} />
+          ) : (
+            <StatusBadge status={followed.done ? 'stopped' : 'starting'} label={`build ${followed.number} ${followed.done ? 'ended' : 'building'}`} />
+          )
+        ) : null}
+      </div>
+      {error ? <ErrorNote error={error} title={noEngine ? 'Cannot build here' : 'Build problem'} /> : null}
+      {followed ? (
+        <pre className="log-box" ref={box} role="log" aria-label={`Build ${followed.number} log`} aria-live="off" tabIndex={0}>
+          {followed.text || (followed.done ? '(empty log)' : 'waiting for output…')}
+        </pre>
+      ) : null}
+      <h3>Build history</h3>
+      {builds.length === 0 ? (
+        <p className="empty">
+          <StatusBadge status="stopped" label="not built" /> Services cannot use this environment until a build succeeds.
+        </p>
+      ) : (
+        <BuildHistory builds={builds} onShowLog={(n) => void follow(n)} />
+      )}
+    </section>
+  );
+}
+
+function BuildHistory(props: { builds: EnvironmentBuildInfo[]; onShowLog: (number: number) => void }) {
+  return (
+    <table className="table" aria-label="Build history">
+      <thead>
+        <tr>
+          <th scope="col">#</th>
+          <th scope="col">Status</th>
+          <th scope="col">Image</th>
+          <th scope="col">Started</th>
+          <th scope="col">Finished</th>
+          <th scope="col">
+            <span className="sr-only">Actions</span>
+          </th>
+        </tr>
+      </thead>
+      <tbody>
+        {props.builds.map((b) => (
+          <tr key={b.number}>
+            <td>{b.number}</td>
+            <td>
+              <StatusBadge status={BUILD_TONE[b.status] ?? 'stopped'} label={b.status} />
+              {b.error ? <div className="small-text text-bad pre-line">{b.error}</div> : null}
+            </td>
+            <td className="mono small-text">{b.image}</td>
+            <td>{new Date(b.startedAt).toLocaleString()}</td>
+            <td>{b.finishedAt ? new Date(b.finishedAt).toLocaleString() : '—'}</td>
+            <td className="actions">
+              <button type="button" className="small" onClick={() => props.onShowLog(b.number)}>
+                Log<span className="sr-only"> of build {b.number}</span>
+              </button>
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
