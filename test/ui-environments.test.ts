@@ -43,7 +43,7 @@ async function shot(page: Page, name: string): Promise<void> {
 
 /** At 1280 px nothing may push the page sideways. */
 async function assertNoHorizontalOverflow(page: Page, where: string): Promise<void> {
-  const width = await page.evaluate(() => document.documentElement.scrollWidth);
+  const width = (await page.evaluate('document.documentElement.scrollWidth')) as number;
   assert.ok(width <= 1280, `${where}: the page is ${width}px wide at a 1280px viewport`);
 }
 
@@ -158,7 +158,7 @@ describe('the web UI: environments and jobs', skipUnless(chromiumRequirement, co
     await edit.getByText('Unsaved changes.').waitFor();
     // Tab leaves the editor (no keyboard trap) and reaches the form's buttons.
     await page.keyboard.press('Tab');
-    assert.equal(await page.evaluate(() => document.activeElement?.tagName), 'BUTTON');
+    assert.equal(await page.evaluate('document.activeElement?.tagName'), 'BUTTON');
     await edit.getByRole('button', { name: 'Save environment' }).click();
     await edit.getByText('Saved.').waitFor();
     assert.equal(await readFile(scriptFile, 'utf8'), expected);
