@@ -1,7 +1,7 @@
 /**
  * Step executors: run one step to completion with its env and a log file, and kill it on abort.
  * The local executor runs host processes (each in its own process group, so a step's children die
- * with it); the docker executor is not built yet and says so.
+ * with it); the docker executor (docker-executor.ts) runs containers.
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -12,6 +12,7 @@ import type { RuntimeKind } from '../plan/types.ts';
 import { JobError } from './errors.ts';
 import type { StepOutcome } from './dag.ts';
 import { stepCommand } from './step-command.ts';
+import type { StepEnvInput } from './step-env.ts';
 
 export interface StepExecution {
   stepUuid: string;
@@ -28,6 +29,9 @@ export interface StepExecution {
   /** Step's environment uuid (container runtimes run the step in that image). */
   environment: string;
   sessionUuid: string;
+  projectUuid: string;
+  /** What `env` was made from: container runtimes rebuild the env with their own paths. */
+  envInput: StepEnvInput;
   signal: AbortSignal;
 }
 
@@ -123,19 +127,16 @@ function signalGroup(pid: number | undefined, signal: NodeJS.Signals): void {
 }
 
 /**
- * UNFINISHED: steps as containers in their environment image on the session network. Until it is
- * built, a run on a container runtime fails its steps with this message instead of running them
- * on the host behind the user's back.
+ * Runtimes whose steps Berth cannot run yet (kubernetes): the steps fail with this message instead
+ * of running on the host behind the user's back.
  */
-export function createDockerStepExecutor(): StepExecutor {
+export function createUnsupportedStepExecutor(kind: RuntimeKind): StepExecutor {
   return {
-    kind: 'docker',
-    run: async function runDockerStep(step) {
-      const error = new JobError(
-        'BERTH_JOB_RUNTIME_UNSUPPORTED',
-        `step "${step.title}" cannot run yet: running steps as containers on the docker runtime is not implemented`,
-        { hint: 'run jobs with `berth serve --runtime local` for now' },
-      );
+    kind,
+    run: async function refuseStep(step) {
+      const error = new JobError('BERTH_JOB_RUNTIME_UNSUPPORTED', `step "${step.title}" cannot run: running steps on the ${kind} runtime is not implemented`, {
+        hint: 'run jobs with `berth serve --runtime docker` or `--runtime local`',
+      });
       return { status: 'failed', exitCode: null, reason: `${error.message} (${error.hint})` };
     },
   };

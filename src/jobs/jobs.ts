@@ -16,10 +16,13 @@ import type { PipelineSpec } from '../spec/types.ts';
 import { toBerthError } from '../shared/index.ts';
 import { orderSteps, walkDag, type DagStep, type StepOutcome } from './dag.ts';
 import { JobError } from './errors.ts';
-import { createDockerStepExecutor, createLocalStepExecutor, type StepExecutor } from './executor.ts';
+import { createLocalStepExecutor, createUnsupportedStepExecutor, type StepExecutor } from './executor.ts';
+import { createDockerStepExecutor } from './docker-executor.ts';
+import { resolveEnvironmentImage } from '../environments/index.ts';
+import { resolveSocketPath } from '../runtime/docker/index.ts';
 import { copyProject, writePipelineFile } from './files.ts';
 import { applyParameters, checkEnvNames, checkParameters, emptyParameters } from './parameters.ts';
-import { stepEnv } from './step-env.ts';
+import { stepEnv, type StepEnvInput } from './step-env.ts';
 import { killStepProcesses } from './orphans.ts';
 import {
   FINISHED_RUN_STATUSES,
@@ -52,6 +55,8 @@ export interface JobsOptions {
   servicesTimeoutMs?: number;
   /** SIGTERM-to-SIGKILL grace for cancelled steps. */
   graceMs?: number;
+  /** The engine socket of the docker runtime (steps run on the same engine as the services); default DOCKER_HOST. */
+  engineSocket?: string;
   /** Overrides the executor chosen from the runtime (tests). */
   executor?: StepExecutor;
 }
@@ -114,9 +119,7 @@ export class Jobs extends EventEmitter<{ event: [JobEvent] }> {
     this.#o = options;
     options.sessions.on('event', this.#onSessionEvent);
     this.store = new JobStore(options.db);
-    this.#executor =
-      options.executor ??
-      (options.sessions.runtime.kind === 'local' ? createLocalStepExecutor({ graceMs: options.graceMs ?? 5_000 }) : createDockerStepExecutor());
+    this.#executor = options.executor ?? defaultExecutor(options);
   }
 
   // --- jobs -------------------------------------------------------------------------------------
@@ -430,7 +433,7 @@ export class Jobs extends EventEmitter<{ event: [JobEvent] }> {
     const failures: string[] = [];
     const execute = async (step: DagStep, stepSignal: AbortSignal): Promise<StepOutcome> => {
       const stepSpec = spec.steps[step.uuid]!;
-      const env = stepEnv({
+      const envInput: StepEnvInput = {
         host: process.env,
         userEnv: context.userEnv,
         stepUuid: step.uuid,
@@ -445,7 +448,8 @@ export class Jobs extends EventEmitter<{ event: [JobEvent] }> {
         apiUrl: this.#o.apiUrl(),
         runtime: this.#o.sessions.runtime.kind,
         ...(context.token ? { sessionToken: context.token } : {}),
-      });
+      };
+      const env = stepEnv(envInput);
       const outcome = await this.#executor.run({
         stepUuid: step.uuid,
         title: step.title,
@@ -455,6 +459,8 @@ export class Jobs extends EventEmitter<{ event: [JobEvent] }> {
         logFile: records.get(step.uuid)?.logFile ?? join(run.runDir, 'logs', `${step.uuid}.log`),
         environment: stepSpec.environment,
         sessionUuid: run.sessionUuid,
+        projectUuid: run.projectUuid,
+        envInput,
         signal: stepSignal,
         ...(context.notebookOutputDir ? { notebookOutputDir: context.notebookOutputDir } : {}),
       });
@@ -561,6 +567,21 @@ export class Jobs extends EventEmitter<{ event: [JobEvent] }> {
     }
     return project;
   }
+}
+
+function defaultExecutor(options: JobsOptions): StepExecutor {
+  const kind = options.sessions.runtime.kind;
+  const graceMs = options.graceMs ?? 5_000;
+  if (kind === 'local') return createLocalStepExecutor({ graceMs });
+  if (kind === 'docker') {
+    return createDockerStepExecutor({
+      socketPath: options.engineSocket ?? resolveSocketPath(),
+      installationId: options.store.installationId(),
+      resolveImage: (projectUuid, environmentUuid) => resolveEnvironmentImage(options.db, projectUuid, environmentUuid),
+      graceMs,
+    });
+  }
+  return createUnsupportedStepExecutor(kind);
 }
 
 function pendingStep(stepUuid: string, title: string, filePath: string, position: number, logFile: string): Omit<RunStepRecord, 'runUuid'> {

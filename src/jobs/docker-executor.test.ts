@@ -1,0 +1,76 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { containerApiUrl, stepContainerSpec } from './docker-executor.ts';
+import type { StepExecution } from './executor.ts';
+import { PYTHON_SDK_DIR } from './step-env.ts';
+
+const DOCKER = { hostAlias: 'host.docker.internal', extraHosts: ['host.docker.internal:host-gateway'] };
+
+function execution(project: string, fields: Partial<StepExecution> = {}): StepExecution {
+  return {
+    stepUuid: 'step-uuid',
+    title: 'Load',
+    filePath: 'load.py',
+    cwd: project,
+    env: {},
+    logFile: '/tmp/x.log',
+    environment: 'env-uuid',
+    sessionUuid: 'sid',
+    projectUuid: 'project-uuid',
+    envInput: {
+      host: { PATH: '/host/bin', HOME: '/root' },
+      userEnv: { SECRET: 'x', PYTHONPATH: '/extra' },
+      stepUuid: 'step-uuid',
+      runUuid: 'run-uuid',
+      sessionUuid: 'sid',
+      sessionType: 'noninteractive',
+      pipelineUuid: 'pipeline-uuid',
+      pipelinePath: join(project, 'sub', 'p.orchest'),
+      projectUuid: 'project-uuid',
+      projectDir: project,
+      dataDir: '/srv/data',
+      apiUrl: 'http://127.0.0.1:4000',
+      runtime: 'docker',
+    },
+    signal: new AbortController().signal,
+    ...fields,
+  };
+}
+
+test('the API URL on the host loopback becomes the host alias', () => {
+  assert.equal(containerApiUrl('http://127.0.0.1:4000', 'host.docker.internal'), 'http://host.docker.internal:4000');
+  assert.equal(containerApiUrl('http://berth.example:4000/', 'host.docker.internal'), 'http://berth.example:4000');
+});
+
+test('a step container: container paths, no host env, SDK on PYTHONPATH, session network, labels', (t) => {
+  const project = mkdtempSync(join(tmpdir(), 'berth-step-spec-'));
+  t.after(() => rmSync(project, { recursive: true, force: true }));
+  const spec = stepContainerSpec(execution(project), 'img:1', 'inst', DOCKER);
+  const body = spec.body as { Env: string[]; Cmd: string[]; WorkingDir: string; Labels: Record<string, string>; HostConfig: { Binds: string[]; NetworkMode: string; ExtraHosts: string[] } };
+  const env = Object.fromEntries(body.Env.map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)]));
+  assert.deepEqual(body.Cmd, ['python3', 'load.py']);
+  assert.equal(body.WorkingDir, '/project-dir');
+  assert.equal(env.PATH, undefined, "the host's PATH stays on the host");
+  assert.equal(env.SECRET, 'x');
+  assert.equal(env.PYTHONPATH, '/berth/sdk/python:/extra');
+  assert.equal(env.ORCHEST_PIPELINE_PATH, '/project-dir/sub/p.orchest');
+  assert.equal(env.ORCHEST_DATA_DIR, '/data');
+  assert.equal(env.BERTH_API_URL, 'http://host.docker.internal:4000');
+  assert.equal(env.BERTH_SDK_TS, undefined);
+  assert.deepEqual(body.HostConfig.Binds, [`${project}:/project-dir:rw`, '/srv/data:/data:rw', `${PYTHON_SDK_DIR}:/berth/sdk/python:ro`]);
+  assert.equal(body.HostConfig.NetworkMode, 'berth-sid');
+  assert.deepEqual(body.HostConfig.ExtraHosts, ['host.docker.internal:host-gateway']);
+  assert.deepEqual(body.Labels, { 'berth.installation': 'inst', 'berth.session': 'sid', 'berth.project': 'project-uuid', 'berth.run': 'run-uuid', 'berth.step': 'step-uuid' });
+});
+
+test('notebooks of interactive runs are written to a mounted directory outside the project; TypeScript is refused', (t) => {
+  const project = mkdtempSync(join(tmpdir(), 'berth-step-spec-'));
+  t.after(() => rmSync(project, { recursive: true, force: true }));
+  const spec = stepContainerSpec(execution(project, { filePath: 'a.ipynb', notebookOutputDir: '/var/berth/run/notebooks' }), 'img:1', 'inst', DOCKER);
+  assert.deepEqual(spec.argv, ['python3', '-m', 'nbconvert', '--to', 'notebook', '--execute', '--output', 'a.ipynb', '--output-dir', '/berth/notebooks', 'a.ipynb']);
+  assert.ok((spec.body as { HostConfig: { Binds: string[] } }).HostConfig.Binds.includes('/var/berth/run/notebooks:/berth/notebooks:rw'));
+  assert.throws(() => stepContainerSpec(execution(project, { filePath: 'a.ts' }), 'img:1', 'inst', DOCKER), /TypeScript steps run through Berth's own Node/);
+});
