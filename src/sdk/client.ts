@@ -80,6 +80,10 @@ export class BerthClient {
   addProject(path: string, name?: string) {
     return this.request<{ project: ProjectInfo }>('POST', '/api/projects', { path, ...(name ? { name } : {}) });
   }
+  /** Creates `<data-dir>/projects/<name>` on the server from a starter (`demo` or `empty`) and registers it. */
+  createProject(name: string, starter: 'demo' | 'empty' = 'empty') {
+    return this.request<{ project: ProjectInfo }>('POST', '/api/projects', { name, starter });
+  }
   removeProject(project: string) {
     return this.request<{ removed: ProjectInfo }>('DELETE', `/api/projects/${enc(project)}`);
   }

@@ -98,7 +98,7 @@ export async function startServer(options: ServerOptions): Promise<BerthServer> 
     ...(options.graceMs === undefined ? {} : { graceMs: options.graceMs }),
     ...(engineSocket ? { engineSocket } : {}),
   });
-  const projects = new Projects(store);
+  const projects = new Projects(store, join(options.dataDir, 'projects'));
 
   const routes = new RouteTable();
   const proxy = createProxy({

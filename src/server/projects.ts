@@ -2,8 +2,10 @@
  * Projects are directories registered by path; their pipelines are the `.orchest` files inside.
  * A pipeline is referred to by its path relative to the project, its uuid or its name.
  */
-import { realpath, stat } from 'node:fs/promises';
-import { basename, relative, resolve } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { cp, mkdir, realpath, stat, writeFile } from 'node:fs/promises';
+import { basename, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { findPipelineFiles, loadPipelineFile } from '../spec/index.ts';
 import type { LoadedPipeline, PipelineSpec } from '../spec/types.ts';
 import type { CoreStore, ProjectRecord } from '../store/index.ts';
@@ -17,8 +19,46 @@ export interface PipelineRef {
 
 const PROJECT_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
 
+/** What a new project can start from: the bundled demo, or one empty pipeline. */
+export const STARTERS = ['demo', 'empty'] as const;
+export type Starter = (typeof STARTERS)[number];
+
+const DEMO_SOURCE = fileURLToPath(new URL('../../examples/demo', import.meta.url));
+
 export class Projects {
-  constructor(private readonly store: CoreStore) {}
+  /** @param projectsDir where `create` puts new projects (`<data-dir>/projects`). */
+  constructor(
+    private readonly store: CoreStore,
+    private readonly projectsDir: string,
+  ) {}
+
+  /**
+   * Creates `<projectsDir>/<name>` from a starter and registers it. Nothing is written when the
+   * name is taken or invalid; an existing directory is never overwritten.
+   */
+  async create(name: string, starter: Starter = 'empty'): Promise<ProjectRecord> {
+    if (!PROJECT_NAME.test(name)) {
+      throw new ApiError('BERTH_API_PROJECT_NAME_INVALID', `project name "${name}" is not valid`, {
+        hint: 'use letters, digits, ".", "_" or "-" (at most 63), starting with a letter or digit',
+      });
+    }
+    if (!STARTERS.includes(starter)) {
+      throw new ApiError('BERTH_API_STARTER_INVALID', `there is no starter "${String(starter)}"`, { hint: `starters: ${STARTERS.join(', ')}` });
+    }
+    if (this.store.findProject(name)) {
+      throw new ApiError('BERTH_API_PROJECT_EXISTS', `a project named "${name}" already exists`, { hint: 'choose another name' });
+    }
+    const dir = join(this.projectsDir, name);
+    if (await stat(dir).then(() => true, () => false)) {
+      throw new ApiError('BERTH_API_PROJECT_EXISTS', `${dir} already exists`, {
+        hint: `register it with \`berth project add ${dir}\`, or choose another name`,
+      });
+    }
+    await mkdir(this.projectsDir, { recursive: true });
+    if (starter === 'demo') await cp(DEMO_SOURCE, dir, { recursive: true, errorOnExist: true, force: false });
+    else await writeEmptyProject(dir, name);
+    return this.add(dir, name);
+  }
 
   async add(path: string, name?: string): Promise<ProjectRecord> {
     let dir: string;
@@ -95,4 +135,12 @@ export class Projects {
     }
     return { ...found, spec: found.loaded.spec };
   }
+}
+
+/** One empty pipeline (current version, no steps, no services) and a README. */
+async function writeEmptyProject(dir: string, name: string): Promise<void> {
+  await mkdir(dir);
+  const pipeline = { name: 'main', parameters: {}, services: {}, settings: {}, steps: {}, uuid: randomUUID(), version: '1.2.3' };
+  await writeFile(join(dir, 'main.orchest'), `${JSON.stringify(pipeline, null, 4)}\n`);
+  await writeFile(join(dir, 'README.md'), `# ${name}\n\nA Berth project: add steps and services to \`main.orchest\`.\n`);
 }

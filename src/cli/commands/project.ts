@@ -23,6 +23,19 @@ export function registerProject(program: Command): void {
     for (const p of pipelines) process.stdout.write(`  ${p.path}  ${p.valid ? c.green('valid') : c.red('invalid')}  services: ${p.services.join(', ') || '-'}\n`);
   });
 
+  addConnectOptions(
+    project
+      .command('create')
+      .description("create a new project in the server's data directory from a starter")
+      .argument('<name>')
+      .option('--starter <starter>', 'demo (the bundled demo) or empty (one empty pipeline)', 'empty')
+      .option('--json', 'machine-readable output'),
+  ).action(async function projectCreate(name: string, options: ConnectOptions & { starter: 'demo' | 'empty'; json?: boolean }) {
+    const { project: created } = await connect(options).createProject(name, options.starter);
+    if (options.json) return printJson({ project: created });
+    process.stdout.write(`${c.green('created')} project ${c.bold(created.name)} at ${created.path} (starter: ${options.starter})\n`);
+  });
+
   addConnectOptions(project.command('list').description('registered projects and their pipelines').option('--json', 'machine-readable output')).action(
     async function projectList(options: ConnectOptions & { json?: boolean }) {
       const client = connect(options);

@@ -1,13 +1,10 @@
 /** `berth serve` (and `npm start`, which adds --demo): the long-running server. */
 import type { Command } from 'commander';
-import { cp, stat } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { startServer, type BerthServer } from '../../server/index.ts';
 import { colors } from '../output.ts';
-
-const DEMO_SOURCE = fileURLToPath(new URL('../../../examples/demo', import.meta.url));
 
 export function defaultDataDir(): string {
   return process.env.BERTH_DATA_DIR ? resolve(process.env.BERTH_DATA_DIR) : join(homedir(), '.berth');
@@ -55,10 +52,10 @@ export function registerServe(program: Command): void {
 
 async function registerDemo(server: BerthServer, dataDir: string): Promise<void> {
   if (server.store.findProject('demo')) return;
-  const target = join(dataDir, 'projects', 'demo');
-  const exists = await stat(target).then(() => true, () => false);
-  if (!exists) await cp(DEMO_SOURCE, target, { recursive: true });
-  await server.projects.add(target, 'demo');
+  // A copy left from an earlier data directory is registered again rather than overwritten.
+  const kept = join(dataDir, 'projects', 'demo');
+  if (existsSync(kept)) await server.projects.add(kept, 'demo');
+  else await server.projects.create('demo', 'demo');
 }
 
 function printBanner(server: BerthServer, dataDir: string, demo: boolean): void {

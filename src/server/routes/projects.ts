@@ -4,7 +4,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { CoreStore } from '../../store/index.ts';
-import type { Projects } from '../projects.ts';
+import { STARTERS, type Projects, type Starter } from '../projects.ts';
 import { ApiError } from '../errors.ts';
 
 const ENV_NAME = /^[0-9a-zA-Z\-_]+$/;
@@ -14,11 +14,21 @@ export function registerProjectRoutes(app: FastifyInstance, deps: { store: CoreS
 
   app.get('/api/projects', async () => ({ projects: store.listProjects() }));
 
+  // {path, name?} registers an existing directory; {name, starter} creates a new project from a starter.
   app.post('/api/projects', async (request, reply) => {
-    const body = (request.body ?? {}) as { path?: string; name?: string };
-    if (!body.path) throw new ApiError('BERTH_API_BAD_REQUEST', 'body needs "path"', { hint: '{"path": "/home/me/project"}' });
+    const body = (request.body ?? {}) as { path?: string; name?: string; starter?: Starter };
+    if (body.starter !== undefined && body.name) {
+      return reply.code(201).send({ project: await projects.create(body.name, body.starter) });
+    }
+    if (!body.path) {
+      throw new ApiError('BERTH_API_BAD_REQUEST', 'body needs "path" (an existing directory) or "name" and "starter"', {
+        hint: `{"path": "/home/me/project"} or {"name": "analysis", "starter": "${STARTERS.join('" | "')}"}`,
+      });
+    }
     return reply.code(201).send({ project: await projects.add(body.path, body.name) });
   });
+
+  app.get('/api/starters', async () => ({ starters: STARTERS }));
 
   app.get('/api/projects/:project', async (request) => {
     const project = projects.get((request.params as { project: string }).project);

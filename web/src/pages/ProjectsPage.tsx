@@ -10,6 +10,24 @@ export function ProjectsPage() {
   const [name, setName] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
+  const [newName, setNewName] = useState('');
+  const [starter, setStarter] = useState<'empty' | 'demo'>('empty');
+  const [creating, setCreating] = useState(false);
+  const [createError, setCreateError] = useState<unknown>(null);
+
+  async function createProject(event: FormEvent) {
+    event.preventDefault();
+    setCreating(true);
+    setCreateError(null);
+    try {
+      const { project } = await api<{ project: Project }>('POST', '/api/projects', { name: newName.trim(), starter });
+      navigate(projectHref(project.name));
+    } catch (caught) {
+      setCreateError(caught);
+    } finally {
+      setCreating(false);
+    }
+  }
 
   async function addProject(event: FormEvent) {
     event.preventDefault();
@@ -35,7 +53,7 @@ export function ProjectsPage() {
       {projects.data && list.length === 0 ? (
         <div className="empty-state">
           <h2>No projects yet</h2>
-          <p>Add a directory below, or run <code>berth project add DIR</code>.</p>
+          <p>Create one or add a directory below, or run <code>berth project create NAME</code> / <code>berth project add DIR</code>.</p>
         </div>
       ) : null}
       {list.length > 0 ? (
@@ -50,6 +68,28 @@ export function ProjectsPage() {
           ))}
         </ul>
       ) : null}
+      <form className="card form-card" onSubmit={createProject} aria-labelledby="create-project">
+        <h2 id="create-project">Create a new project</h2>
+        <div className="form-grid">
+          <div className="field">
+            <label htmlFor="new-project-name">Name</label>
+            <input id="new-project-name" value={newName} onChange={(e) => setNewName(e.target.value)} placeholder="analysis" required />
+            <p className="help">Created in Berth's data directory, under projects/.</p>
+          </div>
+          <div className="field">
+            <label htmlFor="new-project-starter">Start from</label>
+            <select id="new-project-starter" value={starter} onChange={(e) => setStarter(e.target.value as 'empty' | 'demo')}>
+              <option value="empty">An empty pipeline</option>
+              <option value="demo">The demo (steps and three services)</option>
+            </select>
+            <p className="help">You can add services from templates in the pipeline's settings.</p>
+          </div>
+        </div>
+        {createError ? <ErrorNote error={createError} /> : null}
+        <button type="submit" className="primary" disabled={creating || !newName.trim()}>
+          {creating ? 'Creating…' : 'Create project'}
+        </button>
+      </form>
       <form className="card form-card" onSubmit={addProject} aria-labelledby="add-project">
         <h2 id="add-project">Add an existing directory</h2>
         <div className="form-grid">
