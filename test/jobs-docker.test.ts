@@ -315,10 +315,13 @@ for (const engine of available) {
               title: 'Live',
               file: 'live.py',
               parameters: { word: 'live' },
-              source: 'import os, orchest\nopen("live.txt", "w").write(orchest.get_step_param("word") + " " + os.environ["ORCHEST_SESSION_TYPE"])\n',
+              source:
+                'import os, orchest\nopen("live.txt", "w").write(orchest.get_step_param("word") + " " + os.environ["ORCHEST_SESSION_TYPE"])\n' +
+                'open("live-host.txt", "w").write(orchest.get_service("redis")["internal_hostname"])\n',
             },
             { title: 'Book', file: 'book.ipynb', after: ['Live'], source: notebook('print("from the notebook:", open("live.txt").read())') },
           ],
+          services: { redis: { image: 'localhost/redis:7', ports: [6379], scope: ['interactive'], readiness: { type: 'command', command: ['redis-cli', 'ping'] } } },
         },
         {},
         envUuid,
@@ -336,7 +339,13 @@ for (const engine of available) {
       const executed = JSON.parse(await readFile(join(run.runDir, 'notebooks', 'book.ipynb'), 'utf8'));
       assert.match(JSON.stringify(executed.cells[0].outputs), /from the notebook: live interactive/);
       assert.equal(JSON.parse(await readFile(join(dir, 'book.ipynb'), 'utf8')).cells[0].outputs.length, 0, 'the project notebook is not overwritten');
-      assert.deepEqual(await leftovers(server, session.uuid), [], 'the step containers are removed; the session has no services');
+      assert.equal(
+        await readFile(join(dir, 'live-host.txt'), 'utf8'),
+        `redis-${session.uuid}`,
+        "get_service in an interactive run on docker answers from the session's services (no API call from the container)",
+      );
+      const left = await leftovers(server, session.uuid);
+      assert.equal(left.length, 1, `only the session's redis container is left, the step containers are removed: ${left.join('\n')}`);
       await client.stopSession(session.uuid);
     });
   });

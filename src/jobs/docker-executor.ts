@@ -24,6 +24,7 @@ export const CONTAINER_DATA_DIR = '/data';
 export const CONTAINER_SDK_DIR = '/berth/sdk/python';
 const CONTAINER_PIPELINE_DIR = '/berth/pipeline';
 const CONTAINER_NOTEBOOK_DIR = '/berth/notebooks';
+const CONTAINER_SERVICES_FILE = '/berth/session-services.json';
 
 /** Labels of step containers besides the installation's and the session's. */
 export const STEP_LABELS = { run: 'berth.run', step: 'berth.step' } as const;
@@ -112,6 +113,7 @@ export function stepContainerSpec(step: StepExecution, image: string, installati
       notebookOutputDir = CONTAINER_NOTEBOOK_DIR;
     }
   }
+  if (input.servicesFile) binds.push(`${input.servicesFile}:${CONTAINER_SERVICES_FILE}:ro`);
   if (['.ts', '.mts'].includes(extname(step.filePath))) {
     throw new JobError('BERTH_JOB_STEP_FILE_TYPE', `step "${step.title}" (${step.filePath}) is TypeScript: TypeScript steps run through Berth's own Node and tsx, which a step container does not have`, {
       hint: 'compile the step to .mjs (it runs with the image\'s node), or run the pipeline on the local runtime',
@@ -129,6 +131,7 @@ export function stepContainerSpec(step: StepExecution, image: string, installati
     pipelinePath,
     apiUrl: containerApiUrl(input.apiUrl, facts.hostAlias),
     runtime: 'docker',
+    ...(input.servicesFile ? { servicesFile: CONTAINER_SERVICES_FILE } : {}),
   });
   env.PYTHONPATH = [CONTAINER_SDK_DIR, input.userEnv.PYTHONPATH].filter(Boolean).join(':');
   // The TypeScript SDK is a host path run through Berth's own Node: not available in an image.

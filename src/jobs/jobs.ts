@@ -7,7 +7,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { SessionEvent, SessionManager, SessionView, ServiceView } from '../sessions/index.ts';
@@ -369,10 +369,15 @@ export class Jobs extends EventEmitter<{ event: [JobEvent] }> {
       await this.#waitForServices(run.sessionUuid, signal);
       this.#setRun(run.uuid, { status: 'running' });
       const token = await this.#issueToken(run.sessionUuid);
+      // What the SDK's get_service returns in this run: the session's services as they run now.
+      const servicesFile = join(run.runDir, 'session-services.json');
+      await mkdir(run.runDir, { recursive: true });
+      await writeFile(servicesFile, JSON.stringify({ user_services: this.#o.sessions.get(run.sessionUuid).userServices }));
       outcome = await this.#runSteps(run, spec, signal, {
         cwd: project.path,
         pipelineFile: join(project.path, run.pipelinePath),
         sessionType: 'interactive',
+        servicesFile,
         userEnv: this.#o.store.mergedEnvVars(project.uuid, spec.uuid),
         notebookOutputDir: join(run.runDir, 'notebooks'),
         ...(token ? { token } : {}),
@@ -424,6 +429,7 @@ export class Jobs extends EventEmitter<{ event: [JobEvent] }> {
       userEnv: Record<string, string>;
       token?: string;
       notebookOutputDir?: string;
+      servicesFile?: string;
       stepIds?: string[];
     },
   ): Promise<{ status: RunStatus; reason: string | null }> {
@@ -448,6 +454,7 @@ export class Jobs extends EventEmitter<{ event: [JobEvent] }> {
         apiUrl: this.#o.apiUrl(),
         runtime: this.#o.sessions.runtime.kind,
         ...(context.token ? { sessionToken: context.token } : {}),
+        ...(context.servicesFile ? { servicesFile: context.servicesFile } : {}),
       };
       const env = stepEnv(envInput);
       const outcome = await this.#executor.run({

@@ -29,6 +29,11 @@ export interface StepEnvInput {
   dataDir: string;
   apiUrl: string;
   sessionToken?: string;
+  /**
+   * Interactive runs: the session's services as started, written by Berth for the step (the SDK
+   * reads it instead of asking the API, which step containers cannot reach).
+   */
+  servicesFile?: string;
   runtime: string;
 }
 
@@ -45,6 +50,7 @@ export function stepEnv(input: StepEnvInput): Record<string, string> {
   if (input.sessionToken) env.BERTH_SESSION_TOKEN = input.sessionToken;
   else delete env.BERTH_SESSION_TOKEN;
   env.BERTH_RUNTIME = input.runtime;
+  if (input.servicesFile) env.BERTH_SERVICES_FILE = input.servicesFile;
   env.BERTH_SDK_TS = TS_SDK_FILE;
   env[RUN_MARKER] = input.runUuid;
   // Where Orchest's fixed paths are on this machine: steps on the local runtime see host paths.

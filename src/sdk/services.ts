@@ -58,7 +58,10 @@ export async function getServices(options: SdkOptions = {}): Promise<Record<stri
     );
   }
   if (type === 'interactive') {
-    const data = await requestJson(`/api/sessions/${encodeURIComponent(sessionUuid(env))}`, env, options.timeoutMs ?? 10_000);
+    // Steps of an interactive run get the session's services in a file (see the Python SDK).
+    const data = env.BERTH_SERVICES_FILE
+      ? (JSON.parse(await readFile(env.BERTH_SERVICES_FILE, 'utf8')) as Json)
+      : await requestJson(`/api/sessions/${encodeURIComponent(sessionUuid(env))}`, env, options.timeoutMs ?? 10_000);
     const specs = (data.user_services ?? {}) as Record<string, Json>;
     return Object.fromEntries(Object.entries(specs).map(([name, spec]) => [name, fromApi(spec, env)]));
   }

@@ -24,7 +24,14 @@ def _session_services() -> Dict[str, Dict[str, Any]]:
         }
     if session_type == "interactive":
         session_uuid = _session_uuid()
-        data = request_json("/api/sessions/" + session_uuid)
+        services_file = current("BERTH_SERVICES_FILE")
+        if services_file:
+            # Steps of an interactive run get the session's services from Berth in a file
+            # (step containers cannot reach the API on the host's loopback).
+            with open(services_file, encoding="utf-8") as handle:
+                data = json.load(handle)
+        else:
+            data = request_json("/api/sessions/" + session_uuid)
         return {name: _from_api(spec) for name, spec in (data.get("user_services") or {}).items()}
     raise UnrecognizedSessionType(
         f"ORCHEST_SESSION_TYPE is {session_type!r}, expected 'interactive' or 'noninteractive': "

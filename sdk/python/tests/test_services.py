@@ -91,6 +91,21 @@ class InteractiveServices(StepTestCase):
         self.assertEqual(self.api.requests, [(f"/api/sessions/{SESSION}", "Bearer session-token")])
         self.assertEqual(list(orchest.get_services()), ["redis"])
 
+    def test_reads_the_services_file_berth_gives_steps_without_asking_the_api(self):
+        import json
+        import os
+        import tempfile
+
+        self.interactive_env(self.api.url)
+        services = {"redis": {"name": "redis", "image": "redis", "ports": [6379], "internal_hostname": f"redis-{SESSION}", "base_paths": {"6379": f"/service-redis-{SESSION}_6379"}}}
+        with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
+            json.dump({"user_services": services}, handle)
+        self.addCleanup(os.unlink, handle.name)
+        os.environ["BERTH_SERVICES_FILE"] = handle.name
+        self.assertEqual(orchest.get_service("redis")["internal_hostname"], f"redis-{SESSION}")
+        self.assertEqual(orchest.get_service("redis")["base_paths"], {6379: f"/service-redis-{SESSION}_6379"})
+        self.assertEqual(self.api.requests, [], "the API was not asked")
+
     def test_unknown_service(self):
         self.interactive_env(self.api.url)
         with self.assertRaises(orchest.ServiceNotFound) as caught:
