@@ -7,11 +7,11 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
 import type { ApiClientError } from '../src/sdk/client.ts';
 import { loadPipelineFile } from '../src/spec/index.ts';
 import { startTestServer } from './support/berth.ts';
-import { skipUnless, type Requirement } from './support/requirements.ts';
+import { skipUnless } from './support/requirements.ts';
+import { chromiumRequirement, ensureUiBuilt, openChromium } from './support/browser.ts';
 
 describe('creating projects from a starter', () => {
   test('empty and demo starters make valid projects in the data directory; bad input writes nothing', async (t) => {
@@ -42,20 +42,12 @@ describe('creating projects from a starter', () => {
     assert.equal(existsSync(join(dataDir, 'projects', 'x')), false);
   });
 
-  const browser: Requirement = { ok: existsSync('/usr/bin/chromium'), what: 'Chromium', fix: 'apt-get install chromium' };
-  const ui: Requirement = {
-    ok: existsSync(new URL('../web/dist/index.html', import.meta.url).pathname),
-    what: 'the built UI',
-    fix: 'npm run build:web (npm test builds it first)',
-  };
-  test('the UI creates a project from the demo starter and opens it', skipUnless(browser, ui), async (t) => {
+  test('the UI creates a project from the demo starter and opens it', skipUnless(chromiumRequirement), async (t) => {
     const { server } = await startTestServer(t);
-    const instance = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
-    t.after(() => instance.close());
-    const page = await instance.newPage({ viewport: { width: 1280, height: 800 } });
+    ensureUiBuilt();
+    const browser = await openChromium();
+    t.after(() => browser.close());
+    const page = await browser.context.newPage();
     page.setDefaultTimeout(20_000);
     await page.goto(`${server.url}/projects`);
     await page.getByRole('textbox', { name: 'Login token' }).fill(server.loginToken!);

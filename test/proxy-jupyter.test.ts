@@ -9,27 +9,16 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
 import { freePort } from './support/ports.ts';
 import { startTestServer, tempDir, writePipeline } from './support/berth.ts';
 import { skipUnless, type Requirement } from './support/requirements.ts';
+import { chromiumRequirement, openChromium } from './support/browser.ts';
 
 const jupyter: Requirement = {
   ok: existsSync('/usr/bin/jupyter-notebook'),
   what: "Debian's Jupyter Notebook",
   fix: 'apt-get install jupyter-notebook python3-ipykernel',
 };
-const browser: Requirement = { ok: existsSync('/usr/bin/chromium'), what: 'Chromium', fix: 'apt-get install chromium' };
-
-/** Debian's Chromium, headless, with the flags this closed network needs (playwright makes a fresh profile). */
-export async function launchChromium(t: { after: (fn: () => Promise<void>) => void }): Promise<Browser> {
-  const instance = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-  t.after(() => instance.close());
-  return instance;
-}
 
 const NOTEBOOK = {
   cells: [{ cell_type: 'code', execution_count: null, metadata: {}, outputs: [], source: ['print(6 * 7, "from the kernel")'] }],
@@ -38,7 +27,7 @@ const NOTEBOOK = {
   nbformat_minor: 5,
 };
 
-describe('Jupyter behind the proxy, in Chromium', skipUnless(jupyter, browser), () => {
+describe('Jupyter behind the proxy, in Chromium', skipUnless(jupyter, chromiumRequirement), () => {
   test('login round trip to the service URL, then a notebook cell runs on a kernel over WebSockets', async (t) => {
     const { client, server } = await startTestServer(t);
     const dir = await tempDir(t, 'berth-jupyter-');
@@ -76,8 +65,9 @@ describe('Jupyter behind the proxy, in Chromium', skipUnless(jupyter, browser), 
     const anonymous = await fetch(`${base}/api`, { headers: { accept: 'application/json' } });
     assert.equal(anonymous.status, 401, 'API clients without a login get 401');
 
-    const instance = await launchChromium(t);
-    const page = await instance.newPage();
+    const browser = await openChromium();
+    t.after(() => browser.close());
+    const page = await browser.context.newPage();
     await page.goto(`${base}/tree`);
     assert.match(new URL(page.url()).pathname, /^\/login/, 'a browser without a login is sent to the login page');
     assert.ok(server.loginToken, 'a fresh server prints a login token');

@@ -7,34 +7,21 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { chromium, type Locator, type Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import { freePort } from './support/ports.ts';
 import { startTestServer, tempDir, writePipeline } from './support/berth.ts';
 import type { BerthServer } from '../src/server/index.ts';
 import { writeProject } from './jobs-support.ts';
-import { commandRequirement, skipUnless, type Requirement } from './support/requirements.ts';
+import { commandRequirement, skipUnless } from './support/requirements.ts';
+import { chromiumRequirement, ensureUiBuilt, openChromium } from './support/browser.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const chromiumRequirement: Requirement = { ok: existsSync(CHROMIUM), what: 'Chromium at /usr/bin/chromium', fix: 'apt-get install chromium' };
 const ROOT = new URL('..', import.meta.url).pathname;
 const SHOTS = join(ROOT, 'test-results', 'ui-e2e');
 const UI_TIMEOUT = 20_000;
 
-/** The UI is built by `npm test` first; a targeted run builds it when it is missing. */
-function ensureUiBuilt(): void {
-  if (existsSync(join(ROOT, 'web', 'dist', 'index.html'))) return;
-  const build = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', 'web/vite.config.ts', '--logLevel', 'warn'], {
-    cwd: ROOT,
-    encoding: 'utf8',
-  });
-  assert.equal(build.status, 0, `building the UI failed:\n${build.stdout}\n${build.stderr}`);
-}
 
 /** A project with a two-step pipeline (for the DAG) and a page for the custom web service to serve. */
 async function project(dir: string): Promise<string> {
@@ -89,14 +76,8 @@ describe('the web UI end to end', skipUnless(chromiumRequirement, commandRequire
   test('a new user signs in, adds services with the editor, runs them, applies a change and stops', { timeout: 120_000 }, async (t) => {
     ensureUiBuilt();
     await mkdir(SHOTS, { recursive: true });
-    // Removed by the browser's own hook, after Chromium has exited and stopped writing to it.
-    const profile = await mkdtemp(join(tmpdir(), 'berth-chromium-'));
-    const context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      viewport: { width: 1280, height: 800 },
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    const browser = await openChromium();
+    const { context } = browser;
     // Registered before the server's hook: hooks run in order, and the browser's open event and
     // log streams must be gone before the server closes.
     let passed = false;
@@ -111,8 +92,7 @@ describe('the web UI end to end', skipUnless(chromiumRequirement, commandRequire
           t.diagnostic(`session ${view.status} ${view.reason ?? ''}: ${JSON.stringify(view.services.map((s) => [s.name, s.status, s.reason]))}`);
         }
       }
-      await context.close();
-      await rm(profile, { recursive: true, force: true });
+      await browser.close();
     });
     const { server, token } = await startTestServer(t);
     running.server = server;
@@ -300,16 +280,10 @@ describe('the web UI end to end', skipUnless(chromiumRequirement, commandRequire
   test('the Services panel shows a failed service with its reason and hint, and a service that is not exposed', { timeout: 60_000 }, async (t) => {
     ensureUiBuilt();
     await mkdir(SHOTS, { recursive: true });
-    const profile = await mkdtemp(join(tmpdir(), 'berth-chromium-'));
-    const context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      viewport: { width: 1280, height: 800 },
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    const browser = await openChromium();
+    const { context } = browser;
     t.after(async () => {
-      await context.close();
-      await rm(profile, { recursive: true, force: true });
+      await browser.close();
     });
     context.setDefaultTimeout(UI_TIMEOUT);
     const { server, client, token } = await startTestServer(t);
@@ -355,16 +329,10 @@ describe('the web UI end to end', skipUnless(chromiumRequirement, commandRequire
   test('jobs: create a job, run it, follow the run and read a step log', { timeout: 60_000 }, async (t) => {
     ensureUiBuilt();
     await mkdir(SHOTS, { recursive: true });
-    const profile = await mkdtemp(join(tmpdir(), 'berth-chromium-'));
-    const context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      viewport: { width: 1280, height: 800 },
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    const browser = await openChromium();
+    const { context } = browser;
     t.after(async () => {
-      await context.close();
-      await rm(profile, { recursive: true, force: true });
+      await browser.close();
     });
     context.setDefaultTimeout(UI_TIMEOUT);
     const { server, client, token } = await startTestServer(t);

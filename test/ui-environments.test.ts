@@ -8,34 +8,21 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { startTestServer, tempDir } from './support/berth.ts';
 import { writeProject } from './jobs-support.ts';
 import { commandRequirement, skipUnless, type Requirement } from './support/requirements.ts';
+import { chromiumRequirement, ensureUiBuilt, openChromium } from './support/browser.ts';
 import { engines } from '../src/runtime/docker/test-helpers.ts';
 import { createDockerClient } from '../src/runtime/docker/client.ts';
 import { imageExists } from '../src/runtime/docker/images.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const chromiumRequirement: Requirement = { ok: existsSync(CHROMIUM), what: 'Chromium at /usr/bin/chromium', fix: 'apt-get install chromium' };
 const ROOT = new URL('..', import.meta.url).pathname;
 const SHOTS = join(ROOT, 'test-results', 'ui-environments');
 const UI_TIMEOUT = 20_000;
 
-/** The UI is built by `npm test` first; a targeted run builds it when it is missing. */
-function ensureUiBuilt(): void {
-  if (existsSync(join(ROOT, 'web', 'dist', 'index.html'))) return;
-  const build = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', 'web/vite.config.ts', '--logLevel', 'warn'], {
-    cwd: ROOT,
-    encoding: 'utf8',
-  });
-  assert.equal(build.status, 0, `building the UI failed:\n${build.stdout}\n${build.stderr}`);
-}
 
 async function shot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
@@ -48,19 +35,10 @@ async function assertNoHorizontalOverflow(page: Page, where: string): Promise<vo
 }
 
 async function launch(t: { after: (fn: () => Promise<void>) => void }) {
-  const profile = await mkdtemp(join(tmpdir(), 'berth-chromium-'));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    viewport: { width: 1280, height: 800 },
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-  context.setDefaultTimeout(UI_TIMEOUT);
-  t.after(async () => {
-    await context.close();
-    await rm(profile, { recursive: true, force: true });
-  });
-  return context;
+  const browser = await openChromium();
+  browser.context.setDefaultTimeout(UI_TIMEOUT);
+  t.after(() => browser.close());
+  return browser.context;
 }
 
 /** The live build needs an engine with the base image the environment build tests use (ci/setup-engines.sh). */
@@ -85,20 +63,14 @@ describe('the web UI: environments and jobs', skipUnless(chromiumRequirement, co
   test('edit an environment, meet the no-engine message, run a job with changed parameters and env vars', { timeout: 120_000 }, async (t) => {
     ensureUiBuilt();
     await mkdir(SHOTS, { recursive: true });
-    const profile = await mkdtemp(join(tmpdir(), 'berth-chromium-'));
-    const context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      viewport: { width: 1280, height: 800 },
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    const browser = await openChromium();
+    const { context } = browser;
     let passed = false;
     // Registered before the server's hook: the browser's log streams must end before the server closes.
     t.after(async () => {
       const last = context.pages()[0];
       if (!passed && last) await shot(last, 'failure').catch(() => undefined);
-      await context.close();
-      await rm(profile, { recursive: true, force: true });
+      await browser.close();
     });
     context.setDefaultTimeout(UI_TIMEOUT);
     // Builds look for the engine at this socket only, and nothing answers there.
