@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { ServicePlan } from '../../plan/types.ts';
-import { LABELS } from '../../plan/types.ts';
+import { testServicePlan } from '../test-plan.ts';
 import type { Requirement } from '../../../test/support/requirements.ts';
 import { createDockerClient } from './client.ts';
 
@@ -34,32 +34,7 @@ export function testSessionUuid(): string {
 }
 
 export function servicePlan(installationId: string, sessionUuid: string, name: string, fields: Partial<ServicePlan> = {}): ServicePlan {
-  const hostname = `${name}-${sessionUuid}`;
-  return {
-    name,
-    sessionUuid,
-    hostname,
-    image: 'localhost/redis:7',
-    env: [],
-    mounts: [],
-    ports: [],
-    exposed: false,
-    requiresAuthentication: true,
-    preserveBasePath: false,
-    routes: [],
-    readiness: { type: 'none', timeoutMs: 10_000, intervalMs: 100 },
-    dependsOn: [],
-    labels: {
-      [LABELS.installation]: installationId,
-      [LABELS.project]: 'test-project',
-      [LABELS.pipeline]: 'test-pipeline',
-      [LABELS.session]: sessionUuid,
-      [LABELS.service]: name,
-    },
-    specHash: 'test',
-    spec: { name, image: fields.image ?? 'localhost/redis:7', scope: ['interactive'], ports: fields.ports ?? [], exposed: false, order: 0 },
-    ...fields,
-  };
+  return testServicePlan({ name, sessionUuid, installationId, image: 'localhost/redis:7', readiness: { type: 'none', timeoutMs: 10_000, intervalMs: 100 }, ...fields });
 }
 
 /** Polls `check` until it returns a value (not undefined) or `timeoutMs` passes; then throws `what`. */

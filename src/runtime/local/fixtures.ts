@@ -2,9 +2,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomUUID } from 'node:crypto';
 import type { TestContext } from 'node:test';
-import { LABELS, type ServicePlan } from '../../plan/types.ts';
+import type { ServicePlan } from '../../plan/types.ts';
+import { testServicePlan } from '../test-plan.ts';
 import type { Runtime } from '../types.ts';
 import { createLocalRuntime } from './runtime.ts';
 
@@ -12,32 +12,7 @@ export const TEST_INSTALLATION = 'berth-test-local';
 
 /** A ServicePlan as the planner would produce it, with only what the test says set. */
 export function servicePlan(overrides: Partial<ServicePlan> & { name: string }): ServicePlan {
-  const sessionUuid = overrides.sessionUuid ?? randomUUID().replaceAll('-', '').slice(0, 36);
-  const name = overrides.name;
-  return {
-    sessionUuid,
-    hostname: `${name}-${sessionUuid}`,
-    image: 'custom',
-    env: [],
-    mounts: [],
-    ports: [],
-    exposed: false,
-    requiresAuthentication: true,
-    preserveBasePath: false,
-    routes: [],
-    readiness: { type: 'none', timeoutMs: 10_000, intervalMs: 50 },
-    dependsOn: [],
-    labels: {
-      [LABELS.installation]: TEST_INSTALLATION,
-      [LABELS.project]: 'project',
-      [LABELS.pipeline]: 'pipeline',
-      [LABELS.session]: sessionUuid,
-      [LABELS.service]: name,
-    },
-    specHash: 'test',
-    spec: { name, image: overrides.image ?? 'custom', scope: ['interactive'], ports: overrides.ports ?? [], exposed: false, order: 0 },
-    ...overrides,
-  };
+  return testServicePlan({ installationId: TEST_INSTALLATION, ...overrides });
 }
 
 export interface RuntimeHarness {

@@ -2,33 +2,14 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomUUID } from 'node:crypto';
 import type { TestContext } from 'node:test';
-import { LABELS, type ReadinessPlan, type ServicePlan } from '../../plan/types.ts';
+import type { ReadinessPlan, ServicePlan } from '../../plan/types.ts';
+import { testServicePlan } from '../../runtime/test-plan.ts';
 import { createLocalRuntime, type RuntimeRef } from '../../runtime/index.ts';
 import type { ReadinessProbe } from './types.ts';
 
 export function servicePlan(name: string, readiness: ReadinessPlan, overrides: Partial<ServicePlan> = {}): ServicePlan {
-  const sessionUuid = randomUUID().replaceAll('-', '');
-  return {
-    name,
-    sessionUuid,
-    hostname: `${name}-${sessionUuid}`,
-    image: 'custom',
-    env: [],
-    mounts: [],
-    ports: [],
-    exposed: false,
-    requiresAuthentication: true,
-    preserveBasePath: false,
-    routes: [],
-    readiness,
-    dependsOn: [],
-    labels: { [LABELS.installation]: 'berth-test-readiness', [LABELS.session]: sessionUuid, [LABELS.service]: name },
-    specHash: 'test',
-    spec: { name, image: 'custom', scope: ['interactive'], ports: [], exposed: false, order: 0 },
-    ...overrides,
-  };
+  return testServicePlan({ name, readiness, installationId: 'berth-test-readiness', ...overrides });
 }
 
 export interface Started {
