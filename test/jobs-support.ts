@@ -5,9 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import pino from 'pino';
-import { Jobs, jobMigrations } from '../src/jobs/index.ts';
-import { applyMigrations } from '../src/store/index.ts';
+import type { Jobs } from '../src/jobs/index.ts';
 import { startTestServer, type TestServer } from './support/berth.ts';
 
 type After = Parameters<typeof startTestServer>[0];
@@ -72,23 +70,7 @@ export async function writeProject(fixture: ProjectFixture): Promise<{ pipelineU
 
 export async function startJobsServer(t: After): Promise<TestServer & { jobs: Jobs }> {
   const test = await startTestServer(t);
-  const wired = (test.server as unknown as { jobs?: Jobs }).jobs;
-  if (wired) return { ...test, jobs: wired };
-  applyMigrations(test.server.db, [jobMigrations]);
-  const { server, dataDir } = test;
-  const jobs = new Jobs({
-    db: server.db,
-    store: server.store,
-    sessions: server.sessions,
-    dataDir,
-    sharedDataDir: join(dataDir, 'data'),
-    apiUrl: () => server.url,
-    issueSessionToken: (sid) => server.auth.issueSessionToken(sid),
-    revokeSessionTokens: (sid) => void server.auth.revokeSessionTokens(sid),
-    logger: pino({ level: process.env.BERTH_TEST_LOG ?? 'silent' }),
-    graceMs: 2_000,
-  });
-  return { ...test, jobs };
+  return { ...test, jobs: test.server.jobs };
 }
 
 /** A notebook (nbformat 4) with one code cell per source. */

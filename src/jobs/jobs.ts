@@ -18,7 +18,6 @@ import { orderSteps, walkDag, type DagStep, type StepOutcome } from './dag.ts';
 import { JobError } from './errors.ts';
 import { createLocalStepExecutor, createUnsupportedStepExecutor, type StepExecutor } from './executor.ts';
 import { createDockerStepExecutor } from './docker-executor.ts';
-import { resolveEnvironmentImage } from '../environments/index.ts';
 import { resolveSocketPath } from '../runtime/docker/index.ts';
 import { copyProject, writePipelineFile } from './files.ts';
 import { applyParameters, checkEnvNames, checkParameters, emptyParameters } from './parameters.ts';
@@ -57,6 +56,11 @@ export interface JobsOptions {
   graceMs?: number;
   /** The engine socket of the docker runtime (steps run on the same engine as the services); default DOCKER_HOST. */
   engineSocket?: string;
+  /**
+   * The newest built image of a project's environment (steps' images on the docker runtime). Given
+   * by the server, as for sessions, so jobs do not depend on src/environments.
+   */
+  resolveEnvironmentImage?: (projectUuid: string, environmentUuid: string) => string;
   /** Overrides the executor chosen from the runtime (tests). */
   executor?: StepExecutor;
 }
@@ -584,7 +588,14 @@ function defaultExecutor(options: JobsOptions): StepExecutor {
     return createDockerStepExecutor({
       socketPath: options.engineSocket ?? resolveSocketPath(),
       installationId: options.store.installationId(),
-      resolveImage: (projectUuid, environmentUuid) => resolveEnvironmentImage(options.db, projectUuid, environmentUuid),
+      resolveImage: (projectUuid, environmentUuid) => {
+        if (!options.resolveEnvironmentImage) {
+          throw new JobError('BERTH_JOB_NO_ENVIRONMENTS', 'steps on the docker runtime need environment images, and none can be looked up here', {
+            hint: 'run Jobs with a resolveEnvironmentImage option (berth serve gives one)',
+          });
+        }
+        return options.resolveEnvironmentImage(projectUuid, environmentUuid);
+      },
       graceMs,
     });
   }

@@ -71,6 +71,8 @@ export async function startServer(options: ServerOptions): Promise<BerthServer> 
     ...(options.dockerHost ? { dockerHost: options.dockerHost } : {}),
     ...(options.graceMs === undefined ? {} : { graceMs: options.graceMs }),
   });
+  // One lookup of an environment's newest built image, for services (sessions) and steps (jobs).
+  const environmentImage = (projectUuid: string, environmentUuid: string) => resolveEnvironmentImage(db, projectUuid, environmentUuid);
   const sessions = new SessionManager({
     store,
     runtime,
@@ -79,8 +81,7 @@ export async function startServer(options: ServerOptions): Promise<BerthServer> 
     sharedDataDir,
     logger: logger.child({ component: 'sessions' }),
     ...(options.graceMs === undefined ? {} : { graceMs: options.graceMs }),
-    resolveEnvironmentImages: (projectUuid, uuids) =>
-      Object.fromEntries(uuids.map((uuid) => [uuid, resolveEnvironmentImage(db, projectUuid, uuid)])),
+    resolveEnvironmentImages: (projectUuid, uuids) => Object.fromEntries(uuids.map((uuid) => [uuid, environmentImage(projectUuid, uuid)])),
   });
   const auth = createAuth({ db, dataDir: options.dataDir, enabled: options.auth ?? process.env.BERTH_AUTH !== 'off' });
   const { loginToken, warning: authWarning } = auth.bootstrap();
@@ -92,6 +93,7 @@ export async function startServer(options: ServerOptions): Promise<BerthServer> 
     dataDir: options.dataDir,
     sharedDataDir,
     apiUrl: () => serverUrl,
+    resolveEnvironmentImage: environmentImage,
     issueSessionToken: (sid) => auth.issueSessionToken(sid),
     revokeSessionTokens: (sid) => void auth.revokeSessionTokens(sid),
     logger: logger.child({ component: 'jobs' }),
