@@ -2,6 +2,7 @@
  * Test fixtures for src/plan (not exported from index.ts): Orchest's four service templates
  * (reference §2, k8s era) in one pipeline, and a pipeline using Berth's extensions. Fixed uuids and directories, so plans are reproducible.
  */
+import { getServiceTemplate } from '../spec/index.ts';
 import type { PipelineSpec, ServiceSpec } from '../spec/types.ts';
 import type { SessionContext } from './types.ts';
 
@@ -29,57 +30,17 @@ function pipeline(uuid: string, name: string, services: Record<string, ServiceSp
   return { uuid, name, version: '1.2.3', steps: {}, parameters: {}, settings: { auto_eviction: false, data_passing_memory_size: '1GB' }, services };
 }
 
-/** The k8s-era templates exactly as Orchest's dialog created them, `order` as the dialog assigns it. */
+/**
+ * The k8s-era templates exactly as Orchest's dialog created them, `order` as the dialog assigns it.
+ * Taken from src/spec's templates, which templates.test.ts pins field by field to the reference.
+ */
 export function templatesPipeline(): PipelineSpec {
-  return pipeline(PIPELINE_UUID, 'services', {
-    tensorboard: {
-      binds: { '/data': '/data' },
-      command: 'bash',
-      args: "-c 'umask 002 && tensorboard --logdir /data --host 0.0.0.0'",
-      exposed: true,
-      requires_authentication: true,
-      image: 'tensorflow/tensorflow',
-      name: 'tensorboard',
-      ports: [6006],
-      scope: ['interactive'],
-      order: 1,
-    },
-    streamlit: {
-      binds: { '/data': '/data', '/project-dir': '/usr/src/app/src' },
-      args: "-c 'umask 002 && touch /usr/src/app/src/streamlit.py && streamlit run src/streamlit.py'",
-      command: 'bash',
-      env_variables: { STREAMLIT_SERVER_BASE_URL_PATH: '$BASE_PATH_PREFIX_8501' },
-      exposed: true,
-      requires_authentication: true,
-      image: 'orchest/streamlit',
-      name: 'streamlit',
-      ports: [8501],
-      preserve_base_path: true,
-      scope: ['interactive', 'noninteractive'],
-      order: 2,
-    },
-    vscode: {
-      binds: { '/project-dir': '/home/coder/code-server' },
-      command: 'bash',
-      args: "-c 'umask 002 && code-server --auth none --bind-addr 0.0.0.0:8080 /home/coder/code-server'",
-      exposed: true,
-      requires_authentication: true,
-      image: 'codercom/code-server:latest',
-      name: 'vscode',
-      ports: [8080],
-      scope: ['interactive'],
-      order: 3,
-    },
-    redis: {
-      exposed: true,
-      requires_authentication: true,
-      image: 'redis',
-      name: 'redis',
-      ports: [6379],
-      scope: ['interactive', 'noninteractive'],
-      order: 4,
-    },
-  });
+  const ids = ['tensorboard', 'streamlit', 'vscode', 'redis'] as const;
+  return pipeline(
+    PIPELINE_UUID,
+    'services',
+    Object.fromEntries(ids.map((id, i) => [id, { ...structuredClone(getServiceTemplate(id).config), order: i + 1 } as ServiceSpec])),
+  );
 }
 
 export const EXTENSIONS_PIPELINE_UUID = 'a4c3b2d1-5e6f-4a7b-8c9d-0e1f2a3b4c5d';
