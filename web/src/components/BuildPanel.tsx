@@ -8,6 +8,7 @@ import { api, ApiFailure, enc } from '../api.ts';
 import { BUILD_TONE, environmentsBase, statusFromLog, streamBuildLog, type EnvironmentBuildInfo, type EnvironmentInfo } from '../lib/environments.ts';
 import { ErrorNote } from './ErrorNote.tsx';
 import { StatusBadge } from './StatusBadge.tsx';
+import { TableHead } from './TableHead.tsx';
 
 interface Followed {
   number: number;
@@ -108,18 +109,7 @@ export function BuildPanel(props: { project: string; environment: EnvironmentInf
 function BuildHistory(props: { builds: EnvironmentBuildInfo[]; onShowLog: (number: number) => void }) {
   return (
     <table className="table" aria-label="Build history">
-      <thead>
-        <tr>
-          <th scope="col">#</th>
-          <th scope="col">Status</th>
-          <th scope="col">Image</th>
-          <th scope="col">Started</th>
-          <th scope="col">Finished</th>
-          <th scope="col">
-            <span className="sr-only">Actions</span>
-          </th>
-        </tr>
-      </thead>
+      <TableHead columns={['#', 'Status', 'Image', 'Started', 'Finished']} actions />
       <tbody>
         {props.builds.map((b) => (
           <tr key={b.number}>

@@ -6,6 +6,7 @@ import { useState, type FormEvent } from 'react';
 import { api, type EnvVarEntry } from '../api.ts';
 import { useAsync } from '../lib/use-async.ts';
 import { ErrorNote } from './ErrorNote.tsx';
+import { TableHead } from './TableHead.tsx';
 
 /** Orchest's rule (webserver-utils.ts isValidEnvironmentVariableName), also enforced by the API. */
 const ENV_NAME = /^[0-9a-zA-Z\-_]+$/;
@@ -58,15 +59,7 @@ export function EnvVarsEditor(props: { base: string; label: string; onChange?: (
       {list.data && entries.length === 0 ? <p className="empty">No variables yet. Services can inherit the ones you add here.</p> : null}
       {entries.length > 0 ? (
         <table className="table env-table">
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Value</th>
-              <th scope="col">
-                <span className="sr-only">Actions</span>
-              </th>
-            </tr>
-          </thead>
+          <TableHead columns={['Name', 'Value']} actions />
           <tbody>
             {entries.map((entry) => (
               <tr key={entry.name}>

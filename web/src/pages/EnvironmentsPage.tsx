@@ -14,6 +14,7 @@ import { described, Field } from '../components/Field.tsx';
 import { ScriptEditor } from '../components/ScriptEditor.tsx';
 import { EnvironmentEditor } from '../components/EnvironmentEditor.tsx';
 import { BuildPanel } from '../components/BuildPanel.tsx';
+import { TableHead } from '../components/TableHead.tsx';
 
 export function EnvironmentsPage(props: { project: string }) {
   const { query } = useLocation();
@@ -71,12 +72,7 @@ function EnvironmentTable(props: { project: string; environments: EnvironmentInf
   const here = `${projectHref(props.project)}/environments`;
   return (
     <table className="table env-table" aria-label="Environments">
-      <thead>
-        <tr>
-          <th scope="col">Environment</th>
-          <th scope="col">Last build</th>
-        </tr>
-      </thead>
+      <TableHead columns={['Environment', 'Last build']} />
       <tbody>
         {props.environments.map((env) => {
           const last = lastBuild(env);

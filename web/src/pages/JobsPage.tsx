@@ -10,6 +10,7 @@ import { JobForm } from '../components/JobForm.tsx';
 import { useAsync } from '../lib/use-async.ts';
 import { ErrorNote } from '../components/ErrorNote.tsx';
 import { StatusBadge } from '../components/StatusBadge.tsx';
+import { TableHead } from '../components/TableHead.tsx';
 
 export interface JobInfo {
   uuid: string;
@@ -92,16 +93,7 @@ export function JobsPage(props: { project: string }) {
       {jobs.data && jobs.data.jobs.length === 0 ? <div className="empty-state">No jobs yet. Create one below.</div> : null}
       {jobs.data && jobs.data.jobs.length > 0 ? (
         <table className="table">
-          <thead>
-            <tr>
-              <th scope="col">Job</th>
-              <th scope="col">Pipeline</th>
-              <th scope="col">Created</th>
-              <th scope="col">
-                <span className="sr-only">Actions</span>
-              </th>
-            </tr>
-          </thead>
+          <TableHead columns={['Job', 'Pipeline', 'Created']} actions />
           <tbody>
             {jobs.data.jobs.map((job) => (
               <tr key={job.uuid}>
@@ -137,17 +129,7 @@ export function JobsPage(props: { project: string }) {
       {runs.data && runList.length === 0 ? <p className="empty">No runs yet.</p> : null}
       {runList.length > 0 ? (
         <table className="table">
-          <thead>
-            <tr>
-              <th scope="col">Run</th>
-              <th scope="col">Status</th>
-              <th scope="col">Started</th>
-              <th scope="col">Finished</th>
-              <th scope="col">
-                <span className="sr-only">Actions</span>
-              </th>
-            </tr>
-          </thead>
+          <TableHead columns={['Run', 'Status', 'Started', 'Finished']} actions />
           <tbody>
             {runList.map((run) => (
               <tr key={run.uuid}>
