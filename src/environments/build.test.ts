@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { skipUnless } from '../../test/support/requirements.ts';
 import { openDatabase } from '../store/index.ts';
-import { createDockerClient, createDockerRuntime } from '../runtime/docker/index.ts';
+import { createDockerClient, createDockerRuntime, createEngineImageBuilder } from '../runtime/docker/index.ts';
 import { engines, servicePlan, testSessionUuid } from '../runtime/docker/test-helpers.ts';
 import { LABELS } from '../plan/types.ts';
 import type { Runtime } from '../runtime/types.ts';
@@ -20,6 +20,7 @@ const BASE = 'localhost/debian:bookworm';
 for (const engine of await engines()) {
   describe(`environment builds on ${engine.name}`, skipUnless(engine.requirement), () => {
     const installationId = `test-${randomUUID().slice(0, 8)}`;
+    const builder = createEngineImageBuilder(engine.socketPath);
 
     function setup(t: { after: (fn: () => Promise<void> | void) => void }) {
       const dir = mkdtempSync(join(tmpdir(), 'berth-env-'));
@@ -63,7 +64,7 @@ for (const engine of await engines()) {
       });
       const uuid = env.properties.uuid;
       const logged: string[] = [];
-      const first = await buildEnvironment({ socketPath: engine.socketPath, projectDir, projectUuid, environmentUuid: uuid, db, onLog: (l) => logged.push(l) });
+      const first = await buildEnvironment({ builder, projectDir, projectUuid, environmentUuid: uuid, db, onLog: (l) => logged.push(l) });
       assert.equal(first.number, 1);
       assert.equal(first.status, 'succeeded');
       assert.equal(first.image, `berth-env-${projectUuid}-${uuid}:1`);
@@ -79,7 +80,7 @@ for (const engine of await engines()) {
       assert.equal(files.output, 'build one in /project-dir\nproject data\n.gitignore\ndata.txt\n', 'project baked in without .git, .orchest or ignored files');
 
       await updateEnvironment(projectDir, uuid, { setupScript: 'echo "build two" > /marker\n' });
-      const second = await buildEnvironment({ socketPath: engine.socketPath, projectDir, projectUuid, environmentUuid: uuid, db });
+      const second = await buildEnvironment({ builder, projectDir, projectUuid, environmentUuid: uuid, db });
       assert.equal(second.number, 2);
       assert.equal(resolveEnvironmentImage(db, projectUuid, uuid), `berth-env-${projectUuid}-${uuid}:2`);
       assert.deepEqual(await runtime.inspect(old).then((s) => s.state), 'running');
@@ -92,9 +93,9 @@ for (const engine of await engines()) {
       const { projectDir, db, projectUuid } = setup(t);
       const env = await createEnvironment(projectDir, { name: 'breaks', base_image: BASE, setupScript: 'echo fine > /marker\n' });
       const uuid = env.properties.uuid;
-      const first = await buildEnvironment({ socketPath: engine.socketPath, projectDir, projectUuid, environmentUuid: uuid, db });
+      const first = await buildEnvironment({ builder, projectDir, projectUuid, environmentUuid: uuid, db });
       await updateEnvironment(projectDir, uuid, { setupScript: 'echo "installing the impossible"\nexit 3\n' });
-      const error = await buildEnvironment({ socketPath: engine.socketPath, projectDir, projectUuid, environmentUuid: uuid, db }).then(
+      const error = await buildEnvironment({ builder, projectDir, projectUuid, environmentUuid: uuid, db }).then(
         () => undefined,
         (e: unknown) => e,
       );

@@ -1,17 +1,19 @@
 /**
- * Builds an environment image through the Engine API (`POST /build`, Docker or Podman): the build
- * context is made in memory, the build log is streamed line by line to `onLog` and kept in the
- * build record. A failed build keeps the previous image current (it is never retagged).
+ * One environment build: reserve the next build number, hand the generated Dockerfile and the
+ * project to the runtime's image builder (an engine, or a Kubernetes Job that pushes to a
+ * registry), and record the outcome with the whole log. The image a build records is the
+ * reference services run (an engine tag, or `<registry>/<repo>@sha256:…`). A failed build keeps
+ * the previous image current.
  */
+import type { ImageBuilder } from '../runtime/types.ts';
 import type { Db } from '../store/index.ts';
-import { createDockerClient, engineStatus, imageExists, readProgress } from '../runtime/docker/index.ts';
 import { getEnvironment } from './definitions.ts';
 import { buildContext, DOCKERFILE_PATH, generateDockerfile } from './context.ts';
 import { EnvironmentError } from './errors.ts';
 import { environmentBuildStore, type EnvironmentBuild } from './store.ts';
 
 export interface BuildEnvironmentOptions {
-  socketPath: string;
+  builder: ImageBuilder;
   projectDir: string;
   projectUuid: string;
   environmentUuid: string;
@@ -25,7 +27,6 @@ const LAST_LINES = 15;
 
 export async function buildEnvironment(options: BuildEnvironmentOptions): Promise<EnvironmentBuild> {
   const { properties, setupScript } = await getEnvironment(options.projectDir, options.environmentUuid);
-  const client = createDockerClient(options.socketPath);
   const store = environmentBuildStore(options.db);
   const dockerfile = generateDockerfile({ baseImage: properties.base_image, projectUuid: options.projectUuid, environmentUuid: options.environmentUuid });
   const build = store.begin(options.projectUuid, options.environmentUuid);
@@ -35,57 +36,37 @@ export async function buildEnvironment(options: BuildEnvironmentOptions): Promis
     options.onLog?.(line);
   };
   const label = `environment "${properties.name}" (${options.environmentUuid}) of project ${options.projectUuid}`;
-  log(`berth: building ${build.image} from ${properties.base_image}`);
+  log(`berth: building ${label}, build ${build.number}, from ${properties.base_image} (${options.builder.description})`);
 
-  let failure: string | undefined;
   try {
-    const context = await buildContext(options.projectDir, setupScript, dockerfile);
-    const stream = await client.stream('POST', '/build', {
-      query: { t: build.image, dockerfile: DOCKERFILE_PATH, rm: 1, forcerm: 1 },
-      body: context,
-      headers: { 'Content-Type': 'application/x-tar' },
+    const { image } = await options.builder.build({
+      projectUuid: options.projectUuid,
+      environmentUuid: options.environmentUuid,
+      number: build.number,
+      projectDir: options.projectDir,
+      dockerfile,
+      setupScript,
+      context: async () => ({ tar: await buildContext(options.projectDir, setupScript, dockerfile), dockerfilePath: DOCKERFILE_PATH }),
+      tag: build.image,
+      onLog: log,
       ...(options.signal ? { signal: options.signal } : {}),
     });
-    let partial = '';
-    await readProgress(stream, (message) => {
-      if (message.error !== undefined) {
-        failure = (message.errorDetail?.message ?? message.error).trim();
-        return;
-      }
-      const text = message.stream ?? (message.status ? `${message.status}\n` : undefined);
-      if (text === undefined) return;
-      // Build output arrives in arbitrary pieces; only whole lines are logged.
-      const parts = (partial + text).split('\n');
-      partial = parts.pop() ?? '';
-      for (const part of parts) log(part.replace(/\r$/, ''));
-    });
-    if (partial) log(partial);
-    if (failure === undefined && !(await imageExists(client, build.image))) failure = 'the engine finished without an error, but the image is not there';
+    log(`berth: built ${image}`);
+    return store.finish(build, { status: 'succeeded', log: lines.join('\n'), image });
   } catch (cause) {
     if (options.signal?.aborted) {
       log('berth: build cancelled');
-      store.finish(build, 'cancelled', lines.join('\n'), 'cancelled');
+      store.finish(build, { status: 'cancelled', log: lines.join('\n'), error: 'cancelled' });
       throw new EnvironmentError('BERTH_ENV_BUILD_CANCELLED', `build ${build.number} of ${label} was cancelled`, { cause });
     }
-    failure = engineStatus(cause) === undefined ? (cause as Error).message : ((cause as { details?: { engineMessage?: string } }).details?.engineMessage ?? (cause as Error).message);
-    log(`berth: ${failure}`);
-    store.finish(build, 'failed', lines.join('\n'), failure);
-    throw buildFailed(build, label, failure, lines, cause);
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    log(`berth: ${reason}`);
+    store.finish(build, { status: 'failed', log: lines.join('\n'), error: reason });
+    const tail = lines.filter((l) => l.trim() !== '').slice(-LAST_LINES).join('\n');
+    throw new EnvironmentError('BERTH_ENV_BUILD_FAILED', `build ${build.number} of ${label} failed: ${reason}\nlast lines of the build log:\n${tail}`, {
+      cause,
+      hint: 'fix the setup script (or the base image) and build again; the previous successful image stays in use',
+      details: { number: build.number, image: build.image, reason },
+    });
   }
-  if (failure !== undefined) {
-    log(`berth: ${failure}`);
-    store.finish(build, 'failed', lines.join('\n'), failure);
-    throw buildFailed(build, label, failure, lines);
-  }
-  log(`berth: built ${build.image}`);
-  return store.finish(build, 'succeeded', lines.join('\n'));
-}
-
-function buildFailed(build: EnvironmentBuild, label: string, reason: string, lines: string[], cause?: unknown): EnvironmentError {
-  const tail = lines.filter((l) => l.trim() !== '').slice(-LAST_LINES).join('\n');
-  return new EnvironmentError('BERTH_ENV_BUILD_FAILED', `build ${build.number} of ${label} failed: ${reason}\nlast lines of the build log:\n${tail}`, {
-    cause,
-    hint: 'fix the setup script (or the base image) and build again; the previous successful image stays in use',
-    details: { number: build.number, image: build.image, reason },
-  });
 }

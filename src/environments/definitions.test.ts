@@ -106,8 +106,8 @@ test('build numbers only increase; the newest successful build is current; none 
     code: 'BERTH_ENV_NOT_BUILT',
     message: `environment ${e} of project ${p} has no successfully built image: build it with \`berth env-image build ${p} ${e}\``,
   });
-  const one = store.finish(store.begin(p, e), 'succeeded', 'log 1');
-  const two = store.finish(store.begin(p, e), 'failed', 'log 2', 'exit 3');
+  const one = store.finish(store.begin(p, e), { status: 'succeeded', log: 'log 1' });
+  const two = store.finish(store.begin(p, e), { status: 'failed', log: 'log 2', error: 'exit 3' });
   const three = store.begin(p, e);
   assert.deepEqual([one.number, two.number, three.number], [1, 2, 3]);
   assert.equal(resolveEnvironmentImage(db, p, e), `berth-env-${p}-${e}:1`);

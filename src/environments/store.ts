@@ -58,7 +58,8 @@ export function environmentImageName(projectUuid: string, environmentUuid: strin
 export interface EnvironmentBuildStore {
   /** Reserves the next build number and records it as `building`. */
   begin(projectUuid: string, environmentUuid: string): EnvironmentBuild;
-  finish(build: EnvironmentBuild, status: Exclude<BuildStatus, 'building'>, log: string, error?: string): EnvironmentBuild;
+  /** Records the outcome; a successful build may name the image it produced (a pushed digest). */
+  finish(build: EnvironmentBuild, outcome: { status: Exclude<BuildStatus, 'building'>; log: string; error?: string; image?: string }): EnvironmentBuild;
   list(projectUuid: string, environmentUuid?: string): EnvironmentBuild[];
   get(projectUuid: string, environmentUuid: string, number: number): EnvironmentBuild | undefined;
   /** The newest successful build, the one services use. */
@@ -73,7 +74,7 @@ export function environmentBuildStore(db: Db): EnvironmentBuildStore {
     `INSERT INTO environment_builds (project_uuid, environment_uuid, number, status, image, started_at) VALUES (?, ?, ?, 'building', ?, ?)`,
   );
   const update = db.prepare(
-    'UPDATE environment_builds SET status = ?, finished_at = ?, log = ?, error = ? WHERE project_uuid = ? AND environment_uuid = ? AND number = ?',
+    'UPDATE environment_builds SET status = ?, finished_at = ?, log = ?, error = ?, image = ? WHERE project_uuid = ? AND environment_uuid = ? AND number = ?',
   );
   const reserve = db.transaction((projectUuid: string, environmentUuid: string): EnvironmentBuild => {
     const { n } = nextNumber.get(projectUuid, environmentUuid) as { n: number };
@@ -93,10 +94,10 @@ export function environmentBuildStore(db: Db): EnvironmentBuildStore {
   });
   return {
     begin: (projectUuid, environmentUuid) => reserve(projectUuid, environmentUuid),
-    finish(build, status, log, error) {
+    finish(build, { status, log, error, image = build.image }) {
       const finishedAt = new Date().toISOString();
-      update.run(status, finishedAt, log, error ?? null, build.projectUuid, build.environmentUuid, build.number);
-      return { ...build, status, finishedAt, log, error: error ?? null };
+      update.run(status, finishedAt, log, error ?? null, image, build.projectUuid, build.environmentUuid, build.number);
+      return { ...build, status, finishedAt, log, error: error ?? null, image };
     },
     list(projectUuid, environmentUuid) {
       const rows = (

@@ -3,6 +3,8 @@ import type * as Kubernetes from './kubernetes/index.ts';
 export type {
   Endpoint,
   ExecResult,
+  ImageBuilder,
+  ImageBuildRequest,
   Runtime,
   RuntimeObject,
   RuntimeRef,
@@ -12,7 +14,7 @@ export type {
 export { RuntimeError } from './errors.ts';
 export { isStartMarker, startMarker } from './log-marker.ts';
 export { createLocalRuntime, type LocalRuntimeOptions } from './local/index.ts';
-export { createDockerRuntime, type DockerRuntimeOptions } from './docker/index.ts';
+export { createDockerRuntime, createEngineImageBuilder, type DockerRuntimeOptions } from './docker/index.ts';
 export type { KubernetesRuntimeOptions } from './kubernetes/index.ts';
 
 type KubernetesModule = typeof Kubernetes;

@@ -68,6 +68,43 @@ export interface Runtime {
   exec(ref: RuntimeRef, argv: string[], options?: { timeoutMs?: number; env?: Record<string, string> }): Promise<ExecResult>;
   /** Re-attach log shipping after a Berth restart (docker follows container logs into logFile). */
   reattachLogs?(ref: RuntimeRef, logFile: string): Promise<void>;
+  /**
+   * How this runtime builds environment images so its services can run them (docker: its engine,
+   * kubernetes: a Job pushing to the configured registry). Absent: builds use any engine that
+   * answers (the local runtime). Throws a RuntimeError when the runtime lacks the configuration.
+   */
+  imageBuilder?(): ImageBuilder;
   /** Releases clients, followers and timers (not the services). */
   close(): Promise<void>;
+}
+
+/**
+ * Builds an environment image where the runtime's services can run it: through the Engine API
+ * (docker, and the local runtime when an engine answers) or as a build Job that pushes to a
+ * registry (kubernetes). src/environments owns the build records and the Dockerfile; a builder
+ * only runs the build and says which image reference services should use.
+ */
+export interface ImageBuilder {
+  /** Where builds run, for messages: `engine at unix:///var/run/docker.sock`, `kubernetes Job → registry/x`. */
+  readonly description: string;
+  build(request: ImageBuildRequest): Promise<{ image: string }>;
+}
+
+export interface ImageBuildRequest {
+  projectUuid: string;
+  environmentUuid: string;
+  /** Build number of the environment (1, 2, …). */
+  number: number;
+  /** The project directory as Berth sees it. */
+  projectDir: string;
+  /** Generated Dockerfile: `COPY project/ …` and `.berth-build/setup_script.sh` from the context. */
+  dockerfile: string;
+  setupScript: string;
+  /** The whole build context as a tar (project under `project/`, Dockerfile at `dockerfilePath`), made on demand. */
+  context(): Promise<{ tar: Buffer; dockerfilePath: string }>;
+  /** The name an engine tags the image with (`berth-env-<project>-<environment>:<n>`). */
+  tag: string;
+  /** Each whole line of the build's output, as it arrives. */
+  onLog(line: string): void;
+  signal?: AbortSignal;
 }

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
+import { createEngineImageBuilder } from '../runtime/index.ts';
 import { createProxy, prepareServer, RouteTable, type ProxyRoute } from '../proxy/index.ts';
 import { SessionManager } from '../sessions/index.ts';
 import { CoreStore, coreMigrations, openDatabase, type Db } from '../store/index.ts';
@@ -35,6 +36,8 @@ export interface ServerOptions {
   /** false disables login (BERTH_AUTH=off): printed loudly. */
   auth?: boolean;
   graceMs?: number;
+  /** Environment variables the runtime reads (BERTH_K8S_*); default process.env. */
+  env?: NodeJS.ProcessEnv;
 }
 
 export interface BerthServer {
@@ -70,6 +73,7 @@ export async function startServer(options: ServerOptions): Promise<BerthServer> 
     installationId,
     ...(options.dockerHost ? { dockerHost: options.dockerHost } : {}),
     ...(options.graceMs === undefined ? {} : { graceMs: options.graceMs }),
+    ...(options.env ? { env: options.env } : {}),
   });
   // One lookup of an environment's newest built image, for services (sessions) and steps (jobs).
   const environmentImage = (projectUuid: string, environmentUuid: string) => resolveEnvironmentImage(db, projectUuid, environmentUuid);
@@ -154,7 +158,11 @@ export async function startServer(options: ServerOptions): Promise<BerthServer> 
   registerEnvironmentRoutes(app, {
     db,
     projects,
-    engineSocket: async () => engineSocket ?? (await findEngineSocket(options.dockerHost)),
+    imageBuilder: async () => {
+      if (runtime.imageBuilder) return runtime.imageBuilder();
+      const socketPath = await findEngineSocket(options.dockerHost);
+      return socketPath === undefined ? undefined : createEngineImageBuilder(socketPath);
+    },
   });
   // Last: the UI answers every other GET (SPA fallback to index.html; /api/* stays JSON 404).
   registerUi(app);

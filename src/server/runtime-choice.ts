@@ -15,6 +15,8 @@ export interface RuntimeChoiceOptions {
   installationId: string;
   dockerHost?: string;
   graceMs?: number;
+  /** Where the kubernetes runtime reads its BERTH_K8S_* settings (default: process.env). */
+  env?: NodeJS.ProcessEnv;
 }
 
 const DEFAULT_SOCKETS = ['/var/run/docker.sock', '/run/podman/podman.sock'];
@@ -25,7 +27,7 @@ export async function chooseRuntime(
   const grace = options.graceMs === undefined ? {} : { graceMs: options.graceMs };
   if (options.choice === 'kubernetes') {
     const { createKubernetesRuntime, kubernetesOptionsFromEnv } = await loadKubernetesRuntime();
-    const k8s = kubernetesOptionsFromEnv(process.env, options.installationId, options.graceMs);
+    const k8s = kubernetesOptionsFromEnv(options.env ?? process.env, options.installationId, options.graceMs);
     return { runtime: createKubernetesRuntime(k8s), description: `kubernetes (namespace ${k8s.namespace})` };
   }
   if (options.choice !== 'local') {
@@ -79,7 +81,7 @@ export function pingEngine(socketPath: string, timeoutMs = 1_000): Promise<boole
   });
 }
 
-/** The first engine socket that answers, for work that needs an engine whatever the runtime (builds). */
+/** The first engine socket that answers, for work that needs an engine whatever the runtime (builds on the local runtime). */
 export async function findEngineSocket(dockerHost?: string): Promise<string | undefined> {
   for (const socketPath of dockerSockets(dockerHost)) if (await pingEngine(socketPath)) return socketPath;
   return undefined;

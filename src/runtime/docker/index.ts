@@ -10,5 +10,6 @@ export {
   type DockerRequest,
 } from './client.ts';
 export { ensureImage, imageExists, pullImage } from './images.ts';
+export { createEngineImageBuilder } from './image-build.ts';
 export { readProgress, createDemuxer, demuxAll, type ProgressMessage, type Frame } from './streams.ts';
 export { containerName, networkName, createContainerBody, envList } from './container-spec.ts';

@@ -9,6 +9,7 @@ import type { RuntimeKind, ServicePlan } from '../../plan/types.ts';
 import { LABELS } from '../../plan/types.ts';
 import type { Endpoint, ExecResult, Runtime, RuntimeObject, RuntimeRef, RuntimeState, StartOptions } from '../types.ts';
 import { RuntimeError } from '../errors.ts';
+import { createEngineImageBuilder } from './image-build.ts';
 import { createDockerClient, engineStatus, readAll, type DockerClient } from './client.ts';
 import { containerName, createContainerBody, networkName, portKey, type ContainerIdentity } from './container-spec.ts';
 import { ensureImage } from './images.ts';
@@ -217,6 +218,8 @@ export function createDockerRuntime(options: DockerRuntimeOptions): Runtime {
       if (followers.has(ref.id)) return;
       follow(ref.id, logFile);
     },
+
+    imageBuilder: () => createEngineImageBuilder(options.socketPath),
 
     async close(): Promise<void> {
       const all = [...followers.values()];

@@ -3,7 +3,9 @@
  * of logs/attach/exec (8-byte frame headers when the container has no TTY) and the JSON-lines
  * progress of pull and build.
  */
+import { createLineSplitter } from '../lines.ts';
 
+export { createLineSplitter };
 export type StreamName = 'stdin' | 'stdout' | 'stderr';
 
 export interface Frame {
@@ -48,22 +50,6 @@ export function demuxAll(buffer: Buffer): { output: string; stdout: string; stde
   });
   demuxer.push(buffer);
   return { output: Buffer.concat(all).toString('utf8'), stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') };
-}
-
-/** Splits a byte stream into complete lines (without the newline); `flush` returns the unfinished rest. */
-export function createLineSplitter(onLine: (line: string) => void): { push(text: string): void; flush(): void } {
-  let rest = '';
-  return {
-    push(text: string): void {
-      const parts = (rest + text).split('\n');
-      rest = parts.pop() ?? '';
-      for (const part of parts) onLine(part.endsWith('\r') ? part.slice(0, -1) : part);
-    },
-    flush(): void {
-      if (rest) onLine(rest);
-      rest = '';
-    },
-  };
 }
 
 /** One message of pull/build progress (`{"status":…}`, `{"stream":…}`, `{"error":…}`, `{"aux":…}`). */

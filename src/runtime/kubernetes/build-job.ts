@@ -10,8 +10,11 @@
 import { Writable } from 'node:stream';
 import { Log, type V1ConfigMap, type V1Job, type V1Pod } from '@kubernetes/client-node';
 import { RuntimeError } from '../errors.ts';
+import { createLineSplitter } from '../lines.ts';
+import type { ImageBuilder } from '../types.ts';
 import { apiError, ignoreCodes, type KubernetesClients } from './client.ts';
 import { labelSelector, MANAGED_BY_LABEL, sanitizeLabelValue } from './labels.ts';
+import { projectSubPathFor } from './manifests.ts';
 
 /** Pinned: `rootless` alone would move under the cluster's feet. */
 export const DEFAULT_BUILDKIT_IMAGE = 'moby/buildkit:v0.23.2-rootless';
@@ -198,16 +201,10 @@ export async function runBuildJob(clients: KubernetesClients, input: BuildJobInp
   const name = buildJobName(input);
   const where = `environment ${input.environmentUuid} build ${input.build} (job ${name}, namespace ${namespace})`;
   const lines: string[] = [];
-  let partial = '';
-  const emit = (text: string, final = false): void => {
-    const parts = (partial + text).split('\n');
-    partial = final ? '' : (parts.pop() ?? '');
-    for (const line of parts) {
-      if (final && line === '') continue;
-      lines.push(line);
-      options.onLog?.(line);
-    }
-  };
+  const splitter = createLineSplitter((line) => {
+    lines.push(line);
+    options.onLog?.(line);
+  });
   try {
     await clients.core.createNamespacedConfigMap({ namespace, body: buildConfigMapManifest(input) }).catch(ignoreCodes(409));
     await clients.batch.createNamespacedJob({ namespace, body: buildJobManifest(input) });
@@ -236,11 +233,11 @@ export async function runBuildJob(clients: KubernetesClients, input: BuildJobInp
         logDone = new Promise<void>((resolve) => (end = resolve));
         const sink = new Writable({
           write(chunk: Buffer, _encoding, callback) {
-            emit(chunk.toString('utf8'));
+            splitter.push(chunk.toString('utf8'));
             callback();
           },
           final(callback) {
-            emit('', true);
+            splitter.flush();
             end();
             callback();
           },
@@ -254,7 +251,8 @@ export async function runBuildJob(clients: KubernetesClients, input: BuildJobInp
       if (state.terminated) {
         if (logDone) await Promise.race([logDone, new Promise((resolve) => setTimeout(resolve, 5000).unref())]);
         if (state.terminated.exitCode !== 0) {
-          throw new RuntimeError('BERTH_RUNTIME_BUILD_FAILED', `${where} failed (exit code ${state.terminated.exitCode}${state.terminated.reason ? `, ${state.terminated.reason}` : ''})\nlast lines of the build log:\n${lines.slice(-15).join('\n')}`, {
+          // The log itself went to onLog; the caller shows its tail.
+          throw new RuntimeError('BERTH_RUNTIME_BUILD_FAILED', `${where} failed (exit code ${state.terminated.exitCode}${state.terminated.reason ? `, ${state.terminated.reason}` : ''})`, {
             hint: 'fix the setup script or the base image of the environment and build again',
             details: { jobName: name, lastLogLines: lines.slice(-50) },
           });
@@ -276,4 +274,59 @@ export async function runBuildJob(clients: KubernetesClients, input: BuildJobInp
     logController?.abort();
     await clients.core.deleteNamespacedConfigMap({ name, namespace }).catch(() => undefined);
   }
+}
+
+/** Where builds push and what they run: BERTH_K8S_REGISTRY and friends (src/runtime/kubernetes/config.ts). */
+export interface BuildSettings {
+  /** `registry.example.com/team/berth-env` (no tag). */
+  repository: string;
+  registrySecret?: string;
+  insecureRegistry?: boolean;
+  buildkitImage?: string;
+  timeoutMs?: number;
+}
+
+export interface BuildJobBuilderOptions {
+  namespace: string;
+  installationId: string;
+  projectClaim: string;
+  projectsMountPath?: string;
+  projectSubPath?: (projectUuid: string) => string;
+  build: BuildSettings;
+  pollMs?: number;
+}
+
+/**
+ * Environment builds of the kubernetes runtime: each build is a Job (runBuildJob) whose context
+ * is the project on the projects claim; services then run the pushed `<repository>@sha256:…`.
+ */
+export function createBuildJobImageBuilder(clients: KubernetesClients, options: BuildJobBuilderOptions): ImageBuilder {
+  const { build: settings } = options;
+  return {
+    description: `kubernetes Job in namespace ${options.namespace}, pushing to ${settings.repository}`,
+    async build(request) {
+      const result = await runBuildJob(
+        clients,
+        {
+          namespace: options.namespace,
+          installationId: options.installationId,
+          projectUuid: request.projectUuid,
+          environmentUuid: request.environmentUuid,
+          build: request.number,
+          dockerfile: request.dockerfile,
+          setupScript: request.setupScript,
+          repository: settings.repository,
+          projectClaim: options.projectClaim,
+          projectSubPath: projectSubPathFor(request.projectUuid, request.projectDir, `the build of environment ${request.environmentUuid}`, options),
+          ...(settings.registrySecret ? { registrySecret: settings.registrySecret } : {}),
+          ...(settings.insecureRegistry ? { insecureRegistry: true } : {}),
+          ...(settings.buildkitImage ? { buildkitImage: settings.buildkitImage } : {}),
+          ...(settings.timeoutMs === undefined ? {} : { timeoutMs: settings.timeoutMs }),
+        },
+        { onLog: request.onLog, ...(request.signal ? { signal: request.signal } : {}), ...(options.pollMs === undefined ? {} : { pollMs: options.pollMs }) },
+      );
+      request.onLog(`berth: pushed ${result.tag} (${result.digest})`);
+      return { image: result.image };
+    },
+  };
 }

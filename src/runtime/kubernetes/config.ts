@@ -12,7 +12,10 @@ const SERVICE_ACCOUNT_NAMESPACE = '/var/run/secrets/kubernetes.io/serviceaccount
 /**
  * BERTH_K8S_NAMESPACE, BERTH_KUBECONFIG (else in-cluster), BERTH_K8S_PROJECTS_CLAIM (default
  * berth-projects), BERTH_K8S_PROJECTS_MOUNT (default /projects), BERTH_K8S_DATA_CLAIM (default
- * berth-data), BERTH_K8S_FS_GROUP (default 1000).
+ * berth-data), BERTH_K8S_FS_GROUP (default 1000); environment builds: BERTH_K8S_REGISTRY (the
+ * repository images are pushed to), BERTH_K8S_REGISTRY_SECRET (dockerconfigjson Secret, used to
+ * push and by service pods to pull), BERTH_K8S_REGISTRY_INSECURE=1 (plain HTTP),
+ * BERTH_K8S_BUILDKIT_IMAGE.
  */
 export function kubernetesOptionsFromEnv(env: NodeJS.ProcessEnv, installationId: string, graceMs?: number): KubernetesRuntimeOptions {
   let namespace = env.BERTH_K8S_NAMESPACE;
@@ -29,6 +32,13 @@ export function kubernetesOptionsFromEnv(env: NodeJS.ProcessEnv, installationId:
   if (!Number.isInteger(fsGroup) || fsGroup < 0) {
     throw new RuntimeError('BERTH_RUNTIME_BAD_FS_GROUP', `BERTH_K8S_FS_GROUP is ${JSON.stringify(env.BERTH_K8S_FS_GROUP)}, not a group id`, { hint: 'set it to a number such as 1000' });
   }
+  const repository = env.BERTH_K8S_REGISTRY?.trim();
+  if (repository && (/[:@]/.test(repository.split('/').pop() ?? '') || !repository.includes('/'))) {
+    throw new RuntimeError('BERTH_RUNTIME_BAD_REGISTRY', `BERTH_K8S_REGISTRY is ${JSON.stringify(repository)}: it must be a repository with its registry host and no tag, such as registry.example.com/team/berth-env`, {
+      hint: 'drop the tag or digest (Berth tags each build itself) and include the registry host',
+    });
+  }
+  const registrySecret = env.BERTH_K8S_REGISTRY_SECRET || undefined;
   return {
     namespace,
     ...(env.BERTH_KUBECONFIG ? { kubeconfig: env.BERTH_KUBECONFIG } : {}),
@@ -37,6 +47,17 @@ export function kubernetesOptionsFromEnv(env: NodeJS.ProcessEnv, installationId:
     projectsMountPath: env.BERTH_K8S_PROJECTS_MOUNT || '/projects',
     dataClaim: env.BERTH_K8S_DATA_CLAIM || 'berth-data',
     fsGroup,
+    ...(repository
+      ? {
+          build: {
+            repository,
+            ...(registrySecret ? { registrySecret } : {}),
+            ...(env.BERTH_K8S_REGISTRY_INSECURE === '1' || env.BERTH_K8S_REGISTRY_INSECURE === 'true' ? { insecureRegistry: true } : {}),
+            ...(env.BERTH_K8S_BUILDKIT_IMAGE ? { buildkitImage: env.BERTH_K8S_BUILDKIT_IMAGE } : {}),
+          },
+        }
+      : {}),
+    ...(registrySecret ? { imagePullSecrets: [registrySecret] } : {}),
     ...(graceMs === undefined ? {} : { graceMs }),
   };
 }

@@ -108,7 +108,7 @@ export async function startFakeApiServer(): Promise<FakeApiServer> {
   const store = new Map<string, Map<string, Obj>>(Object.keys(COLLECTIONS).map((r) => [r, new Map()]));
   const watchers = new Set<{ resource: string; selector?: string; res: ServerResponse }>();
   const logs = new Map<string, LogLine[]>();
-  const followers = new Set<{ pod: string; restartCount: number; res: ServerResponse }>();
+  const followers = new Set<{ pod: string; restartCount: number; stamp: boolean; res: ServerResponse }>();
   const requests: RecordedRequest[] = [];
   let version = 1;
   let podSeq = 0;
@@ -135,7 +135,7 @@ export async function startFakeApiServer(): Promise<FakeApiServer> {
       lines.push(line);
       logs.set(pod, lines);
       for (const follower of followers) {
-        if (follower.pod === pod && follower.restartCount === current) follower.res.write(`${line.timestamp} ${text}\n`);
+        if (follower.pod === pod && follower.restartCount === current) follower.res.write(`${follower.stamp ? `${line.timestamp} ` : ''}${text}\n`);
       }
     },
     endContainer(pod, restartCount) {
@@ -315,7 +315,7 @@ export async function startFakeApiServer(): Promise<FakeApiServer> {
     // Following a container that already ended returns what it printed, like the kubelet.
     const ended = Boolean(statuses?.[0]?.state?.terminated);
     if (query.follow === 'true' && query.previous !== 'true' && !ended) {
-      const follower = { pod, restartCount, res };
+      const follower = { pod, restartCount, stamp, res };
       followers.add(follower);
       res.on('close', () => followers.delete(follower));
       return;

@@ -6,7 +6,7 @@
  */
 import type { V1Container, V1Deployment, V1EnvVar, V1NetworkPolicy, V1Probe, V1Secret, V1Service, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
 import { isAbsolute, relative } from 'node:path';
-import type { MountPlan, ReadinessPlan, ServicePlan } from '../../plan/types.ts';
+import type { ReadinessPlan, ServicePlan } from '../../plan/types.ts';
 import { LABELS } from '../../plan/types.ts';
 import {
   BERTH_APP_LABEL,
@@ -38,6 +38,8 @@ export interface ManifestOptions {
   fsGroup?: number;
   /** terminationGracePeriodSeconds, in ms. */
   graceMs?: number;
+  /** Pull secrets of every service pod (the registry environment images are pushed to). */
+  imagePullSecrets?: string[];
 }
 
 export const DEFAULT_GRACE_MS = 10_000;
@@ -140,11 +142,21 @@ export function readinessProbe(readiness: ReadinessPlan): V1Probe | undefined {
   }
 }
 
-function projectSubPathFor(plan: ServicePlan, mount: MountPlan, options: ManifestOptions): string {
-  if (options.projectsMountPath === undefined) return (options.projectSubPath ?? defaultProjectSubPath)(plan.labels[LABELS.project] ?? '');
-  const sub = relative(options.projectsMountPath, mount.hostPath);
+/**
+ * The subPath of a project directory on the projects claim: relative to where Berth's pod mounts
+ * the claim (so a job run's copy of the project works too), else `projectSubPath(projectUuid)`.
+ * `who` names what mounts it, for the error.
+ */
+export function projectSubPathFor(
+  projectUuid: string,
+  projectDir: string,
+  who: string,
+  options: Pick<ManifestOptions, 'projectsMountPath' | 'projectSubPath' | 'projectClaim'>,
+): string {
+  if (options.projectsMountPath === undefined) return (options.projectSubPath ?? defaultProjectSubPath)(projectUuid);
+  const sub = relative(options.projectsMountPath, projectDir);
   if (sub === '' || sub.startsWith('..') || isAbsolute(sub)) {
-    throw new RuntimeError('BERTH_RUNTIME_PROJECT_OUTSIDE_CLAIM', `service ${plan.name}: its project directory ${mount.hostPath} is not inside ${options.projectsMountPath}, where the projects claim ${options.projectClaim} is mounted`, {
+    throw new RuntimeError('BERTH_RUNTIME_PROJECT_OUTSIDE_CLAIM', `${who}: its project directory ${projectDir} is not inside ${options.projectsMountPath}, where the projects claim ${options.projectClaim} is mounted`, {
       hint: `add the project from a directory under ${options.projectsMountPath} (berth project add ${options.projectsMountPath}/NAME)`,
     });
   }
@@ -158,7 +170,7 @@ function mountsFor(plan: ServicePlan, options: ManifestOptions): { volumes: V1Vo
     const volumeName = mount.source === 'project' ? 'project-dir' : 'data';
     const claimName = mount.source === 'project' ? options.projectClaim : options.dataClaim;
     if (!volumes.some((v) => v.name === volumeName)) volumes.push({ name: volumeName, persistentVolumeClaim: { claimName } });
-    volumeMounts.push({ name: volumeName, mountPath: mount.target, subPath: mount.source === 'project' ? projectSubPathFor(plan, mount, options) : DATA_SUB_PATH });
+    volumeMounts.push({ name: volumeName, mountPath: mount.target, subPath: mount.source === 'project' ? projectSubPathFor(plan.labels[LABELS.project] ?? '', mount.hostPath, `service ${plan.name}`, options) : DATA_SUB_PATH });
   }
   return { volumes, volumeMounts };
 }
@@ -202,6 +214,7 @@ export function deploymentManifest(plan: ServicePlan, options: ManifestOptions):
           // Services reach each other by Service name only; pod env needs no service links.
           enableServiceLinks: false,
           automountServiceAccountToken: false,
+          ...(options.imagePullSecrets?.length ? { imagePullSecrets: options.imagePullSecrets.map((name) => ({ name })) } : {}),
           terminationGracePeriodSeconds: graceSeconds,
           ...(options.fsGroup === undefined
             ? {}

@@ -12,6 +12,7 @@ import { LABELS } from '../../plan/types.ts';
 import type { Endpoint, ExecResult, Runtime, RuntimeObject, RuntimeRef, RuntimeState, StartOptions } from '../types.ts';
 import { RuntimeError } from '../errors.ts';
 import { apiError, createKubernetesClients, ignoreCodes, kubeStatus, loadKubeConfig, type KubernetesClients } from './client.ts';
+import { createBuildJobImageBuilder, type BuildSettings } from './build-job.ts';
 import { execInPod } from './exec.ts';
 import { hasLabels, labelSelector, originalLabels, sanitizeLabelValue, sanitizeLabels, selectorLabels } from './labels.ts';
 import { followServiceLogs, type LogFollower } from './logs.ts';
@@ -37,6 +38,10 @@ export interface KubernetesRuntimeOptions {
   graceMs?: number;
   /** How long stop/cleanup wait for objects to disappear beyond the grace period (default 60 s). */
   deleteTimeoutMs?: number;
+  /** Environment builds: where they push (without it, builds fail with BERTH_RUNTIME_NO_REGISTRY). */
+  build?: BuildSettings;
+  /** Secrets (kubernetes.io/dockerconfigjson) service pods pull their images with: the registry's. */
+  imagePullSecrets?: string[];
   /** Tests: build the clients another way (the default loads `kubeconfig` or the in-cluster config). */
   clientFactory?: () => KubernetesClients;
 }
@@ -56,6 +61,7 @@ export function createKubernetesRuntime(options: KubernetesRuntimeOptions): Runt
     ...(options.projectsMountPath ? { projectsMountPath: options.projectsMountPath } : {}),
     ...(options.fsGroup === undefined ? {} : { fsGroup: options.fsGroup }),
     graceMs: options.graceMs ?? DEFAULT_GRACE_MS,
+    ...(options.imagePullSecrets?.length ? { imagePullSecrets: options.imagePullSecrets } : {}),
   };
   const defaultGraceMs = options.graceMs ?? DEFAULT_GRACE_MS;
   const deleteTimeoutMs = options.deleteTimeoutMs ?? 60_000;
@@ -321,6 +327,15 @@ export function createKubernetesRuntime(options: KubernetesRuntimeOptions): Runt
       if (followers.has(ref.id)) return;
       await watch.start().catch(() => undefined);
       follow(ref, logFile);
+    },
+
+    imageBuilder() {
+      if (!options.build) {
+        throw new RuntimeError('BERTH_RUNTIME_NO_REGISTRY', 'environment builds on the kubernetes runtime push their image to a registry, and none is configured', {
+          hint: 'set BERTH_K8S_REGISTRY to a repository the cluster can pull from (e.g. registry.example.com/team/berth-env), with BERTH_K8S_REGISTRY_SECRET for its credentials',
+        });
+      }
+      return createBuildJobImageBuilder(clients, { ...manifestOptions, build: options.build });
     },
 
     async close(): Promise<void> {

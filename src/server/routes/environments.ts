@@ -16,6 +16,7 @@ import {
   type EnvironmentBuild,
   type EnvironmentInput,
 } from '../../environments/index.ts';
+import type { ImageBuilder } from '../../runtime/index.ts';
 import type { Db } from '../../store/index.ts';
 import type { Projects } from '../projects.ts';
 import { ApiError } from '../errors.ts';
@@ -23,8 +24,8 @@ import { ApiError } from '../errors.ts';
 export interface EnvironmentRoutesDeps {
   db: Db;
   projects: Projects;
-  /** The engine socket builds use, or undefined when no engine answers. */
-  engineSocket: () => Promise<string | undefined>;
+  /** How builds run (the runtime's builder, else an engine that answers), or undefined when nothing can build. */
+  imageBuilder: () => Promise<ImageBuilder | undefined>;
 }
 
 /** Live builds: lines so far plus an emitter for followers. */
@@ -104,8 +105,8 @@ export function registerEnvironmentRoutes(app: FastifyInstance, deps: Environmen
     const params = request.params as P;
     const project = projects.get(params.project);
     await getEnvironment(project.path, params.env); // 404 before anything starts
-    const socketPath = await deps.engineSocket();
-    if (!socketPath) {
+    const builder = await deps.imageBuilder();
+    if (!builder) {
       throw new ApiError('BERTH_API_NO_ENGINE', 'building an environment needs a container engine, and none answers', {
         hint: 'start Docker or `podman system service` (or set DOCKER_HOST), then build again',
       });
@@ -114,7 +115,7 @@ export function registerEnvironmentRoutes(app: FastifyInstance, deps: Environmen
     const key = active.key(project.uuid, params.env, number);
     const live = active.open(key);
     void buildEnvironment({
-      socketPath,
+      builder,
       projectDir: project.path,
       projectUuid: project.uuid,
       environmentUuid: params.env,

@@ -1,0 +1,147 @@
+/**
+ * Environments on the kubernetes runtime, through Berth's API against the fake kube-apiserver:
+ * a build runs as a BuildKit Job whose context is the project on the projects claim, its log
+ * streams into the build record, and the session pins the pushed digest (with the registry's
+ * pull secret). A failed build keeps the previous digest; without a registry the API says which
+ * setting to add. BuildKit and a registry cannot run here, so the test plays the builder's pod.
+ */
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Job } from 'kubernetes-models/batch/v1';
+import type { ApiClientError, BerthClient } from '../src/sdk/client.ts';
+import { startFakeApiServer, type FakeApiServer } from '../src/runtime/kubernetes/fake-api-server.ts';
+import { buildJobName } from '../src/runtime/kubernetes/index.ts';
+import { startTestServer, tempDir, writePipeline, type TestServer } from './support/berth.ts';
+
+const REPOSITORY = 'registry.test:5000/team/berth-env';
+const DIGESTS = [`sha256:${'1'.repeat(64)}`, `sha256:${'2'.repeat(64)}`];
+
+interface Build {
+  number: number;
+  status: string;
+  image: string;
+  log: string;
+  error: string | null;
+}
+
+async function until<T>(what: string, probe: () => T | undefined | Promise<T | undefined>): Promise<T> {
+  for (let i = 0; i < 400; i += 1) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    await sleep(25);
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+async function setup(t: Parameters<typeof tempDir>[0], env: Record<string, string>): Promise<TestServer & { fake: FakeApiServer; projectDir: string; environment: string }> {
+  const fake = await startFakeApiServer();
+  t.after(() => fake.close());
+  const projectsRoot = await tempDir(t, 'berth-k8s-projects-');
+  const projectDir = join(projectsRoot, 'team', 'envproj');
+  const server = await startTestServer(t, {
+    runtime: 'kubernetes',
+    env: { BERTH_KUBECONFIG: fake.kubeconfig, BERTH_K8S_NAMESPACE: 'berth', BERTH_K8S_PROJECTS_MOUNT: projectsRoot, ...env },
+  });
+  await writePipeline(projectDir, 'env.orchest', { services: {} });
+  await server.client.addProject(projectDir, 'envproj');
+  const { environment } = await server.client.request<{ environment: { uuid: string } }>('POST', '/api/projects/envproj/environments', {
+    name: 'tools',
+    base_image: 'localhost/debian:bookworm',
+    setupScript: '#!/bin/bash\nset -e\necho one > /berth-version\n',
+  });
+  return { ...server, fake, projectDir, environment: environment.uuid };
+}
+
+/** Plays BuildKit's pod of build `number`: prints `lines`, then ends with `exitCode` (and the digest on success). */
+async function playBuilder(fake: FakeApiServer, jobName: string, lines: string[], exitCode: number, digest?: string): Promise<void> {
+  const pod = await until(`the pod of ${jobName}`, () => fake.pod(`${jobName}-`));
+  for (const line of lines) fake.log(pod.metadata.name, line);
+  await sleep(100); // the follower reads the lines before the container ends
+  fake.endContainer(pod.metadata.name, 0);
+  const message = exitCode === 0 ? JSON.stringify({ 'containerimage.digest': digest }) : 'process "/bin/sh -c bash /tmp/berth-build/setup_script.sh" did not complete successfully: exit code: 3';
+  fake.setPodStatus(pod.metadata.name, {
+    phase: exitCode === 0 ? 'Succeeded' : 'Failed',
+    containerStatuses: [{ name: 'buildkit', ready: false, restartCount: 0, image: 'x', imageID: '', state: { terminated: { exitCode, message, reason: exitCode === 0 ? 'Completed' : 'Error' } } }],
+  });
+}
+
+async function buildRecord(client: BerthClient, environment: string, number: number): Promise<Build> {
+  return until(`build ${number} to end`, async () => {
+    const { build } = await client.request<{ build: Build }>('GET', `/api/projects/envproj/environments/${environment}/builds/${number}`);
+    return build.status === 'building' ? undefined : build;
+  });
+}
+
+describe('environments on the kubernetes runtime (fake API server)', () => {
+  test('a build runs as a Job on the project claim, the session pins the pushed digest, a failed build keeps it', async (t) => {
+    const { client, server, fake, projectDir, environment } = await setup(t, { BERTH_K8S_REGISTRY: REPOSITORY, BERTH_K8S_REGISTRY_SECRET: 'berth-registry' });
+    const project = server.projects.get('envproj');
+    const base = `/api/projects/envproj/environments/${environment}/builds`;
+
+    const { build: started } = await client.request<{ build: { number: number } }>('POST', base, {});
+    assert.equal(started.number, 1);
+    const jobName = buildJobName({ projectUuid: project.uuid, environmentUuid: environment, build: 1 });
+    await until('the build Job', () => fake.objects('jobs').find((j) => j.metadata.name === jobName));
+    const job = fake.objects('jobs').find((j) => j.metadata.name === jobName) as unknown as Job;
+    new Job(job as never).validate(); // as the API server received it
+    const spec = job.spec?.template.spec;
+    assert.deepEqual(spec?.volumes?.find((v) => v.name === 'project')?.persistentVolumeClaim, { claimName: 'berth-projects', readOnly: true });
+    assert.equal(spec?.containers[0]?.volumeMounts?.find((m) => m.name === 'project')?.subPath, 'team/envproj', 'the project, relative to the claim mount');
+    assert.ok(spec?.containers[0]?.args?.includes(`type=image,name=${REPOSITORY}:${project.uuid.slice(0, 8)}-${environment}-1,push=true`));
+    const files = (fake.objects('configmaps')[0] as unknown as { data: Record<string, string> }).data;
+    assert.match(files.Dockerfile ?? '', /^FROM localhost\/debian:bookworm\n/);
+    assert.equal(files['setup_script.sh'], '#!/bin/bash\nset -e\necho one > /berth-version\n');
+
+    await playBuilder(fake, jobName, ['#6 [3/3] RUN bash /tmp/berth-build/setup_script.sh', '#7 pushing layers done'], 0, DIGESTS[0]);
+    const first = await buildRecord(client, environment, 1);
+    assert.equal(first.status, 'succeeded', first.error ?? '');
+    assert.equal(first.image, `${REPOSITORY}@${DIGESTS[0]}`);
+    assert.match(first.log, /RUN bash \/tmp\/berth-build\/setup_script.sh\n#7 pushing layers done\n/);
+    assert.match(first.log, new RegExp(`berth: built ${REPOSITORY}@${DIGESTS[0]}`));
+    assert.deepEqual(fake.objects('configmaps'), [], 'the build files are removed afterwards');
+
+    await writePipeline(projectDir, 'env.orchest', {
+      services: { tool: { image: `environment@${environment}`, command: 'sleep', args: '3600', ports: [8080], readiness: { type: 'none' } } },
+    });
+    const { session } = await client.startSession('envproj', 'env.orchest');
+    const running = await server.sessions.waitSettled(session.uuid, 10_000);
+    assert.equal(running.status, 'running', running.reason ?? '');
+    const deployment = fake.objects('deployments')[0] as unknown as { spec: { template: { spec: { containers: { image: string }[]; imagePullSecrets?: { name: string }[] } } } };
+    assert.equal(deployment.spec.template.spec.containers[0]?.image, `${REPOSITORY}@${DIGESTS[0]}`);
+    assert.deepEqual(deployment.spec.template.spec.imagePullSecrets, [{ name: 'berth-registry' }]);
+
+    // A broken build: the record says why, with the log's tail; services keep the pushed digest.
+    await client.request('POST', base, {});
+    await playBuilder(fake, buildJobName({ projectUuid: project.uuid, environmentUuid: environment, build: 2 }), ['installing the impossible'], 1);
+    const second = await buildRecord(client, environment, 2);
+    assert.equal(second.status, 'failed');
+    assert.match(second.error ?? '', /failed \(exit code 1, Error\)/);
+    assert.match(second.log, /installing the impossible/);
+    const { environment: listed } = await client.request<{ environment: { currentImage: string } }>('GET', `/api/projects/envproj/environments/${environment}`);
+    assert.equal(listed.currentImage, `${REPOSITORY}@${DIGESTS[0]}`);
+    await client.stopSession(session.uuid);
+  });
+
+  test('without a registry, a build is refused with the setting to add, and nothing is created', async (t) => {
+    const { client, fake, environment } = await setup(t, {});
+    const error = await client.request('POST', `/api/projects/envproj/environments/${environment}/builds`, {}).then(
+      () => assert.fail('a build started without a registry'),
+      (e: unknown) => e as ApiClientError,
+    );
+    assert.equal(error.code, 'BERTH_RUNTIME_NO_REGISTRY');
+    assert.equal(error.status, 503);
+    assert.match(error.hint ?? '', /BERTH_K8S_REGISTRY/);
+    assert.deepEqual(fake.objects('jobs'), []);
+  });
+
+  test('a registry with a tag is refused at start, naming the variable', async (t) => {
+    const fake = await startFakeApiServer();
+    t.after(() => fake.close());
+    await assert.rejects(
+      startTestServer(t, { runtime: 'kubernetes', env: { BERTH_KUBECONFIG: fake.kubeconfig, BERTH_K8S_NAMESPACE: 'berth', BERTH_K8S_REGISTRY: 'registry.test/berth-env:latest' } }),
+      { code: 'BERTH_RUNTIME_BAD_REGISTRY', message: /^BERTH_K8S_REGISTRY is "registry.test\/berth-env:latest"/ },
+    );
+  });
+});
