@@ -5,7 +5,7 @@ import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'web/dist/', 'test-results/', 'coverage/', 'sdk/python/'] },
+  { ignores: ['node_modules/', 'dist/', '.berth-image/', 'web/dist/', 'test-results/', 'coverage/', 'sdk/python/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

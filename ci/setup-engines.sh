@@ -9,6 +9,9 @@
 #   IMAGES:  mini   = localhost/redis:7, 23 MB busybox + redis; also serves HTTP: `httpd -f -p 8080 -h /www`
 #            debian = localhost/debian:bookworm, debootstrap minbase + redis-server (~40 s on the first run),
 #                     the base image for environment builds (its apt sources point at the Debian mirror)
+#            node   = localhost/berth-node:20, the debian image plus this machine's Node 20 (/usr/bin/node):
+#                     the NODE_IMAGE Berth's own image (deploy/image/Dockerfile) is built on in tests,
+#                     standing in for node:20-bookworm-slim, which no registry here serves
 #   FORCE=1 rebuilds images that already exist (otherwise a re-run only checks and starts what is missing).
 # Afterwards: podman API  unix:///run/podman/podman.sock  (Docker-compatible API v1.41 + libpod API)
 #             dockerd API unix:///var/run/docker.sock     (Docker 20.10, API v1.41)
@@ -17,7 +20,7 @@
 set -euo pipefail
 CE_DIR=${CE_DIR:-/tmp/ce}
 ENGINES=${ENGINES:-"podman docker"}
-IMAGES=${IMAGES:-"mini debian"}
+IMAGES=${IMAGES:-"mini debian node"}
 FORCE=${FORCE:-0}
 MIRROR=${MIRROR:-$(awk '/^URIs:/{print $2; exit}' /etc/apt/sources.list.d/debian.sources 2>/dev/null)}
 MIRROR=${MIRROR:-http://deb.debian.org/debian}
@@ -165,6 +168,22 @@ if has "$IMAGES" debian; then
     import_all "$CE_DIR/debian-redis.tar" localhost/debian:bookworm 'CMD ["/bin/bash"]'
   else
     log "localhost/debian:bookworm present"
+  fi
+fi
+if has "$IMAGES" node; then
+  if needs_image localhost/berth-node:20; then
+    [ -s "$CE_DIR/debian-redis.tar" ] || { echo "the node image needs the debian image: IMAGES=\"debian node\"" >&2; exit 1; }
+    node_bin=$(command -v node)
+    case "$("$node_bin" --version)" in v20.*) ;; *) echo "the node image needs Node 20 on this machine, found $("$node_bin" --version)" >&2; exit 1 ;; esac
+    R=$CE_DIR/node-root; rm -rf "$R"; mkdir -p "$R"
+    tar -C "$R" -xf "$CE_DIR/debian-redis.tar"
+    install -m 0755 "$node_bin" "$R/usr/local/bin/node"   # one binary: glibc and libstdc++ come from bookworm
+    tar -C "$R" -cf "$CE_DIR/berth-node.tar" .
+    rm -rf "$R"
+    import_all "$CE_DIR/berth-node.tar" localhost/berth-node:20 'CMD ["node"]'
+    rm -f "$CE_DIR/berth-node.tar"
+  else
+    log "localhost/berth-node:20 present"
   fi
 fi
 
