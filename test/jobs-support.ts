@@ -16,6 +16,8 @@ export interface StepFixture {
   source: string;
   after?: string[];
   parameters?: Record<string, unknown>;
+  /** Environment uuid (container runtimes run the step in its image). */
+  environment?: string;
 }
 
 export interface ProjectFixture {
@@ -38,7 +40,7 @@ export async function writeProject(fixture: ProjectFixture): Promise<{ pipelineU
         title: s.title,
         file_path: s.file,
         incoming_connections: (s.after ?? []).map((title) => stepUuids[title]),
-        environment: '',
+        environment: s.environment ?? '',
         parameters: s.parameters ?? {},
         kernel: { name: 'python', display_name: 'Python 3' },
         meta_data: { hidden: false, position: [0, 0] },

@@ -7,72 +7,12 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Job } from 'kubernetes-models/batch/v1';
-import type { ApiClientError, BerthClient } from '../src/sdk/client.ts';
-import { startFakeApiServer, type FakeApiServer } from '../src/runtime/kubernetes/fake-api-server.ts';
+import type { ApiClientError } from '../src/sdk/client.ts';
+import { startFakeApiServer } from '../src/runtime/kubernetes/fake-api-server.ts';
 import { buildJobName } from '../src/runtime/kubernetes/index.ts';
-import { startTestServer, tempDir, writePipeline, type TestServer } from './support/berth.ts';
-
-const REPOSITORY = 'registry.test:5000/team/berth-env';
-const DIGESTS = [`sha256:${'1'.repeat(64)}`, `sha256:${'2'.repeat(64)}`];
-
-interface Build {
-  number: number;
-  status: string;
-  image: string;
-  log: string;
-  error: string | null;
-}
-
-async function until<T>(what: string, probe: () => T | undefined | Promise<T | undefined>): Promise<T> {
-  for (let i = 0; i < 400; i += 1) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    await sleep(25);
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
-async function setup(t: Parameters<typeof tempDir>[0], env: Record<string, string>): Promise<TestServer & { fake: FakeApiServer; projectDir: string; environment: string }> {
-  const fake = await startFakeApiServer();
-  t.after(() => fake.close());
-  const projectsRoot = await tempDir(t, 'berth-k8s-projects-');
-  const projectDir = join(projectsRoot, 'team', 'envproj');
-  const server = await startTestServer(t, {
-    runtime: 'kubernetes',
-    env: { BERTH_KUBECONFIG: fake.kubeconfig, BERTH_K8S_NAMESPACE: 'berth', BERTH_K8S_PROJECTS_MOUNT: projectsRoot, ...env },
-  });
-  await writePipeline(projectDir, 'env.orchest', { services: {} });
-  await server.client.addProject(projectDir, 'envproj');
-  const { environment } = await server.client.request<{ environment: { uuid: string } }>('POST', '/api/projects/envproj/environments', {
-    name: 'tools',
-    base_image: 'localhost/debian:bookworm',
-    setupScript: '#!/bin/bash\nset -e\necho one > /berth-version\n',
-  });
-  return { ...server, fake, projectDir, environment: environment.uuid };
-}
-
-/** Plays BuildKit's pod of build `number`: prints `lines`, then ends with `exitCode` (and the digest on success). */
-async function playBuilder(fake: FakeApiServer, jobName: string, lines: string[], exitCode: number, digest?: string): Promise<void> {
-  const pod = await until(`the pod of ${jobName}`, () => fake.pod(`${jobName}-`));
-  for (const line of lines) fake.log(pod.metadata.name, line);
-  await sleep(100); // the follower reads the lines before the container ends
-  fake.endContainer(pod.metadata.name, 0);
-  const message = exitCode === 0 ? JSON.stringify({ 'containerimage.digest': digest }) : 'process "/bin/sh -c bash /tmp/berth-build/setup_script.sh" did not complete successfully: exit code: 3';
-  fake.setPodStatus(pod.metadata.name, {
-    phase: exitCode === 0 ? 'Succeeded' : 'Failed',
-    containerStatuses: [{ name: 'buildkit', ready: false, restartCount: 0, image: 'x', imageID: '', state: { terminated: { exitCode, message, reason: exitCode === 0 ? 'Completed' : 'Error' } } }],
-  });
-}
-
-async function buildRecord(client: BerthClient, environment: string, number: number): Promise<Build> {
-  return until(`build ${number} to end`, async () => {
-    const { build } = await client.request<{ build: Build }>('GET', `/api/projects/envproj/environments/${environment}/builds/${number}`);
-    return build.status === 'building' ? undefined : build;
-  });
-}
+import { startTestServer, writePipeline } from './support/berth.ts';
+import { buildRecord, DIGESTS, playBuilder, REPOSITORY, setupKubernetesServer as setup, until } from './support/kubernetes.ts';
 
 describe('environments on the kubernetes runtime (fake API server)', () => {
   test('a build runs as a Job on the project claim, the session pins the pushed digest, a failed build keeps it', async (t) => {

@@ -5,29 +5,15 @@
  * directory at /data. Steps carry the session's and the installation's labels, so the session
  * teardown and the recovery after a crash of Berth (both list by those labels) remove leftovers.
  */
-import { once } from 'node:events';
-import { createWriteStream, statSync, type WriteStream } from 'node:fs';
-import { access, mkdir } from 'node:fs/promises';
-import { basename, dirname, extname, isAbsolute, join, relative } from 'node:path';
+import { statSync, type WriteStream } from 'node:fs';
 import { LABELS } from '../plan/types.ts';
 import { createDemuxer, createDockerClient, engineStatus, networkName, type DockerClient } from '../runtime/docker/index.ts';
 import { toBerthError } from '../shared/index.ts';
+import { containerStepLayout, prepareContainerStep, STEP_LABELS } from './container-step.ts';
 import type { StepOutcome } from './dag.ts';
-import { JobError } from './errors.ts';
-import type { StepExecution, StepExecutor } from './executor.ts';
-import { stepCommand } from './step-command.ts';
-import { PYTHON_SDK_DIR, stepEnv } from './step-env.ts';
+import { openStepLog, type StepExecution, type StepExecutor } from './executor.ts';
 
-/** Orchest's fixed paths inside a step container. */
-export const CONTAINER_PROJECT_DIR = '/project-dir';
-export const CONTAINER_DATA_DIR = '/data';
-export const CONTAINER_SDK_DIR = '/berth/sdk/python';
-const CONTAINER_PIPELINE_DIR = '/berth/pipeline';
-const CONTAINER_NOTEBOOK_DIR = '/berth/notebooks';
-const CONTAINER_SERVICES_FILE = '/berth/session-services.json';
-
-/** Labels of step containers besides the installation's and the session's. */
-export const STEP_LABELS = { run: 'berth.run', step: 'berth.step' } as const;
+export { STEP_LABELS };
 
 export interface DockerStepExecutorOptions {
   /** Unix socket of the engine the session's services run on (Docker or Podman). */
@@ -82,13 +68,6 @@ export function containerApiUrl(apiUrl: string, hostAlias: string): string {
   }
 }
 
-/** A host path inside `hostDir` as seen at `containerDir`, or undefined when it lies outside. */
-function insideContainer(hostDir: string, containerDir: string, hostPath: string): string | undefined {
-  const rel = relative(hostDir, hostPath);
-  if (rel.startsWith('..') || isAbsolute(rel)) return undefined;
-  return rel ? `${containerDir}/${rel.split('\\').join('/')}` : containerDir;
-}
-
 export interface StepContainerSpec {
   name: string;
   body: Record<string, unknown>;
@@ -98,44 +77,7 @@ export interface StepContainerSpec {
 /** The Engine API create body of a step (pure but for a stat of the project directory). */
 export function stepContainerSpec(step: StepExecution, image: string, installationId: string, facts: EngineFacts): StepContainerSpec {
   const input = step.envInput;
-  const binds = [`${step.cwd}:${CONTAINER_PROJECT_DIR}:rw`, `${input.dataDir}:${CONTAINER_DATA_DIR}:rw`, `${PYTHON_SDK_DIR}:${CONTAINER_SDK_DIR}:ro`];
-  let pipelinePath = insideContainer(step.cwd, CONTAINER_PROJECT_DIR, input.pipelinePath);
-  if (!pipelinePath) {
-    // The run's pipeline file lives outside the project directory: mount its directory read-only.
-    binds.push(`${dirname(input.pipelinePath)}:${CONTAINER_PIPELINE_DIR}:ro`);
-    pipelinePath = `${CONTAINER_PIPELINE_DIR}/${basename(input.pipelinePath)}`;
-  }
-  let notebookOutputDir: string | undefined;
-  if (step.notebookOutputDir) {
-    notebookOutputDir = insideContainer(step.cwd, CONTAINER_PROJECT_DIR, step.notebookOutputDir);
-    if (!notebookOutputDir) {
-      binds.push(`${step.notebookOutputDir}:${CONTAINER_NOTEBOOK_DIR}:rw`);
-      notebookOutputDir = CONTAINER_NOTEBOOK_DIR;
-    }
-  }
-  if (input.servicesFile) binds.push(`${input.servicesFile}:${CONTAINER_SERVICES_FILE}:ro`);
-  if (['.ts', '.mts'].includes(extname(step.filePath))) {
-    throw new JobError('BERTH_JOB_STEP_FILE_TYPE', `step "${step.title}" (${step.filePath}) is TypeScript: TypeScript steps run through Berth's own Node and tsx, which a step container does not have`, {
-      hint: 'compile the step to .mjs (it runs with the image\'s node), or run the pipeline on the local runtime',
-    });
-  }
-  // The image's python runs notebooks (the host's Debian python is not in the container).
-  const argv = stepCommand(step.filePath, { notebookPython: 'python3', ...(notebookOutputDir ? { notebookOutputDir } : {}) });
-  if (argv[0] === process.execPath) argv[0] = 'node';
-  const env = stepEnv({
-    ...input,
-    // The host's PATH, HOME, … belong to the host: the image brings its own.
-    host: {},
-    projectDir: CONTAINER_PROJECT_DIR,
-    dataDir: CONTAINER_DATA_DIR,
-    pipelinePath,
-    apiUrl: containerApiUrl(input.apiUrl, facts.hostAlias),
-    runtime: 'docker',
-    ...(input.servicesFile ? { servicesFile: CONTAINER_SERVICES_FILE } : {}),
-  });
-  env.PYTHONPATH = [CONTAINER_SDK_DIR, input.userEnv.PYTHONPATH].filter(Boolean).join(':');
-  // The TypeScript SDK is a host path run through Berth's own Node: not available in an image.
-  delete env.BERTH_SDK_TS;
+  const { argv, env, mounts, name } = containerStepLayout(step, { apiUrl: containerApiUrl(input.apiUrl, facts.hostAlias), runtime: 'docker' });
   const identity = projectOwner(step.cwd);
   if (identity && !('HOME' in input.userEnv)) env.HOME = '/tmp'; // jupyter and pip want a writable home
   const network = networkName(step.sessionUuid);
@@ -144,8 +86,8 @@ export function stepContainerSpec(step: StepExecution, image: string, installati
     Cmd: argv,
     // The image's entrypoint would wrap (or replace) the step's command.
     Entrypoint: [],
-    WorkingDir: CONTAINER_PROJECT_DIR,
-    Env: Object.entries(env).map(([name, value]) => `${name}=${value}`),
+    WorkingDir: mounts[0]?.target,
+    Env: Object.entries(env).map(([variable, value]) => `${variable}=${value}`),
     Labels: {
       [LABELS.installation]: installationId,
       [LABELS.session]: step.sessionUuid,
@@ -155,7 +97,7 @@ export function stepContainerSpec(step: StepExecution, image: string, installati
     },
     ...(identity ? { User: identity } : {}),
     HostConfig: {
-      Binds: binds,
+      Binds: mounts.map((m) => `${m.hostPath}:${m.target}:${m.readOnly ? 'ro' : 'rw'}`),
       NetworkMode: network,
       RestartPolicy: { Name: 'no' },
       Init: true,
@@ -163,7 +105,7 @@ export function stepContainerSpec(step: StepExecution, image: string, installati
     },
     NetworkingConfig: { EndpointsConfig: { [network]: {} } },
   };
-  return { name: `berth-step-${input.runUuid.slice(0, 12)}-${step.stepUuid.slice(0, 12)}`, body, argv };
+  return { name, body, argv };
 }
 
 /** As services do: files a step writes into the project belong to the directory's owner. */
@@ -177,38 +119,12 @@ function projectOwner(dir: string): string | undefined {
 }
 
 async function runStepContainer(client: DockerClient, options: DockerStepExecutorOptions, factsPromise: Promise<EngineFacts>, step: StepExecution): Promise<StepOutcome> {
-  await mkdir(dirname(step.logFile), { recursive: true });
-  const log = createWriteStream(step.logFile, { flags: 'a' });
-  const finish = async (outcome: StepOutcome): Promise<StepOutcome> => {
-    if (outcome.status !== 'succeeded' && outcome.reason) log.write(`\n[berth] ${outcome.reason}\n`);
-    log.end();
-    await once(log, 'close').catch(() => undefined);
-    return outcome;
-  };
+  const { log, finish } = await openStepLog(step.logFile);
   const fail = (reason: string) => finish({ status: 'failed', exitCode: null, reason });
-  try {
-    await access(join(step.cwd, step.filePath));
-  } catch {
-    return fail(`step file ${step.filePath} does not exist in ${step.cwd}`);
-  }
-  let image: string;
-  try {
-    image = resolveStepImage(options, step);
-  } catch (error) {
-    const berthError = toBerthError(error);
-    return fail(berthError.hint ? `${berthError.message} (${berthError.hint})` : berthError.message);
-  }
-  let spec: StepContainerSpec;
-  let facts: EngineFacts;
-  try {
-    facts = await factsPromise;
-    spec = stepContainerSpec(step, image, options.installationId, facts);
-  } catch (error) {
-    const berthError = toBerthError(error);
-    // Job errors name the step already; the engine's (no answer to /version) do not.
-    const message = error instanceof JobError ? berthError.message : `cannot run step "${step.title}": ${berthError.message}`;
-    return fail(berthError.hint ? `${message} (${berthError.hint})` : message);
-  }
+  const prepared = await prepareContainerStep(step, options.resolveImage, async (image) => stepContainerSpec(step, image, options.installationId, await factsPromise));
+  if ('failure' in prepared) return finish(prepared.failure);
+  const { spec } = prepared;
+  const image = spec.body.Image as string;
   if (step.signal.aborted) return finish({ status: 'cancelled', exitCode: null, reason: 'the run was cancelled' });
   log.write(`[berth] ${new Date().toISOString()} step "${step.title}" in ${image}: ${spec.argv.join(' ')}\n`);
   let id: string | undefined;
@@ -225,23 +141,6 @@ async function runStepContainer(client: DockerClient, options: DockerStepExecuto
   } finally {
     // Always: a finished, failed or cancelled step leaves no container behind.
     await removeContainer(client, id ?? spec.name).catch(() => undefined);
-  }
-}
-
-function resolveStepImage(options: DockerStepExecutorOptions, step: StepExecution): string {
-  if (!step.environment) {
-    throw new JobError('BERTH_JOB_STEP_NO_ENVIRONMENT', `step "${step.title}" has no environment: on the docker runtime each step runs in its environment's image`, {
-      hint: `set the step's "environment" in the pipeline file to an environment uuid (\`berth env-image list ${step.projectUuid}\`) and build it with \`berth env-image build\``,
-    });
-  }
-  try {
-    return options.resolveImage(step.projectUuid, step.environment);
-  } catch (cause) {
-    throw new JobError(
-      'BERTH_JOB_STEP_ENVIRONMENT_NOT_BUILT',
-      `step "${step.title}" cannot run: its environment ${step.environment} has no built image`,
-      { cause, hint: `build it with \`berth env-image build ${step.projectUuid} ${step.environment}\` and run again`, details: { step: step.stepUuid, environment: step.environment } },
-    );
   }
 }
 

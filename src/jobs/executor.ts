@@ -1,15 +1,15 @@
 /**
  * Step executors: run one step to completion with its env and a log file, and kill it on abort.
  * The local executor runs host processes (each in its own process group, so a step's children die
- * with it); the docker executor (docker-executor.ts) runs containers.
+ * with it); the docker executor (docker-executor.ts) runs containers, the task executor
+ * (task-executor.ts) runs them through the runtime (kubernetes: a Pod per step).
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, type WriteStream } from 'node:fs';
 import { access, mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { RuntimeKind } from '../plan/types.ts';
-import { JobError } from './errors.ts';
 import type { StepOutcome } from './dag.ts';
 import { stepCommand } from './step-command.ts';
 import type { StepEnvInput } from './step-env.ts';
@@ -55,15 +55,26 @@ export function createLocalStepExecutor(options: LocalExecutorOptions = {}): Ste
   };
 }
 
-async function runHostProcess(step: StepExecution, graceMs: number): Promise<StepOutcome> {
-  await mkdir(dirname(step.logFile), { recursive: true });
-  const log = createWriteStream(step.logFile, { flags: 'a' });
-  const finish = async (outcome: StepOutcome): Promise<StepOutcome> => {
-    if (outcome.status !== 'succeeded' && outcome.reason) log.write(`\n[berth] ${outcome.reason}\n`);
-    log.end();
-    await once(log, 'close').catch(() => undefined);
-    return outcome;
+/**
+ * The step's log file, appended to: what the step prints goes to `log`; `finish` adds the reason
+ * of a step that did not succeed as the last line and closes the file before the outcome is told.
+ */
+export async function openStepLog(logFile: string): Promise<{ log: WriteStream; finish: (outcome: StepOutcome) => Promise<StepOutcome> }> {
+  await mkdir(dirname(logFile), { recursive: true });
+  const log = createWriteStream(logFile, { flags: 'a' });
+  return {
+    log,
+    async finish(outcome) {
+      if (outcome.status !== 'succeeded' && outcome.reason) log.write(`\n[berth] ${outcome.reason}\n`);
+      log.end();
+      await once(log, 'close').catch(() => undefined);
+      return outcome;
+    },
   };
+}
+
+async function runHostProcess(step: StepExecution, graceMs: number): Promise<StepOutcome> {
+  const { log, finish } = await openStepLog(step.logFile);
   try {
     await access(join(step.cwd, step.filePath));
   } catch {
@@ -124,20 +135,4 @@ function signalGroup(pid: number | undefined, signal: NodeJS.Signals): void {
   } catch {
     // already gone
   }
-}
-
-/**
- * Runtimes whose steps Berth cannot run yet (kubernetes): the steps fail with this message instead
- * of running on the host behind the user's back.
- */
-export function createUnsupportedStepExecutor(kind: RuntimeKind): StepExecutor {
-  return {
-    kind,
-    run: async function refuseStep(step) {
-      const error = new JobError('BERTH_JOB_RUNTIME_UNSUPPORTED', `step "${step.title}" cannot run: running steps on the ${kind} runtime is not implemented`, {
-        hint: 'run jobs with `berth serve --runtime docker` or `--runtime local`',
-      });
-      return { status: 'failed', exitCode: null, reason: `${error.message} (${error.hint})` };
-    },
-  };
 }

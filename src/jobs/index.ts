@@ -21,7 +21,8 @@ export {
 } from './store.ts';
 export { parseParameterAssignments, parseEnvAssignments, applyParameters, checkParameters, emptyParameters } from './parameters.ts';
 export { orderSteps, walkDag, type DagStep, type StepOutcome } from './dag.ts';
-export { createLocalStepExecutor, createUnsupportedStepExecutor, type StepExecutor, type StepExecution } from './executor.ts';
+export { createLocalStepExecutor, type StepExecutor, type StepExecution } from './executor.ts';
+export { createTaskStepExecutor, type TaskStepExecutorOptions } from './task-executor.ts';
 export { createDockerStepExecutor, containerApiUrl, STEP_LABELS, type DockerStepExecutorOptions } from './docker-executor.ts';
 export { stepCommand, defaultNotebookPython, STEP_FILE_TYPES } from './step-command.ts';
 export { stepEnv, PYTHON_SDK_DIR } from './step-env.ts';

@@ -16,7 +16,8 @@ import type { PipelineSpec } from '../spec/types.ts';
 import { toBerthError } from '../shared/index.ts';
 import { orderSteps, walkDag, type DagStep, type StepOutcome } from './dag.ts';
 import { JobError } from './errors.ts';
-import { createLocalStepExecutor, createUnsupportedStepExecutor, type StepExecutor } from './executor.ts';
+import { createLocalStepExecutor, type StepExecutor } from './executor.ts';
+import { createTaskStepExecutor } from './task-executor.ts';
 import { createDockerStepExecutor } from './docker-executor.ts';
 import { resolveSocketPath } from '../runtime/docker/index.ts';
 import { copyProject, writePipelineFile } from './files.ts';
@@ -38,8 +39,13 @@ export interface JobsOptions {
   db: Db;
   store: CoreStore;
   sessions: SessionManager;
-  /** Berth's data directory: runs live under `<dataDir>/jobs/<job>/<run>/`. */
+  /** Berth's data directory: runs live under `<dataDir>/jobs/<job>/<run>/` unless `runsDir` says otherwise. */
   dataDir: string;
+  /**
+   * Where run directories go (default `<dataDir>/jobs`). The kubernetes runtime needs them on the
+   * projects claim, where step and service pods can mount a run's copy of the project.
+   */
+  runsDir?: string;
   /** The shared data directory (Orchest's `/data`). */
   sharedDataDir: string;
   /** The server's URL, for BERTH_API_URL (known only once the server listens). */
@@ -109,6 +115,7 @@ export class Jobs extends EventEmitter<{ event: [JobEvent] }> {
   readonly #o: JobsOptions;
   readonly #active = new Map<string, ActiveRun>();
   readonly #executor: StepExecutor;
+  readonly #runsDir: string;
   /** Sessions this instance issued step tokens for: revoked when the session stops. */
   readonly #tokenSessions = new Set<string>();
   readonly #onSessionEvent = (event: SessionEvent) => {
@@ -124,6 +131,7 @@ export class Jobs extends EventEmitter<{ event: [JobEvent] }> {
     options.sessions.on('event', this.#onSessionEvent);
     this.store = new JobStore(options.db);
     this.#executor = options.executor ?? defaultExecutor(options);
+    this.#runsDir = options.runsDir ?? join(options.dataDir, 'jobs');
   }
 
   // --- jobs -------------------------------------------------------------------------------------
@@ -161,7 +169,7 @@ export class Jobs extends EventEmitter<{ event: [JobEvent] }> {
     const spec = applyParameters(job.spec, job.parameters);
     const { steps } = orderSteps(spec);
     const uuid = randomUUID();
-    const runDir = join(this.#o.dataDir, 'jobs', job.uuid, uuid);
+    const runDir = join(this.#runsDir, job.uuid, uuid);
     const run = this.store.addRun(
       {
         uuid,
@@ -201,7 +209,7 @@ export class Jobs extends EventEmitter<{ event: [JobEvent] }> {
       });
     }
     const uuid = randomUUID();
-    const runDir = join(this.#o.dataDir, 'jobs', 'interactive', uuid);
+    const runDir = join(this.#runsDir, 'interactive', uuid);
     const run = this.store.addRun(
       {
         uuid,
@@ -332,7 +340,7 @@ export class Jobs extends EventEmitter<{ event: [JobEvent] }> {
     let sessionStarted = false;
     this.#setRun(run.uuid, { status: 'starting', startedAt: new Date().toISOString() });
     try {
-      await copyProject(project.path, projectCopy, [this.#o.dataDir]);
+      await copyProject(project.path, projectCopy, [this.#o.dataDir, this.#runsDir]);
       await writePipelineFile(pipelineFile, spec);
       if (signal.aborted) throw cancelled();
       sessionStarted = true;
@@ -373,15 +381,11 @@ export class Jobs extends EventEmitter<{ event: [JobEvent] }> {
       await this.#waitForServices(run.sessionUuid, signal);
       this.#setRun(run.uuid, { status: 'running' });
       const token = await this.#issueToken(run.sessionUuid);
-      // What the SDK's get_service returns in this run: the session's services as they run now.
-      const servicesFile = join(run.runDir, 'session-services.json');
-      await mkdir(run.runDir, { recursive: true });
-      await writeFile(servicesFile, JSON.stringify({ user_services: this.#o.sessions.get(run.sessionUuid).userServices }));
       outcome = await this.#runSteps(run, spec, signal, {
         cwd: project.path,
         pipelineFile: join(project.path, run.pipelinePath),
         sessionType: 'interactive',
-        servicesFile,
+        servicesFile: await this.#writeServicesFile(run),
         userEnv: this.#o.store.mergedEnvVars(project.uuid, spec.uuid),
         notebookOutputDir: join(run.runDir, 'notebooks'),
         ...(token ? { token } : {}),
@@ -393,6 +397,18 @@ export class Jobs extends EventEmitter<{ event: [JobEvent] }> {
       this.#skipUnfinishedSteps(run.uuid, outcome.status === 'cancelled' ? 'not run: the run was cancelled' : `not run: ${outcome.reason ?? 'the run failed'}`);
       this.#setRun(run.uuid, { status: outcome.status, reason: outcome.reason, finishedAt: new Date().toISOString() });
     }
+  }
+
+  /**
+   * What the SDK's get_service returns in an interactive run: the session's services as they run
+   * now, in a file beside the run, so steps in containers and pods need no way back to Berth's API
+   * (job runs read them from the run's pipeline file).
+   */
+  async #writeServicesFile(run: RunRecord): Promise<string> {
+    const servicesFile = join(run.runDir, 'session-services.json');
+    await mkdir(run.runDir, { recursive: true });
+    await writeFile(servicesFile, JSON.stringify({ user_services: this.#o.sessions.get(run.sessionUuid).userServices }));
+    return servicesFile;
   }
 
   /** Waits until every service of the session is ready; a failed service fails the run with its reason. */
@@ -584,22 +600,28 @@ function defaultExecutor(options: JobsOptions): StepExecutor {
   const kind = options.sessions.runtime.kind;
   const graceMs = options.graceMs ?? 5_000;
   if (kind === 'local') return createLocalStepExecutor({ graceMs });
+  const environmentImage = (projectUuid: string, environmentUuid: string): string => {
+    if (!options.resolveEnvironmentImage) {
+      throw new JobError('BERTH_JOB_NO_ENVIRONMENTS', `steps on the ${kind} runtime need environment images, and none can be looked up here`, {
+        hint: 'run Jobs with a resolveEnvironmentImage option (berth serve gives one)',
+      });
+    }
+    return options.resolveEnvironmentImage(projectUuid, environmentUuid);
+  };
   if (kind === 'docker') {
     return createDockerStepExecutor({
       socketPath: options.engineSocket ?? resolveSocketPath(),
       installationId: options.store.installationId(),
-      resolveImage: (projectUuid, environmentUuid) => {
-        if (!options.resolveEnvironmentImage) {
-          throw new JobError('BERTH_JOB_NO_ENVIRONMENTS', 'steps on the docker runtime need environment images, and none can be looked up here', {
-            hint: 'run Jobs with a resolveEnvironmentImage option (berth serve gives one)',
-          });
-        }
-        return options.resolveEnvironmentImage(projectUuid, environmentUuid);
-      },
+      resolveImage: environmentImage,
       graceMs,
     });
   }
-  return createUnsupportedStepExecutor(kind);
+  return createTaskStepExecutor({
+    runtime: options.sessions.runtime,
+    installationId: options.store.installationId(),
+    resolveImage: environmentImage,
+    graceMs,
+  });
 }
 
 function pendingStep(stepUuid: string, title: string, filePath: string, position: number, logFile: string): Omit<RunStepRecord, 'runUuid'> {

@@ -31,7 +31,7 @@ export interface StepEnvInput {
   sessionToken?: string;
   /**
    * Interactive runs: the session's services as started, written by Berth for the step (the SDK
-   * reads it instead of asking the API, which step containers cannot reach).
+   * reads it instead of asking the API, which step containers and pods may not reach).
    */
   servicesFile?: string;
   runtime: string;

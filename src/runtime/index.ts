@@ -10,6 +10,9 @@ export type {
   RuntimeRef,
   RuntimeState,
   StartOptions,
+  TaskOptions,
+  TaskResult,
+  TaskSpec,
 } from './types.ts';
 export { RuntimeError } from './errors.ts';
 export { isStartMarker, startMarker } from './log-marker.ts';

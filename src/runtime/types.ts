@@ -3,7 +3,7 @@
  * running; they hold no business rules (naming, env, readiness policy and restarts live in
  * src/plan and src/sessions).
  */
-import type { RuntimeKind, ServicePlan } from '../plan/types.ts';
+import type { MountPlan, RuntimeKind, ServicePlan } from '../plan/types.ts';
 
 /** Opaque handle of one running service instance (a process group, a container, a Deployment). */
 export interface RuntimeRef {
@@ -74,6 +74,12 @@ export interface Runtime {
    * answers (the local runtime). Throws a RuntimeError when the runtime lacks the configuration.
    */
   imageBuilder?(): ImageBuilder;
+  /**
+   * Runs a container to completion next to the session's services (a job step): kubernetes runs
+   * it as a Pod. Resolves with the exit code, or a reason when it could not run or was cancelled;
+   * the task's objects are removed afterwards in every case.
+   */
+  runTask?(task: TaskSpec, options: TaskOptions): Promise<TaskResult>;
   /** Releases clients, followers and timers (not the services). */
   close(): Promise<void>;
 }
@@ -108,3 +114,30 @@ export interface ImageBuildRequest {
   onLog(line: string): void;
   signal?: AbortSignal;
 }
+
+/** A container that runs once to its end, on the session's network. */
+export interface TaskSpec {
+  /** Unique per run and step, a DNS label (`berth-step-<run>-<step>`). */
+  name: string;
+  sessionUuid: string;
+  image: string;
+  /** Replaces the image's entrypoint and command. */
+  argv: string[];
+  workingDir: string;
+  env: Record<string, string>;
+  /** Host directories (project: under the projects mount; data: the shared data directory). */
+  mounts: (MountPlan & { readOnly?: boolean })[];
+  /** Small files made for this task (the Python SDK, the session's services), read-only at their absolute paths. */
+  files: { path: string; content: string }[];
+  labels: Record<string, string>;
+}
+
+export interface TaskOptions {
+  /** Everything the task prints is appended here. */
+  logFile: string;
+  signal: AbortSignal;
+  /** Grace of a cancelled task before it is killed. */
+  graceMs?: number;
+}
+
+export type TaskResult = { exitCode: number; reason?: string } | { exitCode: null; reason: string };

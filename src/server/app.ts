@@ -67,7 +67,7 @@ export async function startServer(options: ServerOptions): Promise<BerthServer> 
   const sharedDataDir = join(options.dataDir, 'data');
   await mkdir(sharedDataDir, { recursive: true });
 
-  const { runtime, description: runtimeDescription, socketPath: engineSocket } = await chooseRuntime({
+  const { runtime, description: runtimeDescription, socketPath: engineSocket, runsDir } = await chooseRuntime({
     choice: options.runtime ?? 'auto',
     stateDir: join(options.dataDir, 'runtime'),
     installationId,
@@ -103,6 +103,7 @@ export async function startServer(options: ServerOptions): Promise<BerthServer> 
     logger: logger.child({ component: 'jobs' }),
     ...(options.graceMs === undefined ? {} : { graceMs: options.graceMs }),
     ...(engineSocket ? { engineSocket } : {}),
+    ...(runsDir ? { runsDir } : {}),
   });
   const projects = new Projects(store, join(options.dataDir, 'projects'));
 

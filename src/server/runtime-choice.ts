@@ -4,6 +4,7 @@
  * is said at start-up and in `berth session status`.
  */
 import { request } from 'node:http';
+import { join } from 'node:path';
 import { createDockerRuntime, createLocalRuntime, loadKubernetesRuntime, type Runtime } from '../runtime/index.ts';
 import { ApiError } from './errors.ts';
 
@@ -23,12 +24,17 @@ const DEFAULT_SOCKETS = ['/var/run/docker.sock', '/run/podman/podman.sock'];
 
 export async function chooseRuntime(
   options: RuntimeChoiceOptions,
-): Promise<{ runtime: Runtime; description: string; socketPath?: string }> {
+): Promise<{ runtime: Runtime; description: string; socketPath?: string; runsDir?: string }> {
   const grace = options.graceMs === undefined ? {} : { graceMs: options.graceMs };
   if (options.choice === 'kubernetes') {
     const { createKubernetesRuntime, kubernetesOptionsFromEnv } = await loadKubernetesRuntime();
     const k8s = kubernetesOptionsFromEnv(options.env ?? process.env, options.installationId, options.graceMs);
-    return { runtime: createKubernetesRuntime(k8s), description: `kubernetes (namespace ${k8s.namespace})` };
+    return {
+      runtime: createKubernetesRuntime(k8s),
+      description: `kubernetes (namespace ${k8s.namespace})`,
+      // Job runs copy the project where step and service pods can mount it: on the projects claim.
+      runsDir: join(k8s.projectsMountPath ?? '/projects', '.berth-runs'),
+    };
   }
   if (options.choice !== 'local') {
     const candidates = dockerSockets(options.dockerHost);

@@ -7,14 +7,13 @@
  * the pod status, not from parsing log text; sessions then pin `<registry>/<repo>@sha256:…`.
  * The caller (src/environments) produces the Dockerfile; this module only runs it.
  */
-import { Writable } from 'node:stream';
-import { Log, type V1ConfigMap, type V1Job, type V1Pod } from '@kubernetes/client-node';
+import type { V1ConfigMap, V1Job } from '@kubernetes/client-node';
 import { RuntimeError } from '../errors.ts';
-import { createLineSplitter } from '../lines.ts';
 import type { ImageBuilder } from '../types.ts';
 import { apiError, ignoreCodes, type KubernetesClients } from './client.ts';
 import { labelSelector, MANAGED_BY_LABEL, sanitizeLabelValue } from './labels.ts';
 import { projectSubPathFor } from './manifests.ts';
+import { followPodToEnd } from './pod-run.ts';
 
 /** Pinned: `rootless` alone would move under the cluster's feet. */
 export const DEFAULT_BUILDKIT_IMAGE = 'moby/buildkit:v0.23.2-rootless';
@@ -181,16 +180,6 @@ export interface RunBuildJobOptions {
   pollMs?: number;
 }
 
-function containerStatus(pod: V1Pod | undefined): { running: boolean; terminated?: { exitCode: number; message?: string; reason?: string }; waiting?: { reason?: string; message?: string } } {
-  const status = pod?.status?.containerStatuses?.[0];
-  const terminated = status?.state?.terminated;
-  return {
-    running: Boolean(status?.state?.running),
-    ...(terminated ? { terminated: { exitCode: terminated.exitCode, ...(terminated.message ? { message: terminated.message } : {}), ...(terminated.reason ? { reason: terminated.reason } : {}) } } : {}),
-    ...(status?.state?.waiting ? { waiting: { ...(status.state.waiting.reason ? { reason: status.state.waiting.reason } : {}), ...(status.state.waiting.message ? { message: status.state.waiting.message } : {}) } } : {}),
-  };
-}
-
 /**
  * Creates the ConfigMap and the Job, streams the build log to `onLog`, waits for the pod to end
  * and returns the pushed digest. The ConfigMap is deleted afterwards; the Job stays for an hour
@@ -200,78 +189,51 @@ export async function runBuildJob(clients: KubernetesClients, input: BuildJobInp
   const { namespace } = input;
   const name = buildJobName(input);
   const where = `environment ${input.environmentUuid} build ${input.build} (job ${name}, namespace ${namespace})`;
-  const lines: string[] = [];
-  const splitter = createLineSplitter((line) => {
-    lines.push(line);
-    options.onLog?.(line);
-  });
   try {
     await clients.core.createNamespacedConfigMap({ namespace, body: buildConfigMapManifest(input) }).catch(ignoreCodes(409));
     await clients.batch.createNamespacedJob({ namespace, body: buildJobManifest(input) });
   } catch (error) {
     throw apiError(`create the ${where}`, namespace, error);
   }
-  let logDone: Promise<void> | undefined;
-  let logController: AbortController | undefined;
-  const selector = labelSelector({ [BUILD_LABEL]: name });
+  const lines: string[] = [];
   try {
-    for (;;) {
-      if (options.signal?.aborted) {
-        await clients.batch.deleteNamespacedJob({ name, namespace, propagationPolicy: 'Background' }).catch(() => undefined);
-        throw new RuntimeError('BERTH_RUNTIME_BUILD_CANCELLED', `${where} was cancelled`, { hint: 'start the build again when needed' });
-      }
-      const pods = (await clients.core.listNamespacedPod({ namespace, labelSelector: selector })).items;
-      const pod = pods[0];
-      const state = containerStatus(pod);
-      if (state.waiting?.reason && /ErrImagePull|ImagePullBackOff|InvalidImageName|CreateContainerConfigError/.test(state.waiting.reason)) {
-        throw new RuntimeError('BERTH_RUNTIME_BUILD_FAILED', `${where} cannot start its builder: ${state.waiting.reason}: ${state.waiting.message ?? ''}`.trim(), {
-          hint: `make ${input.buildkitImage ?? DEFAULT_BUILDKIT_IMAGE} pullable in the cluster, or set another builder image`,
-        });
-      }
-      if (!logDone && pod?.metadata?.name && (state.running || state.terminated)) {
-        let end!: () => void;
-        logDone = new Promise<void>((resolve) => (end = resolve));
-        const sink = new Writable({
-          write(chunk: Buffer, _encoding, callback) {
-            splitter.push(chunk.toString('utf8'));
-            callback();
-          },
-          final(callback) {
-            splitter.flush();
-            end();
-            callback();
-          },
-        });
-        sink.on('close', () => end());
-        logController = await new Log(clients.config).log(namespace, pod.metadata.name, 'buildkit', sink, { follow: true }).catch(() => {
-          end();
-          return undefined;
-        });
-      }
-      if (state.terminated) {
-        if (logDone) await Promise.race([logDone, new Promise((resolve) => setTimeout(resolve, 5000).unref())]);
-        if (state.terminated.exitCode !== 0) {
-          // The log itself went to onLog; the caller shows its tail.
-          throw new RuntimeError('BERTH_RUNTIME_BUILD_FAILED', `${where} failed (exit code ${state.terminated.exitCode}${state.terminated.reason ? `, ${state.terminated.reason}` : ''})`, {
-            hint: 'fix the setup script or the base image of the environment and build again',
-            details: { jobName: name, lastLogLines: lines.slice(-50) },
-          });
-        }
-        const digest = digestFrom(state.terminated.message, lines);
-        if (!digest) {
-          throw new RuntimeError('BERTH_RUNTIME_BUILD_NO_DIGEST', `${where} finished but reported no image digest`, {
-            hint: `check that the builder pushed to ${input.repository} (kubectl -n ${namespace} logs job/${name})`,
-          });
-        }
-        return { image: `${input.repository}@${digest}`, digest, tag: imageTag(input), jobName: name };
-      }
-      await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 1000));
+    const ended = await followPodToEnd(clients, {
+      namespace,
+      selector: labelSelector({ [BUILD_LABEL]: name }),
+      container: 'buildkit',
+      where,
+      onLog: (line) => {
+        lines.push(line);
+        options.onLog?.(line);
+      },
+      ...(options.signal ? { signal: options.signal } : {}),
+      onAbort: () => clients.batch.deleteNamespacedJob({ name, namespace, propagationPolicy: 'Background' }).then(() => undefined),
+      ...(options.pollMs === undefined ? {} : { pollMs: options.pollMs }),
+    });
+    if (ended.exitCode !== 0) {
+      // The log itself went to onLog; the caller shows its tail.
+      throw new RuntimeError('BERTH_RUNTIME_BUILD_FAILED', `${where} failed (${ended.exitCode === null ? 'no exit code' : `exit code ${ended.exitCode}`}${ended.reason ? `, ${ended.reason}` : ''})`, {
+        hint: 'fix the setup script or the base image of the environment and build again',
+        details: { jobName: name, lastLogLines: lines.slice(-50) },
+      });
     }
+    const digest = digestFrom(ended.message, lines);
+    if (!digest) {
+      throw new RuntimeError('BERTH_RUNTIME_BUILD_NO_DIGEST', `${where} finished but reported no image digest`, {
+        hint: `check that the builder pushed to ${input.repository} (kubectl -n ${namespace} logs job/${name})`,
+      });
+    }
+    return { image: `${input.repository}@${digest}`, digest, tag: imageTag(input), jobName: name };
   } catch (error) {
+    if (error instanceof RuntimeError && error.code === 'BERTH_RUNTIME_POD_CANNOT_START') {
+      throw new RuntimeError('BERTH_RUNTIME_BUILD_FAILED', error.message, { cause: error, hint: `make ${input.buildkitImage ?? DEFAULT_BUILDKIT_IMAGE} pullable in the cluster, or set another builder image (BERTH_K8S_BUILDKIT_IMAGE)` });
+    }
+    if (error instanceof RuntimeError && error.code === 'BERTH_RUNTIME_POD_CANCELLED') {
+      throw new RuntimeError('BERTH_RUNTIME_BUILD_CANCELLED', `${where} was cancelled`, { cause: error, hint: 'start the build again when needed' });
+    }
     if (error instanceof RuntimeError) throw error;
     throw apiError(`follow the ${where}`, namespace, error);
   } finally {
-    logController?.abort();
     await clients.core.deleteNamespacedConfigMap({ name, namespace }).catch(() => undefined);
   }
 }

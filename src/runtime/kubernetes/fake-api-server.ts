@@ -3,7 +3,8 @@
  * the calls Berth's kubernetes runtime and build jobs make, with responses shaped like the real
  * server's: typed lists with `metadata.resourceVersion`, `Status` objects for errors (reason +
  * code), label selectors, watch streams of newline-delimited JSON events, and pod logs (follow,
- * previous, timestamps, sinceTime). Pods are synthesised when a Deployment or Job is created;
+ * previous, timestamps, sinceTime). Pods are synthesised when a Deployment or Job is created (or
+ * created directly, as job steps are);
  * tests drive their status and log lines. No controller logic beyond that.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -280,6 +281,8 @@ export async function startFakeApiServer(): Promise<FakeApiServer> {
         body.data = data;
         delete body.stringData;
       }
+      // A pod created directly (a job step) starts like a synthesised one.
+      if (resource === 'pods') (body as Pod).status = fake.podStatus(body as Pod);
       const stored = put(resource, namespace, body);
       const template = (body.spec as { template?: { metadata?: { labels?: Record<string, string> }; spec: Pod['spec'] } } | undefined)?.template;
       if ((resource === 'deployments' || resource === 'jobs') && template) synthesisePod(namespace, stored, template);

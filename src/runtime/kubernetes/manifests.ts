@@ -4,9 +4,9 @@
  * `port-<n>`, project/data from PVC subPaths, fsGroup) plus what Orchest lacked: a readinessProbe
  * from the plan's readiness, resources, a session NetworkPolicy and exact labels for recovery.
  */
-import type { V1Container, V1Deployment, V1EnvVar, V1NetworkPolicy, V1Probe, V1Secret, V1Service, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
+import type { V1Container, V1Deployment, V1EnvVar, V1NetworkPolicy, V1PodSpec, V1Probe, V1Secret, V1Service, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
 import { isAbsolute, relative } from 'node:path';
-import type { ReadinessPlan, ServicePlan } from '../../plan/types.ts';
+import type { MountPlan, ReadinessPlan, ServicePlan } from '../../plan/types.ts';
 import { LABELS } from '../../plan/types.ts';
 import {
   BERTH_APP_LABEL,
@@ -163,20 +163,43 @@ export function projectSubPathFor(
   return sub;
 }
 
-function mountsFor(plan: ServicePlan, options: ManifestOptions): { volumes: V1Volume[]; volumeMounts: V1VolumeMount[] } {
+/** Volumes and mounts of project and data directories: subPaths of the two claims. */
+export function mountsFor(
+  mounts: readonly (MountPlan & { readOnly?: boolean })[],
+  projectUuid: string,
+  who: string,
+  options: ManifestOptions,
+): { volumes: V1Volume[]; volumeMounts: V1VolumeMount[] } {
   const volumes: V1Volume[] = [];
   const volumeMounts: V1VolumeMount[] = [];
-  for (const mount of plan.mounts) {
+  for (const mount of mounts) {
     const volumeName = mount.source === 'project' ? 'project-dir' : 'data';
     const claimName = mount.source === 'project' ? options.projectClaim : options.dataClaim;
     if (!volumes.some((v) => v.name === volumeName)) volumes.push({ name: volumeName, persistentVolumeClaim: { claimName } });
-    volumeMounts.push({ name: volumeName, mountPath: mount.target, subPath: mount.source === 'project' ? projectSubPathFor(plan.labels[LABELS.project] ?? '', mount.hostPath, `service ${plan.name}`, options) : DATA_SUB_PATH });
+    const subPath = mount.source === 'project' ? projectSubPathFor(projectUuid, mount.hostPath, who, options) : DATA_SUB_PATH;
+    volumeMounts.push({ name: volumeName, mountPath: mount.target, subPath, ...(mount.readOnly ? { readOnly: true } : {}) });
   }
   return { volumes, volumeMounts };
 }
 
+function serviceMounts(plan: ServicePlan, options: ManifestOptions): { volumes: V1Volume[]; volumeMounts: V1VolumeMount[] } {
+  return mountsFor(plan.mounts, plan.labels[LABELS.project] ?? '', `service ${plan.name}`, options);
+}
+
+/** What every pod Berth makes shares: no API token, no service links, the shared group, the registry's pull secret. */
+export function podBasics(options: ManifestOptions): Pick<V1PodSpec, 'enableServiceLinks' | 'automountServiceAccountToken' | 'imagePullSecrets' | 'securityContext' | 'terminationGracePeriodSeconds'> {
+  return {
+    // Services reach each other by Service name only; pod env needs no service links.
+    enableServiceLinks: false,
+    automountServiceAccountToken: false,
+    ...(options.imagePullSecrets?.length ? { imagePullSecrets: options.imagePullSecrets.map((name) => ({ name })) } : {}),
+    terminationGracePeriodSeconds: Math.max(0, Math.ceil((options.graceMs ?? DEFAULT_GRACE_MS) / 1000)),
+    ...(options.fsGroup === undefined ? {} : { securityContext: { runAsGroup: options.fsGroup, fsGroup: options.fsGroup, fsGroupChangePolicy: 'OnRootMismatch' } }),
+  };
+}
+
 export function containerFor(plan: ServicePlan, options: ManifestOptions): V1Container {
-  const { volumeMounts } = mountsFor(plan, options);
+  const { volumeMounts } = serviceMounts(plan, options);
   const probe = readinessProbe(plan.readiness);
   const resources = resourceRequirements(serviceResources(plan));
   return {
@@ -197,8 +220,7 @@ export function containerFor(plan: ServicePlan, options: ManifestOptions): V1Con
 export function deploymentManifest(plan: ServicePlan, options: ManifestOptions): V1Deployment {
   const metadata = metadataFor(plan, options);
   const selector = selectorLabels(options.installationId, plan.sessionUuid, plan.name);
-  const { volumes } = mountsFor(plan, options);
-  const graceSeconds = Math.max(0, Math.ceil((options.graceMs ?? DEFAULT_GRACE_MS) / 1000));
+  const { volumes } = serviceMounts(plan, options);
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
@@ -211,14 +233,7 @@ export function deploymentManifest(plan: ServicePlan, options: ManifestOptions):
       template: {
         metadata: { labels: { ...metadata.labels, ...selector }, annotations: metadata.annotations },
         spec: {
-          // Services reach each other by Service name only; pod env needs no service links.
-          enableServiceLinks: false,
-          automountServiceAccountToken: false,
-          ...(options.imagePullSecrets?.length ? { imagePullSecrets: options.imagePullSecrets.map((name) => ({ name })) } : {}),
-          terminationGracePeriodSeconds: graceSeconds,
-          ...(options.fsGroup === undefined
-            ? {}
-            : { securityContext: { runAsGroup: options.fsGroup, fsGroup: options.fsGroup, fsGroupChangePolicy: 'OnRootMismatch' } }),
+          ...podBasics(options),
           containers: [containerFor(plan, options)],
           ...(volumes.length ? { volumes } : {}),
         },

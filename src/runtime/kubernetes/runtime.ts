@@ -14,6 +14,7 @@ import { RuntimeError } from '../errors.ts';
 import { apiError, createKubernetesClients, ignoreCodes, kubeStatus, loadKubeConfig, type KubernetesClients } from './client.ts';
 import { createBuildJobImageBuilder, type BuildSettings } from './build-job.ts';
 import { execInPod } from './exec.ts';
+import { runTaskPod } from './task.ts';
 import { hasLabels, labelSelector, originalLabels, sanitizeLabelValue, sanitizeLabels, selectorLabels } from './labels.ts';
 import { followServiceLogs, type LogFollower } from './logs.ts';
 import { DEFAULT_GRACE_MS, deploymentManifest, networkPolicyManifest, networkPolicyName, secretManifest, serviceManifest, type ManifestOptions } from './manifests.ts';
@@ -327,6 +328,10 @@ export function createKubernetesRuntime(options: KubernetesRuntimeOptions): Runt
       if (followers.has(ref.id)) return;
       await watch.start().catch(() => undefined);
       follow(ref, logFile);
+    },
+
+    runTask(task, taskOptions) {
+      return runTaskPod(clients, task, manifestOptions, taskOptions);
     },
 
     imageBuilder() {

@@ -1,0 +1,146 @@
+/**
+ * What a step needs when it runs in a container (docker, kubernetes), whatever runs it: Orchest's
+ * fixed paths (the project at /project-dir, the shared data at /data), the pipeline file and the
+ * notebook output where the container sees them, the Python SDK and the session's services file,
+ * the command with the image's own interpreters, and the env rebuilt with those paths. Each
+ * runtime turns `mounts` into its own volumes (binds, or claim subPaths and a ConfigMap).
+ */
+import { access } from 'node:fs/promises';
+import { basename, dirname, extname, isAbsolute, join, relative } from 'node:path';
+import { toBerthError } from '../shared/index.ts';
+import type { StepOutcome } from './dag.ts';
+import { JobError } from './errors.ts';
+import type { StepExecution } from './executor.ts';
+import { stepCommand } from './step-command.ts';
+import { PYTHON_SDK_DIR, stepEnv } from './step-env.ts';
+
+/** Orchest's fixed paths inside a step container. */
+export const CONTAINER_PROJECT_DIR = '/project-dir';
+export const CONTAINER_DATA_DIR = '/data';
+export const CONTAINER_SDK_DIR = '/berth/sdk/python';
+const CONTAINER_PIPELINE_DIR = '/berth/pipeline';
+const CONTAINER_NOTEBOOK_DIR = '/berth/notebooks';
+const CONTAINER_SERVICES_FILE = '/berth/session-services.json';
+
+/** Labels of step containers besides the installation's and the session's. */
+export const STEP_LABELS = { run: 'berth.run', step: 'berth.step' } as const;
+
+export interface ContainerMount {
+  /** `project`: the project or a run's files; `data`: the shared data directory; `berth`: Berth's own files (SDK, services). */
+  source: 'project' | 'data' | 'berth';
+  hostPath: string;
+  target: string;
+  readOnly: boolean;
+}
+
+export interface ContainerStepLayout {
+  argv: string[];
+  env: Record<string, string>;
+  mounts: ContainerMount[];
+  /** `berth-step-<run>-<step>`: a container or pod name, the same for a retry of the step. */
+  name: string;
+}
+
+/** A host path inside `hostDir` as seen at `containerDir`, or undefined when it lies outside. */
+function insideContainer(hostDir: string, containerDir: string, hostPath: string): string | undefined {
+  const rel = relative(hostDir, hostPath);
+  if (rel.startsWith('..') || isAbsolute(rel)) return undefined;
+  return rel ? `${containerDir}/${rel.split('\\').join('/')}` : containerDir;
+}
+
+export function containerStepLayout(step: StepExecution, context: { apiUrl: string; runtime: string }): ContainerStepLayout {
+  const input = step.envInput;
+  const mounts: ContainerMount[] = [
+    { source: 'project', hostPath: step.cwd, target: CONTAINER_PROJECT_DIR, readOnly: false },
+    { source: 'data', hostPath: input.dataDir, target: CONTAINER_DATA_DIR, readOnly: false },
+    { source: 'berth', hostPath: PYTHON_SDK_DIR, target: CONTAINER_SDK_DIR, readOnly: true },
+  ];
+  let pipelinePath = insideContainer(step.cwd, CONTAINER_PROJECT_DIR, input.pipelinePath);
+  if (!pipelinePath) {
+    // The run's pipeline file lives outside the project directory: mount its directory read-only.
+    mounts.push({ source: 'project', hostPath: dirname(input.pipelinePath), target: CONTAINER_PIPELINE_DIR, readOnly: true });
+    pipelinePath = `${CONTAINER_PIPELINE_DIR}/${basename(input.pipelinePath)}`;
+  }
+  let notebookOutputDir: string | undefined;
+  if (step.notebookOutputDir) {
+    notebookOutputDir = insideContainer(step.cwd, CONTAINER_PROJECT_DIR, step.notebookOutputDir);
+    if (!notebookOutputDir) {
+      mounts.push({ source: 'project', hostPath: step.notebookOutputDir, target: CONTAINER_NOTEBOOK_DIR, readOnly: false });
+      notebookOutputDir = CONTAINER_NOTEBOOK_DIR;
+    }
+  }
+  if (input.servicesFile) mounts.push({ source: 'berth', hostPath: input.servicesFile, target: CONTAINER_SERVICES_FILE, readOnly: true });
+  if (['.ts', '.mts'].includes(extname(step.filePath))) {
+    throw new JobError('BERTH_JOB_STEP_FILE_TYPE', `step "${step.title}" (${step.filePath}) is TypeScript: TypeScript steps run through Berth's own Node and tsx, which a step container does not have`, {
+      hint: 'compile the step to .mjs (it runs with the image\'s node), or run the pipeline on the local runtime',
+    });
+  }
+  // The image's python runs notebooks (the host's Debian python is not in the container).
+  const argv = stepCommand(step.filePath, { notebookPython: 'python3', ...(notebookOutputDir ? { notebookOutputDir } : {}) });
+  if (argv[0] === process.execPath) argv[0] = 'node';
+  const env = stepEnv({
+    ...input,
+    // The host's PATH, HOME, … belong to the host: the image brings its own.
+    host: {},
+    projectDir: CONTAINER_PROJECT_DIR,
+    dataDir: CONTAINER_DATA_DIR,
+    pipelinePath,
+    apiUrl: context.apiUrl,
+    runtime: context.runtime,
+    ...(input.servicesFile ? { servicesFile: CONTAINER_SERVICES_FILE } : {}),
+  });
+  env.PYTHONPATH = [CONTAINER_SDK_DIR, input.userEnv.PYTHONPATH].filter(Boolean).join(':');
+  // The TypeScript SDK is a host path run through Berth's own Node: not available in an image.
+  delete env.BERTH_SDK_TS;
+  return { argv, env, mounts, name: `berth-step-${input.runUuid.slice(0, 12)}-${step.stepUuid.slice(0, 12)}`.toLowerCase() };
+}
+
+/**
+ * The checks before any container runtime runs a step: the file exists, the step has a built
+ * environment, and `make` (the runtime's container spec from the image) succeeds. A failed check
+ * is the step's outcome, with the fix.
+ */
+export async function prepareContainerStep<T>(
+  step: StepExecution,
+  resolveImage: (projectUuid: string, environmentUuid: string) => string,
+  make: (image: string) => T | Promise<T>,
+): Promise<{ spec: T } | { failure: StepOutcome }> {
+  const fail = (reason: string): { failure: StepOutcome } => ({ failure: { status: 'failed', exitCode: null, reason } });
+  try {
+    await access(join(step.cwd, step.filePath));
+  } catch {
+    return fail(`step file ${step.filePath} does not exist in ${step.cwd}`);
+  }
+  let image: string;
+  try {
+    image = resolveStepImage(resolveImage, step);
+  } catch (error) {
+    const berthError = toBerthError(error);
+    return fail(berthError.hint ? `${berthError.message} (${berthError.hint})` : berthError.message);
+  }
+  try {
+    return { spec: await make(image) };
+  } catch (error) {
+    const berthError = toBerthError(error);
+    // Job errors name the step already; the runtime's (an engine without an answer) do not.
+    const message = error instanceof JobError ? berthError.message : `cannot run step "${step.title}": ${berthError.message}`;
+    return fail(berthError.hint ? `${message} (${berthError.hint})` : message);
+  }
+}
+
+function resolveStepImage(resolveImage: (projectUuid: string, environmentUuid: string) => string, step: StepExecution): string {
+  if (!step.environment) {
+    throw new JobError('BERTH_JOB_STEP_NO_ENVIRONMENT', `step "${step.title}" has no environment: on a container runtime each step runs in its environment's image`, {
+      hint: `set the step's "environment" in the pipeline file to an environment uuid (\`berth env-image list ${step.projectUuid}\`) and build it with \`berth env-image build\``,
+    });
+  }
+  try {
+    return resolveImage(step.projectUuid, step.environment);
+  } catch (cause) {
+    throw new JobError(
+      'BERTH_JOB_STEP_ENVIRONMENT_NOT_BUILT',
+      `step "${step.title}" cannot run: its environment ${step.environment} has no built image`,
+      { cause, hint: `build it with \`berth env-image build ${step.projectUuid} ${step.environment}\` and run again`, details: { step: step.stepUuid, environment: step.environment } },
+    );
+  }
+}

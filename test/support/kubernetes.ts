@@ -1,0 +1,85 @@
+/**
+ * Test support for Berth on the kubernetes runtime against the fake kube-apiserver: a server with
+ * a project on the "projects claim" (a temp directory standing in for its mount) and an
+ * environment, and the builder's pod played by the test (BuildKit cannot run here).
+ */
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { BerthClient } from '../../src/sdk/client.ts';
+import { startFakeApiServer, type FakeApiServer } from '../../src/runtime/kubernetes/fake-api-server.ts';
+import { startTestServer, tempDir, writePipeline, type TestServer } from './berth.ts';
+
+export const REPOSITORY = 'registry.test:5000/team/berth-env';
+export const DIGESTS = [`sha256:${'1'.repeat(64)}`, `sha256:${'2'.repeat(64)}`];
+
+export interface Build {
+  number: number;
+  status: string;
+  image: string;
+  log: string;
+  error: string | null;
+}
+
+export async function until<T>(what: string, probe: () => T | undefined | Promise<T | undefined>): Promise<T> {
+  for (let i = 0; i < 800; i += 1) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    await sleep(25);
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+export async function setupKubernetesServer(t: Parameters<typeof tempDir>[0], env: Record<string, string>): Promise<TestServer & { fake: FakeApiServer; projectsRoot: string; projectDir: string; environment: string }> {
+  const fake = await startFakeApiServer();
+  t.after(() => fake.close());
+  const projectsRoot = await tempDir(t, 'berth-k8s-projects-');
+  const projectDir = join(projectsRoot, 'team', 'envproj');
+  const server = await startTestServer(t, {
+    runtime: 'kubernetes',
+    env: { BERTH_KUBECONFIG: fake.kubeconfig, BERTH_K8S_NAMESPACE: 'berth', BERTH_K8S_PROJECTS_MOUNT: projectsRoot, ...env },
+  });
+  await writePipeline(projectDir, 'env.orchest', { services: {} });
+  await server.client.addProject(projectDir, 'envproj');
+  const { environment } = await server.client.request<{ environment: { uuid: string } }>('POST', '/api/projects/envproj/environments', {
+    name: 'tools',
+    base_image: 'localhost/debian:bookworm',
+    setupScript: '#!/bin/bash\nset -e\necho one > /berth-version\n',
+  });
+  return { ...server, fake, projectsRoot, projectDir, environment: environment.uuid };
+}
+
+/** Plays a pod the way its container would: prints `lines`, then ends with `exitCode` and `message`. */
+export async function playPod(fake: FakeApiServer, podPrefix: string, lines: string[], exitCode: number, message = ''): Promise<string> {
+  const pod = await until(`a pod named ${podPrefix}…`, () => fake.pod(podPrefix));
+  for (const line of lines) fake.log(pod.metadata.name, line);
+  await sleep(100); // the follower reads the lines before the container ends
+  fake.endContainer(pod.metadata.name, 0);
+  fake.setPodStatus(pod.metadata.name, {
+    phase: exitCode === 0 ? 'Succeeded' : 'Failed',
+    containerStatuses: [{ name: 'c', ready: false, restartCount: 0, image: 'x', imageID: '', state: { terminated: { exitCode, message, reason: exitCode === 0 ? 'Completed' : 'Error' } } }],
+  });
+  return pod.metadata.name;
+}
+
+/** BuildKit's pod of a build Job: the digest goes into the termination message, as BuildKit's metadata file. */
+export function playBuilder(fake: FakeApiServer, jobName: string, lines: string[], exitCode: number, digest?: string): Promise<string> {
+  const message = exitCode === 0 ? JSON.stringify({ 'containerimage.digest': digest }) : 'process "/bin/sh -c bash /tmp/berth-build/setup_script.sh" did not complete successfully: exit code: 3';
+  return playPod(fake, `${jobName}-`, lines, exitCode, message);
+}
+
+/** Starts build `number` of the environment, plays its builder to success and returns the pushed image. */
+export async function buildWithFake(server: TestServer & { fake: FakeApiServer; environment: string }, digest: string): Promise<string> {
+  const project = server.server.projects.get('envproj');
+  const { build } = await server.client.request<{ build: { number: number } }>('POST', `/api/projects/envproj/environments/${server.environment}/builds`, {});
+  await playBuilder(server.fake, `berth-build-${project.uuid.slice(0, 8)}-${server.environment.slice(0, 8)}-${build.number}`, ['pushing layers done'], 0, digest);
+  const record = await buildRecord(server.client, server.environment, build.number);
+  if (record.status !== 'succeeded') throw new Error(`build failed: ${record.error}`);
+  return record.image;
+}
+
+export async function buildRecord(client: BerthClient, environment: string, number: number): Promise<Build> {
+  return until(`build ${number} to end`, async () => {
+    const { build } = await client.request<{ build: Build }>('GET', `/api/projects/envproj/environments/${environment}/builds/${number}`);
+    return build.status === 'building' ? undefined : build;
+  });
+}
