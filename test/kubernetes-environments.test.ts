@@ -12,7 +12,7 @@ import type { ApiClientError } from '../src/sdk/client.ts';
 import { startFakeApiServer } from '../src/runtime/kubernetes/fake-api-server.ts';
 import { buildJobName } from '../src/runtime/kubernetes/index.ts';
 import { startTestServer, writePipeline } from './support/berth.ts';
-import { buildRecord, DIGESTS, playBuilder, REPOSITORY, setupKubernetesServer as setup, until } from './support/kubernetes.ts';
+import { buildRecord, DIGESTS, playBuilder, REPOSITORY, setupKubernetesServer as setup, until, type Build } from './support/kubernetes.ts';
 
 describe('environments on the kubernetes runtime (fake API server)', () => {
   test('a build runs as a Job on the project claim, the session pins the pushed digest, a failed build keeps it', async (t) => {
@@ -62,6 +62,25 @@ describe('environments on the kubernetes runtime (fake API server)', () => {
     const { environment: listed } = await client.request<{ environment: { currentImage: string } }>('GET', `/api/projects/envproj/environments/${environment}`);
     assert.equal(listed.currentImage, `${REPOSITORY}@${DIGESTS[0]}`);
     await client.stopSession(session.uuid);
+  });
+
+  test('a running build can be cancelled: the Job goes, the record says cancelled, a finished build cannot be', async (t) => {
+    const { client, server, fake, environment } = await setup(t, { BERTH_K8S_REGISTRY: REPOSITORY });
+    const project = server.projects.get('envproj');
+    const base = `/api/projects/envproj/environments/${environment}/builds`;
+    await client.request('POST', base, {});
+    const jobName = buildJobName({ projectUuid: project.uuid, environmentUuid: environment, build: 1 });
+    await until('the build Job', () => fake.objects('jobs').find((j) => j.metadata.name === jobName));
+    const { build } = await client.request<{ build: Build }>('POST', `${base}/1/cancel`, {});
+    assert.equal(build.status, 'cancelled');
+    assert.match(build.log, /berth: build cancelled/);
+    assert.deepEqual(fake.objects('jobs'), [], 'the build Job is deleted');
+    const again = await client.request('POST', `${base}/1/cancel`, {}).then(
+      () => assert.fail('cancelled twice'),
+      (e: unknown) => e as ApiClientError,
+    );
+    assert.equal(again.status, 409);
+    assert.equal(again.code, 'BERTH_API_BUILD_NOT_RUNNING');
   });
 
   test('without a registry, a build is refused with the setting to add, and nothing is created', async (t) => {

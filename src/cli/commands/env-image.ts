@@ -1,4 +1,4 @@
-/** `berth env-image list|create|build`: environments (base image + setup script) built into images. */
+/** `berth env-image list|create|build|cancel`: environments (base image + setup script) built into images. */
 import type { Command } from 'commander';
 import { readFile } from 'node:fs/promises';
 import { addConnectOptions, connect, type ConnectOptions } from '../connect.ts';
@@ -79,5 +79,21 @@ export function registerEnvImage(program: Command): void {
     else if (record.status === 'succeeded') process.stdout.write(`${c.green('built')} ${record.image}\n`);
     else process.stderr.write(`${c.red('build failed')}: ${record.error ?? record.status}\n`);
     if (record.status !== 'succeeded') throw new CliExit(3);
+  });
+
+  addConnectOptions(
+    envImage
+      .command('cancel')
+      .description('cancel a running build; the previous image stays current')
+      .argument('<project>')
+      .argument('<environment>', 'environment uuid')
+      .argument('<number>', 'build number (berth env-image list shows the last one)')
+      .option('--json'),
+  ).action(async function envImageCancel(project: string, environment: string, number: string, options: ConnectOptions & { json?: boolean }) {
+    const client = connect(options);
+    const path = `/api/projects/${encodeURIComponent(project)}/environments/${encodeURIComponent(environment)}/builds/${encodeURIComponent(number)}/cancel`;
+    const { build } = await client.request<{ build: { number: number; status: string } }>('POST', path, {});
+    if (options.json) return printJson({ build });
+    process.stdout.write(`build ${build.number}: ${build.status}\n`);
   });
 }

@@ -89,4 +89,31 @@ describe('environment build jobs', () => {
       return true;
     });
   });
+
+  it('fails within seconds when the builder image cannot be pulled, naming the setting to change', async (t) => {
+    const fake = await startFakeApiServer();
+    t.after(() => fake.close());
+    fake.podStatus = () => ({ phase: 'Pending', containerStatuses: [{ name: 'buildkit', ready: false, restartCount: 0, image: 'x', imageID: '', state: { waiting: { reason: 'ImagePullBackOff', message: 'Back-off pulling image "moby/buildkit:v0.23.2-rootless"' } } }] });
+    const clients = createKubernetesClients(loadKubeConfig(fake.kubeconfig));
+    await assert.rejects(runBuildJob(clients, input, { pollMs: 20 }), (error: unknown) => {
+      assert.ok(error instanceof RuntimeError);
+      assert.equal(error.code, 'BERTH_RUNTIME_BUILD_FAILED');
+      assert.match(error.message, /cannot start: ImagePullBackOff: Back-off pulling image "moby\/buildkit:v0.23.2-rootless"$/);
+      assert.match(error.hint ?? '', /BERTH_K8S_BUILDKIT_IMAGE/);
+      return true;
+    });
+    assert.deepEqual(fake.objects('configmaps'), [], 'the build files are removed');
+  });
+
+  it('cancelling deletes the Job', async (t) => {
+    const fake = await startFakeApiServer();
+    t.after(() => fake.close());
+    const clients = createKubernetesClients(loadKubeConfig(fake.kubeconfig));
+    const controller = new AbortController();
+    const running = runBuildJob(clients, input, { pollMs: 20, signal: controller.signal });
+    for (let i = 0; i < 200 && fake.objects('jobs').length === 0; i += 1) await new Promise((resolve) => setTimeout(resolve, 10));
+    controller.abort();
+    await assert.rejects(running, { code: 'BERTH_RUNTIME_BUILD_CANCELLED' });
+    assert.deepEqual(fake.objects('jobs'), []);
+  });
 });

@@ -30,13 +30,13 @@ export interface EnvironmentRoutesDeps {
 
 /** Live builds: lines so far plus an emitter for followers. */
 class ActiveBuilds {
-  readonly #builds = new Map<string, { lines: string[]; events: EventEmitter; done: boolean }>();
+  readonly #builds = new Map<string, { lines: string[]; events: EventEmitter; done: boolean; controller: AbortController }>();
 
   key(projectUuid: string, environmentUuid: string, number: number): string {
     return `${projectUuid}/${environmentUuid}/${number}`;
   }
   open(key: string) {
-    const entry = { lines: [] as string[], events: new EventEmitter(), done: false };
+    const entry = { lines: [] as string[], events: new EventEmitter(), done: false, controller: new AbortController() };
     this.#builds.set(key, entry);
     return entry;
   }
@@ -120,6 +120,7 @@ export function registerEnvironmentRoutes(app: FastifyInstance, deps: Environmen
       projectUuid: project.uuid,
       environmentUuid: params.env,
       db,
+      signal: live.controller.signal,
       onLog: (line) => {
         live.lines.push(line);
         live.events.emit('line', line);
@@ -132,6 +133,21 @@ export function registerEnvironmentRoutes(app: FastifyInstance, deps: Environmen
       })
       .finally(() => active.close(key));
     return reply.code(202).send({ build: { number, status: 'building' } });
+  });
+
+  app.post('/api/projects/:project/environments/:env/builds/:number/cancel', async (request) => {
+    const params = request.params as P;
+    const project = projects.get(params.project);
+    const number = Number(params.number);
+    const live = active.get(active.key(project.uuid, params.env, number));
+    if (!live || live.done) {
+      if (!store.get(project.uuid, params.env, number)) throw new ApiError('BERTH_API_BUILD_NOT_FOUND', `environment ${params.env} has no build ${params.number}`);
+      throw new ApiError('BERTH_API_BUILD_NOT_RUNNING', `build ${number} of environment ${params.env} is not running`, { hint: 'only a running build can be cancelled' });
+    }
+    live.controller.abort();
+    // The builder stops (the engine's build request is aborted, the Kubernetes Job deleted) and the record says cancelled.
+    await new Promise<void>((resolve) => (live.done ? resolve() : live.events.once('done', () => resolve())));
+    return { build: store.get(project.uuid, params.env, number) };
   });
 
   app.get('/api/projects/:project/environments/:env/builds/:number', async (request) => {
