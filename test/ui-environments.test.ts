@@ -240,5 +240,18 @@ describe('the web UI: environments and jobs', skipUnless(chromiumRequirement, co
     await panel.getByRole('table', { name: 'Build history' }).getByRole('cell', { name: /berth-env-.*:1/ }).waitFor();
     await page.getByRole('table', { name: 'Environments' }).getByText('build 1 succeeded').waitFor();
     await shot(page, '10-build-succeeded');
+
+    // A build that would take a minute is cancelled from the panel; build 1 stays the image in use.
+    await client.request('PUT', `/api/projects/builds/environments/${uuid}`, { setupScript: 'echo "waiting to be cancelled"\nsleep 60\n' });
+    await page.getByRole('button', { name: 'Build Slow build' }).click();
+    const second = page.getByRole('log', { name: 'Build 2 log' });
+    await second.getByText('waiting to be cancelled').waitFor({ timeout: 60_000 });
+    await page.getByRole('button', { name: 'Cancel build 2' }).click();
+    await second.getByText('berth: build 2 cancelled').waitFor({ timeout: 30_000 });
+    await panel.locator('.build-bar .badge', { hasText: 'build 2 cancelled' }).waitFor();
+    assert.equal(await page.getByRole('button', { name: 'Cancel build 2' }).count(), 0, 'no cancel once the build ended');
+    const { environment: after } = await client.request<{ environment: { currentImage: string } }>('GET', `/api/projects/builds/environments/${uuid}`);
+    assert.equal(after.currentImage, image);
+    await shot(page, '11-build-cancelled');
   });
 });

@@ -56,7 +56,7 @@ export async function buildEnvironment(options: BuildEnvironmentOptions): Promis
   } catch (cause) {
     if (options.signal?.aborted) {
       log('berth: build cancelled');
-      store.finish(build, { status: 'cancelled', log: lines.join('\n'), error: 'cancelled' });
+      store.finish(build, { status: 'cancelled', log: lines.join('\n') });
       throw new EnvironmentError('BERTH_ENV_BUILD_CANCELLED', `build ${build.number} of ${label} was cancelled`, { cause });
     }
     const reason = cause instanceof Error ? cause.message : String(cause);

@@ -9,6 +9,7 @@ import {
   buildEnvironment,
   createEnvironment,
   deleteEnvironment,
+  EnvironmentError,
   environmentBuildStore,
   getEnvironment,
   listEnvironments,
@@ -127,6 +128,8 @@ export function registerEnvironmentRoutes(app: FastifyInstance, deps: Environmen
       },
     })
       .catch((error: unknown) => {
+        // A failed or cancelled build has said so in its log already; anything else (the environment vanished) has not.
+        if (error instanceof EnvironmentError && ['BERTH_ENV_BUILD_FAILED', 'BERTH_ENV_BUILD_CANCELLED'].includes(error.code)) return;
         const message = error instanceof Error ? error.message : String(error);
         live.lines.push(`berth: ${message}`);
         live.events.emit('line', `berth: ${message}`);

@@ -1,7 +1,8 @@
 /**
  * Builds of one environment: start one and follow its log live (a streaming fetch of the log
- * endpoint, which ends with `berth: build N <status>`), and the history of earlier builds. When no
- * container engine answers, the API's BERTH_API_NO_ENGINE error and its hint are shown here.
+ * endpoint, which ends with `berth: build N <status>`), cancel it, and the history of earlier
+ * builds. When nothing can build (no container engine, no registry on Kubernetes), the API's error
+ * and its hint are shown here.
  */
 import { useEffect, useLayoutEffect, useRef, useState } from 'react';
 import { api, ApiFailure, enc } from '../api.ts';
@@ -71,8 +72,18 @@ export function BuildPanel(props: { project: string; environment: EnvironmentInf
     }
   }
 
+  async function cancel(number: number) {
+    setError(null);
+    try {
+      // The followed log ends by itself with `berth: build N cancelled`.
+      await api('POST', `${environmentsBase(project)}/${enc(environment.uuid)}/builds/${number}/cancel`, {});
+    } catch (caught) {
+      setError(caught);
+    }
+  }
+
   const finalStatus = followed?.done ? statusFromLog(followed.text) : null;
-  const noEngine = error instanceof ApiFailure && error.code === 'BERTH_API_NO_ENGINE';
+  const cannotBuild = error instanceof ApiFailure && ['BERTH_API_NO_ENGINE', 'BERTH_RUNTIME_NO_REGISTRY'].includes(error.code);
   return (
     <section className="build-panel" aria-label={`Builds of ${environment.name}`}>
       <div className="build-bar">
@@ -80,6 +91,11 @@ export function BuildPanel(props: { project: string; environment: EnvironmentInf
           {building ? 'Building…' : 'Build'}
           <span className="sr-only"> {environment.name}</span>
         </button>
+        {followed && !followed.done ? (
+          <button type="button" onClick={() => void cancel(followed.number)}>
+            Cancel build<span className="sr-only"> {followed.number}</span>
+          </button>
+        ) : null}
         {followed ? (
           finalStatus ? (
             <StatusBadge status={BUILD_TONE[finalStatus] ?? 'stopped'} label={`build ${followed.number} ${finalStatus}`} />
@@ -88,7 +104,7 @@ export function BuildPanel(props: { project: string; environment: EnvironmentInf
           )
         ) : null}
       </div>
-      {error ? <ErrorNote error={error} title={noEngine ? 'Cannot build here' : 'Build problem'} /> : null}
+      {error ? <ErrorNote error={error} title={cannotBuild ? 'Cannot build here' : 'Build problem'} /> : null}
       {followed ? (
         <pre className="log-box" ref={box} role="log" aria-label={`Build ${followed.number} log`} aria-live="off" tabIndex={0}>
           {followed.text || (followed.done ? '(empty log)' : 'waiting for output…')}
