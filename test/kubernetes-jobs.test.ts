@@ -8,7 +8,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { Pod } from 'kubernetes-models/v1';
+import { ConfigMap, Pod } from 'kubernetes-models/v1';
 import type { V1Pod } from '@kubernetes/client-node';
 import { writeProject } from './jobs-support.ts';
 import { buildWithFake, DIGESTS, playPod, REPOSITORY, setupKubernetesServer, until } from './support/kubernetes.ts';
@@ -66,7 +66,9 @@ describe('job runs on the kubernetes runtime (fake API server)', () => {
     assert.equal(mounts['/project-dir']?.subPath, runCopy, `the run's copy, on the projects claim under ${projectsRoot}`);
     assert.equal(mounts['/data']?.subPath, 'data');
     assert.deepEqual(spec.volumes?.find((v) => v.name === 'project-dir')?.persistentVolumeClaim, { claimName: 'berth-projects' });
-    const files = (fake.objects('configmaps').find((c) => c.metadata.name === train.metadata?.name) as unknown as { data: Record<string, string> }).data;
+    const configMap = fake.objects('configmaps').find((c) => c.metadata.name === train.metadata?.name);
+    new ConfigMap(configMap as never).validate();
+    const files = (configMap as unknown as { data: Record<string, string> }).data;
     const fileAt = (path: string) => files[mounts[path]?.subPath ?? ''];
     assert.match(fileAt('/berth/sdk/python/orchest/services.py') ?? '', /def get_service/);
     assert.deepEqual(Object.keys(mounts).filter((path) => path.startsWith('/berth/sdk/python/') && !/^\/berth\/sdk\/python\/orchest\/\w+\.py$/.test(path)), [], 'the SDK package only, without its tests');

@@ -7,6 +7,7 @@
  */
 import { access } from 'node:fs/promises';
 import { basename, dirname, extname, isAbsolute, join, relative } from 'node:path';
+import { LABELS } from '../plan/types.ts';
 import { toBerthError } from '../shared/index.ts';
 import type { StepOutcome } from './dag.ts';
 import { JobError } from './errors.ts';
@@ -35,7 +36,11 @@ export interface ContainerMount {
 
 export interface ContainerStepLayout {
   argv: string[];
+  /** The project directory as the container sees it. */
+  workingDir: string;
   env: Record<string, string>;
+  /** The installation's, session's and project's labels plus the run's and step's: teardown and recovery find steps by them. */
+  labels: Record<string, string>;
   mounts: ContainerMount[];
   /** `berth-step-<run>-<step>`: a container or pod name, the same for a retry of the step. */
   name: string;
@@ -48,7 +53,7 @@ function insideContainer(hostDir: string, containerDir: string, hostPath: string
   return rel ? `${containerDir}/${rel.split('\\').join('/')}` : containerDir;
 }
 
-export function containerStepLayout(step: StepExecution, context: { apiUrl: string; runtime: string }): ContainerStepLayout {
+export function containerStepLayout(step: StepExecution, context: { apiUrl: string; runtime: string; installationId: string }): ContainerStepLayout {
   const input = step.envInput;
   const mounts: ContainerMount[] = [
     { source: 'project', hostPath: step.cwd, target: CONTAINER_PROJECT_DIR, readOnly: false },
@@ -92,7 +97,14 @@ export function containerStepLayout(step: StepExecution, context: { apiUrl: stri
   env.PYTHONPATH = [CONTAINER_SDK_DIR, input.userEnv.PYTHONPATH].filter(Boolean).join(':');
   // The TypeScript SDK is a host path run through Berth's own Node: not available in an image.
   delete env.BERTH_SDK_TS;
-  return { argv, env, mounts, name: `berth-step-${input.runUuid.slice(0, 12)}-${step.stepUuid.slice(0, 12)}`.toLowerCase() };
+  const labels = {
+    [LABELS.installation]: context.installationId,
+    [LABELS.session]: step.sessionUuid,
+    [LABELS.project]: step.projectUuid,
+    [STEP_LABELS.run]: input.runUuid,
+    [STEP_LABELS.step]: step.stepUuid,
+  };
+  return { argv, workingDir: CONTAINER_PROJECT_DIR, env, labels, mounts, name: `berth-step-${input.runUuid.slice(0, 12)}-${step.stepUuid.slice(0, 12)}`.toLowerCase() };
 }
 
 /**

@@ -6,7 +6,6 @@
  * teardown and the recovery after a crash of Berth (both list by those labels) remove leftovers.
  */
 import { statSync, type WriteStream } from 'node:fs';
-import { LABELS } from '../plan/types.ts';
 import { createDemuxer, createDockerClient, engineStatus, networkName, type DockerClient } from '../runtime/docker/index.ts';
 import { toBerthError } from '../shared/index.ts';
 import { containerStepLayout, prepareContainerStep, STEP_LABELS } from './container-step.ts';
@@ -77,7 +76,7 @@ export interface StepContainerSpec {
 /** The Engine API create body of a step (pure but for a stat of the project directory). */
 export function stepContainerSpec(step: StepExecution, image: string, installationId: string, facts: EngineFacts): StepContainerSpec {
   const input = step.envInput;
-  const { argv, env, mounts, name } = containerStepLayout(step, { apiUrl: containerApiUrl(input.apiUrl, facts.hostAlias), runtime: 'docker' });
+  const { argv, workingDir, env, labels, mounts, name } = containerStepLayout(step, { apiUrl: containerApiUrl(input.apiUrl, facts.hostAlias), runtime: 'docker', installationId });
   const identity = projectOwner(step.cwd);
   if (identity && !('HOME' in input.userEnv)) env.HOME = '/tmp'; // jupyter and pip want a writable home
   const network = networkName(step.sessionUuid);
@@ -86,15 +85,9 @@ export function stepContainerSpec(step: StepExecution, image: string, installati
     Cmd: argv,
     // The image's entrypoint would wrap (or replace) the step's command.
     Entrypoint: [],
-    WorkingDir: mounts[0]?.target,
+    WorkingDir: workingDir,
     Env: Object.entries(env).map(([variable, value]) => `${variable}=${value}`),
-    Labels: {
-      [LABELS.installation]: installationId,
-      [LABELS.session]: step.sessionUuid,
-      [LABELS.project]: step.projectUuid,
-      [STEP_LABELS.run]: input.runUuid,
-      [STEP_LABELS.step]: step.stepUuid,
-    },
+    Labels: labels,
     ...(identity ? { User: identity } : {}),
     HostConfig: {
       Binds: mounts.map((m) => `${m.hostPath}:${m.target}:${m.readOnly ? 'ro' : 'rw'}`),

@@ -6,9 +6,8 @@
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { LABELS } from '../plan/types.ts';
 import type { Runtime, TaskSpec } from '../runtime/index.ts';
-import { containerStepLayout, prepareContainerStep, STEP_LABELS, type ContainerMount } from './container-step.ts';
+import { containerStepLayout, prepareContainerStep, type ContainerMount } from './container-step.ts';
 import { openStepLog, type StepExecution, type StepExecutor } from './executor.ts';
 
 export interface TaskStepExecutorOptions {
@@ -45,8 +44,7 @@ export function createTaskStepExecutor(options: TaskStepExecutorOptions): StepEx
 
 /** The step as a runtime task: project and data mounts stay mounts; Berth's files travel as contents. */
 export async function stepTask(step: StepExecution, image: string, runtime: string, installationId: string): Promise<TaskSpec> {
-  const input = step.envInput;
-  const layout = containerStepLayout(step, { apiUrl: input.apiUrl, runtime });
+  const layout = containerStepLayout(step, { apiUrl: step.envInput.apiUrl, runtime, installationId });
   const mounts = layout.mounts.filter((m): m is ContainerMount & { source: 'project' | 'data' } => m.source !== 'berth');
   const files: TaskSpec['files'] = [];
   for (const mount of layout.mounts.filter((m) => m.source === 'berth')) files.push(...(await filesOf(mount.hostPath, mount.target)));
@@ -55,17 +53,11 @@ export async function stepTask(step: StepExecution, image: string, runtime: stri
     sessionUuid: step.sessionUuid,
     image,
     argv: layout.argv,
-    workingDir: mounts[0]?.target ?? '/',
+    workingDir: layout.workingDir,
     env: layout.env,
     mounts: mounts.map(({ source, hostPath, target, readOnly }) => ({ source, hostPath, target, readOnly })),
     files,
-    labels: {
-      [LABELS.installation]: installationId,
-      [LABELS.session]: step.sessionUuid,
-      [LABELS.project]: step.projectUuid,
-      [STEP_LABELS.run]: input.runUuid,
-      [STEP_LABELS.step]: step.stepUuid,
-    },
+    labels: layout.labels,
   };
 }
 

@@ -62,14 +62,29 @@ export function portName(port: number): string {
   return `port-${port}`;
 }
 
-function metadataFor(plan: ServicePlan, options: ManifestOptions): { name: string; namespace: string; labels: Record<string, string>; annotations: Record<string, string> } {
-  const exact = { ...plan.labels, [LABELS.installation]: options.installationId };
+export interface ObjectMetadata {
+  name: string;
+  namespace: string;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+}
+
+/**
+ * Metadata of every object Berth creates: the exact labels (with the installation's) kept in an
+ * annotation for recovery, their label-safe form as labels, and the managed-by label.
+ */
+export function objectMetadata(name: string, labels: Record<string, string>, options: Pick<ManifestOptions, 'namespace' | 'installationId'>, extraLabels: Record<string, string> = {}): ObjectMetadata {
+  const exact = { ...labels, [LABELS.installation]: options.installationId };
   return {
-    name: objectName(plan),
+    name,
     namespace: options.namespace,
-    labels: { ...sanitizeLabels(exact), [MANAGED_BY_LABEL]: 'berth' },
+    labels: { ...sanitizeLabels(exact), ...extraLabels, [MANAGED_BY_LABEL]: 'berth' },
     annotations: { [LABELS_ANNOTATION]: JSON.stringify(exact) },
   };
+}
+
+function metadataFor(plan: ServicePlan, options: ManifestOptions): ObjectMetadata {
+  return objectMetadata(objectName(plan), plan.labels, options);
 }
 
 /** Later entries win (service < inherited < ORCHEST_*); Kubernetes would keep duplicates, so drop earlier ones. */
@@ -263,18 +278,12 @@ export function serviceManifest(plan: ServicePlan, options: ManifestOptions): V1
  * could talk to any session's Redis.
  */
 export function networkPolicyManifest(sessionUuid: string, labels: Record<string, string>, options: Pick<ManifestOptions, 'namespace' | 'installationId'>): V1NetworkPolicy {
-  const exact = { ...labels, [LABELS.installation]: options.installationId, [LABELS.session]: sessionUuid };
   const session = sanitizeLabelValue(sessionUuid);
   const installation = sanitizeLabelValue(options.installationId);
   return {
     apiVersion: 'networking.k8s.io/v1',
     kind: 'NetworkPolicy',
-    metadata: {
-      name: networkPolicyName(sessionUuid),
-      namespace: options.namespace,
-      labels: { ...sanitizeLabels(exact), [MANAGED_BY_LABEL]: 'berth' },
-      annotations: { [LABELS_ANNOTATION]: JSON.stringify(exact) },
-    },
+    metadata: objectMetadata(networkPolicyName(sessionUuid), { ...labels, [LABELS.installation]: options.installationId, [LABELS.session]: sessionUuid }, options),
     spec: {
       podSelector: { matchLabels: { [LABELS.installation]: installation, [LABELS.session]: session } },
       policyTypes: ['Ingress'],

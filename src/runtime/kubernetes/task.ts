@@ -14,8 +14,8 @@ import { LABELS } from '../../plan/types.ts';
 import { RuntimeError } from '../errors.ts';
 import type { TaskOptions, TaskResult, TaskSpec } from '../types.ts';
 import { apiError, ignoreCodes, type KubernetesClients } from './client.ts';
-import { LABELS_ANNOTATION, labelSelector, MANAGED_BY_LABEL, sanitizeLabels } from './labels.ts';
-import { mountsFor, podBasics, type ManifestOptions } from './manifests.ts';
+import { labelSelector } from './labels.ts';
+import { mountsFor, objectMetadata, podBasics, type ManifestOptions } from './manifests.ts';
 import { followPodToEnd } from './pod-run.ts';
 
 export const TASK_LABEL = 'berth.task';
@@ -23,13 +23,7 @@ const CONTAINER = 'step';
 const FILES_VOLUME = 'task-files';
 
 function taskMetadata(task: TaskSpec, options: ManifestOptions) {
-  const exact = { ...task.labels, [LABELS.installation]: options.installationId, [LABELS.session]: task.sessionUuid };
-  return {
-    name: task.name,
-    namespace: options.namespace,
-    labels: { ...sanitizeLabels(exact), [TASK_LABEL]: task.name, [MANAGED_BY_LABEL]: 'berth' },
-    annotations: { [LABELS_ANNOTATION]: JSON.stringify(exact) },
-  };
+  return objectMetadata(task.name, { ...task.labels, [LABELS.session]: task.sessionUuid }, options, { [TASK_LABEL]: task.name });
 }
 
 /** ConfigMap keys allow `[-._a-zA-Z0-9]`; paths become `f0`, `f1`, … and are mounted by subPath. */
