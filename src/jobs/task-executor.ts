@@ -7,6 +7,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Runtime, TaskSpec } from '../runtime/index.ts';
+import { toBerthError } from '../shared/index.ts';
 import { containerStepLayout, prepareContainerStep, type ContainerMount } from './container-step.ts';
 import { openStepLog, type StepExecution, type StepExecutor } from './executor.ts';
 
@@ -32,7 +33,9 @@ export function createTaskStepExecutor(options: TaskStepExecutorOptions): StepEx
       log.write(`[berth] ${new Date().toISOString()} step "${step.title}" in ${task.image}: ${task.argv.join(' ')}\n`);
       // The runtime appends the pod's output to the same file; this stream only writes before and after.
       await new Promise<void>((resolve) => log.write('', () => resolve()));
-      const result = await runtime.runTask(task, { logFile: step.logFile, signal: step.signal, ...(options.graceMs === undefined ? {} : { graceMs: options.graceMs }) });
+      const result = await runtime
+        .runTask(task, { logFile: step.logFile, signal: step.signal, ...(options.graceMs === undefined ? {} : { graceMs: options.graceMs }) })
+        .catch((error: unknown) => ({ exitCode: null, reason: toBerthError(error).message }) as const);
       if (step.signal.aborted) return finish({ status: 'cancelled', exitCode: result.exitCode, reason: 'cancelled: the run was cancelled while the step ran' });
       if (result.exitCode === 0) return finish({ status: 'succeeded', exitCode: 0 });
       if (result.exitCode === null) return finish({ status: 'failed', exitCode: null, reason: `cannot run step "${step.title}": ${result.reason}` });

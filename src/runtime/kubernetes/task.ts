@@ -11,6 +11,7 @@ import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { V1ConfigMap, V1Pod } from '@kubernetes/client-node';
 import { LABELS } from '../../plan/types.ts';
+import { toBerthError } from '../../shared/index.ts';
 import { RuntimeError } from '../errors.ts';
 import type { TaskOptions, TaskResult, TaskSpec } from '../types.ts';
 import { apiError, ignoreCodes, type KubernetesClients } from './client.ts';
@@ -72,7 +73,13 @@ export function taskPodManifest(task: TaskSpec, options: ManifestOptions): V1Pod
 export async function runTaskPod(clients: KubernetesClients, task: TaskSpec, options: ManifestOptions, run: TaskOptions): Promise<TaskResult> {
   const { namespace } = options;
   const where = `step pod ${task.name} (namespace ${namespace})`;
-  const pod = taskPodManifest(task, options); // validates the mounts before anything is created
+  let pod: V1Pod;
+  try {
+    pod = taskPodManifest(task, options); // checks the mounts are on the claims before anything is created
+  } catch (error) {
+    const berthError = toBerthError(error);
+    return { exitCode: null, reason: berthError.hint ? `${berthError.message} (${berthError.hint})` : berthError.message };
+  }
   const configMap = taskConfigMapManifest(task, options);
   await mkdir(dirname(run.logFile), { recursive: true });
   const log = createWriteStream(run.logFile, { flags: 'a' });
