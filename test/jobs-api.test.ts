@@ -7,6 +7,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import Fastify from 'fastify';
 import { BerthError, toBerthError } from '../src/shared/index.ts';
 import { BerthClient } from '../src/sdk/client.ts';
@@ -105,4 +107,33 @@ test('jobs API and CLI: create with parameters and env, run with --wait, status,
   const interactive = await berth(['pipeline', 'run', 'hello', 'hello.orchest', '--steps', 'Hello'], env);
   assert.equal(interactive.code, 3);
   assert.match(interactive.out, /\[BERTH_JOB_SESSION_NOT_RUNNING\] no interactive session of hello\.orchest is running in project "hello"/);
+});
+
+test('job delete: refused while a run is active, then the job, its runs and their directories go', async (t) => {
+  const { client, url, token, server } = await jobsApi(t);
+  const dir = await tempDir(t, 'berth-job-delete-');
+  await writeProject({ dir, file: 'slow.orchest', steps: [{ title: 'Slow', file: 'slow.sh', source: 'echo started\nsleep 30\n' }] });
+  await client.addProject(dir, 'slow').catch(() => server.projects.add(dir, 'slow'));
+  const env = { BERTH_URL: url, BERTH_TOKEN: token };
+  const { job } = await client.createJob('slow', 'slow.orchest', { name: 'nightly' });
+  const { run } = await client.startRun(job.uuid);
+  for (let i = 0; i < 200 && (await client.getRun(run.uuid)).run.steps[0]?.status !== 'running'; i += 1) await new Promise((resolve) => setTimeout(resolve, 50));
+
+  const refused = await berth(['job', 'delete', job.uuid], env);
+  assert.equal(refused.code, 3, refused.out);
+  assert.match(refused.out, new RegExp(`\\[BERTH_JOB_RUN_STILL_ACTIVE\\] job "nightly" has a run still going \\(${run.uuid}\\)`));
+  assert.match(refused.out, new RegExp(`hint: cancel it first: berth run cancel ${run.uuid}`));
+  assert.equal((await client.getJob(job.uuid)).job.uuid, job.uuid, 'nothing was deleted');
+
+  await client.cancelRun(run.uuid);
+  const { run: ended } = await client.getRun(run.uuid);
+  const runDir = ended.runDir;
+  assert.ok(existsSync(join(runDir, 'project', 'slow.sh')), 'the run copied the project');
+  const deleted = await berth(['job', 'delete', 'nightly', '--json'], env);
+  assert.equal(deleted.code, 0, deleted.out);
+  assert.deepEqual(JSON.parse(deleted.out), { deleted: { uuid: job.uuid, runs: 1 } });
+  assert.equal(existsSync(runDir), false, 'the run directory is gone');
+  assert.equal(((await client.getJob(job.uuid).catch((e: unknown) => e)) as { status?: number }).status, 404);
+  assert.equal(((await client.getRun(run.uuid).catch((e: unknown) => e)) as { status?: number }).status, 404);
+  assert.ok(existsSync(join(dir, 'slow.sh')), 'the project itself is untouched');
 });

@@ -77,7 +77,11 @@ describe('Jupyter behind the proxy, in Chromium', skipUnless(jupyter, chromiumRe
       await page.screenshot({ path: 'test-results/proxy-jupyter-login.png' });
       throw new Error(`${error.message}\nthe browser is at ${page.url()}: ${(await page.textContent('body'))?.slice(0, 300)}`);
     });
-    await page.getByText('check.ipynb').first().waitFor();
+    // The tree lists files from its own API call: Jupyter on a busy 2-core machine can take a while.
+    await page.getByText('check.ipynb').first().waitFor({ timeout: 60_000 }).catch(async (error: Error) => {
+      await page.screenshot({ path: 'test-results/proxy-jupyter-tree.png' });
+      throw new Error(`${error.message}\nthe browser is at ${page.url()}: ${(await page.textContent('body'))?.slice(0, 300)}`);
+    });
 
     await page.goto(`${base}/notebooks/check.ipynb`);
     await page.locator('#kernel_indicator_icon.kernel_idle_icon').waitFor({ timeout: 60_000 });

@@ -369,5 +369,17 @@ describe('the web UI end to end', skipUnless(chromiumRequirement, commandRequire
     await page.getByRole('button', { name: 'Log of Report' }).click();
     await page.getByRole('log', { name: 'Log of Report' }).getByText('hello from the job').waitFor();
     await shot(page, '17-run');
+
+    // Deleting the job asks first, then takes its runs with it.
+    await page.goto(`${server.url}/projects/nightly/jobs`);
+    let asked = '';
+    page.once('dialog', (dialog) => {
+      asked = dialog.message();
+      void dialog.accept();
+    });
+    await page.getByRole('button', { name: 'Delete nightly report' }).click();
+    await page.getByText('No jobs yet.').waitFor();
+    assert.match(asked, /^Delete job "nightly report" with all its runs/);
+    assert.deepEqual((await client.listRuns({ project: 'nightly' })).runs, []);
   });
 });

@@ -7,7 +7,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { SessionEvent, SessionManager, SessionView, ServiceView } from '../sessions/index.ts';
@@ -158,6 +158,25 @@ export class Jobs extends EventEmitter<{ event: [JobEvent] }> {
 
   getJob(ref: string, options: { reveal?: boolean } = {}): JobView {
     return jobView(this.#requireJob(ref), Boolean(options.reveal));
+  }
+
+  /**
+   * Deletes a job with its runs' records and directories (copies of the project, step logs,
+   * executed notebooks). Refused while a run of it is active: cancel that run first.
+   */
+  async deleteJob(ref: string): Promise<{ uuid: string; runs: number }> {
+    const job = this.#requireJob(ref);
+    const runs = this.store.listRuns({ jobUuid: job.uuid });
+    const active = runs.filter((r) => !FINISHED_RUN_STATUSES.includes(r.status));
+    if (active.length) {
+      throw new JobError('BERTH_JOB_RUN_STILL_ACTIVE', `job "${job.name}" has ${active.length === 1 ? 'a run' : 'runs'} still going (${active.map((r) => r.uuid).join(', ')})`, {
+        hint: `cancel ${active.length === 1 ? 'it' : 'them'} first: berth run cancel ${active[0]!.uuid}`,
+      });
+    }
+    this.store.deleteJob(job.uuid);
+    // The records go first: a directory that cannot be removed leaves files behind, never a job without its runs.
+    await Promise.all([...new Set([join(this.#runsDir, job.uuid), ...runs.map((r) => r.runDir)])].map((dir) => rm(dir, { recursive: true, force: true })));
+    return { uuid: job.uuid, runs: runs.length };
   }
 
   // --- runs -------------------------------------------------------------------------------------

@@ -144,6 +144,10 @@ export class BerthClient {
   getJob(job: string, options: { reveal?: boolean } = {}) {
     return this.request<{ job: JobInfo }>('GET', `/api/jobs/${enc(job)}${options.reveal ? '?reveal=1' : ''}`);
   }
+  /** Deletes the job, its runs' records and their directories; 409 while a run is active. */
+  deleteJob(job: string) {
+    return this.request<{ deleted: { uuid: string; runs: number } }>('DELETE', `/api/jobs/${enc(job)}`);
+  }
   startRun(job: string) {
     return this.request<{ run: RunInfo }>('POST', `/api/jobs/${enc(job)}/runs`, {});
   }

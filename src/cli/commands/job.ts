@@ -62,6 +62,18 @@ export function registerJob(program: Command): void {
 
   addConnectOptions(
     job
+      .command('delete')
+      .description("delete a job with its runs' records, step logs and copies of the project (refused while a run is active)")
+      .argument('<job>', 'job name or uuid')
+      .option('--json', 'machine-readable output'),
+  ).action(async function jobDelete(ref: string, options: ConnectOptions & { json?: boolean }) {
+    const { deleted } = await connect(options).deleteJob(ref);
+    if (options.json) return printJson({ deleted });
+    process.stdout.write(`deleted job ${deleted.uuid} and ${deleted.runs} run${deleted.runs === 1 ? '' : 's'}\n`);
+  });
+
+  addConnectOptions(
+    job
       .command('run')
       .description("run a job: start its noninteractive services, run the steps in order, stop the services")
       .argument('<job>', 'job name or uuid')

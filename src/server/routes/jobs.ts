@@ -68,6 +68,11 @@ export function registerJobRoutes(app: FastifyInstance, deps: JobRoutesDeps): vo
     return { job: jobs.getJob(job, { reveal: reveal === '1' }) };
   });
 
+  app.delete('/api/jobs/:job', async (request) => {
+    const { job } = request.params as { job: string };
+    return { deleted: await jobs.deleteJob(job) };
+  });
+
   app.post('/api/jobs/:job/runs', async (request, reply) => {
     const { job } = request.params as { job: string };
     return reply.code(202).send({ run: await jobs.startRun(job) });

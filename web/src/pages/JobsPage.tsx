@@ -104,6 +104,18 @@ export function JobsPage(props: { project: string }) {
                   <button type="button" className="small primary" onClick={() => void act(() => api('POST', `/api/jobs/${enc(job.uuid)}/runs`, {}))}>
                     Run now<span className="sr-only"> {job.name}</span>
                   </button>
+                  <button
+                    type="button"
+                    className="small danger"
+                    onClick={() => {
+                      // The runs' logs and copies of the project go too: ask first.
+                      if (window.confirm(`Delete job "${job.name}" with all its runs, their step logs and copies of the project?`)) {
+                        void act(() => api('DELETE', `/api/jobs/${enc(job.uuid)}`));
+                      }
+                    }}
+                  >
+                    Delete<span className="sr-only"> {job.name}</span>
+                  </button>
                 </td>
               </tr>
             ))}
