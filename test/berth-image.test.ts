@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { createDockerClient, createDockerRuntime, imageExists, readProgress } from '../src/runtime/docker/index.ts';
-import { engines, servicePlan, testSessionUuid, waitFor } from '../src/runtime/docker/test-helpers.ts';
+import { engines, removeTestImages, servicePlan, testSessionUuid, waitFor } from '../src/runtime/docker/test-helpers.ts';
 import { skipUnless } from './support/requirements.ts';
 
 const run = promisify(execFile);
@@ -41,7 +41,7 @@ for (const engine of await engines()) {
     test('builds offline from the prepared context and serves Berth as uid 1000 with a login link', async (t) => {
       assert.ok(await imageExists(client, NODE_IMAGE), `${NODE_IMAGE} is missing: run bash ci/setup-engines.sh`);
       const tag = `localhost/berth-test:${testSessionUuid()}`;
-      t.after(() => client.json('DELETE', `/images/${tag}`, { query: { force: 1 } }).catch(() => undefined));
+      t.after(() => removeTestImages(engine.socketPath, [tag]));
       const log: string[] = [];
       let failure: string | undefined;
       const stream = await client.stream('POST', '/build', {

@@ -8,7 +8,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { engines } from '../src/runtime/docker/test-helpers.ts';
+import { engines, removeTestImages } from '../src/runtime/docker/test-helpers.ts';
 import type { BerthClient } from '../src/sdk/client.ts';
 import type { ApiClientError } from '../src/sdk/client.ts';
 import { startTestServer, tempDir, writePipeline } from './support/berth.ts';
@@ -63,6 +63,10 @@ for (const engine of (await engines()).filter((e) => e.name === 'docker')) {
     test('unbuilt fails clearly; built runs; a rebuild keeps the running session on its pinned image', async (t) => {
       const { client, server } = await startTestServer(t, { runtime: 'docker', dockerHost: `unix://${engine.socketPath}` });
       const { env } = await pipelineWithEnvironment(t, client);
+      const projectUuid = server.projects.get('envproj').uuid;
+      const built: string[] = [];
+      // Runs after the server's own hook: the images go once no session uses them.
+      t.after(() => removeTestImages(engine.socketPath, built, projectUuid));
 
       const unbuilt = await client.startSession('envproj', 'env.orchest').then(
         () => assert.fail('started with an unbuilt environment'),
@@ -73,6 +77,7 @@ for (const engine of (await engines()).filter((e) => e.name === 'docker')) {
       assert.match(`${unbuilt.message} ${unbuilt.hint ?? ''}`, /berth env-image build/);
 
       const first = await build(client, 'envproj', env);
+      built.push(first.image);
       assert.equal(first.status, 'succeeded', first.error ?? '');
       const { session } = await client.startSession('envproj', 'env.orchest');
       const running = await server.sessions.waitSettled(session.uuid, 60_000);
@@ -83,6 +88,7 @@ for (const engine of (await engines()).filter((e) => e.name === 'docker')) {
         setupScript: '#!/bin/bash\nset -e\necho two > /berth-version\n',
       });
       const second = await build(client, 'envproj', env);
+      built.push(second.image);
       assert.equal(second.status, 'succeeded');
       assert.equal(second.number, first.number + 1);
 

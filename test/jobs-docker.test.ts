@@ -15,8 +15,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseParameterAssignments, type RunView } from '../src/jobs/index.ts';
 import { LABELS } from '../src/plan/types.ts';
-import { createDockerClient } from '../src/runtime/docker/index.ts';
-import { engines, type Engine } from '../src/runtime/docker/test-helpers.ts';
+import { engines, removeTestImages, type Engine } from '../src/runtime/docker/test-helpers.ts';
 import type { BerthServer } from '../src/server/index.ts';
 import type { BerthClient } from '../src/sdk/client.ts';
 import { loadPipelineFile } from '../src/spec/index.ts';
@@ -132,11 +131,7 @@ async function prepareEngine(engine: Engine): Promise<EngineSetup> {
     console.log(`[jobs-docker] ${engine.name}: environment build ${build.status} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     if (build.image) {
       // Each run of this test builds a new image: it goes with the test, not into the engine's pile.
-      cleanups.unshift(async () => {
-        await createDockerClient(engine.socketPath)
-          .json('DELETE', `/images/${encodeURIComponent(build.image)}`, { query: { force: 1 } })
-          .catch(() => undefined);
-      });
+      cleanups.unshift(() => removeTestImages(engine.socketPath, [build.image]));
     }
     assert.equal(build.status, 'succeeded', `${build.error ?? ''}\n${build.log.slice(-3000)}`);
     return { server: started.server, client: started.client, dir, envUuid: environment.uuid, sharedDataDir: join(started.dataDir, 'data'), cleanups };

@@ -15,7 +15,7 @@ import { startTestServer, tempDir } from './support/berth.ts';
 import { writeProject } from './jobs-support.ts';
 import { commandRequirement, skipUnless, type Requirement } from './support/requirements.ts';
 import { chromiumRequirement, ensureUiBuilt, openChromium } from './support/browser.ts';
-import { engines } from '../src/runtime/docker/test-helpers.ts';
+import { engines, removeTestImages } from '../src/runtime/docker/test-helpers.ts';
 import { createDockerClient } from '../src/runtime/docker/client.ts';
 import { imageExists } from '../src/runtime/docker/images.ts';
 
@@ -220,10 +220,10 @@ describe('the web UI: environments and jobs', skipUnless(chromiumRequirement, co
     });
     const uuid = created.environment.uuid;
     // Named now: the hook runs after the server's own hook has closed it.
-    const image = `berth-env-${(await client.request<{ project: { uuid: string } }>('GET', '/api/projects/builds')).project.uuid}-${uuid}:1`;
-    t.after(async () => {
-      await createDockerClient(engine!.socketPath).json('DELETE', `/images/${image}`, { query: { force: 1 } }).catch(() => undefined);
-    });
+    const projectUuid = (await client.request<{ project: { uuid: string } }>('GET', '/api/projects/builds')).project.uuid;
+    const image = `berth-env-${projectUuid}-${uuid}:1`;
+    // The cancelled build 2 leaves layers without a tag: they go by the project's label.
+    t.after(() => removeTestImages(engine!.socketPath, [image], projectUuid));
 
     const page = context.pages()[0] ?? (await context.newPage());
     await page.goto(`${server.url}/login?token=${encodeURIComponent(server.loginToken ?? token)}&next=${encodeURIComponent(`/projects/builds/environments?env=${uuid}`)}`);

@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { skipUnless } from '../../test/support/requirements.ts';
 import { openDatabase } from '../store/index.ts';
-import { createDockerClient, createDockerRuntime, createEngineImageBuilder } from '../runtime/docker/index.ts';
-import { engines, servicePlan, testSessionUuid } from '../runtime/docker/test-helpers.ts';
+import { createDockerRuntime, createEngineImageBuilder } from '../runtime/docker/index.ts';
+import { engines, removeTestImages, servicePlan, testSessionUuid } from '../runtime/docker/test-helpers.ts';
 import { LABELS } from '../plan/types.ts';
 import type { Runtime } from '../runtime/types.ts';
 import { buildEnvironment } from './build.ts';
@@ -34,17 +34,11 @@ for (const engine of await engines()) {
       const projectUuid = randomUUID();
       const runtime = createDockerRuntime({ socketPath: engine.socketPath, installationId, graceMs: 0, user: 'image' });
       const sid = testSessionUuid();
-      const client = createDockerClient(engine.socketPath);
       t.after(async () => {
         for (const o of await runtime.list({ [LABELS.session]: sid })) await runtime.stop(o.ref, { graceMs: 0 });
         await runtime.cleanupSession(sid);
         await runtime.close();
-        for (const build of environmentBuildStore(db).list(projectUuid)) {
-          await client.json('DELETE', `/images/${build.image}`, { query: { force: 1 } }).catch(() => undefined);
-        }
-        // Layers of failed builds stay behind as dangling images carrying the project label.
-        const filters = JSON.stringify({ label: [`berth.project=${projectUuid}`], dangling: ['true'] });
-        await client.json('POST', '/images/prune', { query: { filters } });
+        await removeTestImages(engine.socketPath, environmentBuildStore(db).list(projectUuid).map((b) => b.image), projectUuid);
         db.close();
         rmSync(dir, { recursive: true, force: true });
       });

@@ -47,3 +47,15 @@ export async function waitFor<T>(what: string, check: () => Promise<T | undefine
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
+
+/**
+ * Removes images a test built (each run makes new ones: they go with the test, not into the
+ * engine's pile) and, given a project, the dangling layers its failed builds left behind.
+ */
+export async function removeTestImages(socketPath: string, images: string[], projectUuid?: string): Promise<void> {
+  const client = createDockerClient(socketPath);
+  for (const image of images) await client.json('DELETE', `/images/${encodeURIComponent(image)}`, { query: { force: 1 } }).catch(() => undefined);
+  if (projectUuid === undefined) return;
+  const filters = JSON.stringify({ label: [`berth.project=${projectUuid}`], dangling: ['true'] });
+  await client.json('POST', '/images/prune', { query: { filters } }).catch(() => undefined);
+}
