@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { skipUnless } from '../../test/support/requirements.ts';
 import { openDatabase } from '../store/index.ts';
-import { createDockerRuntime, createEngineImageBuilder } from '../runtime/docker/index.ts';
+import { createDockerClient, createDockerRuntime, createEngineImageBuilder, imageExists } from '../runtime/docker/index.ts';
 import { engines, removeTestImages, servicePlan, testSessionUuid } from '../runtime/docker/test-helpers.ts';
 import { LABELS } from '../plan/types.ts';
 import type { Runtime } from '../runtime/types.ts';
@@ -34,6 +34,7 @@ for (const engine of await engines()) {
       const projectUuid = randomUUID();
       const runtime = createDockerRuntime({ socketPath: engine.socketPath, installationId, graceMs: 0, user: 'image' });
       const sid = testSessionUuid();
+      const client = createDockerClient(engine.socketPath);
       t.after(async () => {
         for (const o of await runtime.list({ [LABELS.session]: sid })) await runtime.stop(o.ref, { graceMs: 0 });
         await runtime.cleanupSession(sid);
@@ -42,7 +43,7 @@ for (const engine of await engines()) {
         db.close();
         rmSync(dir, { recursive: true, force: true });
       });
-      return { dir, projectDir, db, projectUuid, runtime, sid };
+      return { dir, projectDir, db, projectUuid, runtime, sid, client };
     }
 
     async function run(runtime: Runtime, sid: string, dir: string, name: string, image: string) {
@@ -50,7 +51,7 @@ for (const engine of await engines()) {
     }
 
     test('a setup script installs a Debian package; a rebuild (build 2) leaves a running build-1 container unchanged', async (t) => {
-      const { dir, projectDir, db, projectUuid, runtime, sid } = setup(t);
+      const { dir, projectDir, db, projectUuid, runtime, sid, client } = setup(t);
       const env = await createEnvironment(projectDir, {
         name: 'with hello',
         base_image: BASE,
@@ -81,6 +82,23 @@ for (const engine of await engines()) {
       assert.equal((await runtime.exec(old, ['cat', '/marker'])).output, 'build one in /project-dir\n');
       const fresh = await run(runtime, sid, dir, 'fresh', second.image);
       assert.equal((await runtime.exec(fresh, ['cat', '/marker'])).output, 'build two\n');
+
+      // Older images go once two newer builds succeeded, unless a container or a session still runs them.
+      await updateEnvironment(projectDir, uuid, { setupScript: 'echo "build three" > /marker\n' });
+      const thirdLog: string[] = [];
+      const third = await buildEnvironment({ builder, projectDir, projectUuid, environmentUuid: uuid, db, onLog: (l) => thirdLog.push(l) });
+      assert.ok(thirdLog.includes(`berth: kept ${first.image} (build 1): a container still uses it`), thirdLog.slice(-4).join('\n'));
+      assert.ok(await imageExists(client, first.image));
+      await runtime.stop(old, { graceMs: 0 });
+      const fourthLog: string[] = [];
+      const fourth = await buildEnvironment({ builder, projectDir, projectUuid, environmentUuid: uuid, db, onLog: (l) => fourthLog.push(l), imageInUse: (image) => image === second.image });
+      assert.ok(fourthLog.includes(`berth: removed ${first.image} (build 1), no longer needed`), fourthLog.slice(-4).join('\n'));
+      assert.ok(fourthLog.includes(`berth: kept ${second.image} (build 2): a running session uses it`));
+      assert.deepEqual(
+        await Promise.all([first, second, third, fourth].map((b) => imageExists(client, b.image))),
+        [false, true, true, true],
+      );
+      assert.equal(resolveEnvironmentImage(db, projectUuid, uuid), fourth.image);
     });
 
     test('a broken setup script fails with its log and the previous build stays current', async (t) => {

@@ -21,9 +21,17 @@ export interface BuildEnvironmentOptions {
   /** Every line of the build log, as it arrives. */
   onLog?: (line: string) => void;
   signal?: AbortSignal;
+  /**
+   * Successful builds whose images are kept after a new one succeeds (default 2: the new one and
+   * the one before, to go back to); older images are removed unless `imageInUse` says a session
+   * pins one or the engine refuses because a container runs it.
+   */
+  keepImages?: number;
+  imageInUse?: (image: string) => boolean;
 }
 
 const LAST_LINES = 15;
+const KEEP_IMAGES = 2;
 
 export async function buildEnvironment(options: BuildEnvironmentOptions): Promise<EnvironmentBuild> {
   const { properties, setupScript } = await getEnvironment(options.projectDir, options.environmentUuid);
@@ -52,6 +60,7 @@ export async function buildEnvironment(options: BuildEnvironmentOptions): Promis
       ...(options.signal ? { signal: options.signal } : {}),
     });
     log(`berth: built ${image}`);
+    await removeOldImages(options, store.list(options.projectUuid, options.environmentUuid), image, log);
     return store.finish(build, { status: 'succeeded', log: lines.join('\n'), image });
   } catch (cause) {
     if (options.signal?.aborted) {
@@ -68,5 +77,22 @@ export async function buildEnvironment(options: BuildEnvironmentOptions): Promis
       hint: 'fix the setup script (or the base image) and build again; the previous successful image stays in use',
       details: { number: build.number, image: build.image, reason },
     });
+  }
+}
+
+/** Best effort: a cleanup that fails is said in the log and never fails the build. */
+async function removeOldImages(options: BuildEnvironmentOptions, builds: EnvironmentBuild[], newImage: string, log: (line: string) => void): Promise<void> {
+  const { builder } = options;
+  if (!builder.remove) return;
+  const older = builds.filter((b) => b.status === 'succeeded' && b.image !== newImage).sort((a, b) => b.number - a.number);
+  for (const build of older.slice(Math.max(0, (options.keepImages ?? KEEP_IMAGES) - 1))) {
+    if (options.imageInUse?.(build.image)) {
+      log(`berth: kept ${build.image} (build ${build.number}): a running session uses it`);
+      continue;
+    }
+    const outcome = await builder.remove(build.image).catch((error: unknown) => `not removed: ${error instanceof Error ? error.message : String(error)}`);
+    if (outcome === 'removed') log(`berth: removed ${build.image} (build ${build.number}), no longer needed`);
+    else if (outcome === 'in use') log(`berth: kept ${build.image} (build ${build.number}): a container still uses it`);
+    else if (outcome !== 'missing') log(`berth: ${build.image} (build ${build.number}) ${outcome}`);
   }
 }

@@ -94,6 +94,11 @@ export interface ImageBuilder {
   /** Where builds run, for messages: `engine at unix:///var/run/docker.sock`, `kubernetes Job → registry/x`. */
   readonly description: string;
   build(request: ImageBuildRequest): Promise<{ image: string }>;
+  /**
+   * Removes an image an older build made, unless something still uses it (never forced). Absent
+   * where images live in a registry (kubernetes): those are the registry's to expire.
+   */
+  remove?(image: string): Promise<'removed' | 'in use' | 'missing'>;
 }
 
 export interface ImageBuildRequest {

@@ -164,6 +164,7 @@ export async function startServer(options: ServerOptions): Promise<BerthServer> 
       const socketPath = await findEngineSocket(options.dockerHost);
       return socketPath === undefined ? undefined : createEngineImageBuilder(socketPath);
     },
+    imageInUse: (image) => sessions.list({ activeOnly: true }).some((s) => sessions.plan(s.uuid).services.some((service) => service.image === image)),
   });
   // Last: the UI answers every other GET (SPA fallback to index.html; /api/* stays JSON 404).
   registerUi(app);

@@ -38,6 +38,18 @@ export function createEngineImageBuilder(socketPath: string): ImageBuilder {
       if (failure !== undefined) throw buildFailed(failure);
       return { image: request.tag };
     },
+    async remove(image) {
+      try {
+        // Without force: an image a container still runs (a session pinned to it) answers 409 and stays.
+        await client.json('DELETE', `/images/${encodeURIComponent(image)}`);
+        return 'removed';
+      } catch (error) {
+        const status = engineStatus(error);
+        if (status === 409) return 'in use';
+        if (status === 404) return 'missing';
+        throw error;
+      }
+    },
   };
 }
 

@@ -27,6 +27,8 @@ export interface EnvironmentRoutesDeps {
   projects: Projects;
   /** How builds run (the runtime's builder, else an engine that answers), or undefined when nothing can build. */
   imageBuilder: () => Promise<ImageBuilder | undefined>;
+  /** True when an active session runs the image: a build's cleanup of older images keeps it. */
+  imageInUse?: (image: string) => boolean;
 }
 
 /** Live builds: lines so far plus an emitter for followers. */
@@ -122,6 +124,7 @@ export function registerEnvironmentRoutes(app: FastifyInstance, deps: Environmen
       environmentUuid: params.env,
       db,
       signal: live.controller.signal,
+      ...(deps.imageInUse ? { imageInUse: deps.imageInUse } : {}),
       onLog: (line) => {
         live.lines.push(line);
         live.events.emit('line', line);
