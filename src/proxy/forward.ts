@@ -11,7 +11,7 @@ import { PassThrough } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import type { ProxyRoute } from './route-table.ts';
 import type { UpstreamPools } from './pools.ts';
-import { downstreamHeaders, upstreamHeaders, type CredentialFilter } from './headers.ts';
+import { downstreamHeaders, upstreamHeaders, type HeaderPolicy } from './headers.ts';
 import { sendPage, unreachablePage } from './pages.ts';
 
 /** Methods that may be sent again when a pooled socket turns out to have been closed by the upstream. */
@@ -36,9 +36,9 @@ export function forwardRequest(
   res: ServerResponse,
   route: ProxyRoute,
   path: string,
-  credentials?: CredentialFilter,
+  policy: HeaderPolicy = {},
 ): void {
-  const exchange = new Exchange(pools, req, res, route, path, credentials);
+  const exchange = new Exchange(pools, req, res, route, path, policy);
   (res as Carrying<ServerResponse>)[EXCHANGE] = exchange;
   res.on('close', onClientClose);
   exchange.send();
@@ -62,9 +62,9 @@ class Exchange implements Dispatcher.DispatchHandler {
     readonly res: ServerResponse,
     readonly route: ProxyRoute,
     readonly path: string,
-    credentials?: CredentialFilter,
+    policy: HeaderPolicy,
   ) {
-    this.#headers = upstreamHeaders(req, { route, upgrade: false, credentials });
+    this.#headers = upstreamHeaders(req, { ...policy, route, upgrade: false });
     this.#withBody = hasBody(req);
     this.#mayRetry = !this.#withBody && IDEMPOTENT.has(req.method ?? '');
   }

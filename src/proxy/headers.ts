@@ -34,17 +34,28 @@ export interface CredentialFilter {
   dropAuthorization?: (req: IncomingMessage) => boolean;
 }
 
-export interface UpstreamHeaderOptions {
+/** What the server decides about the headers services get, for plain requests and WebSockets alike. */
+export interface HeaderPolicy {
+  credentials?: CredentialFilter | undefined;
+  /**
+   * Behind a reverse proxy that terminates TLS (an Ingress): keep the X-Forwarded-Proto and
+   * X-Forwarded-Host it sets, so services build https URLs. Off by default: a client's own values
+   * are replaced.
+   */
+  trustForwardedHeaders?: boolean | undefined;
+}
+
+export interface UpstreamHeaderOptions extends HeaderPolicy {
   route: ProxyRoute;
   /** Keep `Connection: Upgrade` and `Upgrade` (WebSocket handshakes). */
   upgrade: boolean;
-  credentials?: CredentialFilter | undefined;
 }
 
 /**
  * The header list sent upstream: the client's headers minus hop-by-hop ones and `Expect` (Node's
  * server has already answered `100 Continue`), Host untouched (Jupyter and others check it), plus
- * X-Forwarded-For (appended), -Proto, -Host and, when the prefix is stripped, -Prefix.
+ * X-Forwarded-For (appended), -Proto, -Host (a trusted reverse proxy's, or this hop's) and, when the
+ * prefix is stripped, -Prefix.
  */
 export function upstreamHeaders(req: IncomingMessage, options: UpstreamHeaderOptions): string[] {
   const raw = req.rawHeaders;
@@ -52,11 +63,18 @@ export function upstreamHeaders(req: IncomingMessage, options: UpstreamHeaderOpt
   const out: string[] = [];
   let forwardedFor: string | undefined;
   let host: string | undefined;
+  let trustedProto: string | undefined;
+  let trustedHost: string | undefined;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!;
     const value = raw[i + 1]!;
     const lower = name.toLowerCase();
     if (lower === 'host') host = value;
+    if (options.trustForwardedHeaders) {
+      // The first value is what the outermost proxy saw.
+      if (lower === 'x-forwarded-proto') trustedProto ??= value.split(',')[0]!.trim();
+      if (lower === 'x-forwarded-host') trustedHost ??= value.split(',')[0]!.trim();
+    }
     if (lower === 'x-forwarded-for') {
       forwardedFor = forwardedFor === undefined ? value : `${forwardedFor}, ${value}`;
       continue;
@@ -67,8 +85,9 @@ export function upstreamHeaders(req: IncomingMessage, options: UpstreamHeaderOpt
   const remote = req.socket.remoteAddress ?? '';
   if (options.credentials) filterCredentials(req, out, options.credentials);
   out.push('X-Forwarded-For', forwardedFor === undefined ? remote : `${forwardedFor}, ${remote}`);
-  out.push('X-Forwarded-Proto', (req.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http');
-  if (host !== undefined) out.push('X-Forwarded-Host', host);
+  out.push('X-Forwarded-Proto', trustedProto || ((req.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http'));
+  const forwardedHost = trustedHost || host;
+  if (forwardedHost !== undefined) out.push('X-Forwarded-Host', forwardedHost);
   if (options.route.stripPrefix) out.push('X-Forwarded-Prefix', options.route.basePath);
   // Request bodies are re-framed by the upstream client (chunked when the length is unknown).
   if (options.upgrade) out.push('Connection', 'Upgrade', 'Upgrade', req.headers.upgrade ?? 'websocket');

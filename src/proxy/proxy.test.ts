@@ -119,6 +119,18 @@ describe('proxy: headers', () => {
     assert.equal(h['x-forwarded-prefix'], '/service-app-sess1_8080');
   });
 
+  test('behind a trusted TLS-terminating proxy, its X-Forwarded-Proto and -Host reach the service', async (t) => {
+    const up = await startUpstream(t);
+    const { base } = await startProxyServer(t, [route({}, up.port)], { trustForwardedHeaders: true });
+    await call(`${base}/service-app-sess1_8080/`, { headers: { 'X-Forwarded-Proto': 'https, http', 'X-Forwarded-Host': 'berth.example.com' } });
+    await call(`${base}/service-app-sess1_8080/`);
+    const [behind, direct] = up.seen.map((s) => s.headers);
+    assert.equal(behind?.['x-forwarded-proto'], 'https');
+    assert.equal(behind?.['x-forwarded-host'], 'berth.example.com');
+    assert.equal(direct?.['x-forwarded-proto'], 'http', 'without the headers, this hop\'s own values');
+    assert.match(String(direct?.['x-forwarded-host']), /^127\.0\.0\.1:\d+$/);
+  });
+
   test('removes hop-by-hop headers both ways, including those named in Connection', async (t) => {
     const up = await startUpstream(t, (_req, res) => {
       res.writeHead(200, { Connection: 'X-Resp-Hop', 'X-Resp-Hop': '1', 'Proxy-Authenticate': 'Basic', 'X-Kept': 'yes' });

@@ -8,7 +8,7 @@ import type { Duplex } from 'node:stream';
 import type { ProxyRoute, RouteTable } from './route-table.ts';
 import { serviceSegment } from './route-table.ts';
 import { forwardRequest } from './forward.ts';
-import type { CredentialFilter } from './headers.ts';
+import type { CredentialFilter, HeaderPolicy } from './headers.ts';
 import { UpstreamPools } from './pools.ts';
 import { tunnelUpgrade } from './websocket.ts';
 import {
@@ -37,6 +37,8 @@ export interface ProxyOptions {
   onError?: (error: unknown, req: IncomingMessage) => void;
   /** Keeps Berth's own cookie and token from reaching services. */
   credentials?: CredentialFilter;
+  /** Keep a TLS-terminating reverse proxy's X-Forwarded-Proto/-Host (see HeaderPolicy). */
+  trustForwardedHeaders?: boolean;
 }
 
 export interface Proxy {
@@ -58,6 +60,7 @@ export function createProxy(options: ProxyOptions): Proxy {
   const loginPath = options.loginPath ?? '/login';
   const pools = new UpstreamPools();
   const tunnels = new Set<() => void>();
+  const headerPolicy: HeaderPolicy = { credentials: options.credentials, trustForwardedHeaders: options.trustForwardedHeaders };
 
   function isAllowed(req: IncomingMessage, route: ProxyRoute): boolean {
     if (!route.requiresAuthentication || !authorize) return true;
@@ -100,7 +103,7 @@ export function createProxy(options: ProxyOptions): Proxy {
       const target = req.url ?? '';
       if (!serviceSegment(target)) return false;
       const decision = decide(req, target, false);
-      if (decision.kind === 'forward') forwardRequest(pools, req, res, decision.route, decision.path, options.credentials);
+      if (decision.kind === 'forward') forwardRequest(pools, req, res, decision.route, decision.path, headerPolicy);
       else if (decision.kind === 'redirect') sendRedirect(res, decision.status, decision.location);
       else sendPage(req, res, decision.page, decision.json);
       return true;
@@ -114,7 +117,7 @@ export function createProxy(options: ProxyOptions): Proxy {
         socket.destroy();
       });
       const decision = decide(req, target, true);
-      if (decision.kind === 'forward') tunnelUpgrade(req, socket, head, decision.route, decision.path, tunnels, options.credentials);
+      if (decision.kind === 'forward') tunnelUpgrade(req, socket, head, decision.route, decision.path, tunnels, headerPolicy);
       else if (decision.kind === 'redirect') writeRawResponse(socket, decision.status, { Location: decision.location, 'Content-Length': 0, Connection: 'close' });
       else writeRawPage(req, socket, decision.page, decision.json);
       return true;

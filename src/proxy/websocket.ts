@@ -8,7 +8,7 @@ import { request, type IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { ProxyRoute } from './route-table.ts';
-import { downstreamHeaders, upstreamHeaders, type CredentialFilter } from './headers.ts';
+import { downstreamHeaders, upstreamHeaders, type HeaderPolicy } from './headers.ts';
 import { unreachablePage, writeRawPage } from './pages.ts';
 
 export interface Tunnels {
@@ -23,7 +23,7 @@ export function tunnelUpgrade(
   route: ProxyRoute,
   path: string,
   tunnels: Tunnels,
-  credentials?: CredentialFilter,
+  policy: HeaderPolicy = {},
 ): void {
   const target = route.target!;
   const upstream = request({
@@ -31,7 +31,7 @@ export function tunnelUpgrade(
     port: target.port,
     method: req.method,
     path,
-    headers: upstreamHeaders(req, { route, upgrade: true, credentials }),
+    headers: upstreamHeaders(req, { ...policy, route, upgrade: true }),
     // An upgraded socket leaves any pool, so a fresh connection is all a pool could give.
     agent: false,
   });

@@ -38,6 +38,8 @@ export interface ServerOptions {
   graceMs?: number;
   /** Environment variables the runtime reads (BERTH_K8S_*); default process.env. */
   env?: NodeJS.ProcessEnv;
+  /** Behind a TLS-terminating reverse proxy: services get its X-Forwarded-Proto/-Host (`--trust-proxy`). */
+  trustProxy?: boolean;
 }
 
 export interface BerthServer {
@@ -113,6 +115,7 @@ export async function startServer(options: ServerOptions): Promise<BerthServer> 
     authorize: (req, route) => auth.authorizeProxy(req, route),
     // Berth's session cookie and API tokens are for Berth: a service never sees them.
     credentials: { cookie: stripSessionCookie, dropAuthorization: (req) => auth.authenticate(req)?.via === 'bearer' },
+    trustForwardedHeaders: options.trustProxy ?? false,
     onError: (error, req) => logger.warn({ err: error, url: req.url }, 'proxy authorization failed'),
   });
   const syncRoutes = (sessionUuid: string) => syncSessionRoutes(routes, sessions, sessionUuid);

@@ -20,6 +20,7 @@ export function registerServe(program: Command): void {
     .option('--runtime <runtime>', 'local | docker | kubernetes | auto (docker when an engine answers, else local)', 'auto')
     .option('--docker-host <url>', 'engine socket, e.g. unix:///run/podman/podman.sock (default: DOCKER_HOST)')
     .option('--demo', 'register the bundled demo project (copied into the data directory once)')
+    .option('--trust-proxy', 'behind a TLS-terminating reverse proxy (an Ingress): pass its X-Forwarded-Proto/-Host on to services (default: BERTH_TRUST_PROXY=1)')
     .action(async function serveAction(options: {
       host: string;
       port: number;
@@ -27,6 +28,7 @@ export function registerServe(program: Command): void {
       runtime: 'local' | 'docker' | 'kubernetes' | 'auto';
       dockerHost?: string;
       demo?: boolean;
+      trustProxy?: boolean;
     }) {
       const dataDir = options.dataDir ? resolve(options.dataDir) : defaultDataDir();
       const server = await startServer({
@@ -35,6 +37,7 @@ export function registerServe(program: Command): void {
         dataDir,
         runtime: options.runtime,
         ...(options.dockerHost ? { dockerHost: options.dockerHost } : {}),
+        trustProxy: Boolean(options.trustProxy) || process.env.BERTH_TRUST_PROXY === '1',
         logger: (await import('pino')).default({ level: process.env.BERTH_LOG_LEVEL ?? 'warn' }),
       });
       if (options.demo) await registerDemo(server, dataDir);
