@@ -2,30 +2,66 @@
  * Keep-alive connection pools to upstreams, one undici Pool per target address. undici's HTTP/1.1
  * client measured ~1.6-2x the requests/s of node:http's ClientRequest + Agent in this proxy
  * (bench/proxy, same run), which is where a Node proxy spends most of its time.
+ *
+ * Sessions come and go, and with them their services' addresses: a pool nobody has asked for in
+ * `idleMs` and with no request in flight is closed by a sweep, so a long-running server does not
+ * keep one per service it ever proxied.
  */
 import { Pool } from 'undici';
 
+export interface UpstreamPoolsOptions {
+  /** Unused this long (and idle), a pool is closed. Default 5 minutes. */
+  idleMs?: number;
+  /** How often idle pools are looked for. Default 1 minute. */
+  sweepMs?: number;
+}
+
 export class UpstreamPools {
-  readonly #pools = new Map<string, Pool>();
+  readonly #pools = new Map<string, { pool: Pool; lastUsed: number }>();
+  readonly #idleMs: number;
+  readonly #sweeper: NodeJS.Timeout;
+
+  constructor(options: UpstreamPoolsOptions = {}) {
+    this.#idleMs = options.idleMs ?? 300_000;
+    this.#sweeper = setInterval(() => this.#sweep(), options.sweepMs ?? 60_000).unref();
+  }
 
   get(host: string, port: number): Pool {
     const key = `${host}:${port}`;
-    let pool = this.#pools.get(key);
-    if (!pool) {
-      pool = new Pool(`http://${host.includes(':') ? `[${host}]` : host}:${port}`, {
+    let entry = this.#pools.get(key);
+    if (!entry) {
+      const pool = new Pool(`http://${host.includes(':') ? `[${host}]` : host}:${port}`, {
         // No timers on headers or bodies: long polls, slow uploads and idle streams must live (undici's default is 300 s).
         headersTimeout: 0,
         bodyTimeout: 0,
         // Idle upstream sockets close after this unless the upstream asks for less (Keep-Alive: timeout=…).
         keepAliveTimeout: 30_000,
       });
-      this.#pools.set(key, pool);
+      entry = { pool, lastUsed: 0 };
+      this.#pools.set(key, entry);
     }
-    return pool;
+    entry.lastUsed = Date.now();
+    return entry.pool;
+  }
+
+  /** How many pools are open (for tests and diagnostics). */
+  get size(): number {
+    return this.#pools.size;
+  }
+
+  #sweep(): void {
+    const cutoff = Date.now() - this.#idleMs;
+    for (const [key, { pool, lastUsed }] of this.#pools) {
+      const { running, pending } = pool.stats;
+      if (lastUsed > cutoff || running > 0 || pending > 0) continue;
+      this.#pools.delete(key);
+      void pool.close().catch(() => undefined);
+    }
   }
 
   async close(): Promise<void> {
-    const pools = [...this.#pools.values()];
+    clearInterval(this.#sweeper);
+    const pools = [...this.#pools.values()].map((entry) => entry.pool);
     this.#pools.clear();
     await Promise.all(pools.map((pool) => pool.destroy().catch(() => undefined)));
   }
