@@ -9,7 +9,7 @@
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -75,10 +75,7 @@ for (const engine of await engines()) {
       // Each probe has its own deadline: the engine's port forwarder may accept a connection before Berth listens.
       const health = await waitFor('Berth to answer', () => fetch(`${base}/api/health`, { signal: AbortSignal.timeout(2000) }).then((r) => (r.ok ? r.json() : undefined), () => undefined), 30_000);
       assert.equal((health as { ok: boolean }).ok, true);
-      const token = await waitFor('the login link in the log', async () => {
-        const { readFile } = await import('node:fs/promises');
-        return /\/login\?token=([\w-]+)/.exec(await readFile(join(logDir, 'berth.log'), 'utf8'))?.[1];
-      });
+      const token = await waitFor('the login link in the log', async () => /\/login\?token=([\w-]+)/.exec(await readFile(join(logDir, 'berth.log'), 'utf8').catch(() => ''))?.[1]);
       assert.equal((await fetch(`${base}/api/projects`)).status, 401, 'login is on by default');
       const login = await fetch(`${base}/login?token=${token}`, { redirect: 'manual' });
       const cookie = login.headers.get('set-cookie')?.split(';')[0];
