@@ -3,7 +3,7 @@
  * environment), like Orchest's image tag; the newest *successful* build is the current image, so a
  * failed build never replaces a working one.
  */
-import type { Db, MigrationSet } from '../store/index.ts';
+import { rowMapper, type Db, type MigrationSet } from '../store/index.ts';
 import { EnvironmentError } from './errors.ts';
 
 export const environmentMigrations: MigrationSet = {
@@ -38,17 +38,6 @@ export interface EnvironmentBuild {
   error: string | null;
 }
 
-interface BuildRow {
-  project_uuid: string;
-  environment_uuid: string;
-  number: number;
-  status: BuildStatus;
-  image: string;
-  started_at: string;
-  finished_at: string | null;
-  log: string;
-  error: string | null;
-}
 
 /** `berth-env-<project>-<environment>:<n>` (Orchest: `orchest-env-<project>-<environment>:<n>`). */
 export function environmentImageName(projectUuid: string, environmentUuid: string, number: number): string {
@@ -104,20 +93,20 @@ export function environmentBuildStore(db: Db): EnvironmentBuildStore {
         environmentUuid === undefined
           ? db.prepare('SELECT * FROM environment_builds WHERE project_uuid = ? ORDER BY environment_uuid, number').all(projectUuid)
           : db.prepare('SELECT * FROM environment_builds WHERE project_uuid = ? AND environment_uuid = ? ORDER BY number').all(projectUuid, environmentUuid)
-      ) as BuildRow[];
+      ) as unknown[];
       return rows.map(fromRow);
     },
     get(projectUuid, environmentUuid, number) {
       const row = db
         .prepare('SELECT * FROM environment_builds WHERE project_uuid = ? AND environment_uuid = ? AND number = ?')
-        .get(projectUuid, environmentUuid, number) as BuildRow | undefined;
-      return row && fromRow(row);
+        .get(projectUuid, environmentUuid, number);
+      return row === undefined ? undefined : fromRow(row);
     },
     current(projectUuid, environmentUuid) {
       const row = db
         .prepare(`SELECT * FROM environment_builds WHERE project_uuid = ? AND environment_uuid = ? AND status = 'succeeded' ORDER BY number DESC LIMIT 1`)
-        .get(projectUuid, environmentUuid) as BuildRow | undefined;
-      return row && fromRow(row);
+        .get(projectUuid, environmentUuid);
+      return row === undefined ? undefined : fromRow(row);
     },
     failInterrupted() {
       return db
@@ -140,16 +129,4 @@ export function resolveEnvironmentImage(db: Db, projectUuid: string, environment
   });
 }
 
-function fromRow(row: BuildRow): EnvironmentBuild {
-  return {
-    projectUuid: row.project_uuid,
-    environmentUuid: row.environment_uuid,
-    number: row.number,
-    status: row.status,
-    image: row.image,
-    startedAt: row.started_at,
-    finishedAt: row.finished_at,
-    log: row.log,
-    error: row.error,
-  };
-}
+const fromRow = rowMapper<EnvironmentBuild>();

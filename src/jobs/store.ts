@@ -4,7 +4,7 @@
  * run_steps hold one row per step of a run. Env values are secrets: they stay in this database.
  */
 import { randomUUID } from 'node:crypto';
-import type { Db, MigrationSet } from '../store/index.ts';
+import { rowMapper, type Db, type MigrationSet } from '../store/index.ts';
 import type { PipelineSpec } from '../spec/types.ts';
 
 export const jobMigrations: MigrationSet = {
@@ -112,22 +112,22 @@ export class JobStore {
   }
 
   getJob(uuid: string): JobRecord | undefined {
-    const row = this.db.prepare('SELECT * FROM jobs WHERE uuid = ?').get(uuid) as JobRow | undefined;
-    return row && jobFromRow(row);
+    const row = this.db.prepare('SELECT * FROM jobs WHERE uuid = ?').get(uuid);
+    return row === undefined ? undefined : jobFromRow(row);
   }
 
   /** By uuid, unique uuid prefix (≥ 8 chars) or name. */
   findJob(ref: string): JobRecord[] {
     const rows = this.db
       .prepare(`SELECT * FROM jobs WHERE uuid = @ref OR name = @ref OR (length(@ref) >= 8 AND uuid LIKE @ref || '%') ORDER BY created_at`)
-      .all({ ref }) as JobRow[];
+      .all({ ref }) as unknown[];
     return rows.map(jobFromRow);
   }
 
   listJobs(projectUuid?: string): JobRecord[] {
     const rows = this.db
       .prepare('SELECT * FROM jobs WHERE (@p IS NULL OR project_uuid = @p) ORDER BY created_at')
-      .all({ p: projectUuid ?? null }) as JobRow[];
+      .all({ p: projectUuid ?? null }) as unknown[];
     return rows.map(jobFromRow);
   }
 
@@ -155,15 +155,15 @@ export class JobStore {
   }
 
   getRun(uuid: string): RunRecord | undefined {
-    const row = this.db.prepare('SELECT * FROM job_runs WHERE uuid = ?').get(uuid) as RunRow | undefined;
-    return row && runFromRow(row);
+    const row = this.db.prepare('SELECT * FROM job_runs WHERE uuid = ?').get(uuid);
+    return row === undefined ? undefined : runFromRow(row);
   }
 
   /** By uuid or unique uuid prefix (≥ 8 chars). */
   findRuns(ref: string): RunRecord[] {
     const rows = this.db
       .prepare(`SELECT * FROM job_runs WHERE uuid = @ref OR (length(@ref) >= 8 AND uuid LIKE @ref || '%') ORDER BY created_at`)
-      .all({ ref }) as RunRow[];
+      .all({ ref }) as unknown[];
     return rows.map(runFromRow);
   }
 
@@ -173,7 +173,7 @@ export class JobStore {
         `SELECT * FROM job_runs WHERE (@job IS NULL OR job_uuid = @job) AND (@project IS NULL OR project_uuid = @project)
          AND (@active = 0 OR status NOT IN ('succeeded', 'failed', 'cancelled')) ORDER BY created_at`,
       )
-      .all({ job: filter.jobUuid ?? null, project: filter.projectUuid ?? null, active: filter.activeOnly ? 1 : 0 }) as RunRow[];
+      .all({ job: filter.jobUuid ?? null, project: filter.projectUuid ?? null, active: filter.activeOnly ? 1 : 0 }) as unknown[];
     return rows.map(runFromRow);
   }
 
@@ -183,7 +183,7 @@ export class JobStore {
   }
 
   listSteps(runUuid: string): RunStepRecord[] {
-    const rows = this.db.prepare('SELECT * FROM job_run_steps WHERE run_uuid = ? ORDER BY position').all(runUuid) as StepRow[];
+    const rows = this.db.prepare('SELECT * FROM job_run_steps WHERE run_uuid = ? ORDER BY position').all(runUuid) as unknown[];
     return rows.map(stepFromRow);
   }
 
@@ -195,94 +195,6 @@ export class JobStore {
   }
 }
 
-interface JobRow {
-  uuid: string;
-  name: string;
-  project_uuid: string;
-  pipeline_uuid: string;
-  pipeline_path: string;
-  spec_json: string;
-  env_json: string;
-  parameters_json: string;
-  created_at: string;
-}
-interface RunRow {
-  uuid: string;
-  job_uuid: string | null;
-  type: RunRecord['type'];
-  project_uuid: string;
-  pipeline_uuid: string;
-  pipeline_path: string;
-  session_uuid: string;
-  status: RunStatus;
-  reason: string | null;
-  run_dir: string;
-  created_at: string;
-  started_at: string | null;
-  finished_at: string | null;
-  updated_at: string;
-}
-interface StepRow {
-  run_uuid: string;
-  step_uuid: string;
-  title: string;
-  file_path: string;
-  position: number;
-  status: StepStatus;
-  reason: string | null;
-  exit_code: number | null;
-  started_at: string | null;
-  finished_at: string | null;
-  duration_ms: number | null;
-  log_file: string;
-}
-
-function jobFromRow(row: JobRow): JobRecord {
-  return {
-    uuid: row.uuid,
-    name: row.name,
-    projectUuid: row.project_uuid,
-    pipelineUuid: row.pipeline_uuid,
-    pipelinePath: row.pipeline_path,
-    spec: JSON.parse(row.spec_json) as PipelineSpec,
-    env: JSON.parse(row.env_json) as Record<string, string>,
-    parameters: JSON.parse(row.parameters_json) as JobParameters,
-    createdAt: row.created_at,
-  };
-}
-
-function runFromRow(row: RunRow): RunRecord {
-  return {
-    uuid: row.uuid,
-    jobUuid: row.job_uuid,
-    type: row.type,
-    projectUuid: row.project_uuid,
-    pipelineUuid: row.pipeline_uuid,
-    pipelinePath: row.pipeline_path,
-    sessionUuid: row.session_uuid,
-    status: row.status,
-    reason: row.reason,
-    runDir: row.run_dir,
-    createdAt: row.created_at,
-    startedAt: row.started_at,
-    finishedAt: row.finished_at,
-    updatedAt: row.updated_at,
-  };
-}
-
-function stepFromRow(row: StepRow): RunStepRecord {
-  return {
-    runUuid: row.run_uuid,
-    stepUuid: row.step_uuid,
-    title: row.title,
-    filePath: row.file_path,
-    position: row.position,
-    status: row.status,
-    reason: row.reason,
-    exitCode: row.exit_code,
-    startedAt: row.started_at,
-    finishedAt: row.finished_at,
-    durationMs: row.duration_ms,
-    logFile: row.log_file,
-  };
-}
+const jobFromRow = rowMapper<JobRecord>(['spec_json', 'env_json', 'parameters_json']);
+const runFromRow = rowMapper<RunRecord>();
+const stepFromRow = rowMapper<RunStepRecord>();

@@ -4,6 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Db, MigrationSet } from './db.ts';
+import { rowMapper } from './rows.ts';
 
 export const coreMigrations: MigrationSet = {
   feature: 'core',
@@ -91,15 +92,13 @@ export class CoreStore {
   }
 
   listProjects(): ProjectRecord[] {
-    return (this.db.prepare('SELECT * FROM projects ORDER BY name').all() as ProjectRow[]).map(projectFromRow);
+    return (this.db.prepare('SELECT * FROM projects ORDER BY name').all() as unknown[]).map(projectFromRow);
   }
 
   /** By uuid, name or path. */
   findProject(ref: string): ProjectRecord | undefined {
-    const row = this.db.prepare('SELECT * FROM projects WHERE uuid = ? OR name = ? OR path = ?').get(ref, ref, ref) as
-      | ProjectRow
-      | undefined;
-    return row && projectFromRow(row);
+    const row = this.db.prepare('SELECT * FROM projects WHERE uuid = ? OR name = ? OR path = ?').get(ref, ref, ref);
+    return row === undefined ? undefined : projectFromRow(row);
   }
 
   removeProject(uuid: string): void {
@@ -161,8 +160,8 @@ export class CoreStore {
   }
 
   getSession(uuid: string): SessionRecord | undefined {
-    const row = this.db.prepare('SELECT * FROM sessions WHERE uuid = ?').get(uuid) as SessionRow | undefined;
-    return row && sessionFromRow(row);
+    const row = this.db.prepare('SELECT * FROM sessions WHERE uuid = ?').get(uuid);
+    return row === undefined ? undefined : sessionFromRow(row);
   }
 
   listSessions(filter: { projectUuid?: string; activeOnly?: boolean } = {}): SessionRecord[] {
@@ -171,7 +170,7 @@ export class CoreStore {
         `SELECT * FROM sessions WHERE (@projectUuid IS NULL OR project_uuid = @projectUuid)
          AND (@activeOnly = 0 OR status != 'stopped') ORDER BY created_at`,
       )
-      .all({ projectUuid: filter.projectUuid ?? null, activeOnly: filter.activeOnly ? 1 : 0 }) as SessionRow[];
+      .all({ projectUuid: filter.projectUuid ?? null, activeOnly: filter.activeOnly ? 1 : 0 }) as unknown[];
     return rows.map(sessionFromRow);
   }
 
@@ -201,7 +200,7 @@ export class CoreStore {
   listServices(sessionUuid: string): ServiceRecord[] {
     const rows = this.db
       .prepare('SELECT * FROM session_services WHERE session_uuid = ? ORDER BY rowid')
-      .all(sessionUuid) as ServiceRow[];
+      .all(sessionUuid) as unknown[];
     return rows.map(serviceFromRow);
   }
 
@@ -210,75 +209,6 @@ export class CoreStore {
   }
 }
 
-interface ProjectRow {
-  uuid: string;
-  name: string;
-  path: string;
-  created_at: string;
-}
-interface SessionRow {
-  uuid: string;
-  project_uuid: string;
-  pipeline_uuid: string;
-  pipeline_path: string;
-  type: SessionRecord['type'];
-  runtime: string;
-  desired: SessionRecord['desired'];
-  status: SessionStatus;
-  reason: string | null;
-  plan_json: string;
-  created_at: string;
-  updated_at: string;
-}
-interface ServiceRow {
-  session_uuid: string;
-  name: string;
-  status: ServiceStatus;
-  reason: string | null;
-  details_json: string | null;
-  spec_hash: string;
-  runtime_id: string | null;
-  endpoints_json: string | null;
-  attempt: number;
-  started_at: string | null;
-  ready_at: string | null;
-  updated_at: string;
-}
-
-function projectFromRow(row: ProjectRow): ProjectRecord {
-  return { uuid: row.uuid, name: row.name, path: row.path, createdAt: row.created_at };
-}
-
-function sessionFromRow(row: SessionRow): SessionRecord {
-  return {
-    uuid: row.uuid,
-    projectUuid: row.project_uuid,
-    pipelineUuid: row.pipeline_uuid,
-    pipelinePath: row.pipeline_path,
-    type: row.type,
-    runtime: row.runtime,
-    desired: row.desired,
-    status: row.status,
-    reason: row.reason,
-    planJson: row.plan_json,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-  };
-}
-
-function serviceFromRow(row: ServiceRow): ServiceRecord {
-  return {
-    sessionUuid: row.session_uuid,
-    name: row.name,
-    status: row.status,
-    reason: row.reason,
-    details: row.details_json ? JSON.parse(row.details_json) : null,
-    specHash: row.spec_hash,
-    runtimeId: row.runtime_id,
-    endpoints: row.endpoints_json ? JSON.parse(row.endpoints_json) : null,
-    attempt: row.attempt,
-    startedAt: row.started_at,
-    readyAt: row.ready_at,
-    updatedAt: row.updated_at,
-  };
-}
+const projectFromRow = rowMapper<ProjectRecord>();
+const sessionFromRow = rowMapper<SessionRecord>();
+const serviceFromRow = rowMapper<ServiceRecord>(['details_json', 'endpoints_json']);
