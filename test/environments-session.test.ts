@@ -7,33 +7,13 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { engines, removeTestImages } from '../src/runtime/docker/test-helpers.ts';
-import type { BerthClient } from '../src/sdk/client.ts';
-import type { ApiClientError } from '../src/sdk/client.ts';
+import type { ApiClientError, BerthClient, BuildInfo } from '../src/sdk/client.ts';
 import { startTestServer, tempDir, writePipeline } from './support/berth.ts';
 import { skipUnless } from './support/requirements.ts';
-
-interface Build {
-  number: number;
-  status: string;
-  image: string;
-  log: string;
-  error: string | null;
-}
-
-async function build(client: BerthClient, project: string, env: string): Promise<Build> {
-  const base = `/api/projects/${project}/environments/${env}/builds`;
-  const { build: started } = await client.request<{ build: { number: number } }>('POST', base, {});
-  for (let i = 0; i < 1200; i += 1) {
-    const { build: record } = await client.request<{ build: Build }>('GET', `${base}/${started.number}`).catch(() => ({
-      build: { status: 'building' } as Build,
-    }));
-    if (record.status !== 'building') return record;
-    await sleep(250);
-  }
-  throw new Error('build did not finish');
-}
+import { buildAndWait } from './support/environments.ts';
 
 async function pipelineWithEnvironment(t: Parameters<typeof tempDir>[0], client: BerthClient) {
   const dir = await tempDir(t, 'berth-env-project-');
@@ -61,7 +41,7 @@ async function pipelineWithEnvironment(t: Parameters<typeof tempDir>[0], client:
 for (const engine of (await engines()).filter((e) => e.name === 'docker')) {
   describe(`environments as service images (${engine.name})`, skipUnless(engine.requirement), () => {
     test('unbuilt fails clearly; built runs; a rebuild keeps the running session on its pinned image', async (t) => {
-      const { client, server } = await startTestServer(t, { runtime: 'docker', dockerHost: `unix://${engine.socketPath}` });
+      const { client, server, token } = await startTestServer(t, { runtime: 'docker', dockerHost: `unix://${engine.socketPath}` });
       const { env } = await pipelineWithEnvironment(t, client);
       const projectUuid = server.projects.get('envproj').uuid;
       const built: string[] = [];
@@ -76,7 +56,7 @@ for (const engine of (await engines()).filter((e) => e.name === 'docker')) {
       assert.match(unbuilt.message, new RegExp(env));
       assert.match(`${unbuilt.message} ${unbuilt.hint ?? ''}`, /berth env-image build/);
 
-      const first = await build(client, 'envproj', env);
+      const first = await buildAndWait(client, 'envproj', env);
       built.push(first.image);
       assert.equal(first.status, 'succeeded', first.error ?? '');
       const { session } = await client.startSession('envproj', 'env.orchest');
@@ -87,7 +67,12 @@ for (const engine of (await engines()).filter((e) => e.name === 'docker')) {
       await client.request('PUT', `/api/projects/envproj/environments/${env}`, {
         setupScript: '#!/bin/bash\nset -e\necho two > /berth-version\n',
       });
-      const second = await build(client, 'envproj', env);
+      // The rebuild through the CLI: it streams the log, then prints the record.
+      const cli = await promisify(execFile)(process.execPath, ['bin/berth.mjs', 'env-image', 'build', 'envproj', env, '--json'], {
+        cwd: new URL('..', import.meta.url).pathname,
+        env: { ...process.env, BERTH_URL: server.url, BERTH_TOKEN: token, NO_COLOR: '1' },
+      });
+      const second = (JSON.parse(cli.stdout) as { build: BuildInfo }).build;
       built.push(second.image);
       assert.equal(second.status, 'succeeded');
       assert.equal(second.number, first.number + 1);
@@ -108,7 +93,7 @@ for (const engine of (await engines()).filter((e) => e.name === 'docker')) {
       await client.request('PUT', `/api/projects/envproj/environments/${env}`, {
         setupScript: '#!/bin/bash\necho about to fail\nexit 3\n',
       });
-      const broken = await build(client, 'envproj', env);
+      const broken = await buildAndWait(client, 'envproj', env);
       assert.equal(broken.status, 'failed');
       assert.match(broken.log, /about to fail/);
       const { environment } = await client.request<{ environment: { currentImage: string } }>(

@@ -21,6 +21,7 @@ import type { BerthClient } from '../src/sdk/client.ts';
 import { loadPipelineFile } from '../src/spec/index.ts';
 import { startTestServer, tempDir } from './support/berth.ts';
 import { skipUnless } from './support/requirements.ts';
+import { buildAndWait } from './support/environments.ts';
 import { notebook, RESP_PY, writeProject, type ProjectFixture } from './jobs-support.ts';
 
 /** python3-nbconvert and python3-ipykernel pull in python3; nothing recommended, no caches. */
@@ -34,26 +35,6 @@ const SETUP_SCRIPT = [
   'rm -rf /var/lib/apt/lists/*',
   '',
 ].join('\n');
-
-interface Build {
-  number: number;
-  status: string;
-  image: string;
-  log: string;
-  error: string | null;
-}
-
-async function buildEnvironment(client: BerthClient, project: string, env: string): Promise<Build> {
-  const base = `/api/projects/${project}/environments/${env}/builds`;
-  const { build: started } = await client.request<{ build: { number: number } }>('POST', base, {});
-  for (let i = 0; i < 2400; i += 1) {
-    // The build record appears a moment after the build was accepted.
-    const { build: record } = await client.request<{ build: Build }>('GET', `${base}/${started.number}`).catch(() => ({ build: { status: 'building' } as Build }));
-    if (record.status !== 'building') return record;
-    await sleep(250);
-  }
-  throw new Error('the environment build did not finish within 10 minutes');
-}
 
 /** writeProject leaves `environment` empty: the docker runtime needs each step's environment uuid. */
 async function writeProjectIn(fixture: ProjectFixture, environments: Record<string, string>, fallback: string) {
@@ -127,7 +108,7 @@ async function prepareEngine(engine: Engine): Promise<EngineSetup> {
       setupScript: SETUP_SCRIPT,
     });
     const t0 = Date.now();
-    const build = await buildEnvironment(started.client, 'dock', environment.uuid);
+    const build = await buildAndWait(started.client, 'dock', environment.uuid);
     console.log(`[jobs-docker] ${engine.name}: environment build ${build.status} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     if (build.image) {
       // Each run of this test builds a new image: it goes with the test, not into the engine's pile.

@@ -12,15 +12,15 @@ import type { ApiClientError } from '../src/sdk/client.ts';
 import { startFakeApiServer } from '../src/runtime/kubernetes/fake-api-server.ts';
 import { buildJobName } from '../src/runtime/kubernetes/index.ts';
 import { startTestServer, writePipeline } from './support/berth.ts';
-import { buildRecord, DIGESTS, playBuilder, REPOSITORY, setupKubernetesServer as setup, until, type Build } from './support/kubernetes.ts';
+import { waitForBuild } from './support/environments.ts';
+import { DIGESTS, playBuilder, REPOSITORY, setupKubernetesServer as setup, until } from './support/kubernetes.ts';
 
 describe('environments on the kubernetes runtime (fake API server)', () => {
   test('a build runs as a Job on the project claim, the session pins the pushed digest, a failed build keeps it', async (t) => {
     const { client, server, fake, projectDir, environment } = await setup(t, { BERTH_K8S_REGISTRY: REPOSITORY, BERTH_K8S_REGISTRY_SECRET: 'berth-registry' });
     const project = server.projects.get('envproj');
-    const base = `/api/projects/envproj/environments/${environment}/builds`;
 
-    const { build: started } = await client.request<{ build: { number: number } }>('POST', base, {});
+    const { build: started } = await client.startEnvironmentBuild('envproj', environment);
     assert.equal(started.number, 1);
     const jobName = buildJobName({ projectUuid: project.uuid, environmentUuid: environment, build: 1 });
     await until('the build Job', () => fake.objects('jobs').find((j) => j.metadata.name === jobName));
@@ -35,7 +35,7 @@ describe('environments on the kubernetes runtime (fake API server)', () => {
     assert.equal(files['setup_script.sh'], '#!/bin/bash\nset -e\necho one > /berth-version\n');
 
     await playBuilder(fake, jobName, ['#6 [3/3] RUN bash /tmp/berth-build/setup_script.sh', '#7 pushing layers done'], 0, DIGESTS[0]);
-    const first = await buildRecord(client, environment, 1);
+    const first = await waitForBuild(client, 'envproj', environment, 1, 20_000);
     assert.equal(first.status, 'succeeded', first.error ?? '');
     assert.equal(first.image, `${REPOSITORY}@${DIGESTS[0]}`);
     assert.match(first.log, /RUN bash \/tmp\/berth-build\/setup_script.sh\n#7 pushing layers done\n/);
@@ -53,9 +53,9 @@ describe('environments on the kubernetes runtime (fake API server)', () => {
     assert.deepEqual(deployment.spec.template.spec.imagePullSecrets, [{ name: 'berth-registry' }]);
 
     // A broken build: the record says why, with the log's tail; services keep the pushed digest.
-    await client.request('POST', base, {});
+    await client.startEnvironmentBuild('envproj', environment);
     await playBuilder(fake, buildJobName({ projectUuid: project.uuid, environmentUuid: environment, build: 2 }), ['installing the impossible'], 1);
-    const second = await buildRecord(client, environment, 2);
+    const second = await waitForBuild(client, 'envproj', environment, 2, 20_000);
     assert.equal(second.status, 'failed');
     assert.match(second.error ?? '', /failed \(exit code 1, Error\)/);
     assert.match(second.log, /installing the impossible/);
@@ -67,15 +67,14 @@ describe('environments on the kubernetes runtime (fake API server)', () => {
   test('a running build can be cancelled: the Job goes, the record says cancelled, a finished build cannot be', async (t) => {
     const { client, server, fake, environment } = await setup(t, { BERTH_K8S_REGISTRY: REPOSITORY });
     const project = server.projects.get('envproj');
-    const base = `/api/projects/envproj/environments/${environment}/builds`;
-    await client.request('POST', base, {});
+    await client.startEnvironmentBuild('envproj', environment);
     const jobName = buildJobName({ projectUuid: project.uuid, environmentUuid: environment, build: 1 });
     await until('the build Job', () => fake.objects('jobs').find((j) => j.metadata.name === jobName));
-    const { build } = await client.request<{ build: Build }>('POST', `${base}/1/cancel`, {});
+    const { build } = await client.cancelEnvironmentBuild('envproj', environment, 1);
     assert.equal(build.status, 'cancelled');
     assert.match(build.log, /berth: build cancelled/);
     assert.deepEqual(fake.objects('jobs'), [], 'the build Job is deleted');
-    const again = await client.request('POST', `${base}/1/cancel`, {}).then(
+    const again = await client.cancelEnvironmentBuild('envproj', environment, 1).then(
       () => assert.fail('cancelled twice'),
       (e: unknown) => e as ApiClientError,
     );

@@ -164,6 +164,19 @@ export class BerthClient {
   cancelRun(run: string) {
     return this.request<{ run: RunInfo }>('POST', `/api/runs/${enc(run)}/cancel`, {});
   }
+  startEnvironmentBuild(project: string, environment: string) {
+    return this.request<{ build: { number: number; status: string } }>('POST', buildsPath(project, environment), {});
+  }
+  getEnvironmentBuild(project: string, environment: string, number: number) {
+    return this.request<{ build: BuildInfo }>('GET', `${buildsPath(project, environment)}/${number}`);
+  }
+  cancelEnvironmentBuild(project: string, environment: string, number: number | string) {
+    return this.request<{ build: BuildInfo }>('POST', `${buildsPath(project, environment)}/${enc(String(number))}/cancel`, {});
+  }
+  /** The build's log as it is written, ending with `berth: build N <status>`. */
+  environmentBuildLog(project: string, environment: string, number: number) {
+    return this.stream(`${buildsPath(project, environment)}/${number}/log`);
+  }
   stepLogs(run: string, step: string, options: { tail?: number } = {}) {
     const query = options.tail === undefined ? '' : `?tail=${options.tail}`;
     return this.#fetch('GET', `/api/runs/${enc(run)}/steps/${enc(step)}/logs${query}`).then(async (r) => {
@@ -276,6 +289,23 @@ export interface PlanDiff {
   removed: string[];
   changed: string[];
   unchanged: string[];
+}
+
+export interface BuildInfo {
+  projectUuid: string;
+  environmentUuid: string;
+  number: number;
+  status: 'building' | 'succeeded' | 'failed' | 'cancelled';
+  /** What services run: an engine tag, or `<registry>/<repo>@sha256:…` on Kubernetes. */
+  image: string;
+  startedAt: string;
+  finishedAt: string | null;
+  log: string;
+  error: string | null;
+}
+
+function buildsPath(project: string, environment: string): string {
+  return `/api/projects/${enc(project)}/environments/${enc(environment)}/builds`;
 }
 
 function enc(value: string): string {

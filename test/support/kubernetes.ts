@@ -5,20 +5,12 @@
  */
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { BerthClient } from '../../src/sdk/client.ts';
 import { startFakeApiServer, type FakeApiServer } from '../../src/runtime/kubernetes/fake-api-server.ts';
 import { startTestServer, tempDir, writePipeline, type TestServer } from './berth.ts';
+import { waitForBuild } from './environments.ts';
 
 export const REPOSITORY = 'registry.test:5000/team/berth-env';
 export const DIGESTS = [`sha256:${'1'.repeat(64)}`, `sha256:${'2'.repeat(64)}`];
-
-export interface Build {
-  number: number;
-  status: string;
-  image: string;
-  log: string;
-  error: string | null;
-}
 
 export async function until<T>(what: string, probe: () => T | undefined | Promise<T | undefined>): Promise<T> {
   for (let i = 0; i < 800; i += 1) {
@@ -70,16 +62,9 @@ export function playBuilder(fake: FakeApiServer, jobName: string, lines: string[
 /** Starts build `number` of the environment, plays its builder to success and returns the pushed image. */
 export async function buildWithFake(server: TestServer & { fake: FakeApiServer; environment: string }, digest: string): Promise<string> {
   const project = server.server.projects.get('envproj');
-  const { build } = await server.client.request<{ build: { number: number } }>('POST', `/api/projects/envproj/environments/${server.environment}/builds`, {});
+  const { build } = await server.client.startEnvironmentBuild('envproj', server.environment);
   await playBuilder(server.fake, `berth-build-${project.uuid.slice(0, 8)}-${server.environment.slice(0, 8)}-${build.number}`, ['pushing layers done'], 0, digest);
-  const record = await buildRecord(server.client, server.environment, build.number);
+  const record = await waitForBuild(server.client, 'envproj', server.environment, build.number, 20_000);
   if (record.status !== 'succeeded') throw new Error(`build failed: ${record.error}`);
   return record.image;
-}
-
-export async function buildRecord(client: BerthClient, environment: string, number: number): Promise<Build> {
-  return until(`build ${number} to end`, async () => {
-    const { build } = await client.request<{ build: Build }>('GET', `/api/projects/envproj/environments/${environment}/builds/${number}`);
-    return build.status === 'building' ? undefined : build;
-  });
 }

@@ -67,14 +67,9 @@ export function registerEnvImage(program: Command): void {
       .option('--json', 'print the build record at the end instead of the log'),
   ).action(async function envImageBuild(project: string, environment: string, options: ConnectOptions & { json?: boolean }) {
     const client = connect(options);
-    const base = `/api/projects/${encodeURIComponent(project)}/environments/${encodeURIComponent(environment)}/builds`;
-    const { build } = await client.request<{ build: { number: number } }>('POST', base, {});
-    const stream = await client.stream(`${base}/${build.number}/log`);
-    for await (const chunk of stream) if (!options.json) process.stdout.write(chunk);
-    const { build: record } = await client.request<{ build: { status: string; image: string; error: string | null } }>(
-      'GET',
-      `${base}/${build.number}`,
-    );
+    const { build } = await client.startEnvironmentBuild(project, environment);
+    for await (const chunk of await client.environmentBuildLog(project, environment, build.number)) if (!options.json) process.stdout.write(chunk);
+    const { build: record } = await client.getEnvironmentBuild(project, environment, build.number);
     if (options.json) printJson({ build: record });
     else if (record.status === 'succeeded') process.stdout.write(`${c.green('built')} ${record.image}\n`);
     else process.stderr.write(`${c.red('build failed')}: ${record.error ?? record.status}\n`);
@@ -90,9 +85,7 @@ export function registerEnvImage(program: Command): void {
       .argument('<number>', 'build number (berth env-image list shows the last one)')
       .option('--json'),
   ).action(async function envImageCancel(project: string, environment: string, number: string, options: ConnectOptions & { json?: boolean }) {
-    const client = connect(options);
-    const path = `/api/projects/${encodeURIComponent(project)}/environments/${encodeURIComponent(environment)}/builds/${encodeURIComponent(number)}/cancel`;
-    const { build } = await client.request<{ build: { number: number; status: string } }>('POST', path, {});
+    const { build } = await connect(options).cancelEnvironmentBuild(project, environment, number);
     if (options.json) return printJson({ build });
     process.stdout.write(`build ${build.number}: ${build.status}\n`);
   });
