@@ -11,7 +11,7 @@ import type { ApiClientError } from '../src/sdk/client.ts';
 import { loadPipelineFile } from '../src/spec/index.ts';
 import { startTestServer } from './support/berth.ts';
 import { skipUnless } from './support/requirements.ts';
-import { chromiumRequirement, ensureUiBuilt, openChromium } from './support/browser.ts';
+import { chromiumRequirement, openUi } from './support/browser.ts';
 
 describe('creating projects from a starter', () => {
   test('empty and demo starters make valid projects in the data directory; bad input writes nothing', async (t) => {
@@ -43,12 +43,9 @@ describe('creating projects from a starter', () => {
   });
 
   test('the UI creates a project from the demo starter and opens it', skipUnless(chromiumRequirement), async (t) => {
+    const context = await openUi(t);
     const { server } = await startTestServer(t);
-    ensureUiBuilt();
-    const browser = await openChromium();
-    t.after(() => browser.close());
-    const page = await browser.context.newPage();
-    page.setDefaultTimeout(20_000);
+    const page = await context.newPage();
     await page.goto(`${server.url}/projects`);
     await page.getByRole('textbox', { name: 'Login token' }).fill(server.loginToken!);
     await page.getByRole('button', { name: 'Sign in' }).click();

@@ -16,7 +16,7 @@ import { startTestServer, tempDir, writePipeline } from './support/berth.ts';
 import type { BerthServer } from '../src/server/index.ts';
 import { writeProject } from './jobs-support.ts';
 import { commandRequirement, skipUnless } from './support/requirements.ts';
-import { chromiumRequirement, ensureUiBuilt, openChromium } from './support/browser.ts';
+import { chromiumRequirement, ensureUiBuilt, openChromium, openUi } from './support/browser.ts';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 const SHOTS = join(ROOT, 'test-results', 'ui-e2e');
@@ -278,14 +278,8 @@ describe('the web UI end to end', skipUnless(chromiumRequirement, commandRequire
   });
 
   test('the Services panel shows a failed service with its reason and hint, and a service that is not exposed', { timeout: 60_000 }, async (t) => {
-    ensureUiBuilt();
     await mkdir(SHOTS, { recursive: true });
-    const browser = await openChromium();
-    const { context } = browser;
-    t.after(async () => {
-      await browser.close();
-    });
-    context.setDefaultTimeout(UI_TIMEOUT);
+    const context = await openUi(t, UI_TIMEOUT);
     const { server, client, token } = await startTestServer(t);
     const dir = await tempDir(t, 'berth-ui-project-');
     await writePipeline(dir, 'states.orchest', {
@@ -327,14 +321,8 @@ describe('the web UI end to end', skipUnless(chromiumRequirement, commandRequire
   });
 
   test('jobs: create a job, run it, follow the run and read a step log', { timeout: 60_000 }, async (t) => {
-    ensureUiBuilt();
     await mkdir(SHOTS, { recursive: true });
-    const browser = await openChromium();
-    const { context } = browser;
-    t.after(async () => {
-      await browser.close();
-    });
-    context.setDefaultTimeout(UI_TIMEOUT);
+    const context = await openUi(t, UI_TIMEOUT);
     const { server, client, token } = await startTestServer(t);
     const dir = await tempDir(t, 'berth-ui-project-');
     await writeProject({

@@ -14,7 +14,7 @@ import type { Page } from 'playwright-core';
 import { startTestServer, tempDir } from './support/berth.ts';
 import { writeProject } from './jobs-support.ts';
 import { commandRequirement, skipUnless, type Requirement } from './support/requirements.ts';
-import { chromiumRequirement, ensureUiBuilt, openChromium } from './support/browser.ts';
+import { chromiumRequirement, ensureUiBuilt, openChromium, openUi } from './support/browser.ts';
 import { engines, removeTestImages } from '../src/runtime/docker/test-helpers.ts';
 import { createDockerClient } from '../src/runtime/docker/client.ts';
 import { imageExists } from '../src/runtime/docker/images.ts';
@@ -32,13 +32,6 @@ async function shot(page: Page, name: string): Promise<void> {
 async function assertNoHorizontalOverflow(page: Page, where: string): Promise<void> {
   const width = (await page.evaluate('document.documentElement.scrollWidth')) as number;
   assert.ok(width <= 1280, `${where}: the page is ${width}px wide at a 1280px viewport`);
-}
-
-async function launch(t: { after: (fn: () => Promise<void>) => void }) {
-  const browser = await openChromium();
-  browser.context.setDefaultTimeout(UI_TIMEOUT);
-  t.after(() => browser.close());
-  return browser.context;
 }
 
 /** The live build needs an engine with the base image the environment build tests use (ci/setup-engines.sh). */
@@ -205,9 +198,8 @@ describe('the web UI: environments and jobs', skipUnless(chromiumRequirement, co
   });
 
   test('with an engine: Build streams the log live and ends with the build status in the history', { ...skipUnless(chromiumRequirement, baseImageRequirement), timeout: 180_000 }, async (t) => {
-    ensureUiBuilt();
     await mkdir(SHOTS, { recursive: true });
-    const context = await launch(t);
+    const context = await openUi(t, UI_TIMEOUT);
     const { server, client, token } = await startTestServer(t, { dockerHost: `unix://${engine!.socketPath}` });
     const dir = await tempDir(t, 'berth-ui-build-');
     await writeProject({ dir, file: 'p.orchest', steps: [{ title: 'Noop', file: 'noop.py', source: 'pass\n' }] });

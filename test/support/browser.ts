@@ -51,3 +51,16 @@ export function ensureUiBuilt(): void {
   });
   assert.equal(build.status, 0, `building the UI failed:\n${build.stdout}\n${build.stderr}`);
 }
+
+/**
+ * The built UI in a fresh Chromium for one test, with `timeoutMs` for every wait. The browser is
+ * closed in the test's after hook: open it before starting the server, so the page's streams
+ * end before the server closes (hooks run in the order they were registered).
+ */
+export async function openUi(t: { after: (fn: () => Promise<void>) => void }, timeoutMs = 20_000): Promise<BrowserContext> {
+  ensureUiBuilt();
+  const browser = await openChromium();
+  t.after(() => browser.close());
+  browser.context.setDefaultTimeout(timeoutMs);
+  return browser.context;
+}
