@@ -123,6 +123,18 @@ export class Projects {
   }
 
   /** Like find, and its file must load without errors (what sessions and jobs need). */
+  /**
+   * The project and valid pipeline a request body names (`{"project", "pipeline", …}`), for the
+   * routes that start something from a pipeline; `example` is a whole body for the hint.
+   */
+  async fromBody(body: { project?: string; pipeline?: string }, example: string): Promise<{ project: ProjectRecord; pipeline: PipelineRef & { spec: PipelineSpec } }> {
+    if (!body.project || !body.pipeline) {
+      throw new ApiError('BERTH_API_BAD_REQUEST', 'body needs "project" and "pipeline"', { hint: `e.g. ${example}` });
+    }
+    const project = this.get(body.project);
+    return { project, pipeline: await this.pipeline(project, body.pipeline) };
+  }
+
   async pipeline(project: ProjectRecord, ref: string): Promise<PipelineRef & { spec: PipelineSpec }> {
     const found = await this.find(project, ref);
     const errors = found.loaded.diagnostics.filter((d) => d.severity === 'error');

@@ -7,7 +7,6 @@ import { parseEnvAssignments, parseParameterAssignments, type JobParameters, typ
 import type { CoreStore } from '../../store/index.ts';
 import type { Projects } from '../projects.ts';
 import { followFile, readTail } from '../log-files.ts';
-import { ApiError } from '../errors.ts';
 
 export interface JobRoutesDeps {
   store: CoreStore;
@@ -37,13 +36,7 @@ export function registerJobRoutes(app: FastifyInstance, deps: JobRoutesDeps): vo
 
   app.post('/api/jobs', async (request, reply) => {
     const body = (request.body ?? {}) as CreateJobBody;
-    if (!body.project || !body.pipeline) {
-      throw new ApiError('BERTH_API_BAD_REQUEST', 'body needs "project" and "pipeline"', {
-        hint: 'e.g. {"project": "demo", "pipeline": "demo.orchest", "params": ["greeting=hi"], "env": ["TOKEN=x"]}',
-      });
-    }
-    const project = projects.get(body.project);
-    const pipeline = await projects.pipeline(project, body.pipeline);
+    const { project, pipeline } = await projects.fromBody(body, '{"project": "demo", "pipeline": "demo.orchest", "params": ["greeting=hi"], "env": ["TOKEN=x"]}');
     const fromAssignments = parseParameterAssignments(body.params ?? [], pipeline.spec);
     const parameters: JobParameters = {
       pipeline: { ...(body.parameters?.pipeline ?? {}), ...fromAssignments.pipeline },
@@ -127,13 +120,7 @@ export function registerJobRoutes(app: FastifyInstance, deps: JobRoutesDeps): vo
 
   app.post('/api/pipeline-runs', async (request, reply) => {
     const body = (request.body ?? {}) as { project?: string; pipeline?: string; steps?: string[] };
-    if (!body.project || !body.pipeline) {
-      throw new ApiError('BERTH_API_BAD_REQUEST', 'body needs "project" and "pipeline"', {
-        hint: 'e.g. {"project": "demo", "pipeline": "demo.orchest", "steps": ["Prepare"]}',
-      });
-    }
-    const project = projects.get(body.project);
-    const pipeline = await projects.pipeline(project, body.pipeline);
+    const { project, pipeline } = await projects.fromBody(body, '{"project": "demo", "pipeline": "demo.orchest", "steps": ["Prepare"]}');
     const run = await jobs.runPipelineSteps({
       projectUuid: project.uuid,
       pipelinePath: pipeline.path,

@@ -26,14 +26,7 @@ export function registerSessionRoutes(app: FastifyInstance, deps: SessionRoutesD
   });
 
   app.post('/api/sessions', async (request, reply) => {
-    const body = (request.body ?? {}) as { project?: string; pipeline?: string };
-    if (!body.project || !body.pipeline) {
-      throw new ApiError('BERTH_API_BAD_REQUEST', 'body needs "project" and "pipeline"', {
-        hint: 'e.g. {"project": "demo", "pipeline": "demo.orchest"}',
-      });
-    }
-    const project = projects.get(body.project);
-    const pipeline = await projects.pipeline(project, body.pipeline);
+    const { project, pipeline } = await projects.fromBody((request.body ?? {}) as { project?: string; pipeline?: string }, '{"project": "demo", "pipeline": "demo.orchest"}');
     const session = await sessions.start({
       projectUuid: project.uuid,
       pipelinePath: pipeline.path,
