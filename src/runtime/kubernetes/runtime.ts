@@ -21,28 +21,14 @@ import { DEFAULT_GRACE_MS, deploymentManifest, networkPolicyManifest, networkPol
 import { currentPod, deploymentState } from './pod-status.ts';
 import { createPodWatch, type PodWatch } from './pod-watch.ts';
 
-export interface KubernetesRuntimeOptions {
-  namespace: string;
+/** What the manifests need (namespace, claims, group, grace, pull secrets) plus how to reach the cluster. */
+export interface KubernetesRuntimeOptions extends ManifestOptions {
   /** Path of a kubeconfig file; without it the in-cluster service account is used. */
   kubeconfig?: string;
-  installationId: string;
-  /** PVC with the projects (each mounted from `projectSubPath(projectUuid)`, default `projects/<uuid>`). */
-  projectClaim: string;
-  /** PVC with the shared data directory (mounted from its `data` subPath). */
-  dataClaim: string;
-  projectSubPath?: (projectUuid: string) => string;
-  /** Where Berth's pod mounts the projects claim: subPaths then follow the plan's project directory. */
-  projectsMountPath?: string;
-  /** Group every service runs with (runAsGroup + fsGroup) so files written to the PVCs stay shared. */
-  fsGroup?: number;
-  /** terminationGracePeriodSeconds of services and the default grace of `stop`. */
-  graceMs?: number;
   /** How long stop/cleanup wait for objects to disappear beyond the grace period (default 60 s). */
   deleteTimeoutMs?: number;
   /** Environment builds: where they push (without it, builds fail with BERTH_RUNTIME_NO_REGISTRY). */
   build?: BuildSettings;
-  /** Secrets (kubernetes.io/dockerconfigjson) service pods pull their images with: the registry's. */
-  imagePullSecrets?: string[];
   /** Tests: build the clients another way (the default loads `kubeconfig` or the in-cluster config). */
   clientFactory?: () => KubernetesClients;
 }
@@ -53,17 +39,8 @@ const POLL_MS = 250;
 export function createKubernetesRuntime(options: KubernetesRuntimeOptions): Runtime {
   const { namespace, installationId } = options;
   const clients = options.clientFactory ? options.clientFactory() : createKubernetesClients(loadKubeConfig(options.kubeconfig));
-  const manifestOptions: ManifestOptions = {
-    namespace,
-    installationId,
-    projectClaim: options.projectClaim,
-    dataClaim: options.dataClaim,
-    ...(options.projectSubPath ? { projectSubPath: options.projectSubPath } : {}),
-    ...(options.projectsMountPath ? { projectsMountPath: options.projectsMountPath } : {}),
-    ...(options.fsGroup === undefined ? {} : { fsGroup: options.fsGroup }),
-    graceMs: options.graceMs ?? DEFAULT_GRACE_MS,
-    ...(options.imagePullSecrets?.length ? { imagePullSecrets: options.imagePullSecrets } : {}),
-  };
+  const { kubeconfig: _kubeconfig, deleteTimeoutMs: _deleteTimeout, build: _build, clientFactory: _clientFactory, ...manifestFields } = options;
+  const manifestOptions: ManifestOptions = { ...manifestFields, graceMs: options.graceMs ?? DEFAULT_GRACE_MS };
   const defaultGraceMs = options.graceMs ?? DEFAULT_GRACE_MS;
   const deleteTimeoutMs = options.deleteTimeoutMs ?? 60_000;
   const installationSelector = labelSelector({ [LABELS.installation]: installationId });
