@@ -8,8 +8,9 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Runtime, TaskSpec } from '../runtime/index.ts';
 import { toBerthError } from '../shared/index.ts';
-import { containerStepLayout, prepareContainerStep, type ContainerMount } from './container-step.ts';
+import { CONTAINER_SDK_DIR, containerStepLayout, prepareContainerStep, type ContainerMount } from './container-step.ts';
 import { openStepLog, type StepExecution, type StepExecutor } from './executor.ts';
+import { PYTHON_SDK_DIR } from './step-env.ts';
 
 export interface TaskStepExecutorOptions {
   runtime: Runtime;
@@ -21,11 +22,14 @@ export interface TaskStepExecutorOptions {
 
 export function createTaskStepExecutor(options: TaskStepExecutorOptions): StepExecutor {
   const { runtime } = options;
+  // Berth's SDK does not change while it runs: read once, not for every step.
+  let sdk: Promise<TaskFile[]> | undefined;
+  const sdkFiles = () => (sdk ??= filesOf(PYTHON_SDK_DIR, CONTAINER_SDK_DIR));
   return {
     kind: runtime.kind,
     run: async function runTaskStep(step) {
       const { log, finish } = await openStepLog(step.logFile);
-      const prepared = await prepareContainerStep(step, options.resolveImage, (image) => stepTask(step, image, runtime.kind, options.installationId));
+      const prepared = await prepareContainerStep(step, options.resolveImage, (image) => stepTask(step, image, runtime.kind, options.installationId, sdkFiles));
       if ('failure' in prepared) return finish(prepared.failure);
       const task = prepared.spec;
       if (!runtime.runTask) return finish({ status: 'failed', exitCode: null, reason: `the ${runtime.kind} runtime cannot run steps` });
@@ -46,11 +50,20 @@ export function createTaskStepExecutor(options: TaskStepExecutorOptions): StepEx
 }
 
 /** The step as a runtime task: project and data mounts stay mounts; Berth's files travel as contents. */
-export async function stepTask(step: StepExecution, image: string, runtime: string, installationId: string): Promise<TaskSpec> {
+async function stepTask(
+  step: StepExecution,
+  image: string,
+  runtime: string,
+  installationId: string,
+  sdkFiles: () => Promise<TaskFile[]>,
+): Promise<TaskSpec> {
   const layout = containerStepLayout(step, { apiUrl: step.envInput.apiUrl, runtime, installationId });
   const mounts = layout.mounts.filter((m): m is ContainerMount & { source: 'project' | 'data' } => m.source !== 'berth');
-  const files: TaskSpec['files'] = [];
-  for (const mount of layout.mounts.filter((m) => m.source === 'berth')) files.push(...(await filesOf(mount.hostPath, mount.target)));
+  const files: TaskFile[] = [];
+  // The SDK, and the services file an interactive run writes.
+  for (const mount of layout.mounts.filter((m) => m.source === 'berth')) {
+    files.push(...(mount.hostPath === PYTHON_SDK_DIR ? await sdkFiles() : await filesOf(mount.hostPath, mount.target)));
+  }
   return {
     name: layout.name,
     sessionUuid: step.sessionUuid,
@@ -64,8 +77,10 @@ export async function stepTask(step: StepExecution, image: string, runtime: stri
   };
 }
 
+type TaskFile = TaskSpec['files'][number];
+
 /** A file, or the files under a directory (the SDK's `orchest/*.py`), at their paths under `target`. */
-async function filesOf(hostPath: string, target: string): Promise<{ path: string; content: string }[]> {
+async function filesOf(hostPath: string, target: string): Promise<TaskFile[]> {
   const entries = await readdir(hostPath, { withFileTypes: true }).catch(() => undefined);
   if (!entries) return [{ path: target, content: await readFile(hostPath, 'utf8') }];
   const nested = await Promise.all(
