@@ -12,7 +12,13 @@ import { listen } from './fixtures/http.ts';
 
 const GIB = 1024 ** 3;
 const CHUNK = Buffer.alloc(64 * 1024, 7);
-const RSS_LIMIT_MB = 50;
+/**
+ * A proxy that buffers bodies grows by the body (1 GiB); one that streams grows by what the
+ * garbage collector has not yet freed: 5-24 MB here, but 52.7 MB once in a loaded CI run. The
+ * test tells the two apart with an eighth of the body; the figure itself (target < 50 MB) is
+ * bench/proxy's to measure.
+ */
+const RSS_LIMIT_MB = 128;
 
 async function rssMb(pid: number): Promise<number> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8');
@@ -85,6 +91,7 @@ test('a 1 GiB download and a 1 GiB upload stream through the proxy with flat mem
     for await (const chunk of res) downloaded += (chunk as Buffer).length;
   });
   assert.equal(downloaded, GIB);
+  t.diagnostic(`proxy RSS growth during the 1 GiB download: ${downloadGrowth.toFixed(1)} MB`);
   assert.ok(downloadGrowth < RSS_LIMIT_MB, `the proxy's RSS grew by ${downloadGrowth.toFixed(1)} MB during a 1 GiB download (limit ${RSS_LIMIT_MB} MB)`);
 
   let answer = '';
@@ -98,5 +105,6 @@ test('a 1 GiB download and a 1 GiB upload stream through the proxy with flat mem
     for await (const chunk of res) answer += chunk as string;
   });
   assert.equal(answer, String(GIB));
+  t.diagnostic(`proxy RSS growth during the 1 GiB upload: ${uploadGrowth.toFixed(1)} MB`);
   assert.ok(uploadGrowth < RSS_LIMIT_MB, `the proxy's RSS grew by ${uploadGrowth.toFixed(1)} MB during a 1 GiB upload (limit ${RSS_LIMIT_MB} MB)`);
 });
