@@ -126,7 +126,7 @@ describe('sessions on the local runtime', () => {
     assert.deepEqual(diff.changed, ['app']);
     assert.deepEqual(diff.unchanged, ['web']);
     const after = await server.sessions.waitSettled(session.uuid, 30_000);
-    assert.equal(after.status, 'running');
+    assert.equal(after.status, 'running', `${after.reason}\n${JSON.stringify(after.services.map((s) => [s.name, s.status, s.reason]))}`);
     const web = (view: typeof after) => view.services.find((s) => s.name === 'web')!;
     const app = (view: typeof after) => view.services.find((s) => s.name === 'app')!;
     assert.equal(web(after).runtimeId, web(before).runtimeId, 'web kept running untouched');
