@@ -26,6 +26,36 @@ class Config:
     # Seconds to wait for the Berth API before giving up with OrchestNetworkError.
     API_TIMEOUT = 10
 
+    # Data passing (orchest.transfer), with Orchest's names.
+    # Separator of the fields of an output's HEAD file ("<timestamp>; <serialization>; <name>").
+    __METADATA_SEPARATOR__ = "; "
+    # The key of get_inputs()'s list of unnamed outputs; a reserved output name.
+    _RESERVED_UNNAMED_OUTPUTS_STR = "unnamed"
+    # Calling get_inputs() twice, or outputting twice under different names, prints a warning
+    # unless this is True.
+    silence_multiple_data_transfer_calls_warning = False
+    # Orchest's override of where a step's output goes ("{step_uuid}" is filled in). None: Berth's
+    # place, the run's transfer directory (BERTH_TRANSFER_DIR); see get_step_data_dir.
+    STEP_DATA_DIR = None
+
+    @classmethod
+    def get_step_data_dir(cls, step_uuid):
+        """The directory holding the output of step ``step_uuid`` in the current run.
+
+        Berth gives every step ``BERTH_TRANSFER_DIR``: a directory of the job run, or of the
+        interactive session (removed when the session stops), so runs never see each other's data.
+        Without it (code that Berth does not run as a step) the SDK falls back to Orchest's layout,
+        ``<project dir>/.orchest/pipelines/<pipeline uuid>/data/<step uuid>``.
+        """
+        if cls.STEP_DATA_DIR:
+            return cls.STEP_DATA_DIR.format(step_uuid=step_uuid)
+        transfer_dir = _env("BERTH_TRANSFER_DIR")
+        if transfer_dir:
+            return os.path.join(transfer_dir, step_uuid)
+        project_dir = _env("ORCHEST_PROJECT_DIR", "/project-dir")
+        pipeline_uuid = _env("ORCHEST_PIPELINE_UUID", "")
+        return os.path.join(project_dir, ".orchest", "pipelines", pipeline_uuid, "data", step_uuid)
+
 
 def current(name):
     """The current value of one of Berth's step variables (read at call time)."""
