@@ -14,6 +14,16 @@ export {
   type ServiceTemplateId,
 } from './templates.ts';
 export { findPipelineFiles } from './find.ts';
+export {
+  normaliseBindTarget,
+  MAX_PIPELINE_FILE_BYTES,
+  MAX_NESTING_DEPTH,
+  MAX_SERVICES,
+  MAX_ARGS_BYTES,
+  MAX_ENV_ENTRY_BYTES,
+  MAX_ENV_TOTAL_BYTES,
+  SHELL_STARTUP_ENV_NAMES,
+} from './limits.ts';
 export { unifiedDiff } from './diff.ts';
 export { formatPath } from './path.ts';
 export {

@@ -94,9 +94,41 @@ export const MESSAGES: Record<string, Entry> = {
     message: ({ path, value, extra }) => `${path}: ${showValue(value)} overlaps the other bind target ${extra ?? ''}`,
     hint: () => 'mount /data and /project-dir at separate paths, neither inside the other',
   },
+  BERTH_SPEC_BIND_TARGET_DOTS: {
+    message: ({ path, value }) => `${path}: ${showValue(value)} climbs out with a ".." segment`,
+    hint: () => 'give the mount path inside the service without ".." (e.g. "/data"); Berth mounts it under the service\'s own directory',
+  },
+  BERTH_SPEC_ENV_RESERVED: {
+    message: ({ path, value }) => `${path}: ${showValue(value)} is read by the shell that starts the service, so it could run code before it`,
+    hint: () => 'rename the variable; BASH_ENV, ENV, SHELLOPTS and BASHOPTS are refused (see docs/security.md)',
+  },
+  BERTH_SPEC_ENV_TOO_LARGE: {
+    message: ({ path, extra }) => `${path} is too large to pass to a process: ${extra ?? ''}`,
+    hint: () => 'put large data in a file under /data or /project-dir and pass its path instead',
+  },
+  BERTH_SPEC_ARGS_TOO_LARGE: {
+    message: ({ path, extra }) => `${path}: command and args together are too large to start a process: ${extra ?? ''}`,
+    hint: () => 'put large data in a file under /data or /project-dir and pass its path in args instead',
+  },
+  BERTH_SPEC_NUL_BYTE: {
+    message: ({ path, value }) => `${path}: ${showValue(value)} contains a NUL byte (\\u0000), which no file name, argument or variable can hold`,
+    hint: () => 'remove the \\u0000 escape from the string',
+  },
+  BERTH_SPEC_TOO_DEEP: {
+    message: ({ path, extra }) => `${path} nests objects and lists more than ${extra ?? ''} levels deep`,
+    hint: () => 'flatten the value; no pipeline field needs that much nesting (the limit guards Berth against hostile files)',
+  },
+  BERTH_SPEC_TOO_MANY_SERVICES: {
+    message: ({ path, extra }) => `${path} lists ${extra ?? 'too many services'}`,
+    hint: () => 'split the services over several pipelines; every service is processes, ports and proxy routes of each session',
+  },
+  BERTH_SPEC_FILE_TOO_LARGE: {
+    message: ({ extra }) => `the file is too large: ${extra ?? ''}`,
+    hint: () => 'pipeline files hold definitions, not data: move large parameters into files of the project',
+  },
   BERTH_SPEC_ENV_NAME: {
     message: ({ path, value }) => `${path}: ${showValue(value)} is not a valid environment variable name`,
-    hint: () => 'use only letters, digits, "-" and "_" (^[0-9a-zA-Z\\-_]+$)',
+    hint: () => 'use only letters, digits, "-" and "_", e.g. "API_TOKEN"',
   },
   BERTH_SPEC_ENV_VALUE: {
     message: ({ path, value }) => `${path} must be a string, not ${describeValue(value)}`,

@@ -1,10 +1,11 @@
 /** Reading pipeline files: JSON text -> raw object -> migrated spec + every diagnostic. */
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { SpecError } from './errors.ts';
 import { messageFor } from './messages.ts';
 import { migratePipeline } from './migrate.ts';
 import type { Diagnostic, LoadedPipeline } from './types.ts';
-import { validatePipeline } from './validate.ts';
+import { checkLimits, DiagnosticList, validatePipeline } from './validate.ts';
+import { MAX_PIPELINE_FILE_BYTES } from './limits.ts';
 
 /** 1-based line and column of a character offset. */
 export function positionOf(text: string, offset: number): { line: number; column: number } {
@@ -26,7 +27,17 @@ function syntaxDiagnostic(text: string, file: string, error: SyntaxError): Diagn
 }
 
 /** Parses, migrates (in memory) and validates a pipeline file's text. Pure and synchronous. */
+function tooLarge(file: string, size: number): LoadedPipeline {
+  const extra = `${size} bytes; Berth reads pipeline files of up to ${MAX_PIPELINE_FILE_BYTES} bytes (1 MiB)`;
+  const { message, hint } = messageFor('BERTH_SPEC_FILE_TOO_LARGE', { path: '', value: undefined, extra });
+  return { file, raw: {}, sourceVersion: '1.0.0', migrated: false, diagnostics: [{ severity: 'error', code: 'BERTH_SPEC_FILE_TOO_LARGE', file, path: '', message, hint }] };
+}
+
 export function parsePipeline(text: string, file: string): LoadedPipeline {
+  // A string of N characters is at least N bytes: the exact count only when it could be over.
+  if (text.length > MAX_PIPELINE_FILE_BYTES / 4 && Buffer.byteLength(text, 'utf8') > MAX_PIPELINE_FILE_BYTES) {
+    return tooLarge(file, Buffer.byteLength(text, 'utf8'));
+  }
   let parsed: unknown;
   try {
     parsed = JSON.parse(text.replace(/^\uFEFF/, ''));
@@ -38,6 +49,9 @@ export function parsePipeline(text: string, file: string): LoadedPipeline {
     return { file, raw: {}, sourceVersion: '1.0.0', migrated: false, diagnostics };
   }
   const raw = parsed as Record<string, unknown>;
+  // Migration walks the file too: a too-deep or oversized one is refused before it.
+  const limits = new DiagnosticList(file, raw);
+  if (!checkLimits(limits, raw)) return { file, raw: {}, sourceVersion: '1.0.0', migrated: false, diagnostics: limits.sorted() };
   try {
     const migration = migratePipeline(raw);
     return {
@@ -60,6 +74,8 @@ export function parsePipeline(text: string, file: string): LoadedPipeline {
 export async function loadPipelineFile(path: string): Promise<LoadedPipeline> {
   let text: string;
   try {
+    const { size } = await stat(path);
+    if (size > MAX_PIPELINE_FILE_BYTES) return tooLarge(path, size);
     text = await readFile(path, 'utf8');
   } catch (cause) {
     const code = (cause as NodeJS.ErrnoException).code;

@@ -6,6 +6,7 @@
  * name the field path, so every message lives in one catalogue (messages.ts).
  */
 import { z } from 'zod';
+import { normaliseBindTarget, SHELL_STARTUP_ENV_NAMES } from './limits.ts';
 import type { PipelineSpec, ReadinessSpec, ServiceSpec, StepSpec } from './types.ts';
 
 /** Orchest's rule: a k8s object name `<name>-<36-char session uuid>` must fit in 63 characters. */
@@ -61,7 +62,16 @@ export const readinessSchema = z.discriminatedUnion(
   { error: 'BERTH_SPEC_READINESS_TYPE' },
 );
 
-const bindTargetSchema = z.string().regex(/^\//, { error: 'BERTH_SPEC_BIND_TARGET' });
+const bindTargetSchema = z
+  .string()
+  .regex(/^\//, { error: 'BERTH_SPEC_BIND_TARGET' })
+  .refine((target) => normaliseBindTarget(target) !== undefined, { error: 'BERTH_SPEC_BIND_TARGET_DOTS' });
+
+/** An env name the service may set: the pattern Orchest allows, minus what the host wrapper's shell reads. */
+const envNameSchema = z
+  .string()
+  .regex(ENV_VAR_NAME_PATTERN, { error: 'BERTH_SPEC_ENV_NAME' })
+  .refine((name) => !SHELL_STARTUP_ENV_NAMES.includes(name), { error: 'BERTH_SPEC_ENV_RESERVED' });
 
 export const serviceSchema = z.looseObject({
   name: z
@@ -84,11 +94,11 @@ export const serviceSchema = z.looseObject({
   command: z.string().meta({ description: 'Replaces the image entrypoint: ONE executable, never split. Put its arguments in "args".' }).optional(),
   args: z.string().meta({ description: 'Replaces the image CMD; split like a POSIX shell.' }).optional(),
   env_variables: z
-    .record(z.string().regex(ENV_VAR_NAME_PATTERN, { error: 'BERTH_SPEC_ENV_NAME' }), z.string({ error: 'BERTH_SPEC_ENV_VALUE' }))
+    .record(envNameSchema, z.string({ error: 'BERTH_SPEC_ENV_VALUE' }))
     .meta({ description: 'Versioned with the pipeline file: never put secrets here, use env_variables_inherit.' })
     .optional(),
   env_variables_inherit: z
-    .array(z.string().regex(ENV_VAR_NAME_PATTERN, { error: 'BERTH_SPEC_ENV_NAME' }))
+    .array(envNameSchema)
     .meta({ description: 'Names copied from the project and pipeline (or job) environment variables; they override env_variables.' })
     .optional(),
   binds: z

@@ -4,6 +4,7 @@
  * (key == name, unique order, depends_on, readiness ports, …) are checked here on the same input.
  */
 import type { z } from 'zod';
+import { findNulBytes, findOversizedService, findTooDeep, MAX_NESTING_DEPTH, MAX_SERVICES } from './limits.ts';
 import { messageFor } from './messages.ts';
 import { KNOWN_PIPELINE_VERSIONS } from './migrate.ts';
 import { formatPath, valueAt } from './path.ts';
@@ -17,7 +18,7 @@ function isObject(value: unknown): value is Json {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-class DiagnosticList {
+export class DiagnosticList {
   readonly items: Diagnostic[] = [];
   private readonly seen = new Set<string>();
   private readonly ranks: number[] = [];
@@ -234,6 +235,33 @@ function checkCycles(list: DiagnosticList, services: Array<[string, Json]>): voi
   for (const [key] of services) visit(key);
 }
 
+/**
+ * The bounds of limits.ts, before the schema walks the file. False when the file must not be looked at
+ * further: too deep (recursive checks would overflow the stack) or too many services (every other
+ * check grows with their number, and the answer is no anyway).
+ */
+export function checkLimits(list: DiagnosticList, spec: Json): boolean {
+  const deep = findTooDeep(spec);
+  if (deep) {
+    list.add('BERTH_SPEC_TOO_DEEP', deep, { extra: String(MAX_NESTING_DEPTH), value: undefined });
+    return false;
+  }
+  const services = spec.services;
+  const count = isObject(services) ? Object.keys(services).length : 0;
+  if (count > MAX_SERVICES) {
+    list.add('BERTH_SPEC_TOO_MANY_SERVICES', ['services'], { extra: `${count} services; a pipeline may have at most ${MAX_SERVICES}`, value: undefined });
+    return false;
+  }
+  const findings = findNulBytes(spec);
+  if (isObject(services)) {
+    for (const [key, service] of Object.entries(services)) if (isObject(service)) findings.push(...findOversizedService(key, service));
+  }
+  for (const finding of findings) {
+    list.add(finding.code, finding.segments, { value: finding.value, ...(finding.extra === undefined ? {} : { extra: finding.extra }) });
+  }
+  return true;
+}
+
 /** Validates a pipeline (migrated to the current version): errors and warnings, in file order. */
 export function validatePipeline(spec: unknown, file: string): Diagnostic[] {
   const list = new DiagnosticList(file, spec);
@@ -241,6 +269,7 @@ export function validatePipeline(spec: unknown, file: string): Diagnostic[] {
     list.add('BERTH_SPEC_TYPE', [], { extra: 'a JSON object', value: spec });
     return list.items;
   }
+  if (!checkLimits(list, spec)) return list.sorted();
   const result = pipelineSchema.safeParse(spec);
   if (!result.success) for (const issue of result.error.issues) addZodIssue(list, issue);
   checkVersion(list, spec);

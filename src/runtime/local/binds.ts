@@ -5,8 +5,10 @@
  * Limits (see docs/runtimes/local.md): a path the program assembles at run time is not rewritten.
  */
 import { mkdirSync, symlinkSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import type { MountPlan } from '../../plan/types.ts';
+import { normaliseBindTarget } from '../../spec/index.ts';
+import { RuntimeError } from '../errors.ts';
 
 export interface Bind {
   target: string;
@@ -17,15 +19,28 @@ function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
+/**
+ * `//data/./x/` -> `/data/x`, the form the path rewriter and the symlinks use. Validation refuses `..`
+ * (BERTH_SPEC_BIND_TARGET_DOTS); a plan that still carries one is refused here too, since its symlink
+ * would land outside the service's directory.
+ */
 function normaliseTarget(target: string): string {
-  return target.length > 1 ? target.replace(/\/+$/, '') : target;
+  const normalised = normaliseBindTarget(target);
+  if (normalised === undefined) {
+    throw new RuntimeError('BERTH_RUNTIME_BIND_TARGET_INVALID', `bind target ${JSON.stringify(target)} climbs out with a ".." segment`, {
+      hint: 'give the mount path inside the service without ".." (run `berth validate` on the pipeline file)',
+      details: { target },
+    });
+  }
+  return normalised;
 }
 
 export function bindsOf(mounts: MountPlan[]): Bind[] {
   return mounts
+    .filter((m) => m.target.startsWith('/'))
     // Resolved here: the service's cwd is its scratch dir, where a relative host path means nothing.
     .map((m) => ({ target: normaliseTarget(m.target), hostPath: resolve(m.hostPath) }))
-    .filter((b) => b.target.startsWith('/') && b.target !== '/')
+    .filter((b) => b.target !== '/')
     .sort((a, b) => b.target.length - a.target.length);
 }
 
@@ -54,6 +69,8 @@ export function linkBinds(scratch: string, binds: Bind[]): void {
   for (const bind of [...binds].sort((a, b) => a.target.length - b.target.length)) {
     if (linked.some((parent) => bind.target.startsWith(`${parent}/`))) continue;
     const link = join(scratch, bind.target);
+    // Never outside the scratch dir, whatever the target: a belt to normaliseTarget's braces.
+    if (relative(scratch, link).startsWith('..')) continue;
     mkdirSync(dirname(link), { recursive: true });
     symlinkSync(bind.hostPath, link, 'dir');
     linked.push(bind.target);

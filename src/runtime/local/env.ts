@@ -1,5 +1,6 @@
 /** The environment of a service on the host. */
 import type { ServicePlan } from '../../plan/types.ts';
+import { SHELL_STARTUP_ENV_NAMES } from '../../spec/index.ts';
 
 const HOST_ENV_NAMES = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR'];
 
@@ -10,6 +11,10 @@ const HOST_ENV_NAMES = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR'];
 export function serviceEnv(plan: ServicePlan, rewrite: (text: string) => string): Record<string, string> {
   const env = hostEnv();
   for (const variable of plan.env) {
+    // The wrapper is a shell: BASH_ENV/ENV would make it source a file (SHELLOPTS: run PS4) before
+    // the service. Validation refuses them in the pipeline file; inherited project/job variables
+    // are not in the file, so they are dropped here.
+    if (SHELL_STARTUP_ENV_NAMES.includes(variable.name)) continue;
     delete env[variable.name];
     env[variable.name] = rewrite(variable.value);
   }
