@@ -1,7 +1,8 @@
 /**
  * What a step needs when it runs in a container (docker, kubernetes), whatever runs it: Orchest's
  * fixed paths (the project at /project-dir, the shared data at /data), the pipeline file and the
- * notebook output where the container sees them, the Python SDK and the session's services file,
+ * notebook output and the data-passing directory where the container sees them, the Python SDK and
+ * the session's services file,
  * the command with the image's own interpreters, and the env rebuilt with those paths. Each
  * runtime turns `mounts` into its own volumes (binds, or claim subPaths and a ConfigMap).
  */
@@ -22,6 +23,7 @@ export const CONTAINER_SDK_DIR = '/berth/sdk/python';
 const CONTAINER_PIPELINE_DIR = '/berth/pipeline';
 const CONTAINER_NOTEBOOK_DIR = '/berth/notebooks';
 const CONTAINER_SERVICES_FILE = '/berth/session-services.json';
+const CONTAINER_TRANSFER_DIR = '/berth/transfer';
 
 /** Labels of step containers besides the installation's and the session's. */
 export const STEP_LABELS = { run: 'berth.run', step: 'berth.step' } as const;
@@ -74,6 +76,12 @@ export function containerStepLayout(step: StepExecution, context: { apiUrl: stri
       notebookOutputDir = CONTAINER_NOTEBOOK_DIR;
     }
   }
+  // orchest.output / get_inputs: the run's (or session's) directory, writable, beside the project.
+  let transferDir = insideContainer(step.cwd, CONTAINER_PROJECT_DIR, input.transferDir);
+  if (!transferDir) {
+    mounts.push({ source: 'project', hostPath: input.transferDir, target: CONTAINER_TRANSFER_DIR, readOnly: false });
+    transferDir = CONTAINER_TRANSFER_DIR;
+  }
   if (input.servicesFile) mounts.push({ source: 'berth', hostPath: input.servicesFile, target: CONTAINER_SERVICES_FILE, readOnly: true });
   if (['.ts', '.mts'].includes(extname(step.filePath))) {
     throw new JobError('BERTH_JOB_STEP_FILE_TYPE', `step "${step.title}" (${step.filePath}) is TypeScript: TypeScript steps run through Berth's own Node and tsx, which a step container does not have`, {
@@ -90,6 +98,7 @@ export function containerStepLayout(step: StepExecution, context: { apiUrl: stri
     projectDir: CONTAINER_PROJECT_DIR,
     dataDir: CONTAINER_DATA_DIR,
     pipelinePath,
+    transferDir,
     apiUrl: context.apiUrl,
     runtime: context.runtime,
     ...(input.servicesFile ? { servicesFile: CONTAINER_SERVICES_FILE } : {}),

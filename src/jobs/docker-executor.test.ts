@@ -33,7 +33,10 @@ function execution(project: string, fields: Partial<StepExecution> = {}): StepEx
       projectDir: project,
       dataDir: '/srv/data',
       apiUrl: 'http://127.0.0.1:4000',
+      transferDir: '/var/berth/run/transfer',
       runtime: 'docker',
+      namespace: '',
+      cluster: 'inst',
     },
     signal: new AbortController().signal,
     ...fields,
@@ -60,7 +63,13 @@ test('a step container: container paths, no host env, SDK on PYTHONPATH, session
   assert.equal(env.ORCHEST_DATA_DIR, '/data');
   assert.equal(env.BERTH_API_URL, 'http://host.docker.internal:4000');
   assert.equal(env.BERTH_SDK_TS, undefined);
-  assert.deepEqual(body.HostConfig.Binds, [`${project}:/project-dir:rw`, '/srv/data:/data:rw', `${PYTHON_SDK_DIR}:/berth/sdk/python:ro`]);
+  assert.equal(env.BERTH_TRANSFER_DIR, '/berth/transfer', 'the run directory as the container sees it');
+  assert.deepEqual(body.HostConfig.Binds, [
+    `${project}:/project-dir:rw`,
+    '/srv/data:/data:rw',
+    `${PYTHON_SDK_DIR}:/berth/sdk/python:ro`,
+    '/var/berth/run/transfer:/berth/transfer:rw',
+  ]);
   assert.equal(body.HostConfig.NetworkMode, 'berth-sid');
   assert.deepEqual(body.HostConfig.ExtraHosts, ['host.docker.internal:host-gateway']);
   assert.deepEqual(body.Labels, { 'berth.installation': 'inst', 'berth.session': 'sid', 'berth.project': 'project-uuid', 'berth.run': 'run-uuid', 'berth.step': 'step-uuid' });

@@ -1,5 +1,5 @@
-/** File work of a run: the project copy and the run's pipeline file (written atomically). */
-import { cp, mkdir, rename, writeFile } from 'node:fs/promises';
+/** File work of a run: the project copy, the run's pipeline file (written atomically), the transfer directory. */
+import { chown, cp, mkdir, rename, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { PipelineSpec } from '../spec/types.ts';
 
@@ -28,4 +28,16 @@ export async function writePipelineFile(file: string, spec: PipelineSpec): Promi
   const temp = join(dirname(file), `.${basename(file)}.${process.pid}.${Date.now()}.tmp`);
   await writeFile(temp, `${JSON.stringify(spec, null, 4)}\n`);
   await rename(temp, file);
+}
+
+/**
+ * The directory orchest.transfer writes step outputs to. Step containers run as the project
+ * directory's owner (as services do): when Berth runs as root, the directory is given to that owner
+ * so those steps can write it.
+ */
+export async function makeTransferDir(dir: string, projectDir: string): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  if (process.getuid?.() !== 0) return;
+  const owner = await stat(projectDir).catch(() => undefined);
+  if (owner && owner.uid !== 0) await chown(dir, owner.uid, owner.gid);
 }

@@ -20,7 +20,7 @@ import { createLocalStepExecutor, type StepExecutor } from './executor.ts';
 import { createTaskStepExecutor } from './task-executor.ts';
 import { createDockerStepExecutor } from './docker-executor.ts';
 import { resolveSocketPath } from '../runtime/docker/index.ts';
-import { copyProject, writePipelineFile } from './files.ts';
+import { copyProject, makeTransferDir, writePipelineFile } from './files.ts';
 import { applyParameters, checkEnvNames, checkParameters, emptyParameters } from './parameters.ts';
 import { stepEnv, type StepEnvInput } from './step-env.ts';
 import { killStepProcesses } from './orphans.ts';
@@ -69,6 +69,8 @@ export interface JobsOptions {
   resolveEnvironmentImage?: (projectUuid: string, environmentUuid: string) => string;
   /** Overrides the executor chosen from the runtime (tests). */
   executor?: StepExecutor;
+  /** The kubernetes runtime's namespace, for the steps' ORCHEST_NAMESPACE (default BERTH_K8S_NAMESPACE). */
+  namespace?: string;
 }
 
 export interface CreateJobInput {
@@ -119,7 +121,12 @@ export class Jobs extends EventEmitter<{ event: [JobEvent] }> {
   /** Sessions this instance issued step tokens for: revoked when the session stops. */
   readonly #tokenSessions = new Set<string>();
   readonly #onSessionEvent = (event: SessionEvent) => {
-    if (event.type !== 'session' || event.status !== 'stopped' || !this.#tokenSessions.delete(event.sessionUuid)) return;
+    if (event.type !== 'session' || event.status !== 'stopped') return;
+    // Data passed between steps of an interactive session lives as long as the session.
+    void rm(this.#sessionFilesDir(event.sessionUuid), { recursive: true, force: true }).catch((error: unknown) =>
+      this.#o.logger.warn({ err: error, sessionUuid: event.sessionUuid }, 'removing the session transfer directory failed'),
+    );
+    if (!this.#tokenSessions.delete(event.sessionUuid)) return;
     void Promise.resolve(this.#o.revokeSessionTokens?.(event.sessionUuid)).catch((error: unknown) =>
       this.#o.logger.warn({ err: error, sessionUuid: event.sessionUuid }, 'revoking step tokens failed'),
     );
@@ -379,7 +386,9 @@ export class Jobs extends EventEmitter<{ event: [JobEvent] }> {
         cwd: projectCopy,
         pipelineFile,
         sessionType: 'noninteractive',
+        // The job's env vars: project < pipeline < the job's own, merged when the job was created.
         userEnv: job.env,
+        transferDir: join(run.runDir, 'transfer'),
         ...(token ? { token } : {}),
       });
     } catch (error) {
@@ -405,7 +414,10 @@ export class Jobs extends EventEmitter<{ event: [JobEvent] }> {
         pipelineFile: join(project.path, run.pipelinePath),
         sessionType: 'interactive',
         servicesFile: await this.#writeServicesFile(run),
+        // Orchest's interactive runs: project < pipeline env vars, read now (edits apply to the next run).
         userEnv: this.#o.store.mergedEnvVars(project.uuid, spec.uuid),
+        // Shared by the session's runs (a step run alone reads what an earlier run output).
+        transferDir: join(this.#sessionFilesDir(run.sessionUuid), 'transfer'),
         notebookOutputDir: join(run.runDir, 'notebooks'),
         ...(token ? { token } : {}),
         ...(stepIds ? { stepIds } : {}),
@@ -466,6 +478,7 @@ export class Jobs extends EventEmitter<{ event: [JobEvent] }> {
       pipelineFile: string;
       sessionType: 'interactive' | 'noninteractive';
       userEnv: Record<string, string>;
+      transferDir: string;
       token?: string;
       notebookOutputDir?: string;
       servicesFile?: string;
@@ -491,7 +504,10 @@ export class Jobs extends EventEmitter<{ event: [JobEvent] }> {
         projectDir: context.cwd,
         dataDir: this.#o.sharedDataDir,
         apiUrl: this.#o.apiUrl(),
+        transferDir: context.transferDir,
         runtime: this.#o.sessions.runtime.kind,
+        namespace: this.#o.sessions.runtime.kind === 'kubernetes' ? (this.#o.namespace ?? process.env.BERTH_K8S_NAMESPACE ?? '') : '',
+        cluster: this.#o.store.installationId(),
         ...(context.token ? { sessionToken: context.token } : {}),
         ...(context.servicesFile ? { servicesFile: context.servicesFile } : {}),
       };
@@ -515,6 +531,7 @@ export class Jobs extends EventEmitter<{ event: [JobEvent] }> {
       return outcome;
     };
     if (context.notebookOutputDir) await mkdir(context.notebookOutputDir, { recursive: true });
+    await makeTransferDir(context.transferDir, context.cwd);
     await walkDag(dag, {
       concurrency: this.#o.concurrency ?? 2,
       signal,
@@ -581,6 +598,11 @@ export class Jobs extends EventEmitter<{ event: [JobEvent] }> {
   #setRun(runUuid: string, fields: Partial<Pick<RunRecord, 'status' | 'reason' | 'startedAt' | 'finishedAt'>>): void {
     this.store.updateRun(runUuid, fields);
     if (fields.status) this.emit('event', { type: 'run', runUuid, status: fields.status, reason: fields.reason ?? null });
+  }
+
+  /** An interactive session's files beside its runs (the transfer directory): removed when it stops. */
+  #sessionFilesDir(sessionUuid: string): string {
+    return join(this.#runsDir, 'sessions', sessionUuid);
   }
 
   #requireJob(ref: string): JobRecord {

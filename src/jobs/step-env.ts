@@ -1,16 +1,18 @@
 /**
  * A step's environment, in Orchest's order: the user's vars (job vars, or project+pipeline vars in
  * interactive runs), then Berth's, then ORCHEST_* last so nothing the user sets can shadow them.
+ * The one place every runtime builds it from (container-step.ts rebuilds it with container paths);
+ * docs/jobs.md, "Step environment", lists each variable beside Orchest's value.
  */
 import { delimiter } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { installPath } from '../shared/index.ts';
 import { RUN_MARKER } from './orphans.ts';
 
 /** The repository's Python SDK: on PYTHONPATH so `import orchest` works without installing it. */
-export const PYTHON_SDK_DIR = fileURLToPath(new URL('../../sdk/python', import.meta.url));
+export const PYTHON_SDK_DIR = installPath('sdk', 'python');
 
 /** The TypeScript SDK: TypeScript steps `await import(process.env.BERTH_SDK_TS)`. */
-export const TS_SDK_FILE = fileURLToPath(new URL('../sdk/index.ts', import.meta.url));
+export const TS_SDK_FILE = installPath('src', 'sdk', 'index.ts');
 
 export interface StepEnvInput {
   /** The host environment the step starts from (PATH, HOME, LANG, …). */
@@ -34,7 +36,16 @@ export interface StepEnvInput {
    * reads it instead of asking the API, which step containers and pods may not reach).
    */
   servicesFile?: string;
+  /**
+   * Where `orchest.output` writes and `orchest.get_inputs` reads (BERTH_TRANSFER_DIR): the job
+   * run's directory, or the interactive session's (removed when the session stops).
+   */
+  transferDir: string;
   runtime: string;
+  /** Orchest's ORCHEST_NAMESPACE: the kubernetes namespace of the steps; empty on other runtimes. */
+  namespace: string;
+  /** Orchest's ORCHEST_CLUSTER (the name of its installation): Berth's installation id. */
+  cluster: string;
 }
 
 export function stepEnv(input: StepEnvInput): Record<string, string> {
@@ -51,6 +62,7 @@ export function stepEnv(input: StepEnvInput): Record<string, string> {
   else delete env.BERTH_SESSION_TOKEN;
   env.BERTH_RUNTIME = input.runtime;
   if (input.servicesFile) env.BERTH_SERVICES_FILE = input.servicesFile;
+  env.BERTH_TRANSFER_DIR = input.transferDir;
   env.BERTH_SDK_TS = TS_SDK_FILE;
   env[RUN_MARKER] = input.runUuid;
   // Where Orchest's fixed paths are on this machine: steps on the local runtime see host paths.
@@ -62,5 +74,10 @@ export function stepEnv(input: StepEnvInput): Record<string, string> {
   env.ORCHEST_PIPELINE_UUID = input.pipelineUuid;
   env.ORCHEST_PIPELINE_PATH = input.pipelinePath;
   env.ORCHEST_PROJECT_UUID = input.projectUuid;
+  env.ORCHEST_NAMESPACE = input.namespace;
+  env.ORCHEST_CLUSTER = input.cluster;
+  // Orchest set it for steps, never for interactive kernels: the SDK evicts data passed between
+  // steps only where it is set (and the pipeline's auto_eviction, always on in jobs, says so).
+  env.ORCHEST_MEMORY_EVICTION = '1';
   return env;
 }
