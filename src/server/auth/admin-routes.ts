@@ -2,10 +2,12 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AuthCore } from './core.ts';
 import { AuthError, authRequired, badRequest } from './errors.ts';
+import { createLoginLinkToken } from './login-link.ts';
 import { checkPasswordPolicy, checkUsername, hashPassword } from './passwords.ts';
 import type { Principal } from './principal.ts';
 import { hashSecret } from './secrets.ts';
 import type { TokenRow, UserRow } from './store.ts';
+import { strictId } from '../ids.ts';
 
 const MAX_TOKEN_DAYS = 3650;
 
@@ -31,6 +33,13 @@ export function registerAdminRoutes(app: FastifyInstance, core: AuthCore): void 
     return reply.code(201).send({ token, ...tokenView(row) });
   });
 
+  // `berth login-link`: a fresh one-day admin link, for the server machine's owner who has no password yet or lost the first one.
+  app.post('/api/auth/login-links', async function createLoginLink(request, reply) {
+    const principal = requireAdmin(request);
+    const { token, row } = createLoginLinkToken(store, core.now(), `login link for ${principal.name}`);
+    return reply.code(201).send({ token, ...tokenView(row) });
+  });
+
   app.get('/api/auth/tokens', async function listTokens(request) {
     requireAdmin(request);
     return { tokens: store.listTokens(['api', 'cli', 'login-link']).map(tokenView) };
@@ -38,8 +47,13 @@ export function registerAdminRoutes(app: FastifyInstance, core: AuthCore): void 
 
   app.delete('/api/auth/tokens/:id', async function revokeToken(request) {
     requireAdmin(request);
-    const id = Number((request.params as { id: string }).id);
-    const row = Number.isInteger(id) ? store.tokenById(id) : undefined;
+    const id = strictId((request.params as { id: string }).id);
+    if (id === undefined) {
+      throw new AuthError('BERTH_AUTH_BAD_ID', `token id ${JSON.stringify((request.params as { id: string }).id)} is not a plain decimal number`, 400, {
+        hint: 'use the "id" that GET /api/auth/tokens lists, e.g. DELETE /api/auth/tokens/2',
+      });
+    }
+    const row = store.tokenById(id);
     if (!row || row.kind === 'session') {
       throw new AuthError('BERTH_AUTH_TOKEN_NOT_FOUND', `no API token with id ${(request.params as { id: string }).id}`, 404, {
         hint: 'GET /api/auth/tokens lists them',

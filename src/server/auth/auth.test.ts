@@ -94,7 +94,7 @@ describe('the API guard', () => {
     const h = await harness(t);
     const ok = await h.app.inject({ method: 'GET', url: '/api/projects', headers: { authorization: `Bearer ${h.cliToken}` } });
     assert.equal(ok.statusCode, 200);
-    assert.equal(ok.json().who, 'local CLI');
+    assert.equal(ok.json().who, 'admin (local CLI token)');
     const wrong = await h.app.inject({ method: 'GET', url: '/api/projects', headers: { authorization: `Bearer ${'x'.repeat(43)}` } });
     assert.equal(wrong.statusCode, 401);
   });
@@ -112,7 +112,7 @@ describe('signing in', () => {
     assert.match(setCookie, /; SameSite=Lax/);
     assert.match(setCookie, /; Path=\//);
     assert.doesNotMatch(setCookie, /Secure/, 'plain http gets no Secure flag');
-    assert.equal(response.json().user.name, 'first-start login link');
+    assert.equal(response.json().user.name, 'admin (login link)', 'the header shows who this is, not the token\'s stored name');
     const cookie = cookieOf(response);
     assert.equal((await h.app.inject({ method: 'GET', url: '/api/projects', headers: { cookie } })).statusCode, 200);
     const me = await h.app.inject({ method: 'GET', url: '/api/auth/me', headers: { cookie } });
@@ -135,7 +135,8 @@ describe('signing in', () => {
     const h = await harness(t);
     const page = await h.app.inject({ method: 'GET', url: '/login' });
     assert.equal(page.statusCode, 200);
-    assert.match(page.body, /<form method="post" action="\/api\/auth\/login">/);
+    assert.match(page.body, /<form method="post" action="\/api\/auth\/login"/);
+    assert.match(page.body, /npx berth login-link/, 'the page names the command that makes a new link');
     assert.match(String(page.headers['content-security-policy']), /default-src 'none'/);
     const link = await h.app.inject({ method: 'GET', url: `/login?token=${h.loginToken}&next=/projects/demo` });
     assert.equal(link.statusCode, 303);
@@ -236,6 +237,62 @@ describe('signing in', () => {
     h.clock.now += 4 * 24 * 60 * 60 * 1000;
     assert.equal((await h.app.inject({ method: 'GET', url: '/api/projects', headers: { cookie } })).statusCode, 200);
     h.clock.now += 1 * 24 * 60 * 60 * 1000;
+    assert.equal((await h.app.inject({ method: 'GET', url: '/api/projects', headers: { cookie } })).statusCode, 401);
+  });
+
+  test('/signin is the same page: it redirects to /login and keeps next', async (t) => {
+    const h = await harness(t);
+    const moved = await h.app.inject({ method: 'GET', url: '/signin?next=%2Fprojects%2Fdemo%3Fa%3D1' });
+    assert.equal(moved.statusCode, 302);
+    assert.equal(moved.headers.location, '/login?next=%2Fprojects%2Fdemo%3Fa%3D1');
+    const evil = await h.app.inject({ method: 'GET', url: '/signin?next=%2F%2Fevil.com' });
+    assert.equal(evil.headers.location, '/login');
+  });
+
+  test('a wrong password in the form re-renders the sign-in page with the reason, the username and next', async (t) => {
+    const h = await harness(t);
+    const admin = { authorization: `Bearer ${h.cliToken}` };
+    await h.app.inject({ method: 'POST', url: '/api/users', headers: admin, payload: { username: 'ada', password: 'correct horse battery' } });
+    const form = await h.app.inject({
+      method: 'POST',
+      url: '/api/auth/login',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: new URLSearchParams({ username: 'ada', password: 'wrong wrong wrong', next: '/projects/x' }).toString(),
+    });
+    assert.equal(form.statusCode, 401);
+    assert.match(String(form.headers['content-type']), /^text\/html/);
+    assert.match(form.body, /role="alert"><strong>wrong username or password<\/strong>/);
+    assert.match(form.body, /id="username" name="username" type="text" value="ada"/);
+    assert.match(form.body, /name="next" value="\/projects\/x"/);
+  });
+
+  test('POST /api/auth/login-links makes a one-day admin login link (admins only)', async (t) => {
+    const h = await harness(t);
+    const made = await h.app.inject({ method: 'POST', url: '/api/auth/login-links', headers: { authorization: `Bearer ${h.cliToken}` } });
+    assert.equal(made.statusCode, 201, made.body);
+    const { token, kind, expiresAt } = made.json() as { token: string; kind: string; expiresAt: string };
+    assert.equal(kind, 'login-link');
+    assert.equal(Date.parse(expiresAt) - h.clock.now, 24 * 60 * 60 * 1000);
+    const link = await h.app.inject({ method: 'GET', url: `/login?token=${token}` });
+    assert.equal(link.statusCode, 303);
+    assert.equal((await h.app.inject({ method: 'POST', url: '/api/auth/login-links' })).statusCode, 401);
+  });
+
+  test('logout needs the CSRF token of the session it ends', async (t) => {
+    const h = await harness(t);
+    const { cookie, csrf } = await loginWithToken(h);
+    const forged = await h.app.inject({ method: 'POST', url: '/api/auth/logout', headers: { cookie } });
+    assert.equal(forged.statusCode, 403);
+    assert.equal(errorOf(forged).code, 'BERTH_AUTH_CSRF');
+    assert.equal((await h.app.inject({ method: 'GET', url: '/api/projects', headers: { cookie } })).statusCode, 200, 'still signed in');
+    const form = await h.app.inject({
+      method: 'POST',
+      url: '/api/auth/logout',
+      headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+      payload: new URLSearchParams({ csrf }).toString(),
+    });
+    assert.equal(form.statusCode, 303);
+    assert.equal(form.headers.location, '/login');
     assert.equal((await h.app.inject({ method: 'GET', url: '/api/projects', headers: { cookie } })).statusCode, 401);
   });
 

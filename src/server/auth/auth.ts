@@ -11,6 +11,7 @@ import { cliTokenPath, readCliTokenFile, writeCliTokenFile } from './cli-token.t
 import { createCore, type AuthCore } from './core.ts';
 import { AuthError } from './errors.ts';
 import { guardApiRequest } from './guard.ts';
+import { createLoginLinkToken } from './login-link.ts';
 import { registerLoginRoutes } from './login-routes.ts';
 import { registerAdminRoutes } from './admin-routes.ts';
 import { checkSessionAccess, scopedSession, sessionScope, type Principal } from './principal.ts';
@@ -57,8 +58,6 @@ export interface Auth {
   assertSessionAccess(principal: Principal | null, sessionUuid: string): void;
 }
 
-const LOGIN_LINK_LIFETIME_MS = 24 * 60 * 60 * 1000;
-
 export const AUTH_OFF_WARNING =
   'authentication is OFF (BERTH_AUTH=off): anyone who can reach this port controls Berth and every service it runs. ' +
   'Use it only for throwaway local experiments on 127.0.0.1, never on a shared machine or a reachable address.';
@@ -97,12 +96,7 @@ function bootstrap(core: AuthCore, dataDir: string): BootstrapResult {
   store.pruneExpired();
   const result: BootstrapResult = {};
   if (core.enabled && store.meta('bootstrapped_at') === undefined) {
-    result.loginToken = store.createToken({
-      name: 'first-start login link',
-      kind: 'login-link',
-      scope: 'admin',
-      expiresAt: core.now() + LOGIN_LINK_LIFETIME_MS,
-    }).token;
+    result.loginToken = createLoginLinkToken(store, core.now(), 'first-start login link').token;
     store.setMeta('bootstrapped_at', new Date(core.now()).toISOString());
   }
   // Written with auth off too, so the CLI keeps working unchanged when auth is turned back on.

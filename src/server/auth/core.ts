@@ -6,6 +6,7 @@ import type { IncomingMessage } from 'node:http';
 import { cookieValues, SESSION_COOKIE } from './cookies.ts';
 import { ANONYMOUS, type Principal } from './principal.ts';
 import { LoginRateLimiter } from './rate-limit.ts';
+import { tokenDisplayName } from './login-link.ts';
 import { looksLikeToken } from './secrets.ts';
 import type { AuthStore, TokenRow } from './store.ts';
 
@@ -71,5 +72,5 @@ function resolveRequest(store: AuthStore, req: IncomingMessage): Resolved | null
 }
 
 export function tokenPrincipal(row: TokenRow, via: 'bearer' | 'cookie'): Principal {
-  return { kind: 'token', name: row.name, username: row.username, scope: row.scope, via };
+  return { kind: 'token', name: tokenDisplayName(row), username: row.username, scope: row.scope, via };
 }

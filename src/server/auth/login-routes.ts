@@ -4,14 +4,14 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AuthCore, Resolved } from './core.ts';
-import { WEB_SESSION_LIFETIME_MS } from './core.ts';
+import { tokenPrincipal, WEB_SESSION_LIFETIME_MS } from './core.ts';
 import { clearedSessionCookie, sessionCookie } from './cookies.ts';
 import { AuthError, badRequest } from './errors.ts';
-import { checkSameOrigin } from './guard.ts';
+import { checkSameOrigin, CSRF_HEADER } from './guard.ts';
 import { renderLoginPage } from './login-page.ts';
 import { safeNextPath } from './next-path.ts';
 import { burnPasswordCheck, verifyPassword } from './passwords.ts';
-import { looksLikeToken } from './secrets.ts';
+import { looksLikeToken, sameSecret } from './secrets.ts';
 import type { Principal } from './principal.ts';
 
 export interface PrincipalView {
@@ -28,6 +28,12 @@ export function principalView(principal: Principal): PrincipalView {
 type Credentials = { token: string } | { username: string; password: string };
 
 export function registerLoginRoutes(app: FastifyInstance, core: AuthCore): void {
+  // The UI's old address for signing in: one page serves both, so bookmarks and links keep working.
+  app.get('/signin', async function signinMovedToLogin(request, reply) {
+    const next = safeNextPath((request.query as { next?: unknown }).next);
+    return reply.redirect(next === '/' ? '/login' : `/login?next=${encodeURIComponent(next)}`, 302);
+  });
+
   app.get('/login', async function loginPage(request, reply) {
     const query = request.query as { next?: unknown; token?: unknown };
     const next = safeNextPath(query.next);
@@ -53,7 +59,8 @@ export function registerLoginRoutes(app: FastifyInstance, core: AuthCore): void 
     try {
       result = await signIn(core, request, reply, readCredentials(body));
     } catch (error) {
-      if (form) return sendPage(reply, next, error);
+      // The form gets the same page back with the reason, so the address bar never ends on this API path.
+      if (form) return sendPage(reply, next, error, typeof body.username === 'string' ? body.username : undefined);
       throw error;
     }
     if (form) return reply.redirect(next, 303);
@@ -62,7 +69,12 @@ export function registerLoginRoutes(app: FastifyInstance, core: AuthCore): void 
 
   app.post('/api/auth/logout', async function logout(request, reply) {
     const resolved = core.resolve(request.raw);
-    if (resolved?.webSession) core.store.deleteWebSession(resolved.webSession.id);
+    if (resolved?.webSession) {
+      // Another site must not sign the user out: the live session's CSRF token comes as the header or a form field.
+      const refusal = checkLogoutCsrf(request, resolved.webSession.csrfSecret);
+      if (refusal) throw refusal;
+      core.store.deleteWebSession(resolved.webSession.id);
+    }
     core.forget(request.raw);
     reply.header('set-cookie', clearedSessionCookie(request.raw));
     if (isForm(request)) return reply.redirect('/login', 303);
@@ -104,12 +116,12 @@ async function signIn(core: AuthCore, request: FastifyRequest, reply: FastifyRep
     const row = looksLikeToken(credentials.token) ? store.findLiveToken(credentials.token) : undefined;
     // Session-scoped tokens belong to steps and SDK calls, never to a browser.
     if (row && row.scope === 'admin') {
-      principal = { kind: 'token', name: row.name, username: row.username, scope: 'admin', via: 'cookie' };
+      principal = tokenPrincipal(row, 'cookie');
       owner = { tokenId: row.id };
     }
     if (!owner) {
       throw new AuthError('BERTH_AUTH_LOGIN_FAILED', 'this token is not valid: it may be mistyped, expired or revoked', 401, {
-        hint: 'the login link from the first start expires after 24 hours; on the server machine use the token in <data-dir>/cli-token or create a user with `berth user add NAME`',
+        hint: 'login links expire after 24 hours: on the server machine, `npx berth login-link` prints a new one (or add a user with `npx berth user add NAME`)',
       });
     }
   } else {
@@ -121,7 +133,7 @@ async function signIn(core: AuthCore, request: FastifyRequest, reply: FastifyRep
     }
     if (!owner) {
       throw new AuthError('BERTH_AUTH_LOGIN_FAILED', 'wrong username or password', 401, {
-        hint: 'an admin can reset it with `berth user passwd NAME`',
+        hint: 'an admin can reset it on the Users page or with `npx berth user passwd NAME`; on the server machine `npx berth login-link` signs you in without one',
       });
     }
   }
@@ -147,10 +159,24 @@ function isForm(request: FastifyRequest): boolean {
   return (request.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded');
 }
 
-function sendPage(reply: FastifyReply, next: string, error?: unknown): FastifyReply {
+function sendPage(reply: FastifyReply, next: string, error?: unknown, username?: string): FastifyReply {
   const status = error instanceof AuthError ? error.status : error === undefined ? 200 : 500;
   const message = error === undefined ? undefined : error instanceof AuthError ? error.message : 'sign-in failed on the server; see its log';
+  const hint = error instanceof AuthError ? error.hint : undefined;
   if (error !== undefined && !(error instanceof AuthError)) reply.log.error({ err: error }, 'sign-in failed');
-  const page = renderLoginPage({ next, ...(message ? { error: message } : {}) });
+  const page = renderLoginPage({ next, ...(message ? { error: message } : {}), ...(hint ? { hint } : {}), ...(username ? { username: username.trim() } : {}) });
   return reply.code(status).headers(page.headers).send(page.html);
+}
+
+/** Sign-out needs the session's CSRF token (X-Berth-CSRF, or the form's `csrf` field) and this origin. */
+function checkLogoutCsrf(request: FastifyRequest, csrfSecret: string): AuthError | null {
+  const header = request.headers[CSRF_HEADER];
+  const field = ((request.body ?? {}) as Record<string, unknown>).csrf;
+  const sent = (Array.isArray(header) ? header[0] : header) ?? (typeof field === 'string' ? field : undefined);
+  if (!sent || !sameSecret(sent, csrfSecret)) {
+    return new AuthError('BERTH_AUTH_CSRF', "signing out needs this session's CSRF token (X-Berth-CSRF header or a `csrf` form field)", 403, {
+      hint: 'use the Sign out button in the UI, or send csrfToken from GET /api/auth/me',
+    });
+  }
+  return checkSameOrigin(request.headers, 'the sign-out');
 }
