@@ -71,7 +71,9 @@ describe('job runs on the kubernetes runtime (fake API server)', () => {
     const files = (configMap as unknown as { data: Record<string, string> }).data;
     const fileAt = (path: string) => files[mounts[path]?.subPath ?? ''];
     assert.match(fileAt('/berth/sdk/python/orchest/services.py') ?? '', /def get_service/);
-    assert.deepEqual(Object.keys(mounts).filter((path) => path.startsWith('/berth/sdk/python/') && !/^\/berth\/sdk\/python\/orchest\/\w+\.py$/.test(path)), [], 'the SDK package only, without its tests');
+    assert.match(fileAt('/berth/sdk/python/berth_notebook_runner.py') ?? '', /KernelSpecManager/, 'notebook steps find Berth\'s notebook runner in the pod');
+    const shipped = /^\/berth\/sdk\/python\/(orchest\/\w+\.py|berth_notebook_runner\.py)$/;
+    assert.deepEqual(Object.keys(mounts).filter((path) => path.startsWith('/berth/sdk/python/') && !shipped.test(path)), [], 'the SDK package and the notebook runner only, without tests');
 
     await playPod(fake, train.metadata!.name!, ['training'], 0);
     const report = await until('the Report pod', () => stepPod(fake.objects('pods'), stepUuids.Report!));

@@ -13,7 +13,7 @@ import { toBerthError } from '../shared/index.ts';
 import type { StepOutcome } from './dag.ts';
 import { JobError } from './errors.ts';
 import type { StepExecution } from './executor.ts';
-import { stepCommand } from './step-command.ts';
+import { NOTEBOOK_RUNNER_FILE, stepCommand } from './step-command.ts';
 import { PYTHON_SDK_DIR, stepEnv } from './step-env.ts';
 
 /** Orchest's fixed paths inside a step container. */
@@ -55,7 +55,7 @@ function insideContainer(hostDir: string, containerDir: string, hostPath: string
   return rel ? `${containerDir}/${rel.split('\\').join('/')}` : containerDir;
 }
 
-export function containerStepLayout(step: StepExecution, context: { apiUrl: string; runtime: string; installationId: string }): ContainerStepLayout {
+export function containerStepLayout(step: StepExecution, context: { apiUrl: string; runtime: string; installationId: string; image: string }): ContainerStepLayout {
   const input = step.envInput;
   const mounts: ContainerMount[] = [
     { source: 'project', hostPath: step.cwd, target: CONTAINER_PROJECT_DIR, readOnly: false },
@@ -88,8 +88,14 @@ export function containerStepLayout(step: StepExecution, context: { apiUrl: stri
       hint: 'compile the step to .mjs (it runs with the image\'s node), or run the pipeline on the local runtime',
     });
   }
-  // The image's python runs notebooks (the host's Debian python is not in the container).
-  const argv = stepCommand(step.filePath, { notebookPython: 'python3', ...(notebookOutputDir ? { notebookOutputDir } : {}) });
+  // The image's python runs notebooks (the host's Debian python is not in the container), with the
+  // runner from the SDK mount; a missing kernel is reported as the image's.
+  const argv = stepCommand(step.filePath, {
+    notebookPython: 'python3',
+    notebookRunner: `${CONTAINER_SDK_DIR}/${NOTEBOOK_RUNNER_FILE}`,
+    notebookWhere: `the image ${context.image}`,
+    ...(notebookOutputDir ? { notebookOutputDir } : {}),
+  });
   if (argv[0] === process.execPath) argv[0] = 'node';
   const env = stepEnv({
     ...input,

@@ -79,7 +79,8 @@ test('notebooks of interactive runs are written to a mounted directory outside t
   const project = mkdtempSync(join(tmpdir(), 'berth-step-spec-'));
   t.after(() => rmSync(project, { recursive: true, force: true }));
   const spec = stepContainerSpec(execution(project, { filePath: 'a.ipynb', notebookOutputDir: '/var/berth/run/notebooks' }), 'img:1', 'inst', DOCKER);
-  assert.deepEqual(spec.argv, ['python3', '-m', 'nbconvert', '--to', 'notebook', '--execute', '--output', 'a.ipynb', '--output-dir', '/berth/notebooks', 'a.ipynb']);
+  // Berth's notebook runner from the SDK mount, with the image's python; a missing kernel is reported as the image's.
+  assert.deepEqual(spec.argv, ['python3', '/berth/sdk/python/berth_notebook_runner.py', 'a.ipynb', '--output-dir', '/berth/notebooks', '--where', 'the image img:1']);
   assert.ok((spec.body as { HostConfig: { Binds: string[] } }).HostConfig.Binds.includes('/var/berth/run/notebooks:/berth/notebooks:rw'));
   assert.throws(() => stepContainerSpec(execution(project, { filePath: 'a.ts' }), 'img:1', 'inst', DOCKER), /TypeScript steps run through Berth's own Node/);
 });

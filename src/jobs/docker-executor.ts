@@ -76,7 +76,7 @@ export interface StepContainerSpec {
 /** The Engine API create body of a step (pure but for a stat of the project directory). */
 export function stepContainerSpec(step: StepExecution, image: string, installationId: string, facts: EngineFacts): StepContainerSpec {
   const input = step.envInput;
-  const { argv, workingDir, env, labels, mounts, name } = containerStepLayout(step, { apiUrl: containerApiUrl(input.apiUrl, facts.hostAlias), runtime: 'docker', installationId });
+  const { argv, workingDir, env, labels, mounts, name } = containerStepLayout(step, { apiUrl: containerApiUrl(input.apiUrl, facts.hostAlias), runtime: 'docker', installationId, image });
   const identity = projectOwner(step.cwd);
   if (identity && !('HOME' in input.userEnv)) env.HOME = '/tmp'; // jupyter and pip want a writable home
   const network = networkName(step.sessionUuid);

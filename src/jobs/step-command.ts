@@ -1,17 +1,30 @@
 /**
  * How a step's file is run, by its extension (Orchest ran notebooks through a kernel and scripts
- * through their interpreter). Notebooks go through nbconvert so the executed notebook, with its
- * outputs, is kept: in place for job runs (a copy of the project), beside the run for interactive ones.
+ * through their interpreter). Notebooks go through Berth's notebook runner, which picks the kernel
+ * from the notebook's language as Orchest's runner did (docs/jobs.md, "Notebook kernels") and keeps
+ * the executed notebook, with its outputs: in place for job runs (a copy of the project), beside the
+ * run for interactive ones.
  */
 import { existsSync } from 'node:fs';
-import { basename, extname } from 'node:path';
+import { extname, join } from 'node:path';
 import { JobError } from './errors.ts';
+import { PYTHON_SDK_DIR } from './step-env.ts';
+
+/**
+ * The runner's file name. It lives beside the Python SDK so that it reaches every step the SDK
+ * reaches: on the host, in the SDK mount of a step container, in the files of a step pod.
+ */
+export const NOTEBOOK_RUNNER_FILE = 'berth_notebook_runner.py';
 
 export interface StepCommandOptions {
-  /** Where nbconvert writes the executed notebook; absent = next to the notebook (overwrites it). */
+  /** Where the executed notebook is written; absent = over the notebook itself. */
   notebookOutputDir?: string;
-  /** The python that has nbconvert and ipykernel (Debian's by default). */
+  /** The python that has nbclient and ipykernel (Debian's by default). */
   notebookPython?: string;
+  /** The runner script as the step sees it (default: the host's copy in Berth's SDK directory). */
+  notebookRunner?: string;
+  /** Where the step runs, for the runner's messages: "the host" (default) or "the image X". */
+  notebookWhere?: string;
 }
 
 export const STEP_FILE_TYPES = ['.py', '.sh', '.js', '.mjs', '.cjs', '.ts', '.mts', '.R', '.r', '.ipynb'] as const;
@@ -40,9 +53,9 @@ export function stepCommand(filePath: string, options: StepCommandOptions = {}):
       return ['Rscript', filePath];
     case '.ipynb': {
       const python = options.notebookPython ?? defaultNotebookPython();
-      const output = ['--output', basename(filePath)];
-      if (options.notebookOutputDir) output.push('--output-dir', options.notebookOutputDir);
-      return [python, '-m', 'nbconvert', '--to', 'notebook', '--execute', ...output, filePath];
+      const runner = options.notebookRunner ?? join(PYTHON_SDK_DIR, NOTEBOOK_RUNNER_FILE);
+      const output = options.notebookOutputDir ? ['--output-dir', options.notebookOutputDir] : [];
+      return [python, runner, filePath, ...output, '--where', options.notebookWhere ?? 'the host'];
     }
     default:
       throw new JobError('BERTH_JOB_STEP_FILE_TYPE', `cannot run step file ${filePath}: unknown file type "${ext || '(none)'}"`, {
@@ -52,7 +65,7 @@ export function stepCommand(filePath: string, options: StepCommandOptions = {}):
 }
 
 /**
- * Debian's python3 carries nbconvert/ipykernel as system packages; a pyenv or venv python first on
+ * Debian's python3 carries nbclient/ipykernel as system packages; a pyenv or venv python first on
  * PATH usually does not. BERTH_NOTEBOOK_PYTHON overrides.
  */
 export function defaultNotebookPython(): string {

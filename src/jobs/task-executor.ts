@@ -57,7 +57,7 @@ async function stepTask(
   installationId: string,
   sdkFiles: () => Promise<TaskFile[]>,
 ): Promise<TaskSpec> {
-  const layout = containerStepLayout(step, { apiUrl: step.envInput.apiUrl, runtime, installationId });
+  const layout = containerStepLayout(step, { apiUrl: step.envInput.apiUrl, runtime, installationId, image });
   const mounts = layout.mounts.filter((m): m is ContainerMount & { source: 'project' | 'data' } => m.source !== 'berth');
   const files: TaskFile[] = [];
   // The SDK, and the services file an interactive run writes.
