@@ -12,7 +12,7 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import { extname, join, normalize, resolve, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { installPath } from '../shared/index.ts';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 
 export interface UiOptions {
@@ -20,7 +20,7 @@ export interface UiOptions {
   distDir?: string;
 }
 
-export const DEFAULT_UI_DIR = fileURLToPath(new URL('../../web/dist', import.meta.url));
+export const DEFAULT_UI_DIR = installPath('web', 'dist');
 
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',

@@ -1,11 +1,11 @@
 /** `berth schema [--write]`: the JSON Schema of pipeline files, printed or written to schema/pipeline.schema.json. */
 import type { Command } from 'commander';
 import { rename, writeFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
+import { installPath } from '../../shared/index.ts';
 import { pipelineJsonSchemaText } from '../../spec/index.ts';
 
 /** The checked-in copy, relative to this file so it works from any working directory. */
-export const SCHEMA_FILE = fileURLToPath(new URL('../../../schema/pipeline.schema.json', import.meta.url));
+export const SCHEMA_FILE = installPath('schema', 'pipeline.schema.json');
 
 export function registerSchema(program: Command): void {
   program
