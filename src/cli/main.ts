@@ -1,25 +1,27 @@
 /**
  * The `berth` command. Each subcommand lives in src/cli/commands/<name>.ts and exports
- * `register(program)`; this file only wires them and renders errors the same way for all.
+ * `register(program)`; commands/index.ts loads only the one that runs, and this file renders
+ * errors the same way for all.
  */
 import { Command, CommanderError } from 'commander';
 import { CliExit, renderError } from './output.ts';
 import { registerCommands } from './commands/index.ts';
 
-export function createProgram(): Command {
+/** The program with the commands `argv` needs (every command when argv names none of them). */
+export async function createProgram(argv: readonly string[] = []): Promise<Command> {
   const program = new Command('berth')
     .description('Services for data pipelines: Orchest-compatible sessions on local processes, Docker/Podman and Kubernetes.')
     .version('0.1.0')
     .showHelpAfterError()
     .exitOverride();
-  registerCommands(program);
+  await registerCommands(program, argv.slice(2));
   return program;
 }
 
 export async function main(argv: string[]): Promise<void> {
-  const program = createProgram();
   const json = argv.includes('--json');
   try {
+    const program = await createProgram(argv);
     await program.parseAsync(argv);
   } catch (error) {
     if (error instanceof CliExit) {
