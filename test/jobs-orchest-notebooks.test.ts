@@ -9,9 +9,10 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parseParameterAssignments, type RunView } from '../src/jobs/index.ts';
+import { NOTEBOOK_RUNNER_FILE } from '../src/jobs/step-command.ts';
+import { parseParameterAssignments, PYTHON_SDK_DIR, type RunView } from '../src/jobs/index.ts';
 import { loadPipelineFile } from '../src/spec/index.ts';
 import { tempDir } from './support/berth.ts';
 import { commandRequirement, skipUnless, type Requirement } from './support/requirements.ts';
@@ -103,6 +104,22 @@ describe('a project made in Orchest, on the local runtime', () => {
     console.log(`[jobs-orchest-notebooks] the Julia notebook was refused in ${julia.durationMs} ms`);
     assert.ok((julia.durationMs ?? Infinity) < 30_000, `refused in seconds, not after a kernel timeout (${julia.durationMs} ms)`);
     assert.deepEqual(JSON.parse(await readFile(join(copy, 'jl.ipynb'), 'utf8')).metadata.kernelspec, orchestKernelspec('julia', ENVIRONMENT), 'a refused notebook is left as it was');
+  });
+
+  test('the runner skips cells tagged skip, and a failing cell fails the step with the notebook written, error included', skipUnless(pythonKernel), async (t) => {
+    const dir = await tempDir(t, 'berth-notebook-runner-');
+    const nb = JSON.parse(orchestNotebook('python', ENVIRONMENT, 'raise SystemExit("the skipped cell ran")', 'print("before the error")', 'raise ValueError("boom")', 'print("never")'));
+    nb.cells[0].metadata.tags = ['skip'];
+    await writeFile(join(dir, 'fail.ipynb'), JSON.stringify(nb));
+    const result = spawnSync('/usr/bin/python3', [join(PYTHON_SDK_DIR, NOTEBOOK_RUNNER_FILE), 'fail.ipynb', '--output-dir', 'out'], { cwd: dir, encoding: 'utf8' });
+    const output = `${result.stdout}${result.stderr}`;
+    assert.equal(result.status, 1, output);
+    assert.match(output, /\[2\] before the error\n/);
+    assert.match(output, /\[berth\] a cell of notebook fail\.ipynb failed: ValueError: boom/);
+    assert.doesNotMatch(output, /skipped cell ran|never/);
+    const written = JSON.parse(await readFile(join(dir, 'out', 'fail.ipynb'), 'utf8'));
+    assert.deepEqual(written.metadata.kernelspec, orchestKernelspec('python', ENVIRONMENT));
+    assert.deepEqual(written.cells.map((c: { outputs: { output_type: string }[] }) => c.outputs.map((o) => o.output_type)), [[], ['stream'], ['error'], []]);
   });
 
   test('an interactive run writes the executed notebook beside the run, with its Orchest kernelspec; the project notebook is untouched', skipUnless(pythonKernel), async (t) => {
