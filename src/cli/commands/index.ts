@@ -29,6 +29,7 @@ const commands: readonly CommandModule[] = [
   { names: ['schema'], load: async () => (await import('./schema.ts')).registerSchema },
   { names: ['login'], load: async () => (await import('./login.ts')).registerLogin },
   { names: ['user'], load: async () => (await import('./user.ts')).registerUser },
+  { names: ['login-link'], load: async () => (await import('./login-link.ts')).registerLoginLink },
 ];
 
 const VERSION_FLAGS = new Set(['-V', '--version']);

@@ -4,7 +4,13 @@ import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startServer, type BerthServer } from '../../server/index.ts';
+import { loginLinkUrl } from '../../server/auth/login-link.ts';
+import { BerthError } from '../../shared/index.ts';
+import { humanLogDestination, usePrettyLogs, type LogFormat } from '../log-lines.ts';
 import { colors } from '../output.ts';
+import { removeServerInfo, writeServerInfo } from '../server-info.ts';
+
+const DEFAULT_PORT = 8765;
 
 export function defaultDataDir(): string {
   return process.env.BERTH_DATA_DIR ? resolve(process.env.BERTH_DATA_DIR) : join(homedir(), '.berth');
@@ -15,42 +21,59 @@ export function registerServe(program: Command): void {
     .command('serve')
     .description('run the Berth server: API, login, service proxy and UI on one port')
     .option('--host <host>', 'address to listen on', '127.0.0.1')
-    .option('--port <port>', 'port to listen on', (v) => Number.parseInt(v, 10), 8765)
+    .option('--port <port>', `port to listen on; 0 picks a free one (default: BERTH_PORT or ${DEFAULT_PORT})`, (v) => parsePort(v, '--port'))
     .option('--data-dir <dir>', 'where Berth keeps its database, logs and the shared data directory (default: BERTH_DATA_DIR or ~/.berth)')
     .option('--runtime <runtime>', 'local | docker | kubernetes | auto (docker when an engine answers, else local)', 'auto')
     .option('--docker-host <url>', 'engine socket, e.g. unix:///run/podman/podman.sock (default: DOCKER_HOST)')
     .option('--demo', 'register the bundled demo project (copied into the data directory once)')
+    .option('--log-format <format>', 'auto (readable lines on a terminal, JSON otherwise) | pretty | json', 'auto')
     .option('--trust-proxy', 'behind a TLS-terminating reverse proxy (an Ingress): pass its X-Forwarded-Proto/-Host on to services (default: BERTH_TRUST_PROXY=1)')
+    .option('--project-root <dir>', 'only directories inside DIR may be registered as projects (repeatable; system directories and the data directory are always refused)', collectRoots, [])
     .action(async function serveAction(options: {
       host: string;
-      port: number;
+      port?: number;
       dataDir?: string;
       runtime: 'local' | 'docker' | 'kubernetes' | 'auto';
       dockerHost?: string;
       demo?: boolean;
       trustProxy?: boolean;
+      logFormat: string;
+      projectRoot: string[];
     }) {
       const dataDir = options.dataDir ? resolve(options.dataDir) : defaultDataDir();
+      const port = options.port ?? (process.env.BERTH_PORT ? parsePort(process.env.BERTH_PORT, 'BERTH_PORT') : DEFAULT_PORT);
+      const logFormat = parseLogFormat(options.logFormat);
+      const { default: pino } = await import('pino');
+      const level = process.env.BERTH_LOG_LEVEL ?? 'warn';
+      const logger = usePrettyLogs(logFormat, process.stdout) ? pino({ level }, humanLogDestination(process.stdout)) : pino({ level });
       const server = await startServer({
         host: options.host,
-        port: options.port,
+        port,
         dataDir,
         runtime: options.runtime,
         ...(options.dockerHost ? { dockerHost: options.dockerHost } : {}),
         trustProxy: Boolean(options.trustProxy) || process.env.BERTH_TRUST_PROXY === '1',
-        logger: (await import('pino')).default({ level: process.env.BERTH_LOG_LEVEL ?? 'warn' }),
+        projectRoots: options.projectRoot.map((root) => resolve(root)),
+        logger,
       });
+      const listening = Number(new URL(server.url).port);
+      writeServerInfo(dataDir, { url: localUrl(options.host, listening), pid: process.pid, port: listening, started: new Date().toISOString() });
       if (options.demo) await registerDemo(server, dataDir);
       printBanner(server, dataDir, Boolean(options.demo));
       await new Promise<void>((resolveStop) => {
         const stop = () => {
           process.stderr.write('\nstopping the server (services keep running; the next start adopts them)\n');
+          removeServerInfo(dataDir);
           void server.close().then(resolveStop);
         };
         process.once('SIGINT', stop);
         process.once('SIGTERM', stop);
       });
     });
+}
+
+function collectRoots(value: string, previous: string[]): string[] {
+  return [...previous, value];
 }
 
 async function registerDemo(server: BerthServer, dataDir: string): Promise<void> {
@@ -69,13 +92,43 @@ function printBanner(server: BerthServer, dataDir: string, demo: boolean): void 
     `  runtime:   ${server.runtimeDescription}`,
     `  data dir:  ${dataDir}`,
   ];
-  if (server.loginToken) lines.push(`  ${c.bold('open')}       ${c.cyan(`${server.url}/login?token=${server.loginToken}`)}  (first start: this login link is shown once)`);
-  else lines.push(`  ${c.bold('open')}       ${c.cyan(`${server.url}/login`)}`);
+  if (server.loginToken) {
+    lines.push(`  ${c.bold('open')}       ${c.cyan(loginLinkUrl(server.url, server.loginToken))}`);
+    lines.push(c.dim('             first start: this sign-in link works for 24 hours; `npx berth login-link` prints a new one'));
+  } else {
+    lines.push(`  ${c.bold('open')}       ${c.cyan(`${server.url}/login`)}  ${c.dim('(no password yet? `npx berth login-link` prints a sign-in link)')}`);
+  }
   if (server.authWarning) lines.push(c.yellow(`  ${server.authWarning}`));
   if (demo) {
-    lines.push('', `  try the demo:  ${c.bold('npx berth session start demo demo.orchest --wait')}`);
-    lines.push(`                 ${c.bold('npx berth session status')}   ${c.dim('|')}   ${c.bold('npx berth session stop')}`);
+    // The CLI finds this server through <data-dir>/server.json; another data dir has to be named.
+    const where = dataDir === join(homedir(), '.berth') && !process.env.BERTH_DATA_DIR ? '' : ` --data-dir ${quoteArg(dataDir)}`;
+    lines.push('', `  try the demo:  ${c.bold(`npx berth session start demo demo.orchest --wait${where}`)}`);
+    lines.push(`                 ${c.bold(`npx berth session status${where}`)}   ${c.dim('|')}   ${c.bold(`npx berth session stop demo demo.orchest${where}`)}`);
   }
   lines.push('', c.dim('  Ctrl-C stops the server; running services keep running and are adopted at the next start.'), '');
   process.stdout.write(lines.join('\n'));
+}
+
+/** The address this machine's CLI should use: a wildcard listen address is reached on loopback. */
+function localUrl(host: string, port: number): string {
+  if (host === '0.0.0.0' || host === '') return `http://127.0.0.1:${port}`;
+  if (host === '::' || host === '[::]') return `http://[::1]:${port}`;
+  return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+}
+
+function quoteArg(text: string): string {
+  return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replace(/'/g, "'\\''")}'`;
+}
+
+function parsePort(value: string, where: string): number {
+  const port = Number(value);
+  if (!/^\d+$/.test(value.trim()) || !Number.isInteger(port) || port > 65535) {
+    throw new BerthError('BERTH_CLI_USAGE', `${where}: ${JSON.stringify(value)} is not a port number`, { hint: 'give a number from 1 to 65535, or 0 for any free port' });
+  }
+  return port;
+}
+
+function parseLogFormat(value: string): LogFormat {
+  if (value === 'auto' || value === 'pretty' || value === 'json') return value;
+  throw new BerthError('BERTH_CLI_USAGE', `--log-format: ${JSON.stringify(value)} is not a log format`, { hint: 'use auto, pretty or json' });
 }
