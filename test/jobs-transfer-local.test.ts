@@ -7,6 +7,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { tempDir } from './support/berth.ts';
 import { commandRequirement, skipUnless } from './support/requirements.ts';
@@ -97,5 +98,30 @@ describe('orchest.transfer and the step environment on the local runtime', skipU
     const deadline = Date.now() + 10_000;
     while (existsSync(join(dataDir, 'jobs', 'sessions', session.uuid)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     assert.equal(existsSync(join(dataDir, 'jobs', 'sessions', session.uuid)), false, "the session's transfer directory is removed when it stops");
+  });
+
+  test('after a restart, transfer directories of sessions that are no longer active are removed; an active session keeps its own', async (t) => {
+    const { server, client, jobs, dataDir } = await startJobsServer(t);
+    const dir = await tempDir(t, 'berth-transfer-recover-');
+    const { pipelineUuid } = await writeProject(transferFixture(dir));
+    await client.addProject(dir, 'recover');
+    const project = server.projects.get('recover');
+    const loaded = await loadPipelineFile(join(dir, TRANSFER_PIPELINE));
+    assert.ok(loaded.spec);
+    const session = await server.sessions.start({
+      projectUuid: project.uuid,
+      pipelinePath: TRANSFER_PIPELINE,
+      spec: loaded.spec,
+      projectDir: project.path,
+      type: 'interactive',
+      userEnv: server.store.mergedEnvVars(project.uuid, pipelineUuid),
+    });
+    assert.equal((await server.sessions.waitSettled(session.uuid, 30_000)).status, 'running');
+    const sessions = join(dataDir, 'jobs', 'sessions');
+    await mkdir(join(sessions, session.uuid, 'transfer'), { recursive: true });
+    await mkdir(join(sessions, 'stopped-while-berth-was-down', 'transfer'), { recursive: true });
+    await jobs.recover();
+    assert.equal(existsSync(join(sessions, 'stopped-while-berth-was-down')), false);
+    assert.ok(existsSync(join(sessions, session.uuid, 'transfer')));
   });
 });

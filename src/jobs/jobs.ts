@@ -7,7 +7,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { SessionEvent, SessionManager, SessionView, ServiceView } from '../sessions/index.ts';
@@ -339,6 +339,7 @@ export class Jobs extends EventEmitter<{ event: [JobEvent] }> {
   async recover(): Promise<number> {
     const interrupted = this.store.listRuns({ activeOnly: true }).filter((r) => !this.#active.has(r.uuid));
     for (const run of interrupted) await this.#abandon(run, 'failed', 'interrupted: Berth stopped while the run was in progress');
+    await this.#removeStaleSessionFiles();
     return interrupted.length;
   }
 
@@ -598,6 +599,13 @@ export class Jobs extends EventEmitter<{ event: [JobEvent] }> {
   #setRun(runUuid: string, fields: Partial<Pick<RunRecord, 'status' | 'reason' | 'startedAt' | 'finishedAt'>>): void {
     this.store.updateRun(runUuid, fields);
     if (fields.status) this.emit('event', { type: 'run', runUuid, status: fields.status, reason: fields.reason ?? null });
+  }
+
+  /** Sessions that stopped while Berth was down never said so: their transfer directories go now. */
+  async #removeStaleSessionFiles(): Promise<void> {
+    const active = new Set(this.#o.sessions.list({ activeOnly: true }).map((s) => s.uuid));
+    const names = await readdir(join(this.#runsDir, 'sessions')).catch(() => [] as string[]);
+    await Promise.all(names.filter((name) => !active.has(name)).map((name) => rm(this.#sessionFilesDir(name), { recursive: true, force: true })));
   }
 
   /** An interactive session's files beside its runs (the transfer directory): removed when it stops. */
