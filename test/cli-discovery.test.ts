@@ -53,7 +53,7 @@ test('berth serve on a random port is found by `berth session status` with no --
   assert.equal(made.status, 0, made.stdout + made.stderr);
   const link = /^(http\S+\/login\?token=\S+)$/m.exec(made.stdout)?.[1];
   assert.ok(link?.startsWith(`${url}/login?token=`), made.stdout);
-  const signedIn = await fetch(link, { redirect: 'manual' });
+  const signedIn = await fetch(link as string, { redirect: 'manual' });
   assert.equal(signedIn.status, 303);
   assert.match(signedIn.headers.get('set-cookie') ?? '', /^berth_session=/);
 
