@@ -69,8 +69,8 @@ for (const engine of await engines()) {
       await runtime.prepareSession(sid, {});
       // The image's own entrypoint and command: `berth serve --host 0.0.0.0 --port 8765 --data-dir /var/lib/berth`.
       const ref = await runtime.start(servicePlan(installationId, sid, 'berth', { image: tag, ports: [8765] }), { logFile: join(logDir, 'berth.log') });
-      const { port } = await runtime.endpoint(ref, 8765);
-      const base = `http://127.0.0.1:${port}`;
+      const { host, port } = await runtime.endpoint(ref, 8765);
+      const base = `http://${host}:${port}`;
 
       // Each probe has its own deadline: the engine's port forwarder may accept a connection before Berth listens.
       const health = await waitFor('Berth to answer', () => fetch(`${base}/api/health`, { signal: AbortSignal.timeout(2000) }).then((r) => (r.ok ? r.json() : undefined), () => undefined), 30_000);

@@ -7,6 +7,7 @@ export type {
   ImageBuildRequest,
   Runtime,
   RuntimeObject,
+  RuntimeReadiness,
   RuntimeRef,
   RuntimeState,
   StartOptions,
@@ -16,7 +17,7 @@ export type {
 } from './types.ts';
 export { RuntimeError } from './errors.ts';
 export { isStartMarker, startMarker } from './log-marker.ts';
-export { createLocalRuntime, type LocalRuntimeOptions } from './local/index.ts';
+export { createLocalRuntime, hostProgramProblem, type HostProgramProblem, type LocalRuntimeOptions } from './local/index.ts';
 export { createDockerRuntime, createEngineImageBuilder, type DockerRuntimeOptions } from './docker/index.ts';
 export type { KubernetesRuntimeOptions } from './kubernetes/index.ts';
 

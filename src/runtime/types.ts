@@ -29,6 +29,19 @@ export interface RuntimeObject {
 export interface Endpoint {
   host: string;
   port: number;
+  /**
+   * A port proxy of the engine sits in front of the service (Docker's userland `docker-proxy` on a
+   * published port): it accepts connections whether or not anything listens behind it, so an
+   * accepted connection alone does not prove a listener (docs/runtimes/docker.md, "Readiness").
+   */
+  proxied?: boolean;
+}
+
+/** The runtime's own word on readiness (kubernetes: the pod's readinessProbe, read from its status). */
+export interface RuntimeReadiness {
+  ready: boolean;
+  /** What the runtime reports, for the timeout message ("pod x: container redis not ready: …"). */
+  detail: string;
 }
 
 export interface StartOptions {
@@ -62,6 +75,12 @@ export interface Runtime {
   inspect(ref: RuntimeRef): Promise<RuntimeState>;
   /** Where the proxy and readiness checks reach `port` of the service. */
   endpoint(ref: RuntimeRef, port: number): Promise<Endpoint>;
+  /**
+   * Where the runtime itself checks readiness (kubernetes: the kubelet runs the pod's probe next to
+   * the container), its verdict; undefined where it has no check for this plan and Berth's own
+   * check must run.
+   */
+  readiness?(ref: RuntimeRef, plan: ServicePlan): Promise<RuntimeReadiness | undefined>;
   /** The host name steps and the SDK should use for this service in this runtime. */
   internalHostname(plan: ServicePlan): string;
   /** Runs a command next to the service (local: on the host, docker: exec in the container). */

@@ -17,7 +17,7 @@ import type { PipelineSpec } from '../spec/types.ts';
 import { BerthError, toBerthError } from '../shared/index.ts';
 import { KeyedLock } from './lock.ts';
 import { SessionError } from './errors.ts';
-import { lastLogLines, waitForReadiness } from './readiness/index.ts';
+import { lastLogLines, runtimeProbe, waitForReadiness } from './readiness/index.ts';
 
 /** Label carrying the plan hash on runtime objects, so recovery can tell a stale instance. */
 export const SPEC_HASH_LABEL = 'berth.spec-hash';
@@ -205,6 +205,14 @@ export class SessionManager extends EventEmitter<{ event: [SessionEvent] }> {
     return this.#storedPlan(this.#requireSession(sessionUuid)).plan;
   }
 
+  /** What apply() would restart, start and stop for this spec, without doing it ("the file changed since the start"). */
+  previewApply(sessionUuid: string, input: Omit<StartSessionInput, 'type' | 'runUuid'>): ApplyResult {
+    const session = this.#requireActive(sessionUuid);
+    const stored = this.#storedPlan(session);
+    const context = this.#context({ ...input, type: session.type, ...(stored.context.runUuid ? { runUuid: stored.context.runUuid } : {}) });
+    return diffPlans(stored.plan, this.#plan(input.spec, context));
+  }
+
   /** Resolves when the session is no longer starting (running, failed or stopped) or the timeout passes. */
   async waitSettled(sessionUuid: string, timeoutMs = 120_000): Promise<SessionView> {
     const deadline = Date.now() + timeoutMs;
@@ -355,21 +363,19 @@ export class SessionManager extends EventEmitter<{ event: [SessionEvent] }> {
         this.#saveService(sessionUuid, service, { status: 'starting', attempt, runtimeId: ref.id, startedAt: new Date().toISOString() });
       }
       const started = ref;
-      await waitForReadiness(service, {
-        endpoint: (port) => runtime.endpoint(started, port),
-        logFile,
-        exec: (argv, options) => runtime.exec(started, argv, options),
-        state: () => runtime.inspect(started),
-        signal,
-      });
+      const { readyAt } = await waitForReadiness(service, runtimeProbe(runtime, started, service, { logFile, signal }));
       const endpoints: Record<string, { host: string; port: number }> = {};
       for (const port of service.ports) endpoints[String(port)] = await runtime.endpoint(started, port);
+      // "ready (N s)" is the instance's own start to the first check that passed, not Berth's
+      // bookkeeping around it (an image pull, a poll interval, this save).
+      const instanceStart = await runtime.inspect(started).then((state) => (state.state === 'running' ? state.startedAt : undefined), () => undefined);
       this.#saveService(sessionUuid, service, {
         status: 'ready',
         attempt,
         runtimeId: started.id,
         endpoints,
-        readyAt: new Date().toISOString(),
+        ...(instanceStart && Date.parse(instanceStart) <= readyAt ? { startedAt: new Date(Date.parse(instanceStart)).toISOString() } : {}),
+        readyAt: new Date(readyAt).toISOString(),
       });
       this.#emit({ type: 'service', sessionUuid, service: service.name, status: 'ready' });
       return true;

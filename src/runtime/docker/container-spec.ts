@@ -57,7 +57,22 @@ export function portKey(port: number): string {
   return `${port}/tcp`;
 }
 
-export function createContainerBody(plan: ServicePlan, image: string, installationId: string, identity: ContainerIdentity = {}): CreateContainerBody {
+export interface PortPublishing {
+  /**
+   * Publish each port on the host's loopback (an engine-chosen port). Only where Berth cannot reach
+   * the session network (reach.ts): a published port is open to every local user and its proxy
+   * blurs readiness.
+   */
+  publish: boolean;
+}
+
+export function createContainerBody(
+  plan: ServicePlan,
+  image: string,
+  installationId: string,
+  identity: ContainerIdentity = {},
+  publishing: PortPublishing = { publish: true },
+): CreateContainerBody {
   const network = networkName(plan.sessionUuid);
   const body: CreateContainerBody = {
     Image: image,
@@ -68,7 +83,7 @@ export function createContainerBody(plan: ServicePlan, image: string, installati
     HostConfig: {
       Binds: plan.mounts.map((mount) => `${mount.hostPath}:${mount.target}:rw`),
       // HostPort "" lets the engine choose a free port; only loopback, the proxy is the way in.
-      PortBindings: Object.fromEntries(plan.ports.map((port) => [portKey(port), [{ HostIp: '127.0.0.1', HostPort: '' }]])),
+      PortBindings: publishing.publish ? Object.fromEntries(plan.ports.map((port) => [portKey(port), [{ HostIp: '127.0.0.1', HostPort: '' }]])) : {},
       NetworkMode: network,
       // Restarts are the session manager's policy, not the engine's.
       RestartPolicy: { Name: 'no' },

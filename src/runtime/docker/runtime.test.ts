@@ -12,6 +12,7 @@ import { RuntimeError } from '../errors.ts';
 import { isStartMarker } from '../log-marker.ts';
 import { createDockerClient, engineStatus } from './client.ts';
 import { createDockerRuntime } from './runtime.ts';
+import type { DockerReachOption } from './reach.ts';
 import { engines, servicePlan, testSessionUuid, waitFor } from './test-helpers.ts';
 
 const HOST_USER = 1000;
@@ -22,8 +23,8 @@ for (const engine of await engines()) {
     const client = createDockerClient(engine.socketPath);
 
     /** A runtime plus a session network, all removed after the test even when it fails. */
-    function setup(t: { after: (fn: () => Promise<void> | void) => void }): { runtime: Runtime; sid: string; dir: string } {
-      const runtime = createDockerRuntime({ socketPath: engine.socketPath, installationId, graceMs: 1000 });
+    function setup(t: { after: (fn: () => Promise<void> | void) => void }, reach: DockerReachOption = 'auto'): { runtime: Runtime; sid: string; dir: string } {
+      const runtime = createDockerRuntime({ socketPath: engine.socketPath, installationId, graceMs: 1000, reach });
       const sid = testSessionUuid();
       const dir = mkdtempSync(join(tmpdir(), 'berth-docker-'));
       t.after(async () => {
@@ -58,9 +59,11 @@ for (const engine of await engines()) {
         assert.equal(result.output.trim(), 'PONG');
       }
       const endpoint = await runtime.endpoint(redis, 6379);
-      assert.equal(endpoint.host, '127.0.0.1');
+      // Berth runs on the engine's host here, so it reaches the container on the session network.
+      assert.notEqual(endpoint.host, '127.0.0.1');
+      assert.deepEqual(endpoint, { host: endpoint.host, port: 6379 });
       const fromHost = await waitFor('PONG from the host', () => {
-        const r = spawnSync('redis-cli', ['-p', String(endpoint.port), 'ping'], { encoding: 'utf8' });
+        const r = spawnSync('redis-cli', ['-h', endpoint.host, '-p', String(endpoint.port), 'ping'], { encoding: 'utf8' });
         return r.stdout.includes('PONG') ? r.stdout.trim() : undefined;
       });
       assert.equal(fromHost, 'PONG');
@@ -107,22 +110,32 @@ for (const engine of await engines()) {
       assert.equal(readFileSync(written, 'utf8'), 'from the container\nedited by the host user\n');
     });
 
-    test('an HTTP service is reachable on its published port from the host', async (t) => {
-      const { runtime, sid, dir } = setup(t);
-      await runtime.prepareSession(sid, {});
-      const ref = await runtime.start(servicePlan(installationId, sid, 'web', { command: ['httpd'], args: ['-f', '-p', '8080', '-h', '/www'], ports: [8080] }), { logFile: join(dir, 'web.log') });
-      const { host, port } = await runtime.endpoint(ref, 8080);
-      const body = await waitFor('the page', async () => {
-        try {
-          const response = await fetch(`http://${host}:${port}/`);
-          return response.ok ? response.text() : undefined;
-        } catch {
-          return undefined;
+    for (const reach of ['network', 'published'] as const) {
+      test(`an HTTP service is reachable from the host (reach: ${reach})`, async (t) => {
+        const { runtime, sid, dir } = setup(t, reach);
+        await runtime.prepareSession(sid, {});
+        const ref = await runtime.start(servicePlan(installationId, sid, 'web', { command: ['httpd'], args: ['-f', '-p', '8080', '-h', '/www'], ports: [8080] }), { logFile: join(dir, 'web.log') });
+        const endpoint = await runtime.endpoint(ref, 8080);
+        const body = await waitFor('the page', async () => {
+          try {
+            const response = await fetch(`http://${endpoint.host}:${endpoint.port}/`);
+            return response.ok ? response.text() : undefined;
+          } catch {
+            return undefined;
+          }
+        });
+        assert.equal(body, 'berth mini image\n');
+        const published = await createDockerClient(engine.socketPath).json<{ NetworkSettings: { Ports: Record<string, unknown[] | null> | null } }>('GET', `/containers/${ref.id}/json`);
+        const bindings = Object.values(published.NetworkSettings.Ports ?? {}).flatMap((b) => b ?? []);
+        if (reach === 'network') {
+          assert.equal(endpoint.proxied, undefined, 'the container\'s own address: no proxy in front');
+          assert.deepEqual(bindings, [], 'nothing is published on the host when Berth reaches the session network');
+        } else {
+          assert.deepEqual({ host: endpoint.host, proxied: endpoint.proxied }, { host: '127.0.0.1', proxied: true });
+          await assert.rejects(runtime.endpoint(ref, 9999), /has no published host port for port 9999/);
         }
       });
-      assert.equal(body, 'berth mini image\n');
-      await assert.rejects(runtime.endpoint(ref, 9999), /has no published host port for port 9999/);
-    });
+    }
 
     test('command without args drops the image CMD (Docker/Kubernetes semantics)', async (t) => {
       const { runtime, sid, dir } = setup(t);

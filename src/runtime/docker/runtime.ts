@@ -12,6 +12,7 @@ import { RuntimeError } from '../errors.ts';
 import { createEngineImageBuilder } from './image-build.ts';
 import { createDockerClient, engineStatus, readAll, type DockerClient } from './client.ts';
 import { containerName, createContainerBody, networkName, portKey, type ContainerIdentity } from './container-spec.ts';
+import { chooseReach, engineHostFacts, onLocalSubnet, parseReach, type DockerReach, type DockerReachOption } from './reach.ts';
 import { ensureImage } from './images.ts';
 import { followLogs, type LogFollower } from './logs.ts';
 import { demuxAll } from './streams.ts';
@@ -29,6 +30,11 @@ export interface DockerRuntimeOptions {
    * group_add); files then need `umask 002` in the service to stay group-writable.
    */
   user?: 'project-owner' | 'image';
+  /**
+   * How Berth reaches the services' ports (reach.ts). `auto` (default): on the session network when
+   * this process has an address in its subnet, else through ports published on 127.0.0.1.
+   */
+  reach?: DockerReachOption;
 }
 
 interface ContainerInspect {
@@ -36,7 +42,10 @@ interface ContainerInspect {
   Name: string;
   Config: { Labels: Record<string, string> | null };
   State: { Status: string; Running: boolean; ExitCode: number; OOMKilled: boolean; Error: string; StartedAt: string };
-  NetworkSettings: { Ports: Record<string, { HostIp: string; HostPort: string }[] | null> | null };
+  NetworkSettings: {
+    Ports: Record<string, { HostIp: string; HostPort: string }[] | null> | null;
+    Networks: Record<string, { IPAddress?: string; IPPrefixLen?: number }> | null;
+  };
 }
 
 interface ContainerSummary {
@@ -52,6 +61,21 @@ export function createDockerRuntime(options: DockerRuntimeOptions): Runtime {
   const client = createDockerClient(options.socketPath);
   const followers = new Map<string, LogFollower>();
   const defaultGraceMs = options.graceMs ?? 10_000;
+  const reachOption = options.reach ?? parseReach(process.env.BERTH_DOCKER_REACH);
+  let engineReach: Promise<DockerReach> | undefined;
+
+  /** Decided once per engine: where Berth runs does not change between sessions. */
+  function reach(): Promise<DockerReach> {
+    if (reachOption !== 'auto') return Promise.resolve(reachOption);
+    engineReach ??= client.json<{ SecurityOptions?: string[] | null; Name?: string }>('GET', '/info').then(
+      (info) => chooseReach(reachOption, engineHostFacts(info)),
+      (error: unknown) => {
+        engineReach = undefined; // asked again next time
+        throw error;
+      },
+    );
+    return engineReach;
+  }
 
   function follow(id: string, logFile: string): void {
     followers.get(id)?.stop();
@@ -121,7 +145,8 @@ export function createDockerRuntime(options: DockerRuntimeOptions): Runtime {
       const image = await ensureImage(client, plan.image, startOptions.onProgress, startOptions.signal);
       const name = containerName(plan);
       await removeLeftover(name);
-      const body = createContainerBody(plan, image, options.installationId, identityFor(plan, options.user ?? 'project-owner'));
+      const publish = (await reach()) === 'published';
+      const body = createContainerBody(plan, image, options.installationId, identityFor(plan, options.user ?? 'project-owner'), { publish });
       let created: { Id: string };
       try {
         created = await client.json<{ Id: string }>('POST', '/containers/create', { query: { name }, body, signal: startOptions.signal });
@@ -170,14 +195,28 @@ export function createDockerRuntime(options: DockerRuntimeOptions): Runtime {
 
     async endpoint(ref: RuntimeRef, port: number): Promise<Endpoint> {
       const container = await inspectContainer(ref.id);
-      const bindings = container?.NetworkSettings.Ports?.[portKey(port)] ?? [];
-      const binding = bindings.find((b) => b.HostIp === '127.0.0.1') ?? bindings[0];
-      if (!container || !binding?.HostPort) {
-        throw new RuntimeError('BERTH_RUNTIME_NO_ENDPOINT', `service ${ref.service} (container ${ref.id.slice(0, 12)}) has no published host port for port ${port}`, {
-          hint: container ? `declare ${port} in the service's ports and restart it` : 'the container is gone; restart the session',
+      if (!container) {
+        throw new RuntimeError('BERTH_RUNTIME_NO_ENDPOINT', `service ${ref.service} (container ${ref.id.slice(0, 12)}) is gone, so port ${port} cannot be reached`, {
+          hint: 'restart the service or the session',
         });
       }
-      return { host: '127.0.0.1', port: Number(binding.HostPort) };
+      const attached = container.NetworkSettings.Networks?.[networkName(ref.sessionUuid)];
+      if (attached?.IPAddress && (await reach()) === 'network') {
+        if (!onLocalSubnet(`${attached.IPAddress}/${attached.IPPrefixLen ?? 32}`)) {
+          throw new RuntimeError('BERTH_RUNTIME_NETWORK_UNREACHABLE', `service ${ref.service}: Berth has no address on its session network (${attached.IPAddress}/${attached.IPPrefixLen}), so it cannot reach port ${port}`, {
+            hint: 'run Berth on the engine\'s host, or set BERTH_DOCKER_REACH=published to reach services through ports published on 127.0.0.1',
+          });
+        }
+        return { host: attached.IPAddress, port };
+      }
+      const bindings = container.NetworkSettings.Ports?.[portKey(port)] ?? [];
+      const binding = bindings.find((b) => b.HostIp === '127.0.0.1') ?? bindings[0];
+      if (!binding?.HostPort) {
+        throw new RuntimeError('BERTH_RUNTIME_NO_ENDPOINT', `service ${ref.service} (container ${ref.id.slice(0, 12)}) has no published host port for port ${port}, and Berth is not on its session network`, {
+          hint: `declare ${port} in the service's ports and restart it`,
+        });
+      }
+      return { host: '127.0.0.1', port: Number(binding.HostPort), proxied: true };
     },
 
     internalHostname(plan: ServicePlan): string {

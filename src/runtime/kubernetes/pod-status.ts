@@ -5,7 +5,7 @@
  * (reference §3.2, issues #1098 and #1197).
  */
 import type { V1Deployment, V1Pod } from '@kubernetes/client-node';
-import type { RuntimeState } from '../types.ts';
+import type { RuntimeReadiness, RuntimeState } from '../types.ts';
 
 export const FATAL_WAITING_REASONS = new Set([
   'ErrImagePull',
@@ -85,4 +85,19 @@ export function containerInstance(pod: V1Pod): { pod: string; restartCount: numb
   if (!status || !name) return undefined;
   const started = Boolean(status.state?.running || status.state?.terminated);
   return { pod: name, restartCount: status.restartCount ?? 0, started };
+}
+
+/**
+ * The kubelet's readiness verdict for one container of the pod, found by name (the kubelet sorts
+ * statuses by name, so an injected sidecar may come first); a pod of one container needs no name.
+ */
+export function podReadiness(pod: V1Pod | undefined, container: string): RuntimeReadiness {
+  const name = pod?.metadata?.name;
+  if (!pod || !name) return { ready: false, detail: 'no pod yet' };
+  const statuses = pod.status?.containerStatuses ?? [];
+  const status = statuses.find((s) => s.name === container) ?? (statuses.length === 1 ? statuses[0] : undefined);
+  if (status?.ready) return { ready: true, detail: `pod ${name}: container ${container} is Ready (its readinessProbe passed)` };
+  const condition = pod.status?.conditions?.find((c) => c.type === 'Ready' || c.type === 'ContainersReady');
+  const said = condition?.message ?? condition?.reason;
+  return { ready: false, detail: `pod ${name}: container ${container} not Ready yet (the kubelet's readinessProbe has not passed${said ? `: ${said}` : ''})` };
 }

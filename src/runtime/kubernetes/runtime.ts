@@ -9,7 +9,7 @@ import type { V1Deployment, V1Pod } from '@kubernetes/client-node';
 import { appendStartMarker } from '../log-cursor.ts';
 import type { RuntimeKind, ServicePlan } from '../../plan/types.ts';
 import { LABELS } from '../../plan/types.ts';
-import type { Endpoint, ExecResult, Runtime, RuntimeObject, RuntimeRef, RuntimeState, StartOptions } from '../types.ts';
+import type { Endpoint, ExecResult, Runtime, RuntimeObject, RuntimeReadiness, RuntimeRef, RuntimeState, StartOptions } from '../types.ts';
 import { RuntimeError } from '../errors.ts';
 import { apiError, createKubernetesClients, ignoreCodes, kubeStatus, loadKubeConfig, type KubernetesClients } from './client.ts';
 import { createBuildJobImageBuilder, type BuildSettings } from './build-job.ts';
@@ -17,8 +17,8 @@ import { execInPod } from './exec.ts';
 import { runTaskPod } from './task.ts';
 import { hasLabels, labelSelector, originalLabels, sanitizeLabelValue, sanitizeLabels, selectorLabels } from './labels.ts';
 import { followServiceLogs, type LogFollower } from './logs.ts';
-import { DEFAULT_GRACE_MS, deploymentManifest, networkPolicyManifest, networkPolicyName, secretManifest, serviceManifest, type ManifestOptions } from './manifests.ts';
-import { currentPod, deploymentState } from './pod-status.ts';
+import { DEFAULT_GRACE_MS, deploymentManifest, networkPolicyManifest, networkPolicyName, readinessProbe, secretManifest, serviceManifest, type ManifestOptions } from './manifests.ts';
+import { currentPod, deploymentState, podReadiness } from './pod-status.ts';
 import { createPodWatch, type PodWatch } from './pod-watch.ts';
 
 /** What the manifests need (namespace, claims, group, grace, pull secrets) plus how to reach the cluster. */
@@ -279,6 +279,15 @@ export function createKubernetesRuntime(options: KubernetesRuntimeOptions): Runt
       } catch (error) {
         throw apiError(`list the pods of ${ref.id}`, namespace, error);
       }
+    },
+
+    async readiness(ref: RuntimeRef, plan: ServicePlan): Promise<RuntimeReadiness | undefined> {
+      // The kubelet probes the container from its node; Berth reading that verdict needs no route
+      // into the cluster. A probe covers one port, so several ports stay Berth's own check.
+      if (!readinessProbe(plan.readiness) || (plan.readiness.type === 'port' && plan.readiness.ports.length !== 1)) return undefined;
+      const selector = selectorOf(ref);
+      const pods = watch.synced && !stopped.has(ref.id) ? watch.pods(selector) : await podsOf(selector);
+      return podReadiness(currentPod(pods.filter((pod) => !pod.metadata?.deletionTimestamp)), ref.service);
     },
 
     async endpoint(ref: RuntimeRef, port: number): Promise<Endpoint> {

@@ -6,6 +6,7 @@ import type { TestContext } from 'node:test';
 import type { ReadinessPlan, ServicePlan } from '../../plan/types.ts';
 import { testServicePlan } from '../../runtime/test-plan.ts';
 import { createLocalRuntime, type RuntimeRef } from '../../runtime/index.ts';
+import { runtimeProbe } from './probe.ts';
 import type { ReadinessProbe } from './types.ts';
 
 export function servicePlan(name: string, readiness: ReadinessPlan, overrides: Partial<ServicePlan> = {}): ServicePlan {
@@ -29,12 +30,6 @@ export async function startService(t: TestContext, plan: ServicePlan, signal?: A
     await runtime.cleanupSession(plan.sessionUuid);
     rmSync(dir, { recursive: true, force: true });
   });
-  const probe: ReadinessProbe = {
-    endpoint: (port) => runtime.endpoint(ref, port),
-    logFile,
-    exec: (argv, options) => runtime.exec(ref, argv, options),
-    state: () => runtime.inspect(ref),
-    ...(signal ? { signal } : {}),
-  };
+  const probe = runtimeProbe(runtime, ref, plan, { logFile, ...(signal ? { signal } : {}) });
   return { ref, probe, logFile };
 }

@@ -1,5 +1,6 @@
 /** @module sessions/readiness: when a started service counts as ready (one deadline per service). */
 export { waitForReadiness, checkFor, type ReadinessResult } from './wait.ts';
+export { runtimeProbe } from './probe.ts';
 export { lastLogLines, outputStart } from './log-lines.ts';
 export { ReadinessError } from './errors.ts';
 export { PortCheck } from './port.ts';

@@ -1,23 +1,46 @@
 import { connect } from 'node:net';
+import type { Endpoint } from '../../runtime/index.ts';
 import type { AttemptContext, CheckResult, ReadinessCheck, ReadinessProbe } from './types.ts';
 
-function tryConnect(host: string, port: number, signal: AbortSignal): Promise<string | undefined> {
+/**
+ * How long a connection through an engine's port proxy must stay open (or bring a banner) to prove
+ * a listener behind it. docker-proxy accepts, finds nothing listening inside, and closes within a
+ * millisecond or two (measured: docs/runtimes/docker.md); a real service holds the connection open
+ * waiting for its client (Redis, Postgres) or greets it (SMTP, SSH).
+ */
+export const LISTENER_PROOF_MS = 250;
+
+/**
+ * Connects to `endpoint`; resolves undefined when a listener is proven, else what went wrong. A
+ * direct endpoint is proven by the accept itself; a proxied one by the rule above.
+ */
+function tryConnect(endpoint: Endpoint, signal: AbortSignal): Promise<string | undefined> {
+  const { host, port } = endpoint;
   if (signal.aborted) return Promise.resolve(`no time left to connect to ${host}:${port}`);
   return new Promise((resolve) => {
     const socket = connect({ host, port });
+    let proofTimer: NodeJS.Timeout | undefined;
     const done = (problem: string | undefined): void => {
+      clearTimeout(proofTimer);
       signal.removeEventListener('abort', onAbort);
       socket.destroy();
       resolve(problem);
     };
     const onAbort = (): void => done(`no answer from ${host}:${port} within the attempt's time`);
     signal.addEventListener('abort', onAbort, { once: true });
-    socket.once('connect', () => done(undefined));
     socket.once('error', (error: NodeJS.ErrnoException) => done(`${host}:${port}: ${error.code ?? error.message}`));
+    socket.once('connect', () => {
+      if (!endpoint.proxied) return done(undefined);
+      const closedAtOnce = `${host}:${port} accepted the connection and closed it at once: the engine's port proxy answered, nothing listens behind it yet`;
+      socket.once('data', () => done(undefined)); // a banner: the service itself speaks
+      socket.once('end', () => done(closedAtOnce));
+      socket.once('close', () => done(closedAtOnce));
+      proofTimer = setTimeout(() => done(undefined), LISTENER_PROOF_MS);
+    });
   });
 }
 
-/** Ready when every listed port accepts a TCP connection (testcontainers' forListeningPorts). */
+/** Ready when every listed port has a listener (testcontainers' forListeningPorts). */
 export class PortCheck implements ReadinessCheck {
   readonly description: string;
   readonly #ports: number[];
@@ -29,8 +52,7 @@ export class PortCheck implements ReadinessCheck {
 
   async attempt(probe: ReadinessProbe, context: AttemptContext): Promise<CheckResult> {
     for (const port of this.#ports) {
-      const endpoint = await probe.endpoint(port);
-      const problem = await tryConnect(endpoint.host, endpoint.port, context.signal);
+      const problem = await tryConnect(await probe.endpoint(port), context.signal);
       if (problem) return { ready: false, detail: `port ${port} not accepting connections (${problem})` };
     }
     return { ready: true, detail: `${this.#ports.length === 1 ? 'port' : 'ports'} ${this.#ports.join(', ')} open` };

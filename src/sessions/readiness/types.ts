@@ -1,4 +1,4 @@
-import type { Endpoint, ExecResult, RuntimeState } from '../../runtime/index.ts';
+import type { Endpoint, ExecResult, RuntimeReadiness, RuntimeState } from '../../runtime/index.ts';
 
 /** What readiness checks may use of a started service (bound to one runtime ref by the caller). */
 export interface ReadinessProbe {
@@ -7,6 +7,11 @@ export interface ReadinessProbe {
   logFile: string;
   exec(argv: string[], options?: { timeoutMs?: number; env?: Record<string, string> }): Promise<ExecResult>;
   state(): Promise<RuntimeState>;
+  /**
+   * The runtime's own verdict where it checks readiness itself (kubernetes: the pod's probe); when it
+   * answers, Berth's check is not run, since only the runtime reaches the service from inside.
+   */
+  runtimeReadiness?(): Promise<RuntimeReadiness | undefined>;
   signal?: AbortSignal;
 }
 

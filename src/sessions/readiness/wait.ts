@@ -13,7 +13,7 @@ import { lastLogLines } from './log-lines.ts';
 import { LogCheck } from './log.ts';
 import { NoneCheck } from './none.ts';
 import { PortCheck } from './port.ts';
-import type { CheckResult, ReadinessCheck, ReadinessProbe } from './types.ts';
+import type { AttemptContext, CheckResult, ReadinessCheck, ReadinessProbe } from './types.ts';
 
 /** Longest a single attempt may take, so one hung attempt cannot use up the whole deadline. */
 const MAX_ATTEMPT_MS = 10_000;
@@ -41,6 +41,12 @@ export function checkFor(service: string, readiness: ReadinessPlan): ReadinessCh
 }
 
 const TIMED_OUT = Symbol('timed out');
+
+/** The runtime's verdict where it has one (its probe runs next to the service), else Berth's check. */
+async function attemptOnce(check: ReadinessCheck, probe: ReadinessProbe, context: AttemptContext): Promise<CheckResult> {
+  const verdict = await probe.runtimeReadiness?.();
+  return verdict ?? check.attempt(probe, context);
+}
 
 /** Resolves to TIMED_OUT when `work` takes longer than `ms`: a runtime call must not outlive the deadline. */
 async function within<T>(work: Promise<T>, ms: number): Promise<T | typeof TIMED_OUT> {
@@ -113,7 +119,7 @@ export async function waitForReadiness(plan: ServicePlan, probe: ReadinessProbe)
       const attemptMs = Math.max(1, Math.min(deadline - Date.now(), MAX_ATTEMPT_MS));
       const attemptTimeout = AbortSignal.timeout(attemptMs);
       const signals = [attemptTimeout, ...(probe.signal ? [probe.signal] : [])];
-      const result = await within(check.attempt(probe, { signal: AbortSignal.any(signals), timeoutMs: attemptMs }), attemptMs + 100).catch(
+      const result = await within(attemptOnce(check, probe, { signal: AbortSignal.any(signals), timeoutMs: attemptMs }), attemptMs + 100).catch(
         (error: unknown): CheckResult => ({ ready: false, detail: error instanceof Error ? error.message : String(error) }),
       );
       const current = result === TIMED_OUT ? { ready: false, detail: `no result within ${attemptMs} ms` } : result;
