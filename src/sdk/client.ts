@@ -6,6 +6,7 @@
  *   const { session } = await berth.startSession('demo', 'demo.orchest');
  */
 import { BerthError } from '../shared/index.ts';
+import { requestText, type TextResponse } from './http-text.ts';
 
 export class ApiClientError extends BerthError {
   constructor(
@@ -35,10 +36,9 @@ export class BerthClient {
   }
 
   async request<T = Json>(method: string, path: string, body?: unknown): Promise<T> {
-    const response = await this.#fetch(method, path, body);
-    const text = await response.text();
+    const { ok, status, text } = await this.#send(method, path, body);
     const data = text ? (JSON.parse(text) as unknown) : {};
-    if (!response.ok) throw errorFromResponse(response.status, data, method, path);
+    if (!ok) throw errorFromResponse(status, data, method, path);
     return data as T;
   }
 
@@ -52,22 +52,40 @@ export class BerthClient {
     return response.body;
   }
 
-  async #fetch(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<Response> {
+  #headers(body: unknown): Record<string, string> {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (this.#token) headers.authorization = `Bearer ${this.#token}`;
     if (body !== undefined) headers['content-type'] = 'application/json';
+    return headers;
+  }
+
+  #unreachable(cause: unknown): ApiClientError {
+    return new ApiClientError('BERTH_CLIENT_UNREACHABLE', `cannot reach the Berth server at ${this.url}`, 0, {
+      cause,
+      hint: 'start it with `berth serve` (or `npm start`), or point --url / BERTH_URL at a running server',
+    });
+  }
+
+  /** A whole answer as text, on node:http (see http-text.ts for why not fetch). */
+  async #send(method: string, path: string, body?: unknown): Promise<TextResponse> {
+    try {
+      return await requestText(`${this.url}${path}`, { method, headers: this.#headers(body), ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+    } catch (cause) {
+      throw this.#unreachable(cause);
+    }
+  }
+
+  /** fetch, for the streaming calls only. */
+  async #fetch(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<Response> {
     try {
       return await fetch(`${this.url}${path}`, {
         method,
-        headers,
+        headers: this.#headers(body),
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
         ...(signal ? { signal } : {}),
       });
     } catch (cause) {
-      throw new ApiClientError('BERTH_CLIENT_UNREACHABLE', `cannot reach the Berth server at ${this.url}`, 0, {
-        cause,
-        hint: 'start it with `berth serve` (or `npm start`), or point --url / BERTH_URL at a running server',
-      });
+      throw this.#unreachable(cause);
     }
   }
 
@@ -122,9 +140,8 @@ export class BerthClient {
   }
   logs(sessionUuid: string, service: string, options: { tail?: number } = {}) {
     const query = options.tail === undefined ? '' : `?tail=${options.tail}`;
-    return this.#fetch('GET', `/api/sessions/${enc(sessionUuid)}/services/${enc(service)}/logs${query}`).then(async (r) => {
-      const text = await r.text();
-      if (!r.ok) throw errorFromResponse(r.status, safeJson(text), 'GET', 'logs');
+    return this.#send('GET', `/api/sessions/${enc(sessionUuid)}/services/${enc(service)}/logs${query}`).then(({ ok, status, text }) => {
+      if (!ok) throw errorFromResponse(status, safeJson(text), 'GET', 'logs');
       return text;
     });
   }
@@ -179,9 +196,8 @@ export class BerthClient {
   }
   stepLogs(run: string, step: string, options: { tail?: number } = {}) {
     const query = options.tail === undefined ? '' : `?tail=${options.tail}`;
-    return this.#fetch('GET', `/api/runs/${enc(run)}/steps/${enc(step)}/logs${query}`).then(async (r) => {
-      const text = await r.text();
-      if (!r.ok) throw errorFromResponse(r.status, safeJson(text), 'GET', 'step logs');
+    return this.#send('GET', `/api/runs/${enc(run)}/steps/${enc(step)}/logs${query}`).then(({ ok, status, text }) => {
+      if (!ok) throw errorFromResponse(status, safeJson(text), 'GET', 'step logs');
       return text;
     });
   }
