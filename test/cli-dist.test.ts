@@ -1,0 +1,146 @@
+/**
+ * The compiled CLI (scripts/build.mjs → dist/, run by bin/berth.mjs): it answers like the TypeScript
+ * does, loads only what the command needs, falls back to src/ through tsx when src/ changed since the
+ * build, and the proxy's data plane never loads the server's packages.
+ *
+ * It builds a copy of the installation (bin, src, scripts, package.json; node_modules linked) in a
+ * temporary directory, so nobody editing this tree meanwhile can make its dist/ stale.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { cp, mkdtemp, readFile, rm, symlink, utimes } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { freshDist } from '../bin/fresh-dist.mjs';
+import { call, startUpstream } from '../src/proxy/fixtures/http.ts';
+
+const REPO = fileURLToPath(new URL('..', import.meta.url));
+const RECORDER = join(REPO, 'test', 'support', 'record-modules.mjs');
+const DEMO = join(REPO, 'examples', 'demo', 'demo.orchest');
+
+/** Packages the Berth server uses and the CLI's quick commands and the proxy must not load. */
+const SERVER_PACKAGES = ['fastify', 'better-sqlite3', '@kubernetes/client-node', 'zod', 'pino'];
+
+let install: string;
+
+before(async () => {
+  install = await mkdtemp(join(tmpdir(), 'berth-dist-'));
+  await Promise.all(['bin', 'src', 'scripts', 'package.json'].map((path) => cp(join(REPO, path), join(install, path), { recursive: true })));
+  await symlink(join(REPO, 'node_modules'), join(install, 'node_modules'), 'dir');
+  const build = spawnSync(process.execPath, [join(install, 'scripts', 'build.mjs')], { cwd: install, encoding: 'utf8' });
+  assert.equal(build.status, 0, build.stderr);
+  assert.match(build.stdout, /dist\/: \d+ source files bundled/);
+});
+
+after(async () => {
+  if (install) await rm(install, { recursive: true, force: true });
+});
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  /** Every module the process imported (file:// URLs and node: builtins). */
+  modules: string[];
+}
+
+/** Runs the copy's bin/berth.mjs with the module recorder (test/support/record-modules.mjs). */
+async function berth(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
+  const record = join(install, `modules-${Math.random().toString(36).slice(2)}.txt`);
+  const child = spawnSync(process.execPath, ['--import', pathToFileURL(RECORDER).href, join(install, 'bin', 'berth.mjs'), ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1', BERTH_URL: '', BERTH_FROM_SOURCE: '', BERTH_RECORD_MODULES: record, ...env },
+  });
+  const modules = (await readFile(record, 'utf8').catch(() => '')).split('\n').filter(Boolean);
+  return { code: child.status, stdout: child.stdout, stderr: child.stderr, modules };
+}
+
+function packagesIn(modules: string[]): Set<string> {
+  const names = modules.map((url) => /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url)?.[1]).filter((name): name is string => name !== undefined);
+  return new Set(names);
+}
+
+function ranFromDist(run: Run): boolean {
+  return run.modules.some((url) => url.endsWith('/dist/cli.js')) && !run.modules.some((url) => url.includes('/src/cli/main.ts'));
+}
+
+describe('berth from dist/', () => {
+  test('the build is fresh right after it, and --version answers from dist/ with commander alone', async () => {
+    assert.ok(freshDist(pathToFileURL(`${install}/`)), 'dist/build.json lists sources newer than the build');
+    const run = await berth(['--version']);
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(run.stdout.trim(), '0.1.0');
+    assert.ok(ranFromDist(run), `not run from dist/:\n${run.modules.join('\n')}`);
+    assert.deepEqual([...packagesIn(run.modules)].sort(), ['commander', 'picocolors']);
+    assert.ok(!run.modules.some((url) => /\/chunks\/(serve|session|validate|proxy)-/.test(url)), 'a command module was loaded for --version');
+  });
+
+  test('validate of the demo answers from dist/ and finds the demo valid', async () => {
+    const run = await berth(['validate', DEMO]);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /demo\.orchest: valid/);
+    assert.ok(ranFromDist(run));
+    assert.ok(!packagesIn(run.modules).has('fastify'), 'validate loaded the server');
+  });
+
+  test('session status loads neither the server nor fetch: it fails fast on an unreachable URL', async () => {
+    const run = await berth(['session', 'status', '--url', 'http://127.0.0.1:1']);
+    assert.equal(run.code, 3);
+    assert.match(run.stderr, /BERTH_CLIENT_UNREACHABLE/);
+    assert.ok(ranFromDist(run));
+    const loaded = packagesIn(run.modules);
+    for (const name of [...SERVER_PACKAGES, 'undici']) assert.ok(!loaded.has(name), `session status loaded ${name}`);
+    assert.ok(run.modules.includes('node-internal:internal/fs/utils'), 'the recorder saw no internal module: it is not recording them');
+    assert.ok(!run.modules.includes('node-internal:internal/deps/undici/undici'), 'session status used the global fetch');
+  });
+
+  test('a source file changed after the build: bin/berth.mjs runs src/ through tsx, same answer', async () => {
+    const changed = join(install, 'src', 'cli', 'output.ts');
+    const future = new Date(Date.now() + 60_000);
+    await utimes(changed, future, future);
+    try {
+      assert.equal(freshDist(pathToFileURL(`${install}/`)), undefined);
+      const run = await berth(['--version']);
+      assert.equal(run.code, 0, run.stderr);
+      assert.equal(run.stdout.trim(), '0.1.0');
+      assert.ok(run.modules.some((url) => url.endsWith('/src/cli/main.ts')), 'src/cli/main.ts was not loaded');
+      assert.ok(!run.modules.some((url) => url.endsWith('/dist/cli.js')), 'stale dist/cli.js was loaded');
+    } finally {
+      const past = new Date(Date.now() - 3_600_000);
+      await utimes(changed, past, past);
+    }
+  });
+});
+
+describe("berth proxy's data plane", () => {
+  test('proxies a request without loading fastify, better-sqlite3, the kubernetes client, zod or pino', { timeout: 60_000 }, async (t) => {
+    const up = await startUpstream(t);
+    const record = join(install, 'proxy-modules.txt');
+    const child = spawn(
+      process.execPath,
+      ['--import', pathToFileURL(RECORDER).href, join(install, 'bin', 'berth.mjs'), 'proxy', '--port', '0', '--route', `/service-app-dev_8501=http://127.0.0.1:${up.port}`],
+      { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1', BERTH_FROM_SOURCE: '', BERTH_RECORD_MODULES: record } },
+    );
+    t.after(() => child.kill('SIGKILL'));
+    // Read with 'data' (not a for-await that ends in break): the pipe stays open for the proxy's later lines.
+    let output = '';
+    child.stdout.setEncoding('utf8');
+    const base = await new Promise<string>((resolve, reject) => {
+      child.stdout.on('data', (chunk: string) => {
+        output += chunk;
+        const url = /berth proxy listening on (http:\/\/\S+)/.exec(output)?.[1];
+        if (url && output.includes('prefix stripped')) resolve(url);
+      });
+      child.once('exit', (code) => reject(new Error(`berth proxy exited ${code}: ${output}`)));
+    });
+    const answer = await call(`${base}/service-app-dev_8501/hello`);
+    assert.equal(answer.body, 'upstream ok');
+    const modules = (await readFile(record, 'utf8')).split('\n').filter(Boolean);
+    assert.ok(ranFromDist({ code: 0, stdout: '', stderr: '', modules }));
+    const loaded = packagesIn(modules);
+    assert.ok(loaded.has('undici'), 'the recorder saw no undici: it is not recording');
+    for (const name of SERVER_PACKAGES) assert.ok(!loaded.has(name), `berth proxy loaded ${name}`);
+  });
+});
