@@ -5,7 +5,10 @@
  * need. A run with a Redis service goes green (both steps find it with `orchest.get_service`, by
  * `redis-<run>` and by `redis`, and read their parameters); a failing step fails the run, skips its
  * dependents and tears the services down; a step whose environment is not built fails with the fix;
- * cancel kills the running step's container. After every run no container of its session is left.
+ * cancel kills the running step's container; a project as Orchest wrote it (1.0.0 pipeline file, notebooks
+ * saved with kernel `orchest-kernel-<environment>`) runs its Python notebook, and its R notebook is refused
+ * naming the image (the test image has no R: R steps and R notebooks are tested on the local runtime, in
+ * test/jobs-orchest-notebooks.test.ts). After every run no container of its session is left.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -23,6 +26,7 @@ import { startTestServer, tempDir } from './support/berth.ts';
 import { skipUnless } from './support/requirements.ts';
 import { buildAndWait } from './support/environments.ts';
 import { notebook, RESP_PY, writeProject, type ProjectFixture } from './jobs-support.ts';
+import { orchestKernelspec, orchestNotebook, writeOrchestProject } from './orchest-project.ts';
 
 /** python3-nbconvert and python3-ipykernel pull in python3; nothing recommended, no caches. */
 const SETUP_SCRIPT = [
@@ -217,6 +221,41 @@ for (const engine of available) {
 
       assert.deepEqual(await leftovers(server, run.uuid), [], 'no container of the run session is left');
       assert.equal(server.sessions.find(run.uuid)?.status, 'stopped');
+    });
+
+    test('a project as Orchest wrote it: the notebook saved with kernel orchest-kernel-<environment> runs with python3 and keeps its kernelspec; an R notebook is refused, naming the image', async () => {
+      const python = orchestNotebook('python', envUuid, 'import os\nprint("python in", os.environ["BERTH_RUNTIME"])', 'open("orchest-notebook.txt", "w").write("ran")');
+      const r = orchestNotebook('r', envUuid, 'cat("never")');
+      await writeOrchestProject({
+        dir,
+        file: 'orchest-made.orchest',
+        environment: envUuid,
+        steps: [
+          { title: 'Python notebook', file: 'orchest-py.ipynb', source: python },
+          { title: 'R notebook', file: 'orchest-r.ipynb', language: 'r', source: r },
+        ],
+      });
+      const uuid = await startJob(server, 'dock', 'orchest-made.orchest');
+      const run = await server.jobs.waitRun(uuid, 300_000);
+      const logs = await Promise.all(run.steps.map((s) => readFile(s.logFile, 'utf8').catch(() => '')));
+      const context = `${describeRun(run)}\n${logs.join('\n---\n')}`;
+      assert.deepEqual(run.steps.map((s) => [s.title, s.status, s.exitCode]), [['Python notebook', 'succeeded', 0], ['R notebook', 'failed', 3]], context);
+      const copy = join(run.runDir, 'project');
+      const executed = JSON.parse(await readFile(join(copy, 'orchest-py.ipynb'), 'utf8'));
+      assert.deepEqual(executed.metadata.kernelspec, orchestKernelspec('python', envUuid), 'the executed notebook keeps its Orchest kernelspec');
+      assert.match(JSON.stringify(executed.cells[0].outputs), /python in docker/);
+      assert.equal(await readFile(join(copy, 'orchest-notebook.txt'), 'utf8'), 'ran');
+      // The image the step ran in, from the step log's first line: the refusal names it.
+      const image = /step "R notebook" in (\S+):/.exec(logs[1]!)?.[1];
+      assert.ok(image, logs[1]);
+      assert.ok(
+        logs[1]!.includes(
+          `[berth] notebook orchest-r.ipynb is written in R (kernelspec "orchest-kernel-${envUuid}"), and the image ${image} has no r kernel (kernels there: python3): ` +
+            'install r-cran-irkernel (Debian; it registers the `ir` kernel system-wide)',
+        ),
+        logs[1],
+      );
+      assert.deepEqual(await leftovers(server, run.uuid), [], 'no container of the run session is left');
     });
 
     test('a failing step fails the run, its dependent is skipped, an unbuilt environment says how to build it, services are torn down', async () => {
