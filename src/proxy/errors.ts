@@ -10,6 +10,7 @@ export class ProxyError extends BerthError {}
 export const PROXY_CODES = {
   routeInvalid: 'BERTH_PROXY_ROUTE_INVALID',
   notFound: 'BERTH_PROXY_NOT_FOUND',
+  badTarget: 'BERTH_PROXY_BAD_TARGET',
   starting: 'BERTH_PROXY_SERVICE_STARTING',
   failed: 'BERTH_PROXY_SERVICE_FAILED',
   unreachable: 'BERTH_PROXY_UPSTREAM_UNREACHABLE',

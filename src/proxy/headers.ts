@@ -123,10 +123,25 @@ export function downstreamHeaders(raw: string[], route: ProxyRoute, requestHost:
     const lower = name.toLowerCase();
     if (HOP_BY_HOP.has(lower) || named?.has(lower)) continue;
     let value = raw[i + 1]!;
+    if (lower === 'set-cookie' && setsBerthCookie(value)) continue;
     if (lower === 'location' && route.stripPrefix) value = locationUnderPrefix(value, route.basePath, requestHost);
     out.push(name, value);
   }
   return out;
+}
+
+/**
+ * Services share Berth's origin: a service that could set `berth_session` (or any `berth_` cookie)
+ * could sign the user out or fix a session id of its choosing. Such Set-Cookie headers are dropped;
+ * cookie names are case-sensitive, but the check is not, and it sees through the `__Host-`/`__Secure-`
+ * prefixes. Per-service origins are the full fix (docs/security.md).
+ */
+export const BERTH_COOKIE_PREFIX = 'berth_';
+
+export function setsBerthCookie(setCookie: string): boolean {
+  const eq = setCookie.indexOf('=');
+  const name = (eq < 0 ? setCookie.split(';')[0]! : setCookie.slice(0, eq)).trim().toLowerCase().replace(/^__(host|secure)-/, '');
+  return name.startsWith(BERTH_COOKIE_PREFIX);
 }
 
 /** `/x` -> `<prefix>/x`; `http://<same host>/x` -> `http://<same host><prefix>/x`; others unchanged. */

@@ -1,6 +1,6 @@
 /** @module proxy: the data plane (routing, streaming, WebSockets, the auth check) and `berth proxy`. */
 export { RouteTable, isServicePath, type ProxyRoute, type RouteMatch } from './route-table.ts';
-export { createProxy, prepareServer, type Proxy, type ProxyOptions, type Authorize } from './proxy.ts';
+export { createProxy, isValidRequestTarget, prepareServer, type Proxy, type ProxyOptions, type Authorize } from './proxy.ts';
 export { ProxyError, PROXY_CODES } from './errors.ts';
 export { parseStaticRoutes, startStandaloneProxy, type StandaloneProxy, type StandaloneProxyOptions } from './standalone.ts';
 export type { CredentialFilter } from './headers.ts';

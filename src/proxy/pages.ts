@@ -49,6 +49,17 @@ export function notFoundPage(target: string, visible: ProxyRoute[]): Page {
   };
 }
 
+/** A request target no upstream can be sent (a `#` fragment, bytes outside printable ASCII): the client's mistake. */
+export function badTargetPage(target: string): Page {
+  return {
+    status: 400,
+    code: PROXY_CODES.badTarget,
+    title: 'Bad request target',
+    message: `the request target ${JSON.stringify(target.length > 200 ? `${target.slice(0, 200)}…` : target)} is not a valid URL path`,
+    hint: 'percent-encode the path (a "#" is %23; browsers never send the fragment)',
+  };
+}
+
 export function startingPage(route: ProxyRoute): Page {
   return {
     status: 503,

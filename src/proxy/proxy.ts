@@ -12,6 +12,7 @@ import type { CredentialFilter, HeaderPolicy } from './headers.ts';
 import { UpstreamPools } from './pools.ts';
 import { tunnelUpgrade } from './websocket.ts';
 import {
+  badTargetPage,
   failedPage,
   isBrowserNavigation,
   notFoundPage,
@@ -55,6 +56,16 @@ type Decision =
   | { kind: 'redirect'; status: 302 | 308; location: string }
   | { kind: 'forward'; route: ProxyRoute; path: string };
 
+/**
+ * An origin-form target an upstream accepts: printable ASCII without `#` (RFC 9112 §3.2; a fragment is
+ * never sent by browsers, and undici refuses it, which used to surface as a misleading 502).
+ */
+const VALID_TARGET = /^\/[\x21-\x22\x24-\x7e]*$/;
+
+export function isValidRequestTarget(target: string): boolean {
+  return VALID_TARGET.test(target);
+}
+
 export function createProxy(options: ProxyOptions): Proxy {
   const { table, authorize, onError } = options;
   const loginPath = options.loginPath ?? '/login';
@@ -74,6 +85,7 @@ export function createProxy(options: ProxyOptions): Proxy {
 
   /** What to do with a service path: the rules every request and upgrade go through, in order. */
   function decide(req: IncomingMessage, target: string, upgrade: boolean): Decision {
+    if (!VALID_TARGET.test(target)) return { kind: 'page', page: badTargetPage(target) };
     const match = table.match(target);
     if (!match) {
       // Only list what this client could open anyway: session names are not public.

@@ -2,18 +2,19 @@
  * `berth serve`: one process, one port. Requests for service URLs go to the proxy's data plane
  * first (no framework on that path); everything else is the Fastify app (API, login, UI).
  */
+import { existsSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, realpath } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import type { Duplex } from 'node:stream';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
 import pino, { type Logger } from 'pino';
 import { createEngineImageBuilder } from '../runtime/index.ts';
-import { createProxy, prepareServer, RouteTable, type ProxyRoute } from '../proxy/index.ts';
+import { createProxy, isValidRequestTarget, prepareServer, RouteTable, type ProxyRoute } from '../proxy/index.ts';
 import { SessionManager } from '../sessions/index.ts';
-import { CoreStore, coreMigrations, openDatabase, type Db } from '../store/index.ts';
+import { CoreStore, coreMigrations, makePrivate, openDatabase, type Db } from '../store/index.ts';
 import { BerthError, toBerthError } from '../shared/index.ts';
-import { authMigrations, createAuth, stripSessionCookie, type Auth } from './auth/index.ts';
+import { authMigrations, carriesTokenShapedBearer, createAuth, stripSessionCookie, type Auth } from './auth/index.ts';
 import { environmentMigrations, resolveEnvironmentImage } from '../environments/index.ts';
 import { chooseRuntime, findEngineSocket, type RuntimeChoice } from './runtime-choice.ts';
 import { Projects } from './projects.ts';
@@ -24,7 +25,8 @@ import { registerJobRoutes } from './routes/jobs.ts';
 import { Jobs, jobMigrations } from '../jobs/index.ts';
 import { registerPipelineRoutes } from './routes/pipelines.ts';
 import { registerUi } from './ui.ts';
-import { statusForError } from './errors.ts';
+import { ApiError, statusForError } from './errors.ts';
+import { frameworkError, guardUnauthenticatedBody, protectFraming, refuseBadTarget } from './hardening.ts';
 
 export interface ServerOptions {
   host?: string;
@@ -40,6 +42,10 @@ export interface ServerOptions {
   env?: NodeJS.ProcessEnv;
   /** Behind a TLS-terminating reverse proxy: services get its X-Forwarded-Proto/-Host (`--trust-proxy`). */
   trustProxy?: boolean;
+  /** `--project-root` (repeatable): projects must lie inside one of these; system dirs and the data dir are refused anyway. */
+  projectRoots?: string[];
+  /** How long a request without a principal (sign-in, logout) may take to send its body; default 10 s. */
+  bodyTimeoutMs?: number;
 }
 
 export interface BerthServer {
@@ -63,7 +69,13 @@ export interface BerthServer {
 export async function startServer(options: ServerOptions): Promise<BerthServer> {
   const logger = options.logger ?? pino({ level: process.env.BERTH_LOG_LEVEL ?? 'info' });
   await mkdir(options.dataDir, { recursive: true, mode: 0o700 });
-  const db = openDatabase(join(options.dataDir, 'berth.db'), [coreMigrations, authMigrations, environmentMigrations, jobMigrations]);
+  const dbFile = join(options.dataDir, 'berth.db');
+  const fresh = !existsSync(dbFile);
+  const db = openDatabase(dbFile, [coreMigrations, authMigrations, environmentMigrations, jobMigrations]);
+  // After the open: the database, its WAL and shared memory all exist by now.
+  const fixed = makePrivate(options.dataDir, [dbFile, `${dbFile}-wal`, `${dbFile}-shm`]);
+  // A database created just now got the umask's mode for an instant: only an older one is news.
+  if (!fresh) for (const line of fixed) logger.warn(`Berth's state was readable by other users: ${line}`);
   const store = new CoreStore(db);
   const installationId = store.installationId();
   const sharedDataDir = join(options.dataDir, 'data');
@@ -107,14 +119,20 @@ export async function startServer(options: ServerOptions): Promise<BerthServer> 
     ...(engineSocket ? { engineSocket } : {}),
     ...(runsDir ? { runsDir } : {}),
   });
-  const projects = new Projects(store, join(options.dataDir, 'projects'));
+  const projects = new Projects(store, join(options.dataDir, 'projects'), {
+    dataDir: await realpath(options.dataDir),
+    allowedRoots: await Promise.all((options.projectRoots ?? []).map(realProjectRoot)),
+  });
 
   const routes = new RouteTable();
   const proxy = createProxy({
     table: routes,
     authorize: (req, route) => auth.authorizeProxy(req, route),
     // Berth's session cookie and API tokens are for Berth: a service never sees them.
-    credentials: { cookie: stripSessionCookie, dropAuthorization: (req) => auth.authenticate(req)?.via === 'bearer' },
+    credentials: {
+      cookie: stripSessionCookie,
+      dropAuthorization: (req) => auth.authenticate(req)?.via === 'bearer' || carriesTokenShapedBearer(req.headers.authorization),
+    },
     trustForwardedHeaders: options.trustProxy ?? false,
     onError: (error, req) => logger.warn({ err: error, url: req.url }, 'proxy authorization failed'),
   });
@@ -129,9 +147,18 @@ export async function startServer(options: ServerOptions): Promise<BerthServer> 
     loggerInstance: logger.child({ component: 'api' }) as FastifyBaseLogger,
     // Per-request lines would drown the log; errors are logged by the error handler.
     logController: new LogController({ disableRequestLogging: true }),
+    // Fastify's own early refusals (a malformed URL escape) answer in Berth's error shape too.
+    frameworkErrors: function berthFrameworkError(error, _request, reply) {
+      const body = JSON.stringify({ error: (frameworkError(error) ?? toBerthError(error)).toJSON() });
+      void (reply as FastifyReply).code(400).type('application/json; charset=utf-8').send(body);
+    },
     serverFactory: (handler) => {
       const server = createServer(function berthRequest(req, res) {
-        if (!proxy.handleRequest(req, res)) handler(req, res);
+        if (proxy.handleRequest(req, res)) return;
+        if (!isValidRequestTarget(req.url ?? '')) return refuseBadTarget(res, req.url ?? '');
+        // Only a trusted reverse proxy may say the browser used https (it makes cookies Secure).
+        if (!options.trustProxy) delete req.headers['x-forwarded-proto'];
+        handler(req, res);
       });
       prepareServer(server);
       return server;
@@ -141,7 +168,7 @@ export async function startServer(options: ServerOptions): Promise<BerthServer> 
     if (!proxy.handleUpgrade(req, socket, head)) socket.destroy();
   });
   app.setErrorHandler(function berthErrorHandler(error, _request, reply) {
-    const berthError = error instanceof BerthError ? error : toBerthError(error);
+    const berthError = error instanceof BerthError ? error : (frameworkError(error) ?? toBerthError(error));
     const validation = (error as { validation?: unknown }).validation;
     const status = validation ? 400 : error instanceof BerthError ? statusForError(berthError) : ((error as { statusCode?: number }).statusCode ?? 500);
     if (status >= 500) reply.log.error({ err: error }, 'request failed');
@@ -149,6 +176,9 @@ export async function startServer(options: ServerOptions): Promise<BerthServer> 
   });
 
   auth.register(app);
+  // After the auth hook: it decides who sent the request, and only requests without anyone are bounded.
+  guardUnauthenticatedBody(app, options.bodyTimeoutMs ?? 10_000);
+  protectFraming(app);
   app.get('/api/health', async () => ({ ok: true, version: '0.1.0', apiVersion: 1, runtime: runtime.kind, runtimeDescription }));
   registerProjectRoutes(app, { store, projects });
   registerSessionRoutes(app, {
@@ -158,7 +188,7 @@ export async function startServer(options: ServerOptions): Promise<BerthServer> 
     assertSessionAccess: (request, sessionUuid) => auth.assertSessionAccess((request as { principal?: never }).principal ?? null, sessionUuid),
   });
   registerJobRoutes(app, { store, projects, jobs });
-  registerPipelineRoutes(app, { projects });
+  registerPipelineRoutes(app, { projects, runtimeKind: runtime.kind });
   registerEnvironmentRoutes(app, {
     db,
     projects,
@@ -235,5 +265,14 @@ function syncSessionRoutes(table: RouteTable, sessions: SessionManager, sessionU
         ...(state === 'ready' && target ? { target } : {}),
       });
     }
+  }
+}
+
+/** A `--project-root` as a real path; one that does not exist is the operator's typo, said by name. */
+async function realProjectRoot(root: string): Promise<string> {
+  try {
+    return await realpath(resolve(root));
+  } catch (cause) {
+    throw new ApiError('BERTH_API_PROJECT_ROOT_INVALID', `--project-root ${root} is not an existing directory`, { cause, hint: 'give an existing directory, e.g. --project-root ~/work' });
   }
 }

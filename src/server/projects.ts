@@ -10,6 +10,7 @@ import { findPipelineFiles, loadPipelineFile } from '../spec/index.ts';
 import type { LoadedPipeline, PipelineSpec } from '../spec/types.ts';
 import type { CoreStore, ProjectRecord } from '../store/index.ts';
 import { ApiError } from './errors.ts';
+import { assertProjectRootAllowed } from './project-roots.ts';
 
 export interface PipelineRef {
   /** Path relative to the project directory. */
@@ -30,6 +31,8 @@ export class Projects {
   constructor(
     private readonly store: CoreStore,
     private readonly projectsDir: string,
+    /** Berth's data directory and the operator's allowed roots (`--project-root`): see project-roots.ts. */
+    private readonly roots: { dataDir?: string; allowedRoots?: readonly string[] } = {},
   ) {}
 
   /**
@@ -71,6 +74,7 @@ export class Projects {
         hint: 'give the path of an existing project directory',
       });
     }
+    assertProjectRootAllowed(dir, { ...this.roots, projectsDir: await realpath(this.projectsDir).catch(() => resolve(this.projectsDir)) });
     const projectName = name ?? basename(dir);
     if (!PROJECT_NAME.test(projectName)) {
       throw new ApiError('BERTH_API_PROJECT_NAME_INVALID', `project name "${projectName}" is not valid`, {
@@ -102,9 +106,7 @@ export class Projects {
   async pipelines(project: ProjectRecord): Promise<PipelineRef[]> {
     // findPipelineFiles answers paths relative to the project; resolve keeps absolute ones as they are.
     const files = (await findPipelineFiles(project.path)).map((file) => resolve(project.path, file));
-    return Promise.all(
-      files.map(async (file) => ({ path: relative(project.path, file), loaded: await loadPipelineFile(file) })),
-    );
+    return Promise.all(files.map(async (file) => ({ path: relative(project.path, file), loaded: await loadIsolated(file) })));
   }
 
   /** Finds a pipeline by relative path, uuid or name, whether or not its file is valid. */
@@ -146,6 +148,27 @@ export class Projects {
       );
     }
     return { ...found, spec: found.loaded.spec };
+  }
+}
+
+/**
+ * A pipeline file that cannot even be read (permissions, a directory named *.orchest, a loader bug)
+ * is reported on its own, as a diagnostic, so the project's other pipelines still list and start.
+ */
+async function loadIsolated(file: string): Promise<LoadedPipeline> {
+  try {
+    return await loadPipelineFile(file);
+  } catch (cause) {
+    const { code, message, hint } = cause as { code?: unknown; message?: unknown; hint?: unknown };
+    const diagnostic = {
+      severity: 'error' as const,
+      code: typeof code === 'string' && code.startsWith('BERTH_') ? code : 'BERTH_SPEC_READ_FAILED',
+      file,
+      path: '',
+      message: `cannot load ${file}: ${String(message ?? cause)}`,
+      hint: typeof hint === 'string' ? hint : 'run `berth validate` on the file',
+    };
+    return { file, raw: {}, sourceVersion: '1.0.0', migrated: false, diagnostics: [diagnostic] };
   }
 }
 

@@ -4,7 +4,7 @@
  * ones not yet applied, each in a transaction, and records them in `schema_migrations`.
  */
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { BerthError } from '../shared/index.ts';
 
@@ -35,6 +35,37 @@ export function openDatabase(file: string, migrations: MigrationSet[]): Db {
   db.pragma('busy_timeout = 5000');
   applyMigrations(db, migrations);
   return db;
+}
+
+/**
+ * Makes a directory 0700 and the files in `files` that exist 0600, at every start: a data directory
+ * created beforehand (or restored from a backup) with 755/644 let other local users read secrets
+ * from berth.db and its WAL. SQLite gives -wal and -shm the mode of the database file, so they stay
+ * private once it is. Returns a line per path it had to fix, for the operator to see.
+ */
+export function makePrivate(dir: string, files: readonly string[]): string[] {
+  const fixed: string[] = [];
+  const tighten = (path: string, mode: number): void => {
+    let current: number;
+    try {
+      current = statSync(path).mode & 0o777;
+    } catch {
+      return;
+    }
+    if (current === mode) return;
+    try {
+      chmodSync(path, mode);
+    } catch (cause) {
+      throw new StoreError('BERTH_STORE_PERMISSIONS', `cannot make ${path} private (mode ${current.toString(8)}, wanted ${mode.toString(8)})`, {
+        cause,
+        hint: 'run Berth as the owner of its data directory (--data-dir), or fix the mode by hand',
+      });
+    }
+    fixed.push(`${path} was mode ${current.toString(8)}, now ${mode.toString(8)}`);
+  };
+  tighten(dir, 0o700);
+  for (const file of files) tighten(file, 0o600);
+  return fixed;
 }
 
 export function applyMigrations(db: Db, migrations: MigrationSet[]): void {

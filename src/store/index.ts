@@ -1,5 +1,5 @@
 /** @module store: SQLite persistence. Features own their tables through MigrationSets. */
-export { openDatabase, applyMigrations, StoreError, type Db, type MigrationSet } from './db.ts';
+export { openDatabase, applyMigrations, makePrivate, StoreError, type Db, type MigrationSet } from './db.ts';
 export { rowMapper } from './rows.ts';
 export {
   CoreStore,

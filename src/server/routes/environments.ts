@@ -21,6 +21,7 @@ import type { ImageBuilder } from '../../runtime/index.ts';
 import type { Db } from '../../store/index.ts';
 import type { Projects } from '../projects.ts';
 import { ApiError } from '../errors.ts';
+import { strictId } from '../ids.ts';
 
 export interface EnvironmentRoutesDeps {
   db: Db;
@@ -144,7 +145,7 @@ export function registerEnvironmentRoutes(app: FastifyInstance, deps: Environmen
   app.post('/api/projects/:project/environments/:env/builds/:number/cancel', async (request) => {
     const params = request.params as P;
     const project = projects.get(params.project);
-    const number = Number(params.number);
+    const number = buildNumber(params.number);
     const live = active.get(active.key(project.uuid, params.env, number));
     if (!live || live.done) {
       if (!store.get(project.uuid, params.env, number)) throw new ApiError('BERTH_API_BUILD_NOT_FOUND', `environment ${params.env} has no build ${params.number}`);
@@ -159,7 +160,7 @@ export function registerEnvironmentRoutes(app: FastifyInstance, deps: Environmen
   app.get('/api/projects/:project/environments/:env/builds/:number', async (request) => {
     const params = request.params as P;
     const project = projects.get(params.project);
-    const build = store.get(project.uuid, params.env, Number(params.number));
+    const build = store.get(project.uuid, params.env, buildNumber(params.number));
     if (!build) throw new ApiError('BERTH_API_BUILD_NOT_FOUND', `environment ${params.env} has no build ${params.number}`);
     return { build };
   });
@@ -167,7 +168,7 @@ export function registerEnvironmentRoutes(app: FastifyInstance, deps: Environmen
   app.get('/api/projects/:project/environments/:env/builds/:number/log', async (request, reply) => {
     const params = request.params as P;
     const project = projects.get(params.project);
-    const number = Number(params.number);
+    const number = buildNumber(params.number);
     const key = active.key(project.uuid, params.env, number);
     const live = active.get(key);
     const stored = (): EnvironmentBuild | undefined => store.get(project.uuid, params.env, number);
@@ -191,4 +192,15 @@ export function registerEnvironmentRoutes(app: FastifyInstance, deps: Environmen
     live.events.once('done', finish);
     request.raw.on('close', () => live.events.off('line', onLine));
   });
+}
+
+/** A build number from the URL: plain decimal digits only (`0x2` or `2e0` name no build). */
+function buildNumber(text: string | undefined): number {
+  const number = strictId(text ?? '');
+  if (number === undefined) {
+    throw new ApiError('BERTH_API_BAD_ID', `build number ${JSON.stringify(text ?? '')} is not a plain decimal number`, {
+      hint: 'use the "number" that the builds list shows, e.g. …/builds/3',
+    });
+  }
+  return number;
 }
