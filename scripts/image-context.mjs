@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // `npm run image:context [-- DIR]`: the build context of Berth's container image (default
-// .berth-image/): what `berth serve` needs at run time (bin, src without tests, schema, examples,
-// the Python SDK, the built UI, package files), the production node_modules of this checkout
-// (`npm ci` must have run; dev dependencies are pruned offline), and deploy/image/Dockerfile.
+// .berth-image/): what `berth serve` needs at run time (bin, the built CLI in dist/, src without
+// tests, schema, examples, the Python SDK, the built UI, package files), the production
+// node_modules of this checkout (`npm ci` must have run; dev dependencies are pruned offline), and
+// deploy/image/Dockerfile.
 // Then: docker build -t REGISTRY/berth:0.1.0 DIR
 import { execFileSync } from 'node:child_process';
 import { cp, mkdir, rm, stat } from 'node:fs/promises';
@@ -23,6 +24,9 @@ if (!existsSync(join(root, 'web', 'dist', 'index.html'))) {
   process.stderr.write('image-context: building the UI (web/dist)\n');
   execFileSync('npm', ['run', 'build:web'], { cwd: root, stdio: 'inherit' });
 }
+// The bundle bin/berth.mjs runs (src/ stays: TypeScript steps import the TS SDK from it, and it is
+// the fallback should dist/ be older than a source file).
+execFileSync(process.execPath, [join(root, 'scripts', 'build.mjs'), '--quiet'], { cwd: root, stdio: 'inherit' });
 if (existsSync(out) && !existsSync(join(out, 'Dockerfile'))) fail(`${out} exists and is not an image context`, 'choose another directory or remove it');
 
 const started = Date.now();
@@ -31,10 +35,12 @@ await mkdir(out, { recursive: true });
 
 /** Tests, fixtures for tests and caches have no place in the image. */
 const skip = (path) => /\.test\.ts$|\/golden\/|\/__pycache__\/|\/sdk\/python\/tests\/|\/node_modules\/\.cache\/|\/node_modules\/\.vite\//.test(path);
-const copy = (from, to = from) => cp(join(root, from), join(out, to), { recursive: true, filter: (path) => !skip(path) });
+// Timestamps kept: bin/berth.mjs runs dist/ only while no source file is newer than the build.
+const copy = (from, to = from) => cp(join(root, from), join(out, to), { recursive: true, preserveTimestamps: true, filter: (path) => !skip(path) });
 
 await Promise.all([
   copy('bin'),
+  copy('dist'),
   copy('src'),
   copy('schema'),
   copy('examples'),
