@@ -1,12 +1,13 @@
 /**
- * The shell: checks the login once, then routes. A logged-out visit to any page goes to
- * /signin?next=<that page>, and signing in comes back to it.
+ * The shell: checks the login once, then routes. A logged-out visit to any page goes to the
+ * server's sign-in page (/login?next=<that page>), and signing in comes back to it.
  */
 import { useEffect, useState, type ReactNode } from 'react';
 import type { ApiFailure} from './api.ts';
 import { api, goToSignIn, setCsrfToken, type Me } from './api.ts';
 import { Link, match, useLocation } from './router.tsx';
 import { SignInPage } from './pages/SignInPage.tsx';
+import { UsersPage } from './pages/UsersPage.tsx';
 import { ProjectsPage } from './pages/ProjectsPage.tsx';
 import { ProjectPage } from './pages/ProjectPage.tsx';
 import { PipelinePage } from './pages/PipelinePage.tsx';
@@ -46,17 +47,7 @@ export function App() {
     [auth.kind, path],
   );
 
-  if (path === '/signin') {
-    return (
-      <SignInPage
-        next={query.get('next') ?? '/'}
-        onSignedIn={(me) => {
-          setCsrfToken(me.csrfToken ?? null);
-          setAuth({ kind: 'in', me });
-        }}
-      />
-    );
-  }
+  if (path === '/signin') return <SignInPage next={query.get('next') ?? '/'} />;
   if (auth.kind === 'checking' || auth.kind === 'out') return <Frame>{null}</Frame>;
   if (auth.kind === 'error') {
     return (
@@ -65,12 +56,13 @@ export function App() {
       </Frame>
     );
   }
-  return <Frame user={auth.me}>{routeTo(path)}</Frame>;
+  return <Frame user={auth.me}>{routeTo(path, auth.me)}</Frame>;
 }
 
-function routeTo(path: string) {
+function routeTo(path: string, me: Me) {
   let params: Record<string, string> | null;
   if (path === '/' || path === '/projects') return <ProjectsPage />;
+  if (path === '/users') return <UsersPage me={me.user?.username ?? undefined} />;
   if ((params = match('/projects/:project', path))) return <ProjectPage project={params.project!} />;
   if ((params = match('/projects/:project/jobs', path))) return <JobsPage project={params.project!} />;
   if ((params = match('/projects/:project/environments', path))) return <EnvironmentsPage project={params.project!} />;
@@ -92,7 +84,7 @@ function routeTo(path: string) {
 }
 
 function Frame(props: { user?: Me; children: ReactNode }) {
-  const name = props.user?.user?.username ?? props.user?.user?.name;
+  const name = props.user?.user?.name ?? props.user?.user?.username;
   return (
     <div className="app">
       <header className="topbar">
@@ -102,11 +94,38 @@ function Frame(props: { user?: Me; children: ReactNode }) {
         </Link>
         <nav aria-label="Main">
           <Link href="/">Projects</Link>
+          {props.user?.authEnabled === true ? (
+            <>
+              {' '}
+              <Link href="/users">Users</Link>
+            </>
+          ) : null}
         </nav>
         <span className="spacer" />
-        {name ? <span className="muted">Signed in as {name}</span> : null}
+        {name && props.user?.authEnabled === true ? <UserMenu name={name} csrfToken={props.user.csrfToken} /> : null}
       </header>
       <main>{props.children}</main>
     </div>
+  );
+}
+
+/**
+ * Who is signed in, and Sign out: a plain form post with the session's CSRF token, so it works
+ * the same with or without the page's script; the server answers with the sign-in page.
+ */
+function UserMenu(props: { name: string; csrfToken: string | undefined }) {
+  return (
+    <details className="user-menu" style={{ position: 'relative' }}>
+      <summary aria-label={`Account: ${props.name}`} style={{ cursor: 'pointer' }}>
+        <span className="muted">Signed in as</span> <strong>{props.name}</strong>
+      </summary>
+      <div className="card" style={{ position: 'absolute', right: 0, top: '2rem', zIndex: 10, minWidth: '12rem', display: 'grid', gap: '0.5rem' }}>
+        <Link href="/users">Users</Link>
+        <form method="post" action="/api/auth/logout">
+          <input type="hidden" name="csrf" value={props.csrfToken ?? ''} />
+          <button type="submit">Sign out</button>
+        </form>
+      </div>
+    </details>
   );
 }

@@ -135,7 +135,7 @@ describe('signing in', () => {
     const h = await harness(t);
     const page = await h.app.inject({ method: 'GET', url: '/login' });
     assert.equal(page.statusCode, 200);
-    assert.match(page.body, /<form method="post" action="\/api\/auth\/login"/);
+    assert.match(page.body, /<form method="post" action="\/login"/);
     assert.match(page.body, /npx berth login-link/, 'the page names the command that makes a new link');
     assert.match(String(page.headers['content-security-policy']), /default-src 'none'/);
     const link = await h.app.inject({ method: 'GET', url: `/login?token=${h.loginToken}&next=/projects/demo` });
@@ -255,7 +255,7 @@ describe('signing in', () => {
     await h.app.inject({ method: 'POST', url: '/api/users', headers: admin, payload: { username: 'ada', password: 'correct horse battery' } });
     const form = await h.app.inject({
       method: 'POST',
-      url: '/api/auth/login',
+      url: '/login?next=%2Fprojects%2Fx',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       payload: new URLSearchParams({ username: 'ada', password: 'wrong wrong wrong', next: '/projects/x' }).toString(),
     });
@@ -264,6 +264,15 @@ describe('signing in', () => {
     assert.match(form.body, /role="alert"><strong>wrong username or password<\/strong>/);
     assert.match(form.body, /id="username" name="username" type="text" value="ada"/);
     assert.match(form.body, /name="next" value="\/projects\/x"/);
+    assert.match(form.body, /action="\/login\?next=%2Fprojects%2Fx"/);
+    const right = await h.app.inject({
+      method: 'POST',
+      url: '/login',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: new URLSearchParams({ username: 'ada', password: 'correct horse battery', next: '/projects/x' }).toString(),
+    });
+    assert.equal(right.statusCode, 303);
+    assert.equal(right.headers.location, '/projects/x');
   });
 
   test('POST /api/auth/login-links makes a one-day admin login link (admins only)', async (t) => {

@@ -1,7 +1,7 @@
 /**
  * The one sign-in page (`/login`; `/signin` redirects here): a self-contained HTML document styled
  * like the web UI, with no script and no external assets but the favicon. It posts plain forms to
- * /api/auth/login, so it works with JavaScript off, is what the proxy and the UI send browsers to,
+ * itself (POST /login), so it works with JavaScript off, is what the proxy and the UI send browsers to,
  * and gives a strict CSP nothing to allow.
  */
 import { randomBytes } from 'node:crypto';
@@ -56,6 +56,8 @@ export function renderLoginPage(options: LoginPageOptions): RenderedPage {
   const hint = options.hint ? `<div class="hint">${escapeHtml(options.hint)}</div>` : '';
   const error = options.error ? `<div class="error" role="alert"><strong>${escapeHtml(options.error)}</strong>${hint}</div>` : '';
   const next = escapeHtml(options.next);
+  // The forms post to /login itself (keeping ?next=), so a refused sign-in leaves the address bar on this page.
+  const action = escapeHtml(options.next === '/' ? '/login' : `/login?next=${encodeURIComponent(options.next)}`);
   const username = escapeHtml(options.username ?? '');
   // After a wrong password the password field gets the focus; otherwise the username does.
   const focusUser = options.username ? '' : ' autofocus';
@@ -75,7 +77,7 @@ export function renderLoginPage(options: LoginPageOptions): RenderedPage {
 <div class="card">
 <h1><img src="/favicon.svg" alt="" width="28" height="28"> Sign in to Berth</h1>
 ${error}
-<form method="post" action="/api/auth/login" aria-label="Sign in with a password">
+<form method="post" action="${action}" aria-label="Sign in with a password">
   <input type="hidden" name="next" value="${next}">
   <div class="field">
     <label for="username">Username</label>
@@ -87,7 +89,7 @@ ${error}
   </div>
   <button type="submit">Sign in</button>
 </form>
-<form method="post" action="/api/auth/login" aria-label="Sign in with a token">
+<form method="post" action="${action}" aria-label="Sign in with a token">
   <input type="hidden" name="next" value="${next}">
   <fieldset>
     <legend>Or with a login link's token or an API token</legend>

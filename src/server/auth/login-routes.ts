@@ -51,6 +51,18 @@ export function registerLoginRoutes(app: FastifyInstance, core: AuthCore): void 
     return sendPage(reply, next);
   });
 
+  // The sign-in page posts to its own address, so after a wrong password the address bar still says /login.
+  app.post('/login', async function loginForm(request, reply) {
+    const body = (request.body ?? {}) as Record<string, unknown>;
+    const next = safeNextPath(body.next ?? (request.query as { next?: unknown }).next);
+    try {
+      await signIn(core, request, reply, readCredentials(body));
+    } catch (error) {
+      return sendPage(reply, next, error, typeof body.username === 'string' ? body.username : undefined);
+    }
+    return reply.redirect(next, 303);
+  });
+
   app.post('/api/auth/login', async function login(request, reply) {
     const form = isForm(request);
     const body = (request.body ?? {}) as Record<string, unknown>;
