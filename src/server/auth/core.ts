@@ -74,3 +74,12 @@ function resolveRequest(store: AuthStore, req: IncomingMessage): Resolved | null
 export function tokenPrincipal(row: TokenRow, via: 'bearer' | 'cookie'): Principal {
   return { kind: 'token', name: tokenDisplayName(row), username: row.username, scope: row.scope, via };
 }
+
+/**
+ * Signing in rotates the session: every web session whose id the browser presented ends, so an id
+ * planted before sign-in (session fixation, e.g. by a service page on the same origin) or kept from
+ * an earlier sign-in is worthless afterwards.
+ */
+export function endPresentedWebSessions(store: AuthStore, req: IncomingMessage): void {
+  for (const id of cookieValues(req, SESSION_COOKIE)) if (looksLikeToken(id)) store.deleteWebSession(id);
+}

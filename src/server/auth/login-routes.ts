@@ -4,7 +4,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AuthCore, Resolved } from './core.ts';
-import { tokenPrincipal, WEB_SESSION_LIFETIME_MS } from './core.ts';
+import { endPresentedWebSessions, tokenPrincipal, WEB_SESSION_LIFETIME_MS } from './core.ts';
 import { clearedSessionCookie, sessionCookie } from './cookies.ts';
 import { AuthError, badRequest } from './errors.ts';
 import { checkSameOrigin, CSRF_HEADER } from './guard.ts';
@@ -151,6 +151,7 @@ async function signIn(core: AuthCore, request: FastifyRequest, reply: FastifyRep
   }
   core.limiter.succeed(address);
   store.pruneExpired();
+  endPresentedWebSessions(store, request.raw);
   const session = store.createWebSession(owner, WEB_SESSION_LIFETIME_MS);
   core.forget(request.raw);
   reply.header('set-cookie', sessionCookie(request.raw, session.id, Math.floor(WEB_SESSION_LIFETIME_MS / 1000)));
