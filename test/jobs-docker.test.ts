@@ -25,7 +25,7 @@ import { loadPipelineFile } from '../src/spec/index.ts';
 import { startTestServer, tempDir } from './support/berth.ts';
 import { skipUnless } from './support/requirements.ts';
 import { buildAndWait } from './support/environments.ts';
-import { notebook, RESP_PY, writeProject, type ProjectFixture } from './jobs-support.ts';
+import { assertStepsStartedAfterServicesReady, notebook, RESP_PY, writeProject, type ProjectFixture } from './jobs-support.ts';
 import { orchestKernelspec, orchestNotebook, writeOrchestProject } from './orchest-project.ts';
 
 /** python3-nbconvert and python3-ipykernel pull in python3; nothing recommended, no caches. */
@@ -195,6 +195,7 @@ for (const engine of available) {
       const logs = await Promise.all(run.steps.map((s) => readFile(s.logFile, 'utf8').catch(() => '')));
       assert.equal(run.status, 'succeeded', `${describeRun(run)}\n${logs.join('\n---\n')}`);
       assert.deepEqual(run.steps.map((s) => [s.title, s.status, s.exitCode]), [['Write', 'succeeded', 0], ['Read', 'succeeded', 0]]);
+      assertStepsStartedAfterServicesReady(run, ['redis']);
       assert.match(logs[0]!, /SET \+OK/, 'the script reached redis-<run> and its output is in the step log');
       assert.match(logs[0]!, /PING by service name: \+PONG/, 'the bare service name resolves on the session network');
 

@@ -15,7 +15,7 @@ import { freePort } from './support/ports.ts';
 import { pidsWithEnv } from './support/processes.ts';
 import { tempDir } from './support/berth.ts';
 import { commandRequirement, skipUnless } from './support/requirements.ts';
-import { notebook, RESP_PY, startJobsServer, writeProject } from './jobs-support.ts';
+import { assertStepsStartedAfterServicesReady, notebook, RESP_PY, startJobsServer, writeProject } from './jobs-support.ts';
 import { loadPipelineFile } from '../src/spec/index.ts';
 import type { PipelineSpec } from '../src/spec/types.ts';
 
@@ -120,6 +120,7 @@ describe('jobs on the local runtime', () => {
     assert.equal(run.status, 'succeeded', describeRun(run));
     assert.deepEqual(run.steps.map((s) => [s.title, s.status, s.exitCode]), [['Write', 'succeeded', 0], ['Read', 'succeeded', 0]]);
     assert.ok(run.steps.every((s) => s.durationMs !== null && s.startedAt && s.finishedAt));
+    assertStepsStartedAfterServicesReady(run, ['redis']);
     assert.match(await readFile(run.steps[0]!.logFile, 'utf8'), /SET \+OK/);
 
     const copy = join(run.runDir, 'project');

@@ -5,7 +5,8 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Jobs } from '../src/jobs/index.ts';
+import assert from 'node:assert/strict';
+import type { Jobs, RunView } from '../src/jobs/index.ts';
 import { startTestServer, type TestServer } from './support/berth.ts';
 
 type After = Parameters<typeof startTestServer>[0];
@@ -105,3 +106,19 @@ def command(host, port, *args):
         return data.split(b"\\r\\n")[1].decode()
     return data.decode().strip()
 `;
+
+/**
+ * No step of `run` started before every service of its session passed its readiness check, read
+ * from the run's own record (the honest-readiness promise, whatever the runtime).
+ */
+export function assertStepsStartedAfterServicesReady(run: Pick<RunView, 'servicesReady' | 'steps'>, services: string[]): void {
+  const ready = run.servicesReady ?? [];
+  assert.deepEqual(ready.map((s) => s.name).sort(), [...services].sort(), 'the run recorded when each service was ready');
+  for (const service of ready) {
+    assert.ok(service.startedAt && service.readyAt && Date.parse(service.readyAt) >= Date.parse(service.startedAt), `service ${service.name}: ${JSON.stringify(service)}`);
+    for (const step of run.steps) {
+      if (!step.startedAt) continue;
+      assert.ok(Date.parse(step.startedAt) >= Date.parse(service.readyAt), `step ${step.title} started at ${step.startedAt}, before service ${service.name} was ready at ${service.readyAt}`);
+    }
+  }
+}

@@ -380,7 +380,7 @@ export class Jobs extends EventEmitter<{ event: [JobEvent] }> {
         runUuid: run.uuid,
         userEnv: job.env,
       });
-      await this.#waitForServices(run.sessionUuid, signal);
+      await this.#waitForServices(run, signal);
       this.#setRun(run.uuid, { status: 'running' });
       const token = await this.#issueToken(run.sessionUuid);
       outcome = await this.#runSteps(run, spec, signal, {
@@ -407,7 +407,7 @@ export class Jobs extends EventEmitter<{ event: [JobEvent] }> {
     let outcome: { status: RunStatus; reason: string | null } = { status: 'failed', reason: 'the run ended unexpectedly' };
     this.#setRun(run.uuid, { status: 'starting', startedAt: new Date().toISOString() });
     try {
-      await this.#waitForServices(run.sessionUuid, signal);
+      await this.#waitForServices(run, signal);
       this.#setRun(run.uuid, { status: 'running' });
       const token = await this.#issueToken(run.sessionUuid);
       outcome = await this.#runSteps(run, spec, signal, {
@@ -444,13 +444,18 @@ export class Jobs extends EventEmitter<{ event: [JobEvent] }> {
   }
 
   /** Waits until every service of the session is ready; a failed service fails the run with its reason. */
-  async #waitForServices(sessionUuid: string, signal: AbortSignal): Promise<void> {
+  async #waitForServices(run: RunRecord, signal: AbortSignal): Promise<void> {
+    const { sessionUuid } = run;
     const timeoutMs = this.#o.servicesTimeoutMs ?? 600_000;
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       if (signal.aborted) throw cancelled();
       const view = this.#o.sessions.get(sessionUuid);
-      if (view.status === 'running') return;
+      if (view.status === 'running') {
+        // The record shows every step started after every service's check passed.
+        this.store.recordServicesReady(run.uuid, view.services.map((s) => ({ name: s.name, startedAt: s.startedAt, readyAt: s.readyAt })));
+        return;
+      }
       if (view.status === 'failed') {
         throw new JobError('BERTH_JOB_SERVICES_FAILED', `the run's services did not start: ${view.reason ?? 'a service failed'}`, {
           hint: `see the service's log with \`berth run status\`; fix the pipeline's services and create a new job`,

@@ -24,8 +24,19 @@ export const jobMigrations: MigrationSet = {
        file_path TEXT NOT NULL, position INTEGER NOT NULL, status TEXT NOT NULL, reason TEXT, exit_code INTEGER,
        started_at TEXT, finished_at TEXT, duration_ms INTEGER, log_file TEXT NOT NULL,
        PRIMARY KEY (run_uuid, step_uuid));`,
+    // When each service of the run's session started and passed its check (the steps' go-ahead).
+    `ALTER TABLE job_runs ADD COLUMN services_ready_json TEXT;`,
   ],
 };
+
+/** One service of a run's session as it was when the steps were allowed to start. */
+export interface RunServiceRecord {
+  name: string;
+  /** The service instance's own start. */
+  startedAt: string | null;
+  /** When its readiness check first passed. */
+  readyAt: string | null;
+}
 
 /** User-given overrides: pipeline parameters, and step parameters by step uuid. */
 export interface JobParameters {
@@ -67,6 +78,8 @@ export interface RunRecord {
   startedAt: string | null;
   finishedAt: string | null;
   updatedAt: string;
+  /** The session's services when the steps were allowed to start; null until then. */
+  servicesReady: RunServiceRecord[] | null;
 }
 
 export interface RunStepRecord {
@@ -135,9 +148,9 @@ export class JobStore {
     this.db.prepare('DELETE FROM jobs WHERE uuid = ?').run(uuid);
   }
 
-  addRun(run: Omit<RunRecord, 'createdAt' | 'updatedAt' | 'startedAt' | 'finishedAt' | 'reason'>, steps: Omit<RunStepRecord, 'runUuid'>[]): RunRecord {
+  addRun(run: Omit<RunRecord, 'createdAt' | 'updatedAt' | 'startedAt' | 'finishedAt' | 'reason' | 'servicesReady'>, steps: Omit<RunStepRecord, 'runUuid'>[]): RunRecord {
     const t = now();
-    const record: RunRecord = { ...run, reason: null, createdAt: t, updatedAt: t, startedAt: null, finishedAt: null };
+    const record: RunRecord = { ...run, reason: null, createdAt: t, updatedAt: t, startedAt: null, finishedAt: null, servicesReady: null };
     this.db.transaction(() => {
       this.db
         .prepare(
@@ -182,6 +195,10 @@ export class JobStore {
     this.db.prepare(`UPDATE job_runs SET ${[...sets, 'updated_at = @updatedAt'].join(', ')} WHERE uuid = @uuid`).run({ ...fields, uuid, updatedAt: now() });
   }
 
+  recordServicesReady(uuid: string, services: RunServiceRecord[]): void {
+    this.db.prepare('UPDATE job_runs SET services_ready_json = @services, updated_at = @updatedAt WHERE uuid = @uuid').run({ uuid, services: JSON.stringify(services), updatedAt: now() });
+  }
+
   listSteps(runUuid: string): RunStepRecord[] {
     const rows = this.db.prepare('SELECT * FROM job_run_steps WHERE run_uuid = ? ORDER BY position').all(runUuid) as unknown[];
     return rows.map(stepFromRow);
@@ -196,5 +213,5 @@ export class JobStore {
 }
 
 const jobFromRow = rowMapper<JobRecord>(['spec_json', 'env_json', 'parameters_json']);
-const runFromRow = rowMapper<RunRecord>();
+const runFromRow = rowMapper<RunRecord>(['services_ready_json']);
 const stepFromRow = rowMapper<RunStepRecord>();

@@ -204,7 +204,7 @@ async function waitForSession(client: BerthClient, sessionUuid: string, timeoutM
         const key = `${service.status}:${service.attempt}`;
         if (seen.get(service.name) === key) continue;
         seen.set(service.name, key);
-        process.stdout.write(`${serviceLine(service, client.url, started)}\n`);
+        process.stdout.write(`${serviceLine(service, client.url)}\n`);
         if (service.status === 'failed' || service.status === 'exited') printFailure(service);
       }
     }
@@ -220,8 +220,15 @@ async function waitForSession(client: BerthClient, sessionUuid: string, timeoutM
   }
 }
 
-function serviceLine(service: ServiceInfo, baseUrl: string, since?: number): string {
-  const elapsed = since && service.status === 'ready' ? c.dim(` (${((Date.now() - since) / 1000).toFixed(1)} s)`) : '';
+/** The service's own start to the first readiness check that passed, as the server measured it. */
+function readyIn(service: ServiceInfo): string {
+  if (service.status !== 'ready' || !service.startedAt || !service.readyAt) return '';
+  const ms = Date.parse(service.readyAt) - Date.parse(service.startedAt);
+  return Number.isFinite(ms) && ms >= 0 ? c.dim(` (${(ms / 1000).toFixed(1)} s)`) : '';
+}
+
+function serviceLine(service: ServiceInfo, baseUrl: string): string {
+  const elapsed = readyIn(service);
   const where =
     service.status === 'ready'
       ? service.urls.length
