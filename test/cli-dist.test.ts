@@ -144,3 +144,35 @@ describe("berth proxy's data plane", () => {
     for (const name of SERVER_PACKAGES) assert.ok(!loaded.has(name), `berth proxy loaded ${name}`);
   });
 });
+
+describe('berth serve from dist/', () => {
+  test('on the local runtime it does not load the kubernetes client', { timeout: 90_000 }, async (t) => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'berth-dist-serve-'));
+    t.after(() => rm(dataDir, { recursive: true, force: true }));
+    const record = join(install, 'serve-modules.txt');
+    const child = spawn(
+      process.execPath,
+      ['--import', pathToFileURL(RECORDER).href, join(install, 'bin', 'berth.mjs'), 'serve', '--port', '0', '--data-dir', dataDir, '--runtime', 'local'],
+      { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1', BERTH_FROM_SOURCE: '', BERTH_RECORD_MODULES: record } },
+    );
+    t.after(() => child.kill('SIGKILL'));
+    let output = '';
+    const url = await new Promise<string>((resolve, reject) => {
+      const onData = (chunk: Buffer) => {
+        output += chunk.toString();
+        const found = /http:\/\/127\.0\.0\.1:\d+/.exec(output)?.[0];
+        if (found) resolve(found);
+      };
+      child.stdout.on('data', onData);
+      child.stderr.on('data', onData);
+      child.once('exit', (code) => reject(new Error(`berth serve exited ${code}: ${output}`)));
+    });
+    const health = await call(`${url}/api/health`);
+    assert.match(health.body, /"ok":\s*true/);
+    const modules = (await readFile(record, 'utf8')).split('\n').filter(Boolean);
+    assert.ok(ranFromDist({ code: 0, stdout: '', stderr: '', modules }));
+    const loaded = packagesIn(modules);
+    assert.ok(loaded.has('fastify') && loaded.has('better-sqlite3'), 'the recorder saw no server package: it is not recording');
+    assert.ok(!loaded.has('@kubernetes/client-node'), 'berth serve --runtime local loaded the kubernetes client');
+  });
+});
