@@ -47,8 +47,8 @@ describe('creating projects from a starter', () => {
     const { server } = await startTestServer(t);
     const page = await context.newPage();
     await page.goto(`${server.url}/projects`);
-    await page.getByRole('textbox', { name: 'Login token' }).fill(server.loginToken!);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('textbox', { name: 'Token' }).fill(server.loginToken!);
+    await page.getByRole('button', { name: 'Sign in with the token' }).click();
     await page.waitForURL(`${server.url}/projects`);
 
     await page.getByLabel('Name', { exact: true }).fill('tour');

@@ -108,10 +108,10 @@ describe('the web UI end to end', skipUnless(chromiumRequirement, commandRequire
 
     // A logged-out visit goes to sign-in and comes back to the page afterwards.
     await page.goto(`${server.url}/projects`);
-    await page.waitForURL(/\/signin\?next=%2Fprojects$/);
-    await page.getByRole('textbox', { name: 'Login token' }).fill(server.loginToken ?? token);
+    await page.waitForURL(/\/login\?next=%2Fprojects$/);
+    await page.getByRole('textbox', { name: 'Token' }).fill(server.loginToken ?? token);
     await shot(page, '01-sign-in');
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in with the token' }).click();
     await page.waitForURL(`${server.url}/projects`);
     await page.getByRole('heading', { name: 'No projects yet' }).waitFor();
     await shot(page, '02-projects-empty');
