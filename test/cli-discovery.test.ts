@@ -2,6 +2,7 @@
  * The CLI finds its server: `berth serve` on a random port records where it listens in
  * `<data-dir>/server.json`, and the banner's `berth session status`, run exactly as printed (no
  * --url, no BERTH_URL), reaches it, and so does `berth login-link`. A clean stop removes the file.
+ * The server's log lines are the readable kind with --log-format pretty.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -19,7 +20,12 @@ test('berth serve on a random port is found by `berth session status` with no --
   const dataDir = join(home, '.berth');
   const env: NodeJS.ProcessEnv = { ...process.env, HOME: home, NO_COLOR: '1', BERTH_PORT: '0' };
   for (const name of ['BERTH_URL', 'BERTH_TOKEN', 'BERTH_DATA_DIR', 'XDG_CONFIG_HOME']) delete env[name];
-  const server = spawn(process.execPath, ['bin/berth.mjs', 'serve', '--demo', '--runtime', 'local'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Readable log lines as on a terminal (forced: the pipe is not one), at info so there is one to read.
+  const server = spawn(process.execPath, ['bin/berth.mjs', 'serve', '--demo', '--runtime', 'local', '--log-format', 'pretty'], {
+    cwd: ROOT,
+    env: { ...env, BERTH_LOG_LEVEL: 'info' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   t.after(async () => {
     if (server.exitCode === null && server.signalCode === null) {
       server.kill('SIGTERM');
@@ -33,6 +39,8 @@ test('berth serve on a random port is found by `berth session status` with no --
   const url = /Berth is running at (\S+)/.exec(output)?.[1];
   assert.ok(url, `berth serve did not print its URL:\n${output}`);
   assert.notEqual(new URL(url).port, '8765', 'BERTH_PORT=0 picked a free port');
+  assert.match(output, new RegExp(`^\\d\\d:\\d\\d:\\d\\d INFO {2}Berth is serving url=${url.replace(/[.]/g, '\\.')} `, 'm'), output);
+  assert.doesNotMatch(output, /^\{"level"/m, 'no JSON log lines with --log-format pretty');
 
   const info = JSON.parse(readFileSync(join(dataDir, 'server.json'), 'utf8')) as { url: string; pid: number; port: number; started: string };
   assert.equal(info.url, url);
