@@ -1,7 +1,7 @@
 /**
  * The build context of an environment image, made in memory: the project snapshot under
  * `project/` (without `.git`, `.orchest` and what the root `.gitignore` excludes), the setup script
- * and a generated Dockerfile under `.berth-build/`. Mirrors Orchest's build (§7 of the reference):
+ * and a generated Dockerfile under `.berth-build/`. Mirrors Orchest's build (orchest-compatibility.md: Environments as services):
  * the project is baked in at /project-dir and the setup script runs there as the image's user.
  */
 import { lstat, readdir, readFile, readlink } from 'node:fs/promises';

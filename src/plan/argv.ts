@@ -1,4 +1,4 @@
-/** argv of a service (reference §3.3): `command` is one element, `args` are split like a POSIX shell. */
+/** argv of a service (orchest-compatibility.md: Service objects and argv): `command` is one element, `args` are split like a POSIX shell. */
 import { PlanError } from './errors.ts';
 import { shellSplit } from './shlex.ts';
 

@@ -1,5 +1,5 @@
 /**
- * Service environment (reference §6.2, §6.3): service vars < inherited vars < the five ORCHEST_*
+ * Service environment (orchest-compatibility.md: Environment variables): service vars < inherited vars < the five ORCHEST_*
  * SDK vars. Orchest appended user vars after ORCHEST_*, so a user var could shadow them (GAP);
  * here ORCHEST_* come last and a user var with one of their names is dropped with a warning.
  */
@@ -33,7 +33,7 @@ export interface EnvInput {
 
 /**
  * Where the service finds the pipeline file. Orchest set `/pipeline.json` but never mounted it into
- * services, so the SDK failed there in jobs (§5 GAP). When the project directory is bound, its copy
+ * services, so the SDK failed there in jobs (orchest-compatibility.md: The SDK's get_service). When the project directory is bound, its copy
  * of the pipeline file is at `<bind target>/<pipelinePath>`, which makes the SDK work; otherwise we
  * keep Orchest's value so nothing that compared against it changes.
  */

@@ -1,12 +1,12 @@
 /**
  * Test fixtures for src/plan (not exported from index.ts): Orchest's four service templates
- * (reference §2, k8s era) in one pipeline, and a pipeline using Berth's extensions. Fixed uuids and directories, so plans are reproducible.
+ * (orchest-compatibility.md: Templates, k8s era) in one pipeline, and a pipeline using Berth's extensions. Fixed uuids and directories, so plans are reproducible.
  */
 import { getServiceTemplate } from '../spec/index.ts';
 import type { PipelineSpec, ServiceSpec } from '../spec/types.ts';
 import type { SessionContext } from './types.ts';
 
-/** With PIPELINE_UUID below this gives the session uuid of the reference's example, §4.1. */
+/** With PIPELINE_UUID below this gives the example session uuid of docs/orchest-compatibility.md, "Internal host names" */
 export const PROJECT_UUID = '766907b5-cb1e-4e6f-9a0b-1c2d3e4f5a6b';
 export const PIPELINE_UUID = '8c1a2b3c-1234-4abc-9def-0123456789ab';
 export const INTERACTIVE_SID = '766907b5-cb1e-4e6f8c1a2b3c-1234-4abc';

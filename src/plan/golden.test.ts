@@ -21,7 +21,7 @@ interface GoldenCase {
   ctx: SessionContext;
 }
 
-/** The legacy example goes through the real loader, so the golden pins migration (§1.5) and planning together. */
+/** The legacy example goes through the real loader, so the golden pins migration (orchest-compatibility.md: Migrations) and planning together. */
 async function legacyExample(): Promise<PipelineSpec> {
   const loaded = await loadPipelineFile(fileURLToPath(new URL('../../examples/legacy/legacy.orchest', import.meta.url)));
   assert.equal(loaded.sourceVersion, '1.0.0');

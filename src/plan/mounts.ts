@@ -1,4 +1,4 @@
-/** Mounts from binds (reference §8): the only sources are the project directory and the shared data directory. */
+/** Mounts from binds (orchest-compatibility.md: Mounts and permissions): the only sources are the project directory and the shared data directory. */
 import type { BindSource, ServiceSpec } from '../spec/types.ts';
 import { BIND_SOURCES } from '../spec/types.ts';
 import { PlanError } from './errors.ts';

@@ -28,7 +28,7 @@ function planError(fn: () => unknown): PlanError {
   assert.fail('expected a PlanError');
 }
 
-describe('session uuid, host names and routes (§3.1, §3.4, §4.1, §4.2)', () => {
+describe('session uuid, host names and routes', () => {
   test('interactive session uuid = project_uuid[:18] + pipeline_uuid[:18]', () => {
     assert.equal(sessionUuidFor(context()), '766907b5-cb1e-4e6f8c1a2b3c-1234-4abc');
     assert.equal(sessionUuidFor(context()), PROJECT_UUID.slice(0, 18) + PIPELINE_UUID.slice(0, 18));
@@ -57,14 +57,14 @@ describe('session uuid, host names and routes (§3.1, §3.4, §4.1, §4.2)', () 
     assert.equal(service(plan, 'tensorboard').routes[0]?.basePath, '/service-tensorboard-766907b5-cb1e-4e6f8c1a2b3c-1234-4abc_6006');
   });
 
-  test('services are sorted by order, not by key (§1.2)', () => {
+  test('services are sorted by order, not by key', () => {
     assert.deepEqual(
       planSession(templatesPipeline(), context()).services.map((s) => s.name),
       ['tensorboard', 'streamlit', 'vscode', 'redis'],
     );
   });
 
-  test('a service that is not exposed gets no route but keeps its host name (§3.3, §4.1)', () => {
+  test('a service that is not exposed gets no route but keeps its host name', () => {
     const plan = planSession(withService({ name: 'db', exposed: false, ports: [5432] }), context());
     assert.deepEqual(service(plan, 'db').routes, []);
     assert.equal(service(plan, 'db').hostname, `db-${INTERACTIVE_SID}`);
@@ -102,7 +102,7 @@ describe('session uuid, host names and routes (§3.1, §3.4, §4.1, §4.2)', () 
   });
 });
 
-describe('job runs: scope filtering, session uuid = run uuid (§3.4)', () => {
+describe('job runs: scope filtering, session uuid = run uuid', () => {
   test('only services whose scope includes noninteractive run, named after the run uuid', () => {
     const plan = planSession(templatesPipeline(), context({ sessionType: 'noninteractive', runUuid: RUN_UUID }));
     assert.equal(plan.sessionUuid, RUN_UUID);
@@ -124,7 +124,7 @@ describe('job runs: scope filtering, session uuid = run uuid (§3.4)', () => {
   });
 });
 
-describe('$BASE_PATH_PREFIX (§4.3)', () => {
+describe('$BASE_PATH_PREFIX', () => {
   test('streamlit\'s "$BASE_PATH_PREFIX_8501" becomes its pbp route name without a leading slash', () => {
     const streamlit = service(planSession(templatesPipeline(), context()), 'streamlit');
     const value = streamlit.env.find((e) => e.name === 'STREAMLIT_SERVER_BASE_URL_PATH');
@@ -148,7 +148,7 @@ describe('$BASE_PATH_PREFIX (§4.3)', () => {
   });
 });
 
-describe('argv (§3.3)', () => {
+describe('argv', () => {
   test('command is ONE element, args are split like a shell', () => {
     const vscode = service(planSession(templatesPipeline(), context()), 'vscode');
     assert.deepEqual(vscode.command, ['bash']);
@@ -185,7 +185,7 @@ describe('argv (§3.3)', () => {
   });
 });
 
-describe('environment variables (§6.2, §6.3)', () => {
+describe('environment variables', () => {
   test('service vars < inherited vars < ORCHEST_*; a listed but undefined var is skipped with a warning', () => {
     const spec = withService({ name: 'api', env_variables: { A: 'service', B: 'service' }, env_variables_inherit: ['B', 'C', 'MISSING'] });
     const plan = planSession(spec, context({ userEnv: { B: 'inherited-b', C: 'inherited-c', OTHER: 'not listed' } }));
@@ -230,7 +230,7 @@ describe('environment variables (§6.2, §6.3)', () => {
 });
 
 describe('mounts, images, readiness, labels', () => {
-  test('binds become mounts of the project and data directories, /data first (§8)', () => {
+  test('binds become mounts of the project and data directories, /data first', () => {
     const plan = planSession(templatesPipeline(), context());
     assert.deepEqual(service(plan, 'streamlit').mounts, [
       { source: 'data', hostPath: '/home/user/.berth/data', target: '/data' },
@@ -239,7 +239,7 @@ describe('mounts, images, readiness, labels', () => {
     assert.deepEqual(service(plan, 'redis').mounts, []);
   });
 
-  test('a bind source other than /data and /project-dir is refused (§1.3)', () => {
+  test('a bind source other than /data and /project-dir is refused', () => {
     const spec = withService({ name: 'odd', binds: { '/etc': '/host-etc' } as ServiceSpec['binds'] });
     const error = planError(() => planSession(spec, context()));
     assert.equal(error.code, 'BERTH_PLAN_BIND_UNKNOWN');
@@ -247,7 +247,7 @@ describe('mounts, images, readiness, labels', () => {
     assert.equal(error.hint, 'only /data and /project-dir can be bound (Orchest allowed no others)');
   });
 
-  test('environment@<uuid> runs the pinned image; an unbuilt environment says how to build it (§7)', () => {
+  test('environment@<uuid> runs the pinned image; an unbuilt environment says how to build it', () => {
     const spec = withService({ name: 'env', image: `environment@${ENVIRONMENT_UUID}` });
     const pinned = service(planSession(spec, context({ environmentImages: { [ENVIRONMENT_UUID]: 'berth-env-x:7' } })), 'env');
     assert.equal(pinned.image, 'berth-env-x:7');

@@ -41,7 +41,7 @@ export function planSession(spec: PipelineSpec, ctx: SessionContext): SessionPla
 function planService(original: ServiceSpec, ctx: SessionContext, sessionUuid: string, planned: Set<string>, warnings: string[]): ServicePlan {
   const name = original.name;
   const preserveBasePath = original.preserve_base_path ?? false;
-  // Before anything else, as Orchest did, so `$BASE_PATH_PREFIX` works in every field (§4.3).
+  // Before anything else, as Orchest did, so `$BASE_PATH_PREFIX` works in every field (orchest-compatibility.md: $BASE_PATH_PREFIX).
   const spec = substituteBasePathPrefix(original, routePrefix(name, sessionUuid, preserveBasePath));
   const where = `${ctx.pipelinePath}: services.${name}`;
 

@@ -1,5 +1,5 @@
 /**
- * Readiness resolved to concrete values (Berth extension; Orchest had none, reference §3.2 GAP).
+ * Readiness resolved to concrete values (Berth extension; Orchest had none, orchest-compatibility.md: Session start and uuids).
  * One deadline per service.
  */
 import type { ReadinessSpec } from '../spec/types.ts';

@@ -1,5 +1,5 @@
 /**
- * What Orchest's SDK `get_service(name)` returns (reference §5): every field of the service spec
+ * What Orchest's SDK `get_service(name)` returns (orchest-compatibility.md: The SDK's get_service): every field of the service spec
  * (after `$BASE_PATH_PREFIX` substitution) except `scope`, plus `internal_hostname`,
  * `external_urls` and `base_paths` keyed by port. Like Orchest, URLs are listed for every port,
  * exposed or not.

@@ -1,4 +1,4 @@
-/** Session uuids (reference §3.1, §3.4): deterministic for interactive sessions, the run uuid for job runs. */
+/** Session uuids (orchest-compatibility.md: Session start and uuids; Job runs): deterministic for interactive sessions, the run uuid for job runs. */
 import { createHash } from 'node:crypto';
 import type { SessionContext } from './types.ts';
 import { PlanError } from './errors.ts';

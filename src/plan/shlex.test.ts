@@ -1,4 +1,4 @@
-/** `args` splitting (reference §3.3: k8s `args` = `shlex.split(args)`). */
+/** `args` splitting (orchest-compatibility.md: Service objects and argv: k8s `args` = `shlex.split(args)`). */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -12,7 +12,7 @@ function words(text: string): string[] {
 }
 
 describe('shellSplit: like Python shlex.split (POSIX mode)', () => {
-  test("the templates' `-c '…'` args become two words (§2, §8)", () => {
+  test("the templates' `-c '…'` args become two words", () => {
     assert.deepEqual(words("-c 'umask 002 && tensorboard --logdir /data --host 0.0.0.0'"), ['-c', 'umask 002 && tensorboard --logdir /data --host 0.0.0.0']);
     assert.deepEqual(words("-c 'umask 002 && touch /usr/src/app/src/streamlit.py && streamlit run src/streamlit.py'"), [
       '-c',

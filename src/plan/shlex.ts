@@ -1,5 +1,5 @@
 /**
- * Splits `args` the way Orchest did (`shlex.split(args)`, Python's POSIX mode, reference §3.3):
+ * Splits `args` the way Orchest did (`shlex.split(args)`, Python's POSIX mode, orchest-compatibility.md: Service objects and argv):
  * whitespace separates words; single quotes keep everything literally; inside double quotes a
  * backslash escapes only `"` and `\` (it is kept before anything else); outside quotes a backslash
  * takes the next character literally. No expansion of any kind (`$`, `~`, globs) and no comments.

@@ -1,7 +1,7 @@
 /**
  * Session plans: the fully resolved description of a session's services that every runtime
  * executes the same way. Produced by pure functions in src/plan (no I/O), so naming, env and URL
- * rules live in one place. Facts: ../shared/reference/orchest-services.md §3-§6.
+ * rules live in one place. Facts: docs/orchest-compatibility.md (session start to environment variables).
  */
 import type { ReadinessSpec, Scope, ServiceSpec } from '../spec/types.ts';
 

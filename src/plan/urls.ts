@@ -8,7 +8,7 @@ export interface ServiceUrlPaths {
   routeName: string;
   /** `/[pbp-]service-<name>-<sid>_<port>`. */
   basePath: string;
-  /** The link to open (Orchest's UI added the trailing slash, §4.2). */
+  /** The link to open (Orchest's UI added the trailing slash, orchest-compatibility.md: URLs and the proxy). */
   path: string;
   /** The SDK's `external_urls` entry (placeholders for host and port). */
   externalUrl: string;

@@ -1,4 +1,4 @@
-/** What other layers show or look up: SDK view (§5), URL paths (§4.2), masking, uuids. */
+/** What other layers show or look up: SDK view (orchest-compatibility.md: The SDK's get_service), URL paths (orchest-compatibility.md: URLs and the proxy), masking, uuids. */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -13,7 +13,7 @@ function planned(name: string): ServicePlan {
   return found;
 }
 
-describe('sdkServiceView: the shape of orchest.get_service(name) (§5)', () => {
+describe('sdkServiceView: the shape of orchest.get_service(name)', () => {
   test('streamlit: substituted spec minus scope, plus internal_hostname, external_urls and base_paths keyed by port', () => {
     const view = sdkServiceView(planned('streamlit'));
     assert.deepEqual(JSON.parse(JSON.stringify(view)), {
@@ -50,7 +50,7 @@ describe('sdkServiceView: the shape of orchest.get_service(name) (§5)', () => {
   });
 });
 
-describe('URL paths for the proxy and the UI (§4.2)', () => {
+describe('URL paths for the proxy and the UI', () => {
   test('serviceUrlPaths gives the route, the link with its trailing slash and the SDK URL', () => {
     assert.deepEqual(serviceUrlPaths(planned('streamlit')), [
       {

@@ -2,7 +2,7 @@
  * The proxy's routing table: in memory, written by whoever knows the services' state (the session
  * manager through the server, or `berth proxy`'s static routes) and read on every request. Lookup
  * is one Map access on the first path segment, so a request never costs more with more routes and
- * `_80` can never match `_8080` (Orchest's preserve-base-path regex had that bug, reference §4.2).
+ * `_80` can never match `_8080` (Orchest's preserve-base-path regex had that bug, orchest-compatibility.md: URLs and the proxy).
  */
 import { ProxyError, PROXY_CODES } from './errors.ts';
 

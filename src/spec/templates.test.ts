@@ -9,7 +9,7 @@ function pipelineWith(services: Record<string, ServiceSpec>): Record<string, unk
   return { name: 'p', uuid: 'u', version: '1.2.3', steps: {}, services };
 }
 
-/** Orchest's final templates, transcribed from content.tsx (reference §2). */
+/** Orchest's final templates, transcribed from content.tsx (orchest-compatibility.md: Templates). */
 const ORCHEST: Record<string, Record<string, unknown>> = {
   tensorboard: {
     binds: { '/data': '/data' },

@@ -1,6 +1,6 @@
 /**
  * Service templates offered when adding a service. The first four and `custom` are Orchest's final
- * (Kubernetes-era) templates field for field (reference §2, ServiceTemplatesDialog/content.tsx);
+ * (Kubernetes-era) templates field for field (orchest-compatibility.md: Templates, ServiceTemplatesDialog/content.tsx);
  * `postgres` and `jupyter` are Berth's, written for what Orchest lacked (persistence, readiness).
  */
 import { SpecError } from './errors.ts';

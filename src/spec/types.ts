@@ -3,7 +3,7 @@
  * plus Berth's extensions). These types are the contract between src/spec (which produces them)
  * and every other layer. The zod schema in schema.ts must stay assignable to them.
  *
- * Field facts: ../shared/reference/orchest-services.md §1.
+ * Field facts: docs/orchest-compatibility.md, "Pipeline files and fields".
  */
 
 export type Scope = 'interactive' | 'noninteractive';

@@ -53,7 +53,7 @@ async function tempProject(t: { after: (fn: () => Promise<void>) => void }, serv
 }
 
 describe('berth plan', () => {
-  test('the Orchest templates: names and URLs exactly as Orchest makes them (§4.1, §4.2, §4.3, §5)', async () => {
+  test('the Orchest templates: names and URLs exactly as Orchest makes them', async () => {
     const { plan, sdk } = await planJson([TEMPLATES, '--project-uuid', PROJECT_UUID]);
     const sid = '766907b5-cb1e-4e6f6b0e4d2a-8f3c-4a51';
     assert.equal(plan.sessionUuid, sid);
@@ -75,7 +75,7 @@ describe('berth plan', () => {
     assert.equal(sdk.redis?.internal_hostname, `redis-${sid}`);
   });
 
-  test('a job run: only noninteractive services, named after the run uuid (§3.4)', async () => {
+  test('a job run: only noninteractive services, named after the run uuid', async () => {
     const run = 'd2b8e1f4-6a3c-4e7d-b5f9-0c1a2e3d4f56';
     const { plan } = await planJson([TEMPLATES, '--session-type', 'noninteractive', '--run-uuid', run]);
     assert.deepEqual(
@@ -98,7 +98,7 @@ describe('berth plan', () => {
     assert.equal(plan.services[1]?.env.find((e) => e.name === 'ORCHEST_PIPELINE_PATH')?.value, '/usr/src/app/src/services.orchest');
   });
 
-  test('the legacy 1.0.0 example: migrated command/args and guessed ports (§1.5)', async () => {
+  test('the legacy 1.0.0 example: migrated command/args and guessed ports', async () => {
     const { plan, sourceVersion, migrated } = await planJson([LEGACY]);
     assert.equal(sourceVersion, '1.0.0');
     assert.equal(migrated, true);
