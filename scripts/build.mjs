@@ -3,26 +3,26 @@
 // bundles the CLI into dist/ with esbuild so `berth` starts without tsx compiling TypeScript.
 // One entry (src/cli/main.ts) with code splitting: each command's `await import()` becomes its own
 // chunk, so a command loads only its code. Packages stay in node_modules (external).
-// dist/build.json lists the source files the bundle was built from and when: bin/berth.mjs runs
-// dist/ only while none of them changed since, and runs src/ through tsx otherwise.
+//
+// Each build goes to its own dist/build-<time>-<pid>/; dist/build.json, replaced by one rename at
+// the end, names it and lists the source files it was built from (bin/berth.mjs runs dist/ only
+// while none of them changed since). So a `berth` starting meanwhile runs the old build or the new
+// one, never a half-written one, and one still running keeps its chunks: the build before is kept.
 import { build } from 'esbuild';
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const dist = join(root, 'dist');
-// Built aside (in node_modules/.cache, which git and eslint ignore) and swapped in by two renames:
-// a `berth` starting meanwhile sees the old bundle or the new one, never a half-written one.
-const scratch = join(root, 'node_modules', '.cache', `berth-build-${process.pid}`);
-const outdir = join(scratch, 'next');
 const started = Date.now();
+const id = `build-${started}-${process.pid}`;
 
-await mkdir(outdir, { recursive: true });
+await mkdir(dist, { recursive: true });
 const result = await build({
   absWorkingDir: root,
   entryPoints: { cli: 'src/cli/main.ts' },
-  outdir,
+  outdir: join(dist, id),
   bundle: true,
   splitting: true,
   format: 'esm',
@@ -36,10 +36,13 @@ const result = await build({
   logLevel: 'warning',
 });
 const inputs = Object.keys(result.metafile.inputs).sort();
-await writeFile(join(outdir, 'build.json'), `${JSON.stringify({ builtAt: started, entry: 'cli.js', inputs }, null, 2)}\n`);
-await rename(dist, join(scratch, 'old')).catch((error) => {
-  if (error.code !== 'ENOENT') throw error;
-});
-await rename(outdir, dist);
-await rm(scratch, { recursive: true, force: true });
+
+const manifest = join(dist, 'build.json');
+const previous = await readFile(manifest, 'utf8').then((text) => JSON.parse(text).entry.split('/')[0], () => undefined);
+const next = join(dist, `.build.json.${process.pid}`);
+await writeFile(next, `${JSON.stringify({ builtAt: started, entry: `${id}/cli.js`, inputs }, null, 2)}\n`);
+await rename(next, manifest);
+for (const name of await readdir(dist)) {
+  if (name.startsWith('build-') && name !== id && name !== previous) await rm(join(dist, name), { recursive: true, force: true });
+}
 if (!process.argv.includes('--quiet')) process.stdout.write(`dist/: ${inputs.length} source files bundled (${Date.now() - started} ms)\n`);

@@ -3,13 +3,14 @@
  * does, loads only what the command needs, falls back to src/ through tsx when src/ changed since the
  * build, and the proxy's data plane never loads the server's packages.
  *
- * It builds a copy of the installation (bin, src, scripts, package.json; node_modules linked) in a
- * temporary directory, so nobody editing this tree meanwhile can make its dist/ stale.
+ * It builds a copy of the installation (bin, src, scripts, package.json) in a temporary directory
+ * under node_modules/.cache, which finds this checkout's packages, so nobody editing this tree
+ * meanwhile can make the dist/ under test stale.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { cp, mkdtemp, readFile, rm, symlink, utimes } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rm, utimes } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -23,12 +24,16 @@ const DEMO = join(REPO, 'examples', 'demo', 'demo.orchest');
 /** Packages the Berth server uses and the CLI's quick commands and the proxy must not load. */
 const SERVER_PACKAGES = ['fastify', 'better-sqlite3', '@kubernetes/client-node', 'zod', 'pino'];
 
+/** The entry of a build in dist/ (scripts/build.mjs: dist/build-<time>-<pid>/cli.js). */
+const DIST_ENTRY = /\/dist\/build-[^/]+\/cli\.js$/;
+
 let install: string;
 
 before(async () => {
-  install = await mkdtemp(join(tmpdir(), 'berth-dist-'));
+  const cache = join(REPO, 'node_modules', '.cache');
+  await mkdir(cache, { recursive: true });
+  install = await mkdtemp(join(cache, 'berth-dist-test-'));
   await Promise.all(['bin', 'src', 'scripts', 'package.json'].map((path) => cp(join(REPO, path), join(install, path), { recursive: true })));
-  await symlink(join(REPO, 'node_modules'), join(install, 'node_modules'), 'dir');
   const build = spawnSync(process.execPath, [join(install, 'scripts', 'build.mjs')], { cwd: install, encoding: 'utf8' });
   assert.equal(build.status, 0, build.stderr);
   assert.match(build.stdout, /dist\/: \d+ source files bundled/);
@@ -57,13 +62,16 @@ async function berth(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> 
   return { code: child.status, stdout: child.stdout, stderr: child.stderr, modules };
 }
 
+/** The packages among module URLs (the installation under test itself sits in node_modules/.cache). */
 function packagesIn(modules: string[]): Set<string> {
-  const names = modules.map((url) => /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url)?.[1]).filter((name): name is string => name !== undefined);
+  const names = modules
+    .map((url) => /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url.slice(url.lastIndexOf('/node_modules/')))?.[1])
+    .filter((name): name is string => name !== undefined && !name.startsWith('.'));
   return new Set(names);
 }
 
 function ranFromDist(run: Run): boolean {
-  return run.modules.some((url) => url.endsWith('/dist/cli.js')) && !run.modules.some((url) => url.includes('/src/cli/main.ts'));
+  return run.modules.some((url) => DIST_ENTRY.test(url)) && !run.modules.some((url) => url.includes('/src/cli/main.ts'));
 }
 
 describe('berth from dist/', () => {
@@ -106,7 +114,7 @@ describe('berth from dist/', () => {
       assert.equal(run.code, 0, run.stderr);
       assert.equal(run.stdout.trim(), '0.1.0');
       assert.ok(run.modules.some((url) => url.endsWith('/src/cli/main.ts')), 'src/cli/main.ts was not loaded');
-      assert.ok(!run.modules.some((url) => url.endsWith('/dist/cli.js')), 'stale dist/cli.js was loaded');
+      assert.ok(!run.modules.some((url) => DIST_ENTRY.test(url)), 'the stale dist/ was loaded');
     } finally {
       const past = new Date(Date.now() - 3_600_000);
       await utimes(changed, past, past);
