@@ -97,3 +97,36 @@ export function umaskWrapper(argv: string[]): { file: string; args: string[] } {
   if (existsSync('/bin/bash')) return { file: '/bin/bash', args: ['--norc', '--noprofile', ...script] };
   return { file: '/bin/sh', args: script };
 }
+
+export interface HostProgramProblem {
+  /** The executable that is missing; null when the image has no host program at all. */
+  program: string | null;
+  message: string;
+  hint: string;
+}
+
+/**
+ * Why a service definition (a template's) would fail to start on this host, known before anyone
+ * starts it: the program it runs is not on PATH, or its image has no host program. null: it can start.
+ */
+export function hostProgramProblem(service: { image: string; command?: string; args?: string; ports?: number[] }, path = process.env.PATH ?? ''): HostProgramProblem | null {
+  const fallback = hostDefaultFor(service.image);
+  const program = service.command || (service.args ? null : (fallback?.argv?.(service.ports?.[0])[0] ?? null));
+  if (!program) {
+    if (service.args || !service.image) return null; // a custom service: the user names the program
+    return {
+      program: null,
+      message: `the local runtime has no host program for image "${service.image}"`,
+      hint: 'set its command to a program installed on this machine, or start Berth with --runtime docker',
+    };
+  }
+  const found = program.includes('/')
+    ? isExecutableFile(program)
+    : path.split(delimiter).some((dir) => dir !== '' && isExecutableFile(join(dir, program)));
+  if (found) return null;
+  return {
+    program,
+    message: `"${program}" is not installed on this machine`,
+    hint: fallback?.install && !service.command ? `install it (${fallback.install}) or start Berth with --runtime docker` : 'install it, or start Berth with --runtime docker',
+  };
+}

@@ -13,13 +13,14 @@ import type { FastifyInstance } from 'fastify';
 import { SERVICE_TEMPLATES, validatePipeline, writePipelineFile } from '../../spec/index.ts';
 import type { PipelineSpec } from '../../spec/types.ts';
 import { sessionUuidFor } from '../../plan/index.ts';
+import { hostProgramProblem } from '../../runtime/index.ts';
 import type { Projects, PipelineRef } from '../projects.ts';
 import type { ProjectRecord } from '../../store/index.ts';
 import { ApiError } from '../errors.ts';
 
 type PipelineParams = { project: string; pipeline: string };
 
-export function registerPipelineRoutes(app: FastifyInstance, deps: { projects: Projects }): void {
+export function registerPipelineRoutes(app: FastifyInstance, deps: { projects: Projects; runtimeKind?: string }): void {
   const { projects } = deps;
 
   app.get('/api/projects/:project/pipelines/:pipeline', async (request) => {
@@ -56,8 +57,20 @@ export function registerPipelineRoutes(app: FastifyInstance, deps: { projects: P
     return { diagnostics: validatePipeline(body.spec, file) };
   });
 
+  /**
+   * On the local runtime a template runs a host program: `unavailable` says which ones would fail
+   * at start (program not installed, or an image with no host program), so the picker warns first.
+   */
   app.get('/api/templates', async () => ({
-    templates: SERVICE_TEMPLATES.map((t) => ({ id: t.id, label: t.label, description: t.description, fromOrchest: t.fromOrchest, service: t.config })),
+    runtime: deps.runtimeKind ?? null,
+    templates: SERVICE_TEMPLATES.map((t) => ({
+      id: t.id,
+      label: t.label,
+      description: t.description,
+      fromOrchest: t.fromOrchest,
+      service: t.config,
+      unavailable: deps.runtimeKind === 'local' ? hostProgramProblem(t.config) : null,
+    })),
   }));
 }
 
