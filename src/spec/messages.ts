@@ -36,7 +36,7 @@ export const MESSAGES: Record<string, Entry> = {
   },
   BERTH_SPEC_NAME_INVALID: {
     message: ({ path, value }) => `${path}: ${showValue(value)} is not a valid service name`,
-    hint: () => 'start with a lowercase letter, then up to 25 lowercase letters, digits or dashes (^[a-z][0-9a-z-]{0,25}$)',
+    hint: () => 'a service name starts with a lowercase letter and has at most 26 characters, all lowercase letters, digits or dashes, e.g. "redis" or "web-2"',
   },
   BERTH_SPEC_NAME_TRAILING_DASH: {
     message: ({ path, value }) => `${path}: ${showValue(value)} ends with "-"`,
