@@ -17,7 +17,13 @@ export default defineConfig({
   esbuild: { jsx: 'automatic' },
   // The editor validates with the spec layer's own validator (same zod schema, same messages as the
   // server); its only Node import is node:crypto's randomUUID, which Web Crypto also has.
-  resolve: { alias: { 'node:crypto': new URL('./src/shims/node-crypto.ts', import.meta.url).pathname } },
+  // src/shared's index also exports installPath (node:fs, node:path): the bundle needs only its errors.
+  resolve: {
+    alias: [
+      { find: 'node:crypto', replacement: new URL('./src/shims/node-crypto.ts', import.meta.url).pathname },
+      { find: /^(\.\.\/)+shared\/index\.ts$/, replacement: new URL('../src/shared/errors.ts', import.meta.url).pathname },
+    ],
+  },
   build: {
     outDir: `${root}dist`,
     emptyOutDir: true,

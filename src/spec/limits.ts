@@ -73,8 +73,15 @@ export function findNulBytes(root: unknown): LimitFinding[] {
   return findings;
 }
 
+// TextEncoder, not Buffer: the web editor bundles this validator and browsers have no Buffer.
+const UTF8 = new TextEncoder();
+
+export function utf8Bytes(text: string): number {
+  return UTF8.encode(text).length;
+}
+
 function bytes(text: string): number {
-  return Buffer.byteLength(text, 'utf8');
+  return utf8Bytes(text);
 }
 
 function kib(count: number): string {

@@ -5,7 +5,7 @@ import { messageFor } from './messages.ts';
 import { migratePipeline } from './migrate.ts';
 import type { Diagnostic, LoadedPipeline } from './types.ts';
 import { checkLimits, DiagnosticList, validatePipeline } from './validate.ts';
-import { MAX_PIPELINE_FILE_BYTES } from './limits.ts';
+import { MAX_PIPELINE_FILE_BYTES, utf8Bytes } from './limits.ts';
 
 /** 1-based line and column of a character offset. */
 export function positionOf(text: string, offset: number): { line: number; column: number } {
@@ -35,8 +35,8 @@ function tooLarge(file: string, size: number): LoadedPipeline {
 
 export function parsePipeline(text: string, file: string): LoadedPipeline {
   // A string of N characters is at least N bytes: the exact count only when it could be over.
-  if (text.length > MAX_PIPELINE_FILE_BYTES / 4 && Buffer.byteLength(text, 'utf8') > MAX_PIPELINE_FILE_BYTES) {
-    return tooLarge(file, Buffer.byteLength(text, 'utf8'));
+  if (text.length > MAX_PIPELINE_FILE_BYTES / 4 && utf8Bytes(text) > MAX_PIPELINE_FILE_BYTES) {
+    return tooLarge(file, utf8Bytes(text));
   }
   let parsed: unknown;
   try {
