@@ -57,20 +57,32 @@ export function registerSessionRoutes(app: FastifyInstance, deps: SessionRoutesD
     return reply.code(202).send({ session: await sessions.restart(sid, service) });
   });
 
-  app.post('/api/sessions/:sid/apply', async (request, reply) => {
-    const { sid } = request.params as { sid: string };
+  /** The session's pipeline file as it is now, in the shape apply takes. */
+  async function currentInput(sid: string) {
     const record = sessions.find(sid);
     if (!record) throw new ApiError('BERTH_API_SESSION_NOT_FOUND', `no session ${sid}`);
     const project = projects.get(record.projectUuid);
     const pipeline = await projects.pipeline(project, record.pipelinePath);
-    const diff = await sessions.apply(sid, {
+    return {
       projectUuid: project.uuid,
       pipelinePath: pipeline.path,
       spec: pipeline.spec,
       projectDir: project.path,
       userEnv: store.mergedEnvVars(project.uuid, pipeline.spec.uuid),
-    });
+    };
+  }
+
+  app.post('/api/sessions/:sid/apply', async (request, reply) => {
+    const { sid } = request.params as { sid: string };
+    const diff = await sessions.apply(sid, await currentInput(sid));
     return reply.code(202).send({ diff, session: sessions.get(sid) });
+  });
+
+  /** What Apply would do now: the UI says the file changed since the session started, and which services. */
+  app.get('/api/sessions/:sid/changes', async (request) => {
+    const { sid } = request.params as { sid: string };
+    deps.assertSessionAccess(request, sid);
+    return { diff: sessions.previewApply(sid, await currentInput(sid)) };
   });
 
   app.get('/api/sessions/:sid/services/:name/logs', async (request, reply) => {
