@@ -94,12 +94,6 @@ function Frame(props: { user?: Me; children: ReactNode }) {
         </Link>
         <nav aria-label="Main">
           <Link href="/">Projects</Link>
-          {props.user?.authEnabled === true ? (
-            <>
-              {' '}
-              <Link href="/users">Users</Link>
-            </>
-          ) : null}
         </nav>
         <span className="spacer" />
         {name && props.user?.authEnabled === true ? <UserMenu name={name} csrfToken={props.user.csrfToken} /> : null}
@@ -116,8 +110,9 @@ function Frame(props: { user?: Me; children: ReactNode }) {
 function UserMenu(props: { name: string; csrfToken: string | undefined }) {
   return (
     <details className="user-menu" style={{ position: 'relative' }}>
-      <summary aria-label={`Account: ${props.name}`} style={{ cursor: 'pointer' }}>
-        <span className="muted">Signed in as</span> <strong>{props.name}</strong>
+      <summary title={`Signed in as ${props.name}`} style={{ cursor: 'pointer', whiteSpace: 'nowrap', overflow: 'hidden', textOverflow: 'ellipsis', maxWidth: '14rem' }}>
+        <span className="sr-only">Signed in as </span>
+        <strong>{props.name}</strong>
       </summary>
       <div className="card" style={{ position: 'absolute', right: 0, top: '2rem', zIndex: 10, minWidth: '12rem', display: 'grid', gap: '0.5rem' }}>
         <Link href="/users">Users</Link>

@@ -76,38 +76,41 @@ export function UsersPage(props: { me: string | undefined }) {
       {!users.data && users.loading ? <p className="muted placeholder-line">Loading users…</p> : null}
       {users.data && list.length === 0 ? <p className="muted">No users yet: you are signed in with a token. Add the first one below.</p> : null}
       {list.length > 0 ? (
-        <table className="table" aria-label="Users">
-          <thead>
-            <tr>
-              <th scope="col">Username</th>
-              <th scope="col">Created</th>
-              <th scope="col">Password changed</th>
-              <th scope="col">
-                <span className="sr-only">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {list.map((user) => (
-              <tr key={user.username} data-user={user.username}>
-                <td>
-                  <strong>{user.username}</strong>
-                  {user.username === props.me ? <span className="muted"> (you)</span> : null}
-                </td>
-                <td className="muted">{new Date(user.createdAt).toLocaleString()}</td>
-                <td className="muted">{new Date(user.updatedAt).toLocaleString()}</td>
-                <td className="actions">
-                  <button type="button" className="small" disabled={busy} onClick={() => setResetting(resetting === user.username ? null : user.username)}>
-                    Reset password
-                  </button>
-                  <button type="button" className="small danger" disabled={busy} onClick={() => removeUser(user.username)}>
-                    Remove
-                  </button>
-                </td>
+        // Scrolls inside its box on a phone rather than widening the page.
+        <div style={{ overflowX: 'auto' }}>
+          <table className="table" aria-label="Users">
+            <thead>
+              <tr>
+                <th scope="col">Username</th>
+                <th scope="col">Created</th>
+                <th scope="col">Password changed</th>
+                <th scope="col">
+                  <span className="sr-only">Actions</span>
+                </th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {list.map((user) => (
+                <tr key={user.username} data-user={user.username}>
+                  <td>
+                    <strong>{user.username}</strong>
+                    {user.username === props.me ? <span className="muted"> (you)</span> : null}
+                  </td>
+                  <td className="muted">{new Date(user.createdAt).toLocaleString()}</td>
+                  <td className="muted">{new Date(user.updatedAt).toLocaleString()}</td>
+                  <td className="actions">
+                    <button type="button" className="small" disabled={busy} onClick={() => setResetting(resetting === user.username ? null : user.username)}>
+                      Reset password
+                    </button>
+                    <button type="button" className="small danger" disabled={busy} onClick={() => removeUser(user.username)}>
+                      Remove
+                    </button>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
       ) : null}
       {resetting ? (
         <ResetPassword
