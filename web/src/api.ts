@@ -38,7 +38,7 @@ export function setCsrfToken(token: string | null): void {
 export function goToSignIn(): void {
   const here = `${location.pathname}${location.search}`;
   if (location.pathname === '/signin') return;
-  navigate(`/signin?next=${encodeURIComponent(here)}`, { replace: true });
+  navigate(`/signin?next=${encodeURIComponent(here)}`, { replace: true, force: true });
 }
 
 function headersFor(method: string, body: unknown): Record<string, string> {
@@ -173,6 +173,8 @@ export interface ServiceTemplate {
   label: string;
   description?: string;
   service: Partial<ServiceSpec>;
+  /** Why it would fail to start on this server's runtime (a host program that is missing), if it would. */
+  unavailable?: { program: string | null; message: string; hint: string } | null;
 }
 
 export interface EnvVarEntry {

@@ -6,13 +6,53 @@ import { useSyncExternalStore, type AnchorHTMLAttributes, type MouseEvent } from
 
 const listeners = new Set<() => void>();
 
+/**
+ * A page with unsaved work says so here: given where the user is going, the question to ask
+ * before leaving (or null when that destination keeps the work, e.g. another tab of the same editor).
+ * `to` is null when the page itself goes away (reload, closing the tab, another site).
+ */
+export type LeaveGuard = (to: string | null) => string | null;
+let leaveGuard: LeaveGuard | null = null;
+/** What the page shows now, so a refused Back can put the address bar back. */
+let shown = snapshot();
+
 function notify(): void {
+  shown = snapshot();
   for (const listener of listeners) listener();
 }
 
-window.addEventListener('popstate', notify);
+function mayLeaveFor(to: string): boolean {
+  const question = leaveGuard?.(to) ?? null;
+  return question === null || window.confirm(question);
+}
 
-export function navigate(to: string, options: { replace?: boolean } = {}): void {
+window.addEventListener('popstate', function followHistory() {
+  // Back and Forward have already changed the address: undo that when the user stays.
+  if (!mayLeaveFor(snapshot())) {
+    history.pushState(null, '', shown);
+    return;
+  }
+  notify();
+});
+
+/** Installs the page's guard; returns the function that removes it. Also covers reloads and closing the tab. */
+export function guardLeaving(guard: LeaveGuard): () => void {
+  leaveGuard = guard;
+  function askBeforeUnload(event: BeforeUnloadEvent) {
+    if (guard(null) === null) return;
+    event.preventDefault();
+    event.returnValue = ''; // Chromium still needs it to show its own question
+  }
+  window.addEventListener('beforeunload', askBeforeUnload);
+  return function removeGuard() {
+    if (leaveGuard === guard) leaveGuard = null;
+    window.removeEventListener('beforeunload', askBeforeUnload);
+  };
+}
+
+/** `force` skips the page's unsaved-work question (sign-in redirects: the page cannot work anyway). */
+export function navigate(to: string, options: { replace?: boolean; force?: boolean } = {}): void {
+  if (!options.force && !mayLeaveFor(to)) return;
   if (options.replace) history.replaceState(null, '', to);
   else history.pushState(null, '', to);
   window.scrollTo(0, 0);

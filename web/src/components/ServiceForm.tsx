@@ -6,6 +6,7 @@ import type { Scope } from '../../../src/spec/types.ts';
 import { messagesFor, type FieldErrors, type ReadinessKind, type ServiceDraft } from '../lib/draft.ts';
 import { absolute, serviceUrl } from '../lib/urls.ts';
 import { described, Field } from './Field.tsx';
+import { GrowingTextarea } from './GrowingTextarea.tsx';
 import type { EnvironmentInfo } from './EnvironmentsSection.tsx';
 
 export interface ServiceFormProps {
@@ -92,7 +93,7 @@ export function ServiceForm(props: ServiceFormProps) {
             <input {...described(id('command'), messagesFor(errors, 'command'))} value={d.command} onChange={(e) => set({ command: e.target.value })} spellCheck={false} className="mono" />
           </Field>
           <Field id={id('args')} label="Arguments" errors={messagesFor(errors, 'args')} help="Split like a shell does; $BASE_PATH_PREFIX is replaced by the service's URL prefix.">
-            <input {...described(id('args'), messagesFor(errors, 'args'))} value={d.args} onChange={(e) => set({ args: e.target.value })} spellCheck={false} className="mono" />
+            <GrowingTextarea {...described(id('args'), messagesFor(errors, 'args'))} value={d.args} onChange={(e) => set({ args: e.target.value })} spellCheck={false} className="mono" />
           </Field>
         </div>
         <fieldset className="inline-fieldset">

@@ -168,3 +168,49 @@ export function otherErrors(diagnostics: Diagnostic[], names: string[]): Diagnos
   const prefixes = names.map((n) => formatPath(['services', n]));
   return diagnostics.filter((d) => d.severity === 'error' && !prefixes.some((p) => d.path === p || d.path.startsWith(`${p}.`) || d.path.startsWith(`${p}[`)));
 }
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+/** True when the form holds what it was loaded with (same name, same resulting definition). */
+export function draftUnchanged(before: ServiceDraft, now: ServiceDraft): boolean {
+  return before.name === now.name && JSON.stringify(serviceFromDraft(before)) === JSON.stringify(serviceFromDraft(now));
+}
+
+/**
+ * What Save sends: the file as it was read, with only the services the user added, changed or
+ * removed replaced, and the parameters only when they were edited. The form spells out defaults
+ * (`requires_authentication`, `exposed`, `order`), so sending every service from the form would
+ * rewrite services nobody touched; the server keeps the original text of whatever is unchanged.
+ * A file that was migrated from an older version is rewritten whole anyway: the form's spec goes.
+ */
+export function specToSave(input: {
+  content: string;
+  migrated: boolean;
+  edited: PipelineSpec;
+  initial: ServiceDraft[];
+  drafts: ServiceDraft[];
+  parametersChanged: boolean;
+}): PipelineSpec {
+  if (input.migrated) return input.edited;
+  let raw: unknown;
+  try {
+    raw = JSON.parse(input.content);
+  } catch {
+    return input.edited;
+  }
+  if (!isPlainObject(raw)) return input.edited;
+  const rawServices = isPlainObject(raw.services) ? raw.services : {};
+  const before = new Map(input.initial.map((d) => [d.id, d]));
+  const services: Record<string, unknown> = {};
+  for (const draft of input.drafts) {
+    const start = before.get(draft.id);
+    const keep = start !== undefined && draftUnchanged(start, draft) && rawServices[draft.name] !== undefined;
+    services[draft.name] = keep ? rawServices[draft.name] : serviceFromDraft(draft);
+  }
+  const out: Record<string, unknown> = { ...raw };
+  if (raw.services !== undefined || input.drafts.length > 0) out.services = services;
+  if (input.parametersChanged) out.parameters = input.edited.parameters;
+  return out as unknown as PipelineSpec;
+}

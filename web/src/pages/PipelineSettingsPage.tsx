@@ -4,13 +4,14 @@
  * messages as `berth validate` and the server's save); Save is refused while anything is wrong, and the write is refused with 409
  * if the file changed on disk since it was loaded, so no edit made elsewhere is overwritten.
  */
-import { useMemo, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import type { Diagnostic, PipelineSpec } from '../../../src/spec/types.ts';
 import { api, ApiFailure, enc, type ApplyDiff, type EnvVarEntry, type PipelineDocument, type ServiceTemplate } from '../api.ts';
-import { Link, pipelineHref, projectHref } from '../router.tsx';
+import { guardLeaving, Link, pipelineHref, projectHref } from '../router.tsx';
 import { useAsync } from '../lib/use-async.ts';
 import { isActive, useSession } from '../lib/use-session.ts';
-import { draftFromService, errorsForService, otherErrors, specFromDrafts, uniqueName, type ServiceDraft } from '../lib/draft.ts';
+import { draftFromService, errorsForService, otherErrors, specFromDrafts, specToSave, uniqueName, type ServiceDraft } from '../lib/draft.ts';
+import { useTitle } from '../lib/use-title.ts';
 import { ErrorNote } from '../components/ErrorNote.tsx';
 import { ServiceForm } from '../components/ServiceForm.tsx';
 import { TemplatePicker } from '../components/TemplatePicker.tsx';
@@ -53,6 +54,7 @@ export function PipelineSettingsPage(props: { project: string; pipeline: string 
   const [applied, setApplied] = useState<ApplyDiff | null>(null);
   // Which service card is open, by name: it stays open when a save reloads the editor.
   const [openName, setOpenName] = useState<string | null>(null);
+  useTitle(`${TABS.find((t) => t.id === tab)!.label} settings`, doc?.spec?.name ?? props.pipeline);
 
   return (
     <section className="page">
@@ -137,7 +139,8 @@ function Editor(props: {
   );
   const [drafts, setDrafts] = useState<ServiceDraft[]>(initial);
   const [open, setOpen] = useState<string | null>(() => initial.find((d) => d.name === props.openName)?.id ?? null);
-  const [parametersText, setParametersText] = useState(JSON.stringify(props.spec.parameters ?? {}, null, 2));
+  const initialParameters = useMemo(() => JSON.stringify(props.spec.parameters ?? {}, null, 2), [props.spec]);
+  const [parametersText, setParametersText] = useState(initialParameters);
   // What the server said when it loaded the file; live results replace it once the user edits.
   const [serverDiagnostics] = useState<Diagnostic[]>(doc.diagnostics);
   const [dirty, setDirty] = useState(false);
@@ -155,6 +158,21 @@ function Editor(props: {
 
   const errorCount = diagnostics.filter((d) => d.severity === 'error').length + duplicates.size + (parameters.error ? 1 : 0);
   const pageErrors = otherErrors(diagnostics, names);
+
+  useEffect(
+    function askBeforeLosingEdits() {
+      if (!dirty) return;
+      const settingsPath = location.pathname;
+      // Services and Parameters share this editor: moving between them keeps the edits.
+      return guardLeaving((to) => {
+        const target = to === null ? null : new URL(to, location.origin);
+        const tab = target?.searchParams.get('tab') ?? 'services';
+        if (target?.pathname === settingsPath && (tab === 'services' || tab === 'parameters')) return null;
+        return 'Leave without saving? Your changes to the pipeline file are not saved yet.';
+      });
+    },
+    [dirty],
+  );
 
   function change(updater: (list: ServiceDraft[]) => ServiceDraft[]) {
     setDrafts(updater);
@@ -177,7 +195,8 @@ function Editor(props: {
     setSaving(true);
     setSaveError(null);
     try {
-      await api<PipelineDocument>('PUT', props.url, { spec, expectedContent: doc.content });
+      const toSave = specToSave({ content: doc.content, migrated: doc.migrated, edited: spec, initial, drafts, parametersChanged: parametersText !== initialParameters });
+      await api<PipelineDocument>('PUT', props.url, { spec: toSave, expectedContent: doc.content });
       setDirty(false);
       props.onSaved();
     } catch (error) {
