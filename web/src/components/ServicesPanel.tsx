@@ -8,6 +8,8 @@ import { useState } from 'react';
 import type { ServiceSpec } from '../../../src/spec/types.ts';
 import { api, enc, type Session, type ServiceState } from '../api.ts';
 import { serviceUrl } from '../lib/urls.ts';
+import { speaksHttp } from '../lib/protocols.ts';
+import { CopyButton } from './CopyButton.tsx';
 import { StatusBadge } from './StatusBadge.tsx';
 import { LogViewer } from './LogViewer.tsx';
 import { ErrorNote } from './ErrorNote.tsx';
@@ -106,8 +108,7 @@ function ServiceRow(props: {
           <StatusBadge status={state ? state.status : 'not running'} label={status} />
           {state ? (
             <span className="muted small-text service-meta" data-attempt={state.attempt} data-started-at={state.startedAt ?? ''}>
-              attempt {state.attempt}
-              {state.startedAt ? ` · started ${new Date(state.startedAt).toLocaleTimeString()}` : ''}
+              {serviceMeta(state)}
             </span>
           ) : null}
         </div>
@@ -140,6 +141,23 @@ function ServiceRow(props: {
   );
 }
 
+/** "restart 2 · started 10:02:11 · ready in 3 s": the first start is not a restart, so attempt 1 says nothing. */
+export function serviceMeta(state: ServiceState): string {
+  const parts: string[] = [];
+  if (state.attempt > 1) parts.push(`restart ${state.attempt - 1}`);
+  if (state.startedAt) parts.push(`started ${new Date(state.startedAt).toLocaleTimeString()}`);
+  const took = readySeconds(state);
+  if (took !== null) parts.push(`ready in ${took < 10 ? took.toFixed(1) : Math.round(took)} s`);
+  return parts.join(' · ');
+}
+
+/** readyAt − startedAt, as the CLI shows it; null until the service is ready. */
+export function readySeconds(state: Pick<ServiceState, 'status' | 'startedAt' | 'readyAt'>): number | null {
+  if (state.status !== 'ready' || !state.startedAt || !state.readyAt) return null;
+  const ms = Date.parse(state.readyAt) - Date.parse(state.startedAt);
+  return Number.isFinite(ms) && ms >= 0 ? ms / 1000 : null;
+}
+
 function urlNote(state: ServiceState | undefined): string {
   if (!state) return 'when the session runs';
   if (state.status === 'failed' || state.status === 'exited') return `(not serving: the service ${state.status})`;
@@ -163,6 +181,7 @@ function Endpoints(props: { name: string; ports: number[]; exposed: boolean; sta
   return (
     <ul className="endpoint-list small-text">
       {props.ports.map((port) => {
+        if (!speaksHttp(props.spec, port)) return <Address key={port} name={props.name} host={host} port={port} state={props.state} />;
         const url = props.state?.urls.find((u) => u.endsWith(`_${port}/`)) ?? (props.sessionUuid ? serviceUrl(props.name, props.sessionUuid, port, pbp) : null);
         if (!url) return null;
         const ready = props.state?.status === 'ready';
@@ -181,5 +200,16 @@ function Endpoints(props: { name: string; ports: number[]; exposed: boolean; sta
         );
       })}
     </ul>
+  );
+}
+
+/** A port that is not a web page (Redis, Postgres): the address steps connect to, ready to copy. */
+function Address(props: { name: string; host: string | undefined; port: number; state?: ServiceState }) {
+  const address = `${props.host ?? `${props.name}-<session>`}:${props.port}`;
+  return (
+    <li className="address">
+      <span className="muted">Connect at</span> <code className="connection-address">{address}</code>{' '}
+      {props.host ? <CopyButton text={address} label={`Copy the address of ${props.name}`} /> : <span className="muted">{urlNote(props.state)}</span>}
+    </li>
   );
 }

@@ -6,6 +6,7 @@ const TONES: Record<string, string> = {
   pending: 'busy',
   stopping: 'busy',
   failed: 'bad',
+  degraded: 'busy',
   exited: 'bad',
   stopped: 'idle',
   'not running': 'idle',

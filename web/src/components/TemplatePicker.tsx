@@ -35,9 +35,19 @@ export function TemplatePicker(props: { open: boolean; onPick: (template: Servic
       <ul className="template-grid">
         {(templates.data?.templates ?? []).map((template) => (
           <li key={template.id}>
-            <button type="button" className="template" onClick={() => props.onPick(template)}>
+            <button
+              type="button"
+              className={`template ${template.unavailable ? 'template-unavailable' : ''}`}
+              onClick={() => props.onPick(template)}
+              aria-describedby={template.unavailable ? `template-${template.id}-warning` : undefined}
+            >
               <strong>{template.label}</strong>
               <span className="muted small-text">{template.description ?? template.service.image ?? ''}</span>
+              {template.unavailable ? (
+                <span className="template-warning small-text" id={`template-${template.id}-warning`}>
+                  Will not start on this machine: {template.unavailable.message}; {template.unavailable.hint}.
+                </span>
+              ) : null}
             </button>
           </li>
         ))}

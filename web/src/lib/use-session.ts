@@ -1,7 +1,8 @@
 /**
  * The live state of a pipeline's interactive session: fetched once, then refreshed on every
  * server-sent event about it (/api/events?session=…), with a slow poll as a safety net for
- * proxies that buffer event streams.
+ * proxies that buffer event streams. A session that does not exist (never started) is not polled:
+ * its start comes as an event, or through setSession when this page starts it.
  */
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { api, ApiFailure, enc, type Session } from '../api.ts';
@@ -15,7 +16,8 @@ export interface SessionState {
 }
 
 export function useSession(sessionUuid: string | null): SessionState {
-  const [session, setSession] = useState<Session | null | undefined>(sessionUuid ? undefined : null);
+  const [session, setSessionState] = useState<Session | null | undefined>(sessionUuid ? undefined : null);
+  const [missing, setMissing] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const timer = useRef<number | undefined>(undefined);
 
@@ -24,11 +26,14 @@ export function useSession(sessionUuid: string | null): SessionState {
       if (!sessionUuid) return;
       try {
         const body = await api<{ session: Session }>('GET', `/api/sessions/${enc(sessionUuid)}`);
-        setSession(body.session);
+        setSessionState(body.session);
+        setMissing(false);
         setError(null);
       } catch (caught) {
-        if (caught instanceof ApiFailure && caught.status === 404) setSession(null);
-        else setError(caught);
+        if (caught instanceof ApiFailure && caught.status === 404) {
+          setSessionState(null);
+          setMissing(true);
+        } else setError(caught);
       }
     },
     [sessionUuid],
@@ -46,15 +51,27 @@ export function useSession(sessionUuid: string | null): SessionState {
       const events = new EventSource(`/api/events?session=${enc(sessionUuid)}`);
       events.addEventListener('session', soon);
       events.addEventListener('service', soon);
-      const poll = window.setInterval(() => void refresh(), 5_000);
       return () => {
         events.close();
-        window.clearInterval(poll);
         window.clearTimeout(timer.current);
       };
     },
     [sessionUuid, refresh],
   );
+
+  useEffect(
+    function pollWhileItExists() {
+      if (!sessionUuid || missing) return;
+      const poll = window.setInterval(() => void refresh(), 5_000);
+      return () => window.clearInterval(poll);
+    },
+    [sessionUuid, missing, refresh],
+  );
+
+  const setSession = useCallback(function setSession(next: Session | null) {
+    setSessionState(next);
+    setMissing(next === null);
+  }, []);
 
   return { session, error, refresh, setSession };
 }

@@ -2,7 +2,7 @@
  * A pipeline: its steps as a DAG, the session toggle with the session's state, and the Services
  * panel (status, links, logs, restart). Everything live comes from the session's event stream.
  */
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import type { ServiceSpec } from '../../../src/spec/types.ts';
 import { api, enc, type ApplyDiff, type PipelineDocument, type Session } from '../api.ts';
 import { Link, pipelineHref, projectHref } from '../router.tsx';
@@ -14,6 +14,8 @@ import { StatusBadge } from '../components/StatusBadge.tsx';
 import { ServicesPanel } from '../components/ServicesPanel.tsx';
 import { DiagnosticsList } from '../components/DiagnosticsList.tsx';
 import { ApplyResult } from '../components/ApplyBanner.tsx';
+import { useTitle } from '../lib/use-title.ts';
+import { announcement, summarizeSession } from '../lib/session-summary.ts';
 
 export function PipelinePage(props: { project: string; pipeline: string }) {
   const url = `/api/projects/${enc(props.project)}/pipelines/${enc(props.pipeline)}`;
@@ -27,6 +29,9 @@ export function PipelinePage(props: { project: string; pipeline: string }) {
   const services: ServiceSpec[] = Object.values(spec?.services ?? {}).sort((a, b) => a.order - b.order);
   const session = live.session;
   const active = isActive(session);
+  const summary = summarizeSession(session);
+  const changes = useFileChanges(active && session.status !== 'stopping' ? session : null, applied);
+  useTitle(spec?.name ?? props.pipeline);
 
   async function act(kind: 'start' | 'stop' | 'apply') {
     setBusy(kind);
@@ -83,16 +88,16 @@ export function PipelinePage(props: { project: string; pipeline: string }) {
       <div className="session-bar card" aria-label="Session">
         <div className="session-state">
           <span className="muted">Session</span>
-          <StatusBadge status={session?.status ?? 'not running'} label={session === undefined ? '…' : (session?.status ?? 'not running')} />
+          <StatusBadge status={summary.status} label={summary.label} />
           {session?.reason && session.status !== 'running' ? <span className="small-text pre-line session-reason">{session.reason}</span> : null}
         </div>
         <div className="session-actions">
           {active ? (
             <>
-              <button type="button" onClick={() => void act('apply')} disabled={busy !== null} title="Restart only the services whose definition changed in the file">
+              <button type="button" onClick={() => void act('apply')} disabled={busy === 'apply' || busy === 'stop' || session.status === 'stopping'} title="Restart only the services whose definition changed in the file">
                 {busy === 'apply' ? 'Applying…' : 'Apply file changes'}
               </button>
-              <button type="button" className="danger" onClick={() => void act('stop')} disabled={busy !== null || session.status === 'stopping'}>
+              <button type="button" className="danger" onClick={() => void act('stop')} disabled={busy === 'stop' || session.status === 'stopping'}>
                 {busy === 'stop' || session.status === 'stopping' ? 'Stopping…' : 'Stop session'}
               </button>
             </>
@@ -103,9 +108,14 @@ export function PipelinePage(props: { project: string; pipeline: string }) {
           )}
         </div>
       </div>
+      {/* Screen readers hear each change of the session and its services, not only sighted users. */}
+      <div className="sr-only" aria-live="polite" aria-atomic="true" data-testid="session-announcer">
+        {announcement(session)}
+      </div>
       {error ? <ErrorNote error={error} /> : null}
       {live.error ? <ErrorNote error={live.error} title="Session state" /> : null}
       {applied ? <ApplyResult diff={applied} /> : null}
+      {changes ? <FileChangedNote diff={changes} /> : null}
       {session?.warnings.length ? (
         <div className="note note-warn">
           {session.warnings.map((w, i) => (
@@ -130,5 +140,49 @@ export function PipelinePage(props: { project: string; pipeline: string }) {
         </section>
       </div>
     </section>
+  );
+}
+
+/**
+ * Whether the pipeline file differs from what the session runs (GET …/changes is apply's dry run),
+ * checked again whenever the session's state is refreshed.
+ */
+function useFileChanges(session: Session | null, applied: ApplyDiff | null): ApplyDiff | null {
+  const [diff, setDiff] = useState<ApplyDiff | null>(null);
+  useEffect(
+    function checkFile() {
+      if (!session) {
+        setDiff(null);
+        return;
+      }
+      let current = true;
+      api<{ diff: ApplyDiff }>('GET', `/api/sessions/${enc(session.uuid)}/changes`)
+        .then((body) => {
+          if (current) setDiff(body.diff.added.length + body.diff.removed.length + body.diff.changed.length > 0 ? body.diff : null);
+        })
+        .catch(() => {
+          if (current) setDiff(null); // an invalid file is reported above; a server without the route says nothing
+        });
+      return () => {
+        current = false;
+      };
+    },
+    [session, applied],
+  );
+  return diff;
+}
+
+function FileChangedNote(props: { diff: ApplyDiff }) {
+  const { diff } = props;
+  const parts = [
+    diff.changed.length ? `${diff.changed.join(', ')} changed` : null,
+    diff.added.length ? `${diff.added.join(', ')} added` : null,
+    diff.removed.length ? `${diff.removed.join(', ')} removed` : null,
+  ].filter(Boolean);
+  return (
+    <div className="note note-info file-changed" role="status">
+      <strong>The pipeline file changed since this session started</strong> ({parts.join('; ')}). “Apply file changes” restarts only those
+      services.
+    </div>
   );
 }
