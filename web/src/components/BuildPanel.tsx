@@ -124,27 +124,29 @@ export function BuildPanel(props: { project: string; environment: EnvironmentInf
 
 function BuildHistory(props: { builds: EnvironmentBuildInfo[]; onShowLog: (number: number) => void }) {
   return (
-    <table className="table" aria-label="Build history">
-      <TableHead columns={['#', 'Status', 'Image', 'Started', 'Finished']} actions />
-      <tbody>
-        {props.builds.map((b) => (
-          <tr key={b.number}>
-            <td>{b.number}</td>
-            <td>
-              <StatusBadge status={BUILD_TONE[b.status] ?? 'stopped'} label={b.status} />
-              {b.error ? <div className="small-text text-bad pre-line">{b.error}</div> : null}
-            </td>
-            <td className="mono small-text">{b.image}</td>
-            <td>{new Date(b.startedAt).toLocaleString()}</td>
-            <td>{b.finishedAt ? new Date(b.finishedAt).toLocaleString() : '—'}</td>
-            <td className="actions">
-              <button type="button" className="small" onClick={() => props.onShowLog(b.number)}>
-                Log<span className="sr-only"> of build {b.number}</span>
-              </button>
-            </td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+    <div className="table-scroll">
+      <table className="table" aria-label="Build history">
+        <TableHead columns={['#', 'Status', 'Image', 'Started', 'Finished']} actions />
+        <tbody>
+          {props.builds.map((b) => (
+            <tr key={b.number}>
+              <td>{b.number}</td>
+              <td>
+                <StatusBadge status={BUILD_TONE[b.status] ?? 'stopped'} label={b.status} />
+                {b.error ? <div className="small-text text-bad pre-line">{b.error}</div> : null}
+              </td>
+              <td className="mono small-text">{b.image}</td>
+              <td>{new Date(b.startedAt).toLocaleString()}</td>
+              <td>{b.finishedAt ? new Date(b.finishedAt).toLocaleString() : '—'}</td>
+              <td className="actions">
+                <button type="button" className="small" onClick={() => props.onShowLog(b.number)}>
+                  Log<span className="sr-only"> of build {b.number}</span>
+                </button>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
   );
 }

@@ -58,68 +58,70 @@ export function EnvVarsEditor(props: { base: string; label: string; onChange?: (
       {!list.data && list.loading ? <p className="muted placeholder-line">Loading…</p> : null}
       {list.data && entries.length === 0 ? <p className="empty">No variables yet. Services can inherit the ones you add here.</p> : null}
       {entries.length > 0 ? (
-        <table className="table env-table">
-          <TableHead columns={['Name', 'Value']} actions />
-          <tbody>
-            {entries.map((entry) => (
-              <tr key={entry.name}>
-                <td>
-                  <code>{entry.name}</code>
-                </td>
-                <td>
-                  {editing === entry.name ? (
-                    <form
-                      className="inline-form"
-                      onSubmit={(e) => {
-                        e.preventDefault();
-                        void run(async () => {
-                          await api('PUT', `${props.base}/${encodeURIComponent(entry.name)}`, { value: editValue });
-                          setEditing(null);
-                        });
-                      }}
-                    >
-                      <label className="sr-only" htmlFor={`env-edit-${entry.name}`}>
-                        New value of {entry.name}
-                      </label>
-                      <input id={`env-edit-${entry.name}`} value={editValue} onChange={(e) => setEditValue(e.target.value)} autoFocus />
-                      <button type="submit" className="small primary">
-                        Save
-                      </button>
-                      <button type="button" className="small" onClick={() => setEditing(null)}>
-                        Cancel
-                      </button>
-                    </form>
-                  ) : (
-                    <span className={entry.value === undefined ? 'masked' : 'mono'}>{entry.value ?? '••••••••'}</span>
-                  )}
-                </td>
-                <td className="actions">
-                  {editing === entry.name ? null : (
-                    <>
-                      <button
-                        type="button"
-                        className="small"
-                        onClick={() => {
-                          setEditing(entry.name);
-                          setEditValue(entry.value ?? '');
+        <div className="table-scroll">
+          <table className="table env-table">
+            <TableHead columns={['Name', 'Value']} actions />
+            <tbody>
+              {entries.map((entry) => (
+                <tr key={entry.name}>
+                  <td>
+                    <code>{entry.name}</code>
+                  </td>
+                  <td>
+                    {editing === entry.name ? (
+                      <form
+                        className="inline-form"
+                        onSubmit={(e) => {
+                          e.preventDefault();
+                          void run(async () => {
+                            await api('PUT', `${props.base}/${encodeURIComponent(entry.name)}`, { value: editValue });
+                            setEditing(null);
+                          });
                         }}
                       >
-                        Edit<span className="sr-only"> {entry.name}</span>
-                      </button>
-                      <button
-                        type="button"
-                        className="small danger"
-                        onClick={() => void run(() => api('DELETE', `${props.base}/${encodeURIComponent(entry.name)}`))}
-                      >
-                        Remove<span className="sr-only"> {entry.name}</span>
-                      </button>
-                    </>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+                        <label className="sr-only" htmlFor={`env-edit-${entry.name}`}>
+                          New value of {entry.name}
+                        </label>
+                        <input id={`env-edit-${entry.name}`} value={editValue} onChange={(e) => setEditValue(e.target.value)} autoFocus />
+                        <button type="submit" className="small primary">
+                          Save
+                        </button>
+                        <button type="button" className="small" onClick={() => setEditing(null)}>
+                          Cancel
+                        </button>
+                      </form>
+                    ) : (
+                      <span className={entry.value === undefined ? 'masked' : 'mono'}>{entry.value ?? '••••••••'}</span>
+                    )}
+                  </td>
+                  <td className="actions">
+                    {editing === entry.name ? null : (
+                      <>
+                        <button
+                          type="button"
+                          className="small"
+                          onClick={() => {
+                            setEditing(entry.name);
+                            setEditValue(entry.value ?? '');
+                          }}
+                        >
+                          Edit<span className="sr-only"> {entry.name}</span>
+                        </button>
+                        <button
+                          type="button"
+                          className="small danger"
+                          onClick={() => void run(() => api('DELETE', `${props.base}/${encodeURIComponent(entry.name)}`))}
+                        >
+                          Remove<span className="sr-only"> {entry.name}</span>
+                        </button>
+                      </>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
       ) : null}
       <form className="env-add" onSubmit={add}>
         <div className="field">

@@ -7,6 +7,7 @@ import { useState, type FormEvent } from 'react';
 import { api, enc } from '../api.ts';
 import { Link, navigate, projectHref, useLocation } from '../router.tsx';
 import { useAsync } from '../lib/use-async.ts';
+import { useTitle } from '../lib/use-title.ts';
 import { BUILD_TONE, environmentsBase, fetchEnvironments, lastBuild, type EnvironmentDetail, type EnvironmentInfo } from '../lib/environments.ts';
 import { ErrorNote } from '../components/ErrorNote.tsx';
 import { StatusBadge } from '../components/StatusBadge.tsx';
@@ -21,6 +22,7 @@ export function EnvironmentsPage(props: { project: string }) {
   const selected = query.get('env');
   const here = `${projectHref(props.project)}/environments`;
   const list = useAsync(() => fetchEnvironments(props.project), `envs-${props.project}`);
+  useTitle('Environments', props.project);
   const detail = useAsync(
     () => (selected ? api<{ environment: EnvironmentDetail }>('GET', `${environmentsBase(props.project)}/${enc(selected)}`).then((b) => b.environment) : Promise.resolve(null)),
     `env-${props.project}-${selected ?? ''}`,
@@ -71,25 +73,27 @@ export function EnvironmentsPage(props: { project: string }) {
 function EnvironmentTable(props: { project: string; environments: EnvironmentInfo[]; selected: string | null }) {
   const here = `${projectHref(props.project)}/environments`;
   return (
-    <table className="table env-table" aria-label="Environments">
-      <TableHead columns={['Environment', 'Last build']} />
-      <tbody>
-        {props.environments.map((env) => {
-          const last = lastBuild(env);
-          return (
-            <tr key={env.uuid} className={env.uuid === props.selected ? 'selected' : undefined}>
-              <td>
-                <Link href={`${here}?env=${enc(env.uuid)}`} aria-current={env.uuid === props.selected ? 'true' : undefined}>
-                  {env.name}
-                </Link>
-                <div className="muted small-text mono">{env.currentImage ?? env.base_image}</div>
-              </td>
-              <td>{last ? <StatusBadge status={BUILD_TONE[last.status] ?? 'stopped'} label={`build ${last.number} ${last.status}`} /> : <StatusBadge status="stopped" label="not built" />}</td>
-            </tr>
-          );
-        })}
-      </tbody>
-    </table>
+    <div className="table-scroll">
+      <table className="table env-table" aria-label="Environments">
+        <TableHead columns={['Environment', 'Last build']} />
+        <tbody>
+          {props.environments.map((env) => {
+            const last = lastBuild(env);
+            return (
+              <tr key={env.uuid} className={env.uuid === props.selected ? 'selected' : undefined}>
+                <td>
+                  <Link href={`${here}?env=${enc(env.uuid)}`} aria-current={env.uuid === props.selected ? 'true' : undefined}>
+                    {env.name}
+                  </Link>
+                  <div className="muted small-text mono">{env.currentImage ?? env.base_image}</div>
+                </td>
+                <td>{last ? <StatusBadge status={BUILD_TONE[last.status] ?? 'stopped'} label={`build ${last.number} ${last.status}`} /> : <StatusBadge status="stopped" label="not built" />}</td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+    </div>
   );
 }
 

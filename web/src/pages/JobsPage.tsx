@@ -11,6 +11,7 @@ import { useAsync } from '../lib/use-async.ts';
 import { ErrorNote } from '../components/ErrorNote.tsx';
 import { StatusBadge } from '../components/StatusBadge.tsx';
 import { TableHead } from '../components/TableHead.tsx';
+import { useTitle } from '../lib/use-title.ts';
 
 export interface JobInfo {
   uuid: string;
@@ -52,6 +53,11 @@ export function JobsPage(props: { project: string }) {
   const pipelines = useAsync(() => api<{ pipelines: PipelineSummary[] }>('GET', `/api/projects/${enc(props.project)}/pipelines`), `p-${props.project}`);
   const { query } = useLocation();
   const [error, setError] = useState<unknown>(null);
+  // The run "Run now" just started, said next to the jobs table with a link to follow it.
+  const [started, setStarted] = useState<{ job: string; run: RunInfo } | null>(null);
+  const [starting, setStarting] = useState<string | null>(null);
+  const jobFilter = query.get('job');
+  useTitle('Jobs', props.project);
   const active = (runs.data?.runs ?? []).some((r) => !FINISHED.has(r.status));
 
   useEffect(
@@ -82,7 +88,23 @@ export function JobsPage(props: { project: string }) {
       </section>
     );
   }
-  const runList = runs.data?.runs ?? [];
+  // Newest first: the run just started is the one people look for.
+  const runList = [...(runs.data?.runs ?? [])]
+    .filter((run) => !jobFilter || run.jobUuid === jobFilter)
+    .sort((a, b) => Date.parse(b.createdAt) - Date.parse(a.createdAt));
+  const filteredJob = jobFilter ? jobs.data?.jobs.find((job) => job.uuid === jobFilter) : undefined;
+  const jobsHref = `${projectHref(props.project)}/jobs`;
+
+  async function runNow(job: JobInfo) {
+    setStarting(job.uuid);
+    setStarted(null);
+    await act(async () => {
+      const body = await api<{ run: RunInfo }>('POST', `/api/jobs/${enc(job.uuid)}/runs`, {});
+      setStarted({ job: job.name, run: body.run });
+    });
+    setStarting(null);
+  }
+
   return (
     <section className="page">
       <Crumbs project={props.project} />
@@ -90,37 +112,50 @@ export function JobsPage(props: { project: string }) {
       <p className="lead">A job freezes a pipeline with its parameters and env vars; each run starts the pipeline's job-scoped services, runs the steps, and stops the services.</p>
       {jobs.error ? <ErrorNote error={jobs.error} /> : null}
       {error ? <ErrorNote error={error} /> : null}
+      {started ? (
+        <div className="note note-ok" role="status">
+          Started a run of {started.job}.{' '}
+          <Link href={`${projectHref(props.project)}/runs/${enc(started.run.uuid)}`}>Follow run {started.run.uuid.slice(0, 8)}</Link>
+        </div>
+      ) : null}
       {jobs.data && jobs.data.jobs.length === 0 ? <div className="empty-state">No jobs yet. Create one below.</div> : null}
       {jobs.data && jobs.data.jobs.length > 0 ? (
-        <table className="table">
-          <TableHead columns={['Job', 'Pipeline', 'Created']} actions />
-          <tbody>
-            {jobs.data.jobs.map((job) => (
-              <tr key={job.uuid}>
-                <td>{job.name}</td>
-                <td className="mono">{job.pipelinePath}</td>
-                <td>{new Date(job.createdAt).toLocaleString()}</td>
-                <td className="actions">
-                  <button type="button" className="small primary" onClick={() => void act(() => api('POST', `/api/jobs/${enc(job.uuid)}/runs`, {}))}>
-                    Run now<span className="sr-only"> {job.name}</span>
-                  </button>
-                  <button
-                    type="button"
-                    className="small danger"
-                    onClick={() => {
-                      // The runs' logs and copies of the project go too: ask first.
-                      if (window.confirm(`Delete job "${job.name}" with all its runs, their step logs and copies of the project?`)) {
-                        void act(() => api('DELETE', `/api/jobs/${enc(job.uuid)}`));
-                      }
-                    }}
-                  >
-                    Delete<span className="sr-only"> {job.name}</span>
-                  </button>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <div className="table-scroll">
+          <table className="table">
+            <TableHead columns={['Job', 'Pipeline', 'Created']} actions />
+            <tbody>
+              {jobs.data.jobs.map((job) => (
+                <tr key={job.uuid}>
+                  <td>
+                    <Link href={`${jobsHref}?job=${enc(job.uuid)}#runs`} title={`Runs of ${job.name}`}>
+                      {job.name}
+                    </Link>
+                  </td>
+                  <td className="mono">{job.pipelinePath}</td>
+                  <td>{new Date(job.createdAt).toLocaleString()}</td>
+                  <td className="actions">
+                    <button type="button" className="small primary" onClick={() => void runNow(job)} disabled={starting === job.uuid}>
+                      {starting === job.uuid ? 'Starting…' : 'Run now'}
+                      <span className="sr-only"> {job.name}</span>
+                    </button>
+                    <button
+                      type="button"
+                      className="small danger"
+                      onClick={() => {
+                        // The runs' logs and copies of the project go too: ask first.
+                        if (window.confirm(`Delete job "${job.name}" with all its runs, their step logs and copies of the project?`)) {
+                          void act(() => api('DELETE', `/api/jobs/${enc(job.uuid)}`));
+                        }
+                      }}
+                    >
+                      Delete<span className="sr-only"> {job.name}</span>
+                    </button>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
       ) : null}
       <h2>New job</h2>
       {pipelines.error ? <ErrorNote error={pipelines.error} /> : null}
@@ -136,36 +171,43 @@ export function JobsPage(props: { project: string }) {
         />
       ) : null}
 
-      <h2>Runs</h2>
+      <h2 id="runs">{filteredJob ? `Runs of ${filteredJob.name}` : 'Runs'}</h2>
+      {jobFilter ? (
+        <p className="small-text">
+          <Link href={jobsHref}>Show the runs of every job</Link>
+        </p>
+      ) : null}
       {runs.error ? <ErrorNote error={runs.error} /> : null}
       {runs.data && runList.length === 0 ? <p className="empty">No runs yet.</p> : null}
       {runList.length > 0 ? (
-        <table className="table">
-          <TableHead columns={['Run', 'Status', 'Started', 'Finished']} actions />
-          <tbody>
-            {runList.map((run) => (
-              <tr key={run.uuid}>
-                <td>
-                  <Link href={`${projectHref(props.project)}/runs/${enc(run.uuid)}`}>{run.jobName ?? (run.type === 'interactive' ? 'interactive run' : run.uuid.slice(0, 8))}</Link>
-                  <div className="muted small-text mono">{run.uuid.slice(0, 8)}</div>
-                </td>
-                <td>
-                  <StatusBadge status={RUN_TONE[run.status] ?? 'stopped'} label={run.status} />
-                  {run.reason ? <div className="small-text pre-line">{run.reason}</div> : null}
-                </td>
-                <td>{run.startedAt ? new Date(run.startedAt).toLocaleString() : '—'}</td>
-                <td>{run.finishedAt ? new Date(run.finishedAt).toLocaleString() : '—'}</td>
-                <td className="actions">
-                  {FINISHED.has(run.status) ? null : (
-                    <button type="button" className="small danger" onClick={() => void act(() => api('POST', `/api/runs/${enc(run.uuid)}/cancel`, {}))}>
-                      Cancel<span className="sr-only"> run {run.uuid.slice(0, 8)}</span>
-                    </button>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <div className="table-scroll">
+          <table className="table" aria-labelledby="runs">
+            <TableHead columns={['Run', 'Status', 'Started', 'Finished']} actions />
+            <tbody>
+              {runList.map((run) => (
+                <tr key={run.uuid}>
+                  <td>
+                    <Link href={`${projectHref(props.project)}/runs/${enc(run.uuid)}`}>{run.jobName ?? (run.type === 'interactive' ? 'interactive run' : run.uuid.slice(0, 8))}</Link>
+                    <div className="muted small-text mono">{run.uuid.slice(0, 8)}</div>
+                  </td>
+                  <td>
+                    <StatusBadge status={RUN_TONE[run.status] ?? 'stopped'} label={run.status} />
+                    {run.reason ? <div className="small-text pre-line">{run.reason}</div> : null}
+                  </td>
+                  <td>{run.startedAt ? new Date(run.startedAt).toLocaleString() : '—'}</td>
+                  <td>{run.finishedAt ? new Date(run.finishedAt).toLocaleString() : '—'}</td>
+                  <td className="actions">
+                    {FINISHED.has(run.status) ? null : (
+                      <button type="button" className="small danger" onClick={() => void act(() => api('POST', `/api/runs/${enc(run.uuid)}/cancel`, {}))}>
+                        Cancel<span className="sr-only"> run {run.uuid.slice(0, 8)}</span>
+                      </button>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
       ) : null}
     </section>
   );

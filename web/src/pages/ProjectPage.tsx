@@ -1,6 +1,7 @@
 import { api, enc, type PipelineSummary, type Project } from '../api.ts';
 import { Link, pipelineHref, projectHref } from '../router.tsx';
 import { useAsync } from '../lib/use-async.ts';
+import { useTitle } from '../lib/use-title.ts';
 import { ErrorNote } from '../components/ErrorNote.tsx';
 import { EnvVarsEditor } from '../components/EnvVarsEditor.tsx';
 import { StatusBadge } from '../components/StatusBadge.tsx';
@@ -10,6 +11,7 @@ export function ProjectPage(props: { project: string }) {
   const base = `/api/projects/${enc(props.project)}`;
   const project = useAsync(() => api<{ project: Project }>('GET', base), base);
   const pipelines = useAsync(() => api<{ pipelines: PipelineSummary[] }>('GET', `${base}/pipelines`), `${base}/pipelines`);
+  useTitle(props.project);
 
   return (
     <section className="page">

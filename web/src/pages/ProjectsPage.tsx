@@ -2,10 +2,12 @@ import { useState, type FormEvent } from 'react';
 import { api, type Project } from '../api.ts';
 import { Link, navigate, projectHref } from '../router.tsx';
 import { useAsync } from '../lib/use-async.ts';
+import { useTitle } from '../lib/use-title.ts';
 import { ErrorNote } from '../components/ErrorNote.tsx';
 
 export function ProjectsPage() {
   const projects = useAsync(() => api<{ projects: Project[] }>('GET', '/api/projects'), 'projects');
+  useTitle('Projects');
   const [path, setPath] = useState('');
   const [name, setName] = useState('');
   const [busy, setBusy] = useState(false);

@@ -7,6 +7,7 @@ import { api, enc } from '../api.ts';
 import { StreamedLog } from '../components/StreamedLog.tsx';
 import { Link, projectHref } from '../router.tsx';
 import { useAsync } from '../lib/use-async.ts';
+import { useTitle } from '../lib/use-title.ts';
 import { ErrorNote } from '../components/ErrorNote.tsx';
 import { StatusBadge } from '../components/StatusBadge.tsx';
 import { FINISHED, RUN_TONE, type RunInfo } from './JobsPage.tsx';
@@ -24,6 +25,7 @@ export function RunPage(props: { project: string; run: string }) {
   const [error, setError] = useState<unknown>(null);
   const data = run.data?.run;
   const finished = data ? FINISHED.has(data.status) : false;
+  useTitle(`${data?.jobName ?? 'Run'} ${props.run.slice(0, 8)}`, props.project);
 
   useEffect(
     function pollWhileRunning() {
