@@ -12,7 +12,7 @@ import pino, { type Logger } from 'pino';
 import { createEngineImageBuilder } from '../runtime/index.ts';
 import { createProxy, isValidRequestTarget, prepareServer, RouteTable, type ProxyRoute } from '../proxy/index.ts';
 import { SessionManager } from '../sessions/index.ts';
-import { CoreStore, coreMigrations, makePrivate, openDatabase, type Db } from '../store/index.ts';
+import { CoreStore, coreMigrations, loadSecretKey, makePrivate, openDatabase, type Db } from '../store/index.ts';
 import { BerthError, toBerthError } from '../shared/index.ts';
 import { authMigrations, carriesTokenShapedBearer, createAuth, stripSessionCookie, type Auth } from './auth/index.ts';
 import { environmentMigrations, resolveEnvironmentImage } from '../environments/index.ts';
@@ -76,7 +76,11 @@ export async function startServer(options: ServerOptions): Promise<BerthServer> 
   const fixed = makePrivate(options.dataDir, [dbFile, `${dbFile}-wal`, `${dbFile}-shm`]);
   // A database created just now got the umask's mode for an instant: only an older one is news.
   if (!fresh) for (const line of fixed) logger.warn(`Berth's state was readable by other users: ${line}`);
-  const store = new CoreStore(db);
+  const secretKey = loadSecretKey(options.dataDir, options.env ?? process.env);
+  if (secretKey.note) logger.warn(secretKey.note);
+  const store = new CoreStore(db, secretKey.box);
+  const sealed = store.sealPlaintextEnvVars();
+  if (sealed > 0) logger.info({ sealed, keyFile: secretKey.file }, 'encrypted env var values stored in plain text by an older Berth');
   const installationId = store.installationId();
   const sharedDataDir = join(options.dataDir, 'data');
   await mkdir(sharedDataDir, { recursive: true });

@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Db, MigrationSet } from './db.ts';
 import { rowMapper } from './rows.ts';
+import type { SecretBox } from './secret-box.ts';
 
 export const coreMigrations: MigrationSet = {
   feature: 'core',
@@ -70,9 +71,18 @@ export interface ServiceRecord {
 
 const now = () => new Date().toISOString();
 
+/** What a sealed env value is bound to: the same value under another row does not open. */
+function envContext(projectUuid: string, pipelineUuid: string, name: string): string {
+  return `env_vars/${projectUuid}/${pipelineUuid}/${name}`;
+}
+
 /** Typed access to the core tables. Synchronous: better-sqlite3 calls take microseconds. */
 export class CoreStore {
-  constructor(readonly db: Db) {}
+  /** @param secrets seals env var values at rest (secret-box.ts); without it they are stored as given (tests). */
+  constructor(
+    readonly db: Db,
+    private readonly secrets?: SecretBox,
+  ) {}
 
   installationId(): string {
     const row = this.db.prepare(`SELECT value FROM installation WHERE key = 'id'`).get() as { value: string } | undefined;
@@ -112,7 +122,7 @@ export class CoreStore {
         `INSERT INTO env_vars (project_uuid, pipeline_uuid, name, value) VALUES (?, ?, ?, ?)
          ON CONFLICT (project_uuid, pipeline_uuid, name) DO UPDATE SET value = excluded.value`,
       )
-      .run(projectUuid, pipelineUuid, name, value);
+      .run(projectUuid, pipelineUuid, name, this.secrets ? this.secrets.seal(value, envContext(projectUuid, pipelineUuid, name)) : value);
   }
 
   unsetEnvVar(projectUuid: string, pipelineUuid: string, name: string): boolean {
@@ -126,7 +136,25 @@ export class CoreStore {
     const rows = this.db
       .prepare('SELECT name, value FROM env_vars WHERE project_uuid = ? AND pipeline_uuid = ? ORDER BY name')
       .all(projectUuid, pipelineUuid) as { name: string; value: string }[];
-    return Object.fromEntries(rows.map((r) => [r.name, r.value]));
+    const open = (r: { name: string; value: string }): string => this.secrets?.open(r.value, envContext(projectUuid, pipelineUuid, r.name)) ?? r.value;
+    return Object.fromEntries(rows.map((r) => [r.name, open(r)]));
+  }
+
+  /**
+   * Seals the values stored in plain text (before encryption existed), in one transaction; returns how
+   * many. The old plain pages stay in the WAL until the checkpoint that follows overwrites them.
+   */
+  sealPlaintextEnvVars(): number {
+    const box = this.secrets;
+    if (!box) return 0;
+    const rows = this.db.prepare('SELECT project_uuid AS p, pipeline_uuid AS q, name, value FROM env_vars').all() as { p: string; q: string; name: string; value: string }[];
+    const plain = rows.filter((r) => !box.isSealed(r.value));
+    const update = this.db.prepare('UPDATE env_vars SET value = ? WHERE project_uuid = ? AND pipeline_uuid = ? AND name = ?');
+    this.db.transaction(() => {
+      for (const r of plain) update.run(box.seal(r.value, envContext(r.p, r.q, r.name)), r.p, r.q, r.name);
+    })();
+    if (plain.length > 0) this.db.pragma('wal_checkpoint(TRUNCATE)');
+    return plain.length;
   }
 
   /** Orchest's get_proj_pip_env_variables: {...project, ...pipeline}, the pipeline wins. */

@@ -1,6 +1,7 @@
 /** @module store: SQLite persistence. Features own their tables through MigrationSets. */
 export { openDatabase, applyMigrations, makePrivate, StoreError, type Db, type MigrationSet } from './db.ts';
 export { rowMapper } from './rows.ts';
+export { loadSecretKey, secretKeyPath, type SecretBox, type LoadedKey } from './secret-box.ts';
 export {
   CoreStore,
   coreMigrations,
