@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { addConnectOptions, connect, type ConnectOptions } from '../connect.ts';
 import { colors as c, printJson } from '../output.ts';
+import { promptHidden } from './login.ts';
 
 export function registerProject(program: Command): void {
   const project = program.command('project').description('register project directories with the server');
@@ -67,11 +68,29 @@ export function registerEnv(program: Command): void {
   const scopeOptions = (command: Command) =>
     addConnectOptions(command.option('--pipeline <pipeline>', 'pipeline-level variable (overrides the project-level one)'));
 
-  scopeOptions(env.command('set').description('set a variable').argument('<project>').argument('<assignment>', 'NAME=VALUE (or NAME and the value on stdin)')).action(
-    async function envSet(projectName: string, assignment: string, options: ConnectOptions & { pipeline?: string }) {
+  scopeOptions(
+    env
+      .command('set')
+      .description('set a variable; give NAME alone and the value is asked for without echo (or read from stdin), so it stays out of `ps` and shell history')
+      .argument('<project>')
+      .argument('<assignment>', 'NAME (value asked for, or piped in) or NAME=VALUE (visible to other users in `ps`)')
+      .option('--from-stdin', 'read the value from standard input (one trailing newline is dropped)'),
+  ).action(
+    async function envSet(projectName: string, assignment: string, options: ConnectOptions & { pipeline?: string; fromStdin?: boolean }) {
       const eq = assignment.indexOf('=');
       const name = eq === -1 ? assignment : assignment.slice(0, eq);
-      const value = eq === -1 ? (await readStdin()).replace(/\n$/, '') : assignment.slice(eq + 1);
+      let value: string;
+      if (eq !== -1) {
+        value = assignment.slice(eq + 1);
+        process.stderr.write(
+          `${c.yellow('warning:')} the value of ${name} was on the command line, where other users see it in \`ps\` and it stays in shell history; ` +
+            `next time run \`berth env set ${projectName} ${name}\` (asks without echo) or pipe it in with --from-stdin\n`,
+        );
+      } else if (!options.fromStdin && process.stdin.isTTY) {
+        value = await promptHidden(`Value of ${name}: `);
+      } else {
+        value = (await readStdin()).replace(/\r?\n$/, '');
+      }
       await connect(options).setEnv(projectName, name, value, options.pipeline);
       process.stdout.write(`set ${name} on ${options.pipeline ? `pipeline ${options.pipeline} of ` : ''}project ${projectName}\n`);
     },
