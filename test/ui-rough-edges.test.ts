@@ -81,6 +81,14 @@ describe('the UI rough edges of issue 15', skipUnless(chromiumRequirement, comma
     await page.getByRole('heading', { name: 'Pipeline settings' }).waitFor();
     await waitForTitle(page, 'Services settings · editing · Berth');
 
+    // The picker warns about templates whose program this machine lacks (local runtime: Postgres
+    // has no host program; redis-server is installed).
+    await page.getByRole('button', { name: 'Add service' }).click();
+    const picker = page.getByRole('dialog', { name: 'Add a service' });
+    await picker.getByRole('button', { name: /^PostgreSQL/ }).getByText(/Will not start on this machine: the local runtime has no host program/).waitFor();
+    assert.equal(await picker.getByRole('button', { name: /^Redis/ }).locator('.template-warning').count(), 0);
+    await picker.getByRole('button', { name: 'Close' }).click();
+
     // Arguments is a growing textarea: a long command line is shown whole.
     const site = page.locator('li.service-editor[data-service-name="site"]');
     await site.getByRole('button', { name: /^site/ }).click();
