@@ -75,7 +75,7 @@ test('berth login saves a token; berth user then manages users with it', async (
 
   const added = await berth(home, ['user', 'add', 'bob', '--password-stdin'], 'bobs long password\n');
   assert.equal(added.code, 0, added.stderr);
-  assert.equal(added.stdout, 'added user bob; they sign in at /login\n');
+  assert.equal(added.stdout, `added user bob; they sign in at ${url}/login\n`);
   const short = await berth(home, ['user', 'add', 'eve', '--password-stdin'], 'short\n');
   assert.equal(short.code, 3);
   assert.match(short.stderr, /passwords need at least 12/);

@@ -24,8 +24,9 @@ export function registerUser(program: Command): void {
       .option('--password-stdin', 'read the password from standard input instead of asking'),
   ).action(async function userAdd(username: string, options: PasswordOptions) {
     const password = await newPassword(username, options);
-    const { user: added } = await connect(options).request<{ user: UserInfo }>('POST', '/api/users', { username, password });
-    process.stdout.write(`${c.green('added')} user ${c.bold(added.username)}; they sign in at /login\n`);
+    const client = connect(options);
+    const { user: added } = await client.request<{ user: UserInfo }>('POST', '/api/users', { username, password });
+    process.stdout.write(`${c.green('added')} user ${c.bold(added.username)}; they sign in at ${client.url}/login\n`);
   });
 
   addConnectOptions(user.command('list').description('list users').option('--json', 'machine-readable output')).action(
