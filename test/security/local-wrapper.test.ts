@@ -5,11 +5,12 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ServicePlan } from '../../src/plan/types.ts';
 import { serviceEnv } from '../../src/runtime/local/env.ts';
+import { bindsOf, linkBinds } from '../../src/runtime/local/binds.ts';
 import { umaskWrapper } from '../../src/runtime/local/command.ts';
 import { commandRequirement, skipUnless } from '../support/requirements.ts';
 import { tempDir } from '../support/berth.ts';
@@ -44,5 +45,16 @@ describe('local service wrapper', skipUnless(commandRequirement('bash', 'apt-get
     // The control: the same wrapper with BASH_ENV left in does run the hook, so the check above can fail.
     await runWrapper({ ...env, BASH_ENV: hook }, dir);
     assert.equal(existsSync(marker), true);
+  });
+
+  test('bind targets are normalised and ".." is refused, so no symlink lands outside the service directory', async (t) => {
+    const dir = await tempDir(t);
+    const scratch = join(dir, 'scratch');
+    assert.throws(() => bindsOf([{ source: 'data', hostPath: dir, target: '/../../../../outside' }]), { code: 'BERTH_RUNTIME_BIND_TARGET_INVALID' });
+    const binds = bindsOf([{ source: 'data', hostPath: dir, target: '//data/./x/' }]);
+    assert.deepEqual(binds.map((b) => b.target), ['/data/x']);
+    linkBinds(scratch, binds);
+    assert.ok(lstatSync(join(scratch, 'data', 'x')).isSymbolicLink());
+    assert.deepEqual(readdirSync(dir).sort(), ['scratch']);
   });
 });
