@@ -280,6 +280,7 @@ describe('the UI rough edges of issue 15', skipUnless(chromiumRequirement, comma
       { path: '/projects/phone/jobs', ready: (p) => p.getByRole('link', { name: 'a nightly job with a long name' }).first().waitFor() },
       { path: '/projects/phone/environments', ready: (p) => p.getByRole('table', { name: 'Environments' }).waitFor() },
       { path: `/projects/phone/runs/${run.uuid}`, ready: (p) => p.getByText('Say hello').first().waitFor() },
+      { path: '/projects/phone/nowhere', ready: (p) => p.getByRole('heading', { name: 'Page not found' }).waitFor() },
     ];
     const titles = new Map<string, string>();
     for (const [i, entry] of pages.entries()) {

@@ -15,6 +15,7 @@ import { PipelineSettingsPage } from './pages/PipelineSettingsPage.tsx';
 import { JobsPage } from './pages/JobsPage.tsx';
 import { RunPage } from './pages/RunPage.tsx';
 import { EnvironmentsPage } from './pages/EnvironmentsPage.tsx';
+import { NotFoundPage } from './pages/NotFoundPage.tsx';
 import { ErrorNote } from './components/ErrorNote.tsx';
 
 type AuthState = { kind: 'checking' } | { kind: 'in'; me: Me } | { kind: 'out' } | { kind: 'error'; error: ApiFailure };
@@ -73,14 +74,7 @@ function routeTo(path: string, me: Me) {
   if ((params = match('/projects/:project/pipelines/:pipeline/settings', path))) {
     return <PipelineSettingsPage project={params.project!} pipeline={params.pipeline!} />;
   }
-  return (
-    <section className="page">
-      <h1>Page not found</h1>
-      <p>
-        There is nothing at <code>{path}</code>. <Link href="/">Go to the projects</Link>.
-      </p>
-    </section>
-  );
+  return <NotFoundPage path={path} />;
 }
 
 function Frame(props: { user?: Me; children: ReactNode }) {
