@@ -350,6 +350,7 @@ describe('the web UI end to end', skipUnless(chromiumRequirement, commandRequire
     await page.getByRole('button', { name: 'Create job' }).click();
     await page.getByRole('cell', { name: 'nightly report', exact: true }).waitFor();
     await page.getByRole('button', { name: 'Run now nightly report' }).click();
+    await page.getByRole('status').filter({ hasText: 'Started a run of nightly report' }).getByRole('link', { name: /^Follow run / }).waitFor();
     await page.locator('.badge[data-status="ready"]', { hasText: 'succeeded' }).waitFor({ timeout: 40_000 });
     await shot(page, '16b-jobs');
 
