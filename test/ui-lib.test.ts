@@ -7,7 +7,6 @@ import assert from 'node:assert/strict';
 import { speaksHttp } from '../web/src/lib/protocols.ts';
 import { announcement, summarizeSession } from '../web/src/lib/session-summary.ts';
 import { draftFromService, specFromDrafts, specToSave } from '../web/src/lib/draft.ts';
-import type { Session } from '../web/src/api.ts';
 import type { PipelineSpec, ServiceSpec } from '../src/spec/types.ts';
 
 describe('UI decisions', () => {
@@ -20,8 +19,8 @@ describe('UI decisions', () => {
   });
 
   test('one failed service among ready ones is "running, 1 failed"', () => {
-    const service = (name: string, status: string) => ({ name, status }) as Session['services'][number];
-    const session = { status: 'failed', services: [service('cache', 'ready'), service('broken', 'failed')] } as Session;
+    const service = (name: string, status: string) => ({ name, status });
+    const session = { status: 'failed', services: [service('cache', 'ready'), service('broken', 'failed')] };
     assert.deepEqual(summarizeSession(session), { status: 'degraded', label: 'running, 1 failed' });
     assert.deepEqual(summarizeSession({ ...session, services: [service('broken', 'failed')] }), { status: 'failed', label: 'failed' });
     assert.equal(announcement(session), 'Session running, 1 failed. cache ready, broken failed.');

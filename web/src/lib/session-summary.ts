@@ -2,7 +2,12 @@
  * The session's badge in words: one failed service among ready ones is a degraded session
  * ("running, 1 failed"), not a failed one, and the words screen readers hear when states change.
  */
-import type { Session } from '../api.ts';
+
+/** The parts of a Session (api.ts) this needs: kept structural so Node tests need no browser modules. */
+interface Session {
+  status: string;
+  services: { name: string; status: string }[];
+}
 
 export interface SessionSummary {
   /** The StatusBadge tone key. */
