@@ -10,7 +10,7 @@ import type { Duplex } from 'node:stream';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
 import pino, { type Logger } from 'pino';
 import { createEngineImageBuilder } from '../runtime/index.ts';
-import { createProxy, isValidRequestTarget, prepareServer, RouteTable, type ProxyRoute } from '../proxy/index.ts';
+import { createProxy, isValidRequestTarget, prepareServer, RouteTable } from '../proxy/index.ts';
 import { SessionManager } from '../sessions/index.ts';
 import { CoreStore, coreMigrations, loadSecretKey, makePrivate, openDatabase, type Db } from '../store/index.ts';
 import { BerthError, toBerthError } from '../shared/index.ts';
@@ -24,6 +24,7 @@ import { registerEnvironmentRoutes } from './routes/environments.ts';
 import { registerJobRoutes } from './routes/jobs.ts';
 import { Jobs, jobMigrations } from '../jobs/index.ts';
 import { registerPipelineRoutes } from './routes/pipelines.ts';
+import { SessionRouteMirror } from './session-routes.ts';
 import { registerUi } from './ui.ts';
 import { ApiError, statusForError } from './errors.ts';
 import { frameworkError, guardUnauthenticatedBody, protectFraming, refuseBadTarget } from './hardening.ts';
@@ -60,6 +61,8 @@ export interface BerthServer {
   auth: Auth;
   routes: RouteTable;
   runtimeDescription: string;
+  /** Settles when the sessions and job runs found at start are adopted, restarted or ended (listening does not wait). */
+  recovered: Promise<void>;
   loginToken?: string;
   authWarning?: string;
   /** Stops serving; services keep running and are adopted at the next start. */
@@ -79,8 +82,8 @@ export async function startServer(options: ServerOptions): Promise<BerthServer> 
   const secretKey = loadSecretKey(options.dataDir, options.env ?? process.env);
   if (secretKey.note) logger.warn(secretKey.note);
   const store = new CoreStore(db, secretKey.box);
-  const sealed = store.sealPlaintextEnvVars();
-  if (sealed > 0) logger.info({ sealed, keyFile: secretKey.file }, 'encrypted env var values stored in plain text by an older Berth');
+  const sealed = store.sealPlaintextSecrets();
+  if (sealed > 0) logger.info({ sealed, keyFile: secretKey.file }, 'encrypted secrets (env var values, session plans) stored in plain text by an older Berth');
   const installationId = store.installationId();
   const sharedDataDir = join(options.dataDir, 'data');
   await mkdir(sharedDataDir, { recursive: true });
@@ -140,9 +143,10 @@ export async function startServer(options: ServerOptions): Promise<BerthServer> 
     trustForwardedHeaders: options.trustProxy ?? false,
     onError: (error, req) => logger.warn({ err: error, url: req.url }, 'proxy authorization failed'),
   });
-  const syncRoutes = (sessionUuid: string) => syncSessionRoutes(routes, sessions, sessionUuid);
+  const mirror = new SessionRouteMirror(routes, sessions);
   sessions.on('event', (event) => {
-    if (event.type !== 'progress') syncRoutes(event.sessionUuid);
+    if (event.type === 'service') mirror.syncService(event.sessionUuid, event.service);
+    else if (event.type === 'session') mirror.syncSession(event.sessionUuid);
     // Tokens handed to a session's steps die with the session.
     if (event.type === 'session' && event.status === 'stopped') auth.revokeSessionTokens(event.sessionUuid);
   });
@@ -206,10 +210,14 @@ export async function startServer(options: ServerOptions): Promise<BerthServer> 
   // Last: the UI answers every other GET (SPA fallback to index.html; /api/* stays JSON 404).
   registerUi(app);
 
-  await sessions.recover();
-  await jobs.recover();
-  for (const session of sessions.list({ activeOnly: true })) syncRoutes(session.uuid);
   await app.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 8765 });
+  // Listening first: health, login and the UI answer while sessions are adopted or restarted, and
+  // one slow or broken session never keeps the server from serving (each recovers on its own).
+  const recovered = (async function recoverInBackground() {
+    await sessions.recover();
+    await jobs.recover();
+    for (const session of sessions.list({ activeOnly: true })) mirror.syncSession(session.uuid);
+  })().catch((error: unknown) => logger.error({ err: error }, 'recovery failed'));
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : (options.port ?? 8765);
   const host = options.host ?? '127.0.0.1';
@@ -229,9 +237,11 @@ export async function startServer(options: ServerOptions): Promise<BerthServer> 
     auth,
     routes,
     runtimeDescription,
+    recovered,
     ...(loginToken ? { loginToken } : {}),
     ...(authWarning ? { authWarning } : {}),
     async close() {
+      await recovered;
       await jobs.close();
       await sessions.close();
       await proxy.close();
@@ -243,33 +253,6 @@ export async function startServer(options: ServerOptions): Promise<BerthServer> 
       db.close();
     },
   };
-}
-
-/** Mirrors one session's exposed ports into the proxy's route table. */
-function syncSessionRoutes(table: RouteTable, sessions: SessionManager, sessionUuid: string): void {
-  table.removeSession(sessionUuid);
-  const session = sessions.find(sessionUuid);
-  if (!session || session.status === 'stopped' || session.status === 'stopping') return;
-  const view = sessions.get(sessionUuid);
-  for (const service of sessions.plan(sessionUuid).services) {
-    const record = view.services.find((s) => s.name === service.name);
-    for (const route of service.routes) {
-      const state: ProxyRoute['state'] =
-        record?.status === 'ready' ? 'ready' : record?.status === 'failed' || record?.status === 'exited' ? 'failed' : 'starting';
-      const target = record?.endpoints?.[String(route.port)];
-      table.set({
-        basePath: route.basePath,
-        stripPrefix: route.stripPrefix,
-        requiresAuthentication: route.requiresAuthentication,
-        sessionUuid,
-        service: service.name,
-        port: route.port,
-        state,
-        ...(record?.reason ? { reason: record.reason } : {}),
-        ...(state === 'ready' && target ? { target } : {}),
-      });
-    }
-  }
 }
 
 /** A `--project-root` as a real path; one that does not exist is the operator's typo, said by name. */

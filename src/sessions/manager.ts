@@ -49,6 +49,12 @@ export interface StartSessionInput {
   userEnv: Record<string, string>;
 }
 
+/** What a session row keeps of its plan (the context without secrets). */
+interface StoredPlan {
+  plan: SessionPlan;
+  context: Partial<SessionContext>;
+}
+
 export type SessionEvent =
   | { type: 'session'; sessionUuid: string; status: SessionStatus; reason?: string | null }
   | { type: 'service'; sessionUuid: string; service: string; status: ServiceStatus; reason?: string | null }
@@ -83,6 +89,7 @@ export class SessionManager extends EventEmitter<{ event: [SessionEvent] }> {
   readonly #lock = new KeyedLock();
   /** Aborts in-flight starts and readiness waits of a session when it is stopped. */
   readonly #aborts = new Map<string, AbortController>();
+  readonly #plans = new Map<string, { json: string; value: StoredPlan }>();
   #watcher: NodeJS.Timeout | undefined;
   #closed = false;
 
@@ -188,6 +195,11 @@ export class SessionManager extends EventEmitter<{ event: [SessionEvent] }> {
     return diff;
   }
 
+  /** One service's record (status, endpoints), without building the whole session's view. */
+  serviceRecord(sessionUuid: string, name: string): ServiceRecord | undefined {
+    return this.#o.store.getService(sessionUuid, name);
+  }
+
   get(sessionUuid: string): SessionView {
     return this.#view(this.#requireSession(sessionUuid));
   }
@@ -243,42 +255,13 @@ export class SessionManager extends EventEmitter<{ event: [SessionEvent] }> {
     const counts = { adopted: 0, restarted: 0, removed: 0 };
     const runtime = this.#o.runtime;
     const active = this.#o.store.listSessions({ activeOnly: true });
-    const wanted = new Set<string>();
-    for (const session of active) {
-      if (session.desired === 'stopped' || session.status === 'stopping') {
-        await this.#lock.run(session.uuid, () => this.#teardown(session.uuid));
-        continue;
-      }
-      wanted.add(session.uuid);
-      const { plan } = this.#storedPlan(session);
-      const objects = await runtime.list({ [LABELS.installation]: this.#o.installationId, [LABELS.session]: session.uuid });
-      for (const service of plan.services) {
-        const object = objects.find((o) => o.labels[LABELS.service] === service.name);
-        if (object && object.state.state === 'running' && object.labels[SPEC_HASH_LABEL] === service.specHash) {
-          counts.adopted += 1;
-          const record = this.#service(session.uuid, service.name);
-          this.#saveService(session.uuid, service, {
-            status: 'starting',
-            runtimeId: object.ref.id,
-            attempt: record?.attempt ?? 1,
-            startedAt: record?.startedAt ?? null,
-          });
-          await runtime.reattachLogs?.(object.ref, this.logFile(session.uuid, service.name));
-        } else {
-          if (object) await runtime.stop(object.ref, { graceMs: this.#o.graceMs });
-          counts.restarted += 1;
-          this.#saveService(session.uuid, service, { status: 'pending' });
-        }
-      }
-      for (const object of objects) {
-        if (!plan.services.some((s) => s.name === object.labels[LABELS.service])) {
-          await runtime.stop(object.ref, { graceMs: this.#o.graceMs });
-          counts.removed += 1;
-        }
-      }
-      this.#setSessionStatus(session.uuid, 'starting', null);
-      void this.#lock.run(session.uuid, () => this.#reconcile(session.uuid)).catch((error) => this.#fail(session.uuid, error));
-    }
+    const wanted = new Set(active.filter((s) => s.desired !== 'stopped' && s.status !== 'stopping').map((s) => s.uuid));
+    // Each session on its own: one whose runtime calls hang or fail does not hold up the others.
+    await Promise.all(
+      active.map((session) =>
+        this.#lock.run(session.uuid, () => this.#recoverSession(session, counts)).catch((error: unknown) => this.#fail(session.uuid, error)),
+      ),
+    );
     const orphans = (await runtime.list({ [LABELS.installation]: this.#o.installationId })).filter(
       (o) => !wanted.has(o.labels[LABELS.session] ?? ''),
     );
@@ -290,6 +273,43 @@ export class SessionManager extends EventEmitter<{ event: [SessionEvent] }> {
     if (wanted.size > 0) this.#ensureWatcher();
     this.#o.logger.info(counts, 'recovered sessions');
     return counts;
+  }
+
+  /** Adopts what still runs as planned, restarts the rest, removes what the plan no longer has (under the session's lock). */
+  async #recoverSession(session: SessionRecord, counts: { adopted: number; restarted: number; removed: number }): Promise<void> {
+    const runtime = this.#o.runtime;
+    if (session.desired === 'stopped' || session.status === 'stopping') {
+      await this.#teardown(session.uuid);
+      return;
+    }
+    const { plan } = this.#storedPlan(session);
+    const objects = await runtime.list({ [LABELS.installation]: this.#o.installationId, [LABELS.session]: session.uuid });
+    for (const service of plan.services) {
+      const object = objects.find((o) => o.labels[LABELS.service] === service.name);
+      if (object && object.state.state === 'running' && object.labels[SPEC_HASH_LABEL] === service.specHash) {
+        counts.adopted += 1;
+        const record = this.#service(session.uuid, service.name);
+        this.#saveService(session.uuid, service, {
+          status: 'starting',
+          runtimeId: object.ref.id,
+          attempt: record?.attempt ?? 1,
+          startedAt: record?.startedAt ?? null,
+        });
+        await runtime.reattachLogs?.(object.ref, this.logFile(session.uuid, service.name));
+      } else {
+        if (object) await runtime.stop(object.ref, { graceMs: this.#o.graceMs });
+        counts.restarted += 1;
+        this.#saveService(session.uuid, service, { status: 'pending' });
+      }
+    }
+    for (const object of objects) {
+      if (!plan.services.some((s) => s.name === object.labels[LABELS.service])) {
+        await runtime.stop(object.ref, { graceMs: this.#o.graceMs });
+        counts.removed += 1;
+      }
+    }
+    this.#setSessionStatus(session.uuid, 'starting', null);
+    void this.#lock.run(session.uuid, () => this.#reconcile(session.uuid)).catch((error) => this.#fail(session.uuid, error));
   }
 
   /** Stops watching; services keep running (a restarted Berth adopts them). */
@@ -415,6 +435,7 @@ export class SessionManager extends EventEmitter<{ event: [SessionEvent] }> {
     await rm(this.#sessionDir(sessionUuid), { recursive: true, force: true });
     for (const record of this.#o.store.listServices(sessionUuid)) this.#o.store.deleteService(sessionUuid, record.name);
     this.#o.store.updateSession(sessionUuid, { desired: 'stopped', status: 'stopped', reason: null });
+    this.#plans.delete(sessionUuid);
     this.#emit({ type: 'session', sessionUuid, status: 'stopped' });
   }
 
@@ -432,7 +453,8 @@ export class SessionManager extends EventEmitter<{ event: [SessionEvent] }> {
         if (record.status !== 'ready' || !record.runtimeId) continue;
         const ref = { runtime: this.#o.runtime.kind, id: record.runtimeId, sessionUuid: session.uuid, service: record.name };
         const state = await this.#o.runtime.inspect(ref);
-        if (state.state === 'running') continue;
+        // A non-fatal wait heals by itself (kubernetes: a pod replaced after an eviction or drain, its successor starting).
+        if (state.state === 'running' || (state.state === 'waiting' && !state.fatal)) continue;
         // Re-read under the lock's view: a restart may have replaced the instance meanwhile.
         const current = this.#service(session.uuid, record.name);
         if (current?.runtimeId !== record.runtimeId || current.status !== 'ready') continue;
@@ -489,8 +511,13 @@ export class SessionManager extends EventEmitter<{ event: [SessionEvent] }> {
     }
   }
 
-  #storedPlan(session: SessionRecord): { plan: SessionPlan; context: Partial<SessionContext> } {
-    return JSON.parse(session.planJson) as { plan: SessionPlan; context: Partial<SessionContext> };
+  #storedPlan(session: SessionRecord): StoredPlan {
+    // Parsed once per plan: every service event of a large session reads it again.
+    const cached = this.#plans.get(session.uuid);
+    if (cached?.json === session.planJson) return cached.value;
+    const value = JSON.parse(session.planJson) as StoredPlan;
+    this.#plans.set(session.uuid, { json: session.planJson, value });
+    return value;
   }
 
   #sessionDir(sessionUuid: string): string {
@@ -498,7 +525,7 @@ export class SessionManager extends EventEmitter<{ event: [SessionEvent] }> {
   }
 
   #service(sessionUuid: string, name: string): ServiceRecord | undefined {
-    return this.#o.store.listServices(sessionUuid).find((s) => s.name === name);
+    return this.#o.store.getService(sessionUuid, name);
   }
 
   #saveService(
@@ -582,12 +609,12 @@ export class SessionManager extends EventEmitter<{ event: [SessionEvent] }> {
   }
 
   #view(session: SessionRecord): SessionView {
-    const { planJson, ...rest } = session;
-    const { plan } = JSON.parse(planJson) as { plan: SessionPlan };
-    const records = this.#o.store.listServices(session.uuid);
+    const { planJson: _plan, ...rest } = session;
+    const { plan } = this.#storedPlan(session);
+    const records = new Map(this.#o.store.listServices(session.uuid).map((r) => [r.name, r]));
     const runtime = this.#o.runtime;
     const services: ServiceView[] = plan.services.map((service) => {
-      const record = records.find((r) => r.name === service.name);
+      const record = records.get(service.name);
       const { sessionUuid: _s, ...fields } = record ?? {
         sessionUuid: session.uuid,
         name: service.name,

@@ -225,6 +225,11 @@ export class CoreStore {
       });
   }
 
+  getService(sessionUuid: string, name: string): ServiceRecord | undefined {
+    const row = this.db.prepare('SELECT * FROM session_services WHERE session_uuid = ? AND name = ?').get(sessionUuid, name);
+    return row === undefined ? undefined : serviceFromRow(row);
+  }
+
   listServices(sessionUuid: string): ServiceRecord[] {
     const rows = this.db
       .prepare('SELECT * FROM session_services WHERE session_uuid = ? ORDER BY rowid')

@@ -69,6 +69,8 @@ export async function startTestServer(
     ...serverOptions,
     dataDir,
   });
+  // The server listens before it has adopted what it found; tests start from a settled server.
+  await server.recovered;
   // One hook, in order: no session outlives its test, then the server, then its files.
   t.after(async () => {
     if (!keepSessions) {

@@ -5,7 +5,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RuntimeError } from '../errors.ts';
-import { groupMembers } from './procfs.ts';
+import { groupMayExist, groupMembers } from './procfs.ts';
 
 export interface ExitInfo {
   exitCode: number | null;
@@ -58,10 +58,14 @@ export function forgetChild(pid: number): void {
 const POLL_MS = 50;
 const KILL_WAIT_MS = 10_000;
 
+function groupGone(pgid: number, startTime: number): boolean {
+  return !groupMayExist(pgid) || groupMembers(pgid, startTime).length === 0;
+}
+
 async function waitUntilGone(pgid: number, startTime: number, ms: number): Promise<boolean> {
   const until = Date.now() + ms;
   for (;;) {
-    if (groupMembers(pgid, startTime).length === 0) return true;
+    if (groupGone(pgid, startTime)) return true;
     if (Date.now() >= until) return false;
     await sleep(POLL_MS);
   }
@@ -80,7 +84,7 @@ function signalGroup(pgid: number, signal: NodeJS.Signals): void {
  * process of the group is left (a port or file a straggler holds would break the next start).
  */
 export async function stopGroup(service: string, pgid: number, startTime: number, graceMs: number): Promise<void> {
-  if (groupMembers(pgid, startTime).length === 0) return;
+  if (groupGone(pgid, startTime)) return;
   signalGroup(pgid, 'SIGTERM');
   if (await waitUntilGone(pgid, startTime, graceMs)) return;
   signalGroup(pgid, 'SIGKILL');

@@ -46,6 +46,20 @@ function numericEntries(dir: string): number[] {
  * another process (different start time), the group we started is gone: Linux never reuses a
  * pid while a process group of that id still has members.
  */
+/**
+ * False when no process is left in the group (one signal-0 to the group, no /proc scan): stopping N
+ * services must not read every process's stat N times over. True may include zombies or a reused id;
+ * groupMembers then tells.
+ */
+export function groupMayExist(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code !== 'ESRCH';
+  }
+}
+
 export function groupMembers(pgid: number, leaderStartTime?: number): number[] {
   if (leaderStartTime !== undefined) {
     const leader = readProcStat(pgid);

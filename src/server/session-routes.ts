@@ -1,0 +1,54 @@
+/**
+ * Mirrors sessions' exposed ports into the proxy's route table. A service event updates only that
+ * service's routes (one record read), so a session of N services costs O(N) route work to start,
+ * not O(N²); a session event (start, apply, stop) re-reads the session's plan once.
+ */
+import type { RouteTable, ProxyRoute } from '../proxy/index.ts';
+import type { RoutePlan } from '../plan/index.ts';
+import type { SessionManager } from '../sessions/index.ts';
+
+export class SessionRouteMirror {
+  readonly #table: RouteTable;
+  readonly #sessions: SessionManager;
+  /** Each active session's routes by service, from its plan as of the last session event. */
+  readonly #plans = new Map<string, Map<string, RoutePlan[]>>();
+
+  constructor(table: RouteTable, sessions: SessionManager) {
+    this.#table = table;
+    this.#sessions = sessions;
+  }
+
+  /** The whole session: after it starts, is re-applied or stops. */
+  syncSession(sessionUuid: string): void {
+    this.#table.removeSession(sessionUuid);
+    this.#plans.delete(sessionUuid);
+    const session = this.#sessions.find(sessionUuid);
+    if (!session || session.status === 'stopped' || session.status === 'stopping') return;
+    const byService = new Map(this.#sessions.plan(sessionUuid).services.map((service) => [service.name, service.routes]));
+    this.#plans.set(sessionUuid, byService);
+    for (const name of byService.keys()) this.syncService(sessionUuid, name);
+  }
+
+  /** One service whose status or endpoints changed. */
+  syncService(sessionUuid: string, name: string): void {
+    const routes = this.#plans.get(sessionUuid)?.get(name);
+    if (!routes) return this.syncSession(sessionUuid); // a plan this mirror has not seen yet
+    const record = this.#sessions.serviceRecord(sessionUuid, name);
+    const state: ProxyRoute['state'] =
+      record?.status === 'ready' ? 'ready' : record?.status === 'failed' || record?.status === 'exited' ? 'failed' : 'starting';
+    for (const route of routes) {
+      const target = record?.endpoints?.[String(route.port)];
+      this.#table.set({
+        basePath: route.basePath,
+        stripPrefix: route.stripPrefix,
+        requiresAuthentication: route.requiresAuthentication,
+        sessionUuid,
+        service: name,
+        port: route.port,
+        state,
+        ...(record?.reason ? { reason: record.reason } : {}),
+        ...(state === 'ready' && target ? { target } : {}),
+      });
+    }
+  }
+}
