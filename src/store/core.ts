@@ -71,6 +71,10 @@ export interface ServiceRecord {
 
 const now = () => new Date().toISOString();
 
+function planContext(sessionUuid: string): string {
+  return `sessions/${sessionUuid}/plan`;
+}
+
 /** What a sealed env value is bound to: the same value under another row does not open. */
 function envContext(projectUuid: string, pipelineUuid: string, name: string): string {
   return `env_vars/${projectUuid}/${pipelineUuid}/${name}`;
@@ -144,17 +148,30 @@ export class CoreStore {
    * Seals the values stored in plain text (before encryption existed), in one transaction; returns how
    * many. The old plain pages stay in the WAL until the checkpoint that follows overwrites them.
    */
-  sealPlaintextEnvVars(): number {
+  sealPlaintextSecrets(): number {
     const box = this.secrets;
     if (!box) return 0;
     const rows = this.db.prepare('SELECT project_uuid AS p, pipeline_uuid AS q, name, value FROM env_vars').all() as { p: string; q: string; name: string; value: string }[];
     const plain = rows.filter((r) => !box.isSealed(r.value));
     const update = this.db.prepare('UPDATE env_vars SET value = ? WHERE project_uuid = ? AND pipeline_uuid = ? AND name = ?');
+    // A session's plan holds the env its services started with, inherited secrets included.
+    const plans = (this.db.prepare('SELECT uuid, plan_json AS plan FROM sessions').all() as { uuid: string; plan: string }[]).filter((r) => !box.isSealed(r.plan));
+    const updatePlan = this.db.prepare('UPDATE sessions SET plan_json = ? WHERE uuid = ?');
     this.db.transaction(() => {
       for (const r of plain) update.run(box.seal(r.value, envContext(r.p, r.q, r.name)), r.p, r.q, r.name);
+      for (const r of plans) updatePlan.run(box.seal(r.plan, planContext(r.uuid)), r.uuid);
     })();
-    if (plain.length > 0) this.db.pragma('wal_checkpoint(TRUNCATE)');
-    return plain.length;
+    const count = plain.length + plans.length;
+    if (count > 0) this.db.pragma('wal_checkpoint(TRUNCATE)');
+    return count;
+  }
+
+  #sealPlan(uuid: string, planJson: string): string {
+    return this.secrets ? this.secrets.seal(planJson, planContext(uuid)) : planJson;
+  }
+
+  #openSession(record: SessionRecord): SessionRecord {
+    return this.secrets ? { ...record, planJson: this.secrets.open(record.planJson, planContext(record.uuid)) } : record;
   }
 
   /** Orchest's get_proj_pip_env_variables: {...project, ...pipeline}, the pipeline wins. */
@@ -173,7 +190,7 @@ export class CoreStore {
            desired = excluded.desired, status = excluded.status, reason = excluded.reason, plan_json = excluded.plan_json,
            updated_at = excluded.updated_at`,
       )
-      .run({ ...session, t });
+      .run({ ...session, planJson: this.#sealPlan(session.uuid, session.planJson), t });
   }
 
   updateSession(uuid: string, fields: Partial<Pick<SessionRecord, 'desired' | 'status' | 'reason' | 'planJson'>>): void {
@@ -182,14 +199,14 @@ export class CoreStore {
     for (const [key, value] of Object.entries(fields)) {
       const column = key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
       sets.push(`${column} = @${key}`);
-      values[key] = value;
+      values[key] = key === 'planJson' && typeof value === 'string' ? this.#sealPlan(uuid, value) : value;
     }
     this.db.prepare(`UPDATE sessions SET ${sets.join(', ')}, updated_at = @updatedAt WHERE uuid = @uuid`).run(values);
   }
 
   getSession(uuid: string): SessionRecord | undefined {
     const row = this.db.prepare('SELECT * FROM sessions WHERE uuid = ?').get(uuid);
-    return row === undefined ? undefined : sessionFromRow(row);
+    return row === undefined ? undefined : this.#openSession(sessionFromRow(row));
   }
 
   listSessions(filter: { projectUuid?: string; activeOnly?: boolean } = {}): SessionRecord[] {
@@ -199,7 +216,7 @@ export class CoreStore {
          AND (@activeOnly = 0 OR status != 'stopped') ORDER BY created_at`,
       )
       .all({ projectUuid: filter.projectUuid ?? null, activeOnly: filter.activeOnly ? 1 : 0 }) as unknown[];
-    return rows.map(sessionFromRow);
+    return rows.map((row) => this.#openSession(sessionFromRow(row)));
   }
 
   deleteSession(uuid: string): void {

@@ -10,6 +10,7 @@ import Database from 'better-sqlite3';
 import pino from 'pino';
 import { startServer, type BerthServer, type ServerOptions } from '../../src/server/index.ts';
 import { startTestServer, tempDir, writePipeline } from '../support/berth.ts';
+import { freePort } from '../support/ports.ts';
 
 /** A server this test stops itself (startTestServer's own stop would run a second time). */
 async function startAndStop(dataDir: string, options: Partial<ServerOptions> = {}, use?: (server: BerthServer) => void): Promise<void> {
@@ -59,14 +60,21 @@ describe('private state', () => {
     assert.match(lines.join(''), /was mode 755, now 700/);
   });
 
-  test('env var values are encrypted at rest: not in berth.db or its WAL, readable through the API', async (t) => {
+  test('env var values and session plans are encrypted at rest: not in berth.db or its WAL, readable through the API', async (t) => {
     const { server, token, dataDir } = await startTestServer(t);
     const project = await tempDir(t);
-    await writePipeline(project, 'main.orchest', { name: 'main', services: {} });
+    // The service inherits the secret: the session's stored plan holds it too.
+    const service = { image: 'sleeper', command: 'sleep', args: '60', ports: [await freePort()], readiness: { type: 'none' }, env_variables_inherit: ['API_KEY'] };
+    await writePipeline(project, 'main.orchest', { name: 'main', services: { sleeper: service } });
     const auth = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
     assert.equal((await fetch(`${server.url}/api/projects`, { method: 'POST', headers: auth, body: JSON.stringify({ path: project, name: 'p1' }) })).status, 201);
     const set = await fetch(`${server.url}/api/projects/p1/env/API_KEY`, { method: 'PUT', headers: auth, body: JSON.stringify({ value: SECRET }) });
     assert.equal(set.status, 200);
+    const started = await fetch(`${server.url}/api/sessions`, { method: 'POST', headers: auth, body: JSON.stringify({ project: 'p1', pipeline: 'main' }) });
+    assert.ok(started.status < 300, await started.clone().text());
+    const [session] = server.sessions.list({ activeOnly: true });
+    assert.ok(session, 'no session started');
+    assert.ok(JSON.stringify(server.sessions.plan(session.uuid)).includes(SECRET), 'the plan should carry the inherited value');
     assert.ok(!(await databaseBytes(dataDir)).includes(SECRET), 'the secret is in the database files in plain text');
     const listed = (await (await fetch(`${server.url}/api/projects/p1/env?reveal=1`, { headers: auth })).json()) as { env: Array<{ name: string; value: string }> };
     assert.deepEqual(listed.env, [{ name: 'API_KEY', value: SECRET }]);
