@@ -9,7 +9,8 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import { cp, mkdir, mkdtemp, readFile, rm, utimes } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -68,6 +69,14 @@ function packagesIn(modules: string[]): Set<string> {
     .map((url) => /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url.slice(url.lastIndexOf('/node_modules/')))?.[1])
     .filter((name): name is string => name !== undefined && !name.startsWith('.'));
   return new Set(names);
+}
+
+/** Stops a long-running berth with SIGTERM: the recorder writes the CommonJS modules at exit. */
+async function stopAndRead(child: ChildProcess, record: string): Promise<string[]> {
+  const exited = once(child, 'exit');
+  child.kill('SIGTERM');
+  await exited;
+  return (await readFile(record, 'utf8')).split('\n').filter(Boolean);
 }
 
 function ranFromDist(run: Run): boolean {
@@ -145,11 +154,13 @@ describe("berth proxy's data plane", () => {
     });
     const answer = await call(`${base}/service-app-dev_8501/hello`);
     assert.equal(answer.body, 'upstream ok');
-    const modules = (await readFile(record, 'utf8')).split('\n').filter(Boolean);
+    const modules = await stopAndRead(child, record);
     assert.ok(ranFromDist({ code: 0, stdout: '', stderr: '', modules }));
     const loaded = packagesIn(modules);
     assert.ok(loaded.has('undici'), 'the recorder saw no undici: it is not recording');
     for (const name of SERVER_PACKAGES) assert.ok(!loaded.has(name), `berth proxy loaded ${name}`);
+    // undici's Pool alone (src/proxy/pools.ts), not its index with fetch, WebSocket and caches.
+    assert.ok(!modules.some((url) => /\/node_modules\/undici\/index\.js$/.test(url)), "berth proxy loaded undici's whole index");
   });
 });
 
@@ -177,7 +188,7 @@ describe('berth serve from dist/', () => {
     });
     const health = await call(`${url}/api/health`);
     assert.match(health.body, /"ok":\s*true/);
-    const modules = (await readFile(record, 'utf8')).split('\n').filter(Boolean);
+    const modules = await stopAndRead(child, record);
     assert.ok(ranFromDist({ code: 0, stdout: '', stderr: '', modules }));
     const loaded = packagesIn(modules);
     assert.ok(loaded.has('fastify') && loaded.has('better-sqlite3'), 'the recorder saw no server package: it is not recording');

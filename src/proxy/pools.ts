@@ -7,7 +7,18 @@
  * `idleMs` and with no request in flight is closed by a sweep, so a long-running server does not
  * keep one per service it ever proxied.
  */
-import { Pool } from 'undici';
+import { createRequire } from 'node:module';
+import type { Pool } from 'undici';
+
+/**
+ * undici's Pool class and its request API, as undici's own index assembles them, without the rest of
+ * that index (fetch, WebSocket, caches, mocks): 8-9 MB less in every Berth process that proxies
+ * (docs/architecture.md, "CLI speed"). undici is pinned with a tilde, and the proxy's tests fail at
+ * once should these files move.
+ */
+const requireUndici = createRequire(import.meta.url);
+const UndiciPool = requireUndici('undici/lib/dispatcher/pool.js') as typeof Pool;
+Object.assign((requireUndici('undici/lib/dispatcher/dispatcher.js') as { prototype: object }).prototype, requireUndici('undici/lib/api/index.js'));
 
 export interface UpstreamPoolsOptions {
   /** Unused this long (and idle), a pool is closed. Default 5 minutes. */
@@ -30,7 +41,7 @@ export class UpstreamPools {
     const key = `${host}:${port}`;
     let entry = this.#pools.get(key);
     if (!entry) {
-      const pool = new Pool(`http://${host.includes(':') ? `[${host}]` : host}:${port}`, {
+      const pool = new UndiciPool(`http://${host.includes(':') ? `[${host}]` : host}:${port}`, {
         // No timers on headers or bodies: long polls, slow uploads and idle streams must live (undici's default is 300 s).
         headersTimeout: 0,
         bodyTimeout: 0,
