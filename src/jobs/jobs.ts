@@ -11,7 +11,7 @@ import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { SessionEvent, SessionManager, SessionView, ServiceView } from '../sessions/index.ts';
-import type { CoreStore, Db, ProjectRecord } from '../store/index.ts';
+import type { CoreStore, Db, ProjectRecord, SecretBox } from '../store/index.ts';
 import type { PipelineSpec } from '../spec/types.ts';
 import { toBerthError } from '../shared/index.ts';
 import { orderSteps, walkDag, type DagStep, type StepOutcome } from './dag.ts';
@@ -37,6 +37,8 @@ import {
 
 export interface JobsOptions {
   db: Db;
+  /** Seals each job's env at rest (the server's key, src/store/secret-box.ts); absent in tests. */
+  secrets?: SecretBox;
   store: CoreStore;
   sessions: SessionManager;
   /** Berth's data directory: runs live under `<dataDir>/jobs/<job>/<run>/` unless `runsDir` says otherwise. */
@@ -136,7 +138,7 @@ export class Jobs extends EventEmitter<{ event: [JobEvent] }> {
     super();
     this.#o = options;
     options.sessions.on('event', this.#onSessionEvent);
-    this.store = new JobStore(options.db);
+    this.store = new JobStore(options.db, options.secrets);
     this.#executor = options.executor ?? defaultExecutor(options);
     this.#runsDir = options.runsDir ?? join(options.dataDir, 'jobs');
   }

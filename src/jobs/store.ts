@@ -4,7 +4,7 @@
  * run_steps hold one row per step of a run. Env values are secrets: they stay in this database.
  */
 import { randomUUID } from 'node:crypto';
-import { rowMapper, type Db, type MigrationSet } from '../store/index.ts';
+import { rowMapper, type Db, type MigrationSet, type SecretBox } from '../store/index.ts';
 import type { PipelineSpec } from '../spec/types.ts';
 
 export const jobMigrations: MigrationSet = {
@@ -101,7 +101,31 @@ export interface RunStepRecord {
 const now = () => new Date().toISOString();
 
 export class JobStore {
-  constructor(readonly db: Db) {}
+  /** @param secrets seals a job's env (project/pipeline secrets and the job's own) at rest; see src/store/secret-box.ts. */
+  constructor(
+    readonly db: Db,
+    private readonly secrets?: SecretBox,
+  ) {}
+
+  /** Seals job env stored in plain text by an older Berth; returns how many jobs. */
+  sealPlaintextEnv(): number {
+    const box = this.secrets;
+    if (!box) return 0;
+    const rows = (this.db.prepare('SELECT uuid, env_json AS env FROM jobs').all() as { uuid: string; env: string }[]).filter((r) => !box.isSealed(r.env));
+    const update = this.db.prepare('UPDATE jobs SET env_json = ? WHERE uuid = ?');
+    this.db.transaction(() => {
+      for (const r of rows) update.run(box.seal(r.env, jobEnvContext(r.uuid)), r.uuid);
+    })();
+    if (rows.length > 0) this.db.pragma('wal_checkpoint(TRUNCATE)');
+    return rows.length;
+  }
+
+  #job(row: unknown): JobRecord {
+    const box = this.secrets;
+    if (!box) return jobFromRow(row);
+    const raw = row as { uuid: string; env_json: string };
+    return jobFromRow({ ...raw, env_json: box.open(raw.env_json, jobEnvContext(raw.uuid)) });
+  }
 
   addJob(job: Omit<JobRecord, 'uuid' | 'createdAt'> & { uuid?: string }): JobRecord {
     const record: JobRecord = { ...job, uuid: job.uuid ?? randomUUID(), createdAt: now() };
@@ -117,7 +141,7 @@ export class JobStore {
         record.pipelineUuid,
         record.pipelinePath,
         JSON.stringify(record.spec),
-        JSON.stringify(record.env),
+        this.secrets ? this.secrets.seal(JSON.stringify(record.env), jobEnvContext(record.uuid)) : JSON.stringify(record.env),
         JSON.stringify(record.parameters),
         record.createdAt,
       );
@@ -126,7 +150,7 @@ export class JobStore {
 
   getJob(uuid: string): JobRecord | undefined {
     const row = this.db.prepare('SELECT * FROM jobs WHERE uuid = ?').get(uuid);
-    return row === undefined ? undefined : jobFromRow(row);
+    return row === undefined ? undefined : this.#job(row);
   }
 
   /** By uuid, unique uuid prefix (≥ 8 chars) or name. */
@@ -134,14 +158,14 @@ export class JobStore {
     const rows = this.db
       .prepare(`SELECT * FROM jobs WHERE uuid = @ref OR name = @ref OR (length(@ref) >= 8 AND uuid LIKE @ref || '%') ORDER BY created_at`)
       .all({ ref }) as unknown[];
-    return rows.map(jobFromRow);
+    return rows.map((row) => this.#job(row));
   }
 
   listJobs(projectUuid?: string): JobRecord[] {
     const rows = this.db
       .prepare('SELECT * FROM jobs WHERE (@p IS NULL OR project_uuid = @p) ORDER BY created_at')
       .all({ p: projectUuid ?? null }) as unknown[];
-    return rows.map(jobFromRow);
+    return rows.map((row) => this.#job(row));
   }
 
   deleteJob(uuid: string): void {
@@ -213,5 +237,9 @@ export class JobStore {
 }
 
 const jobFromRow = rowMapper<JobRecord>(['spec_json', 'env_json', 'parameters_json']);
+
+function jobEnvContext(jobUuid: string): string {
+  return `jobs/${jobUuid}/env`;
+}
 const runFromRow = rowMapper<RunRecord>(['services_ready_json']);
 const stepFromRow = rowMapper<RunStepRecord>();

@@ -114,6 +114,7 @@ export async function startServer(options: ServerOptions): Promise<BerthServer> 
   const jobs = new Jobs({
     db,
     store,
+    secrets: secretKey.box,
     sessions,
     dataDir: options.dataDir,
     sharedDataDir,
@@ -126,6 +127,8 @@ export async function startServer(options: ServerOptions): Promise<BerthServer> 
     ...(engineSocket ? { engineSocket } : {}),
     ...(runsDir ? { runsDir } : {}),
   });
+  const sealedJobs = jobs.store.sealPlaintextEnv();
+  if (sealedJobs > 0) logger.info({ sealed: sealedJobs, keyFile: secretKey.file }, 'encrypted job env stored in plain text by an older Berth');
   const projects = new Projects(store, join(options.dataDir, 'projects'), {
     dataDir: await realpath(options.dataDir),
     allowedRoots: await Promise.all((options.projectRoots ?? []).map(realProjectRoot)),

@@ -60,7 +60,7 @@ describe('private state', () => {
     assert.match(lines.join(''), /was mode 755, now 700/);
   });
 
-  test('env var values and session plans are encrypted at rest: not in berth.db or its WAL, readable through the API', async (t) => {
+  test('env var values, session plans and job env are encrypted at rest: not in berth.db or its WAL, readable through the API', async (t) => {
     const { server, token, dataDir } = await startTestServer(t);
     const project = await tempDir(t);
     // The service inherits the secret: the session's stored plan holds it too.
@@ -75,6 +75,10 @@ describe('private state', () => {
     const [session] = server.sessions.list({ activeOnly: true });
     assert.ok(session, 'no session started');
     assert.ok(JSON.stringify(server.sessions.plan(session.uuid)).includes(SECRET), 'the plan should carry the inherited value');
+    // A job copies the project's variables (and its own) when it is created.
+    const job = await fetch(`${server.url}/api/jobs`, { method: 'POST', headers: auth, body: JSON.stringify({ project: 'p1', pipeline: 'main', env: { OWN: `${SECRET}-job` } }) });
+    assert.equal(job.status, 201, await job.clone().text());
+    assert.deepEqual(server.jobs.store.listJobs()[0]?.env, { API_KEY: SECRET, OWN: `${SECRET}-job` });
     assert.ok(!(await databaseBytes(dataDir)).includes(SECRET), 'the secret is in the database files in plain text');
     const listed = (await (await fetch(`${server.url}/api/projects/p1/env?reveal=1`, { headers: auth })).json()) as { env: Array<{ name: string; value: string }> };
     assert.deepEqual(listed.env, [{ name: 'API_KEY', value: SECRET }]);
