@@ -178,6 +178,8 @@ export interface RunBuildJobOptions {
   signal?: AbortSignal;
   /** Poll interval of the Job's pod (default 1 s). */
   pollMs?: number;
+  /** How long the Job may have no started pod before the build fails with the cluster's reason (default 10 min). */
+  startTimeoutMs?: number;
 }
 
 /**
@@ -209,6 +211,8 @@ export async function runBuildJob(clients: KubernetesClients, input: BuildJobInp
       ...(options.signal ? { signal: options.signal } : {}),
       onAbort: () => clients.batch.deleteNamespacedJob({ name, namespace, propagationPolicy: 'Background' }).then(() => undefined),
       ...(options.pollMs === undefined ? {} : { pollMs: options.pollMs }),
+      job: name,
+      ...(options.startTimeoutMs === undefined ? {} : { startTimeoutMs: options.startTimeoutMs }),
     });
     if (ended.exitCode !== 0) {
       // The log itself went to onLog; the caller shows its tail.

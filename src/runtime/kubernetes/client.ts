@@ -2,6 +2,12 @@
  * The Kubernetes clients one runtime uses, and reading kube-apiserver's errors. Errors from the
  * typed client carry the HTTP code and the raw `Status` body; Berth's messages quote the
  * Status `message`, which is what `kubectl` would print.
+ *
+ * A real control plane answers 429 (priority and fairness, with Retry-After), 5xx during an
+ * upgrade or an etcd leader change, and resets connections; none of that is an answer about
+ * Berth's objects. Idempotent calls (read, list, delete) are therefore retried with bounded
+ * exponential backoff by the clients themselves, so no caller treats a blip as a failure.
+ * Creates are not retried: a create that reached etcd before the connection broke would 409.
  */
 import { AppsV1Api, BatchV1Api, CoreV1Api, KubeConfig, NetworkingV1Api } from '@kubernetes/client-node';
 import { RuntimeError } from '../errors.ts';
@@ -35,14 +41,81 @@ export function loadKubeConfig(kubeconfig?: string): KubeConfig {
   return config;
 }
 
-export function createKubernetesClients(config: KubeConfig): KubernetesClients {
+export interface RetryPolicy {
+  /** Calls in all, the first included. */
+  attempts: number;
+  baseMs: number;
+  maxMs: number;
+}
+
+/** 5 calls over about 3 s (0.2, 0.4, 0.8, 1.6 s apart), or as long as Retry-After asks, capped. */
+export const DEFAULT_RETRY: RetryPolicy = { attempts: 5, baseMs: 200, maxMs: 5_000 };
+const RETRY_AFTER_CAP_MS = 30_000;
+const TRANSIENT_CODES = new Set([429, 500, 502, 503, 504]);
+const TRANSIENT_NETWORK = new Set(['ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ECONNABORTED', 'UND_ERR_SOCKET']);
+const IDEMPOTENT = /^(read|list|delete)/;
+
+function networkCode(error: unknown): string | undefined {
+  const own = (error as { code?: unknown } | undefined)?.code;
+  if (typeof own === 'string') return own;
+  const cause = (error as { cause?: { code?: unknown } } | undefined)?.cause?.code;
+  return typeof cause === 'string' ? cause : undefined;
+}
+
+/** How long to wait before calling again, or undefined when the error is an answer (not transient). */
+export function retryDelay(error: unknown, attempt: number, policy: RetryPolicy = DEFAULT_RETRY): number | undefined {
+  const status = kubeStatus(error);
+  const transient = status ? TRANSIENT_CODES.has(status.code) : TRANSIENT_NETWORK.has(networkCode(error) ?? '') || /socket hang up/.test((error as Error)?.message ?? '');
+  if (!transient) return undefined;
+  const headers = (error as { headers?: Record<string, string> }).headers;
+  const retryAfter = Number(headers?.['retry-after'] ?? headers?.['Retry-After']);
+  if (status?.code === 429 && Number.isFinite(retryAfter) && retryAfter >= 0) return Math.min(retryAfter * 1000, RETRY_AFTER_CAP_MS);
+  return Math.min(policy.baseMs * 2 ** attempt, policy.maxMs);
+}
+
+/** Calls `call` until it succeeds, fails with an answer, or the attempts run out (the last error is thrown). */
+export async function withRetry<T>(call: () => Promise<T>, policy: RetryPolicy = DEFAULT_RETRY): Promise<T> {
+  for (let attempt = 0; ; attempt += 1) {
+    try {
+      return await call();
+    } catch (error) {
+      const delay = attempt + 1 < policy.attempts ? retryDelay(error, attempt, policy) : undefined;
+      if (delay === undefined) throw error;
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
+  }
+}
+
+/** The same API object, its read/list/delete methods retried on transient errors. */
+function retrying<T extends object>(api: T, policy: RetryPolicy): T {
+  return new Proxy(api, {
+    get(target, property, receiver) {
+      const value: unknown = Reflect.get(target, property, receiver);
+      if (typeof value !== 'function' || typeof property !== 'string' || !IDEMPOTENT.test(property)) return value;
+      const method = value as (...args: unknown[]) => Promise<unknown>;
+      return function retried(...args: unknown[]) {
+        return withRetry(() => method.apply(target, args), policy);
+      };
+    },
+  });
+}
+
+export function createKubernetesClients(config: KubeConfig, policy: RetryPolicy = DEFAULT_RETRY): KubernetesClients {
   return {
     config,
-    apps: config.makeApiClient(AppsV1Api),
-    core: config.makeApiClient(CoreV1Api),
-    networking: config.makeApiClient(NetworkingV1Api),
-    batch: config.makeApiClient(BatchV1Api),
+    apps: retrying(config.makeApiClient(AppsV1Api), policy),
+    core: retrying(config.makeApiClient(CoreV1Api), policy),
+    networking: retrying(config.makeApiClient(NetworkingV1Api), policy),
+    batch: retrying(config.makeApiClient(BatchV1Api), policy),
   };
+}
+
+/**
+ * 403 from RBAC says "cannot <verb> resource"; every other 403 is an admission plugin refusing
+ * the object (ResourceQuota, LimitRange, PodSecurity, a webhook), which no Role fixes.
+ */
+export function isAdmissionRefusal(status: KubeStatus | undefined): boolean {
+  return status?.code === 403 && !/cannot [a-z]+ resource/.test(status.message);
 }
 
 export interface KubeStatus {
@@ -86,8 +159,11 @@ export function apiError(what: string, namespace: string, error: unknown): Runti
   let hint = 'check that the cluster is reachable (kubectl cluster-info) and retry';
   if (status?.code === 401) hint = 'the credentials in the kubeconfig (or the service account token) were refused; renew them';
   if (status?.code === 403) hint = `grant Berth's service account the verbs in deploy/kubernetes/role.yaml in namespace ${namespace}`;
+  if (isAdmissionRefusal(status)) {
+    hint = `an admission check of namespace ${namespace} refused it (ResourceQuota, LimitRange, PodSecurity or a webhook, as the message says): lower the service's resources, or ask the cluster's admin to allow it`;
+  }
   if (status?.code === 404 && status.reason === 'NotFound' && /namespaces?/.test(status.message)) hint = `create the namespace ${namespace} (kubectl apply -k deploy/kubernetes)`;
   if (status?.code === 422) hint = 'the cluster rejected the object; fix the service in the pipeline file (image, command, resources)';
-  const code = status?.code === 403 ? 'BERTH_RUNTIME_FORBIDDEN' : status ? 'BERTH_RUNTIME_API_ERROR' : 'BERTH_RUNTIME_UNREACHABLE';
+  const code = isAdmissionRefusal(status) ? 'BERTH_RUNTIME_ADMISSION_REFUSED' : status?.code === 403 ? 'BERTH_RUNTIME_FORBIDDEN' : status ? 'BERTH_RUNTIME_API_ERROR' : 'BERTH_RUNTIME_UNREACHABLE';
   return new RuntimeError(code, `kubernetes, namespace ${namespace}: cannot ${what}: ${said}`, { cause: error, hint });
 }

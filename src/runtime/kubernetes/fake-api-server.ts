@@ -5,7 +5,11 @@
  * code), label selectors, watch streams of newline-delimited JSON events, and pod logs (follow,
  * previous, timestamps, sinceTime). Pods are synthesised when a Deployment or Job is created (or
  * created directly, as job steps are);
- * tests drive their status and log lines. No controller logic beyond that.
+ * tests drive their status and log lines. What a real cluster does to Berth, each usable from any
+ * test: faults injected into the next requests (`inject`: 403 admission, 422, 429 with Retry-After,
+ * 503, connection reset; a refused watch), a pod replaced by its ReplicaSet (`replacePod`), sidecar
+ * containers whose statuses the kubelet lists in name order (`sidecars`), a Job the controller
+ * failed (`failJob`) and the events it records (`event`). No controller logic beyond that.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -43,7 +47,38 @@ const COLLECTIONS: Record<string, Collection> = {
   jobs: { group: 'batch/v1', kind: 'Job', listKind: 'JobList' },
   configmaps: { group: 'v1', kind: 'ConfigMap', listKind: 'ConfigMapList' },
   secrets: { group: 'v1', kind: 'Secret', listKind: 'SecretList' },
+  events: { group: 'v1', kind: 'Event', listKind: 'EventList' },
 };
+
+/** What an injected fault answers: a Status with its code (and Retry-After), or a reset connection. */
+export type Fault = { code: number; reason: string; message: string; retryAfterSeconds?: number } | { reset: true };
+
+/** The faults a real cluster answers with, worded as kube-apiserver words them. */
+export const FAULTS = {
+  /** An admission plugin's refusal (ResourceQuota, PodSecurity, a webhook): 403 like RBAC, but not RBAC. */
+  admission: (message: string): Fault => ({ code: 403, reason: 'Forbidden', message }),
+  /** RBAC: the service account lacks the verb. */
+  rbac: (verb: string, resource: string): Fault => ({ code: 403, reason: 'Forbidden', message: `${resource} is forbidden: User "system:serviceaccount:berth:berth" cannot ${verb} resource "${resource}" in API group "" in the namespace "berth"` }),
+  invalid: (message: string): Fault => ({ code: 422, reason: 'Invalid', message }),
+  throttled: (retryAfterSeconds = 1): Fault => ({ code: 429, reason: 'TooManyRequests', message: 'Too many requests, please try again later.', retryAfterSeconds }),
+  leaderChanged: (): Fault => ({ code: 503, reason: 'ServiceUnavailable', message: 'etcdserver: leader changed' }),
+  reset: (): Fault => ({ reset: true }),
+};
+
+export interface FaultOptions {
+  /** How many matching requests get the fault (default 1; Infinity: every one). */
+  times?: number;
+  /** Only watch requests (`?watch=true`) match; without it only non-watch requests do. */
+  watch?: boolean;
+}
+
+interface FaultRule {
+  method: string;
+  path: string | RegExp;
+  watch: boolean;
+  remaining: number;
+  fault: Fault;
+}
 
 export interface FakeApiServer {
   url: string;
@@ -64,6 +99,16 @@ export interface FakeApiServer {
   exec: (pod: string, command: string[]) => { output: string; exitCode: number } | { error: string };
   /** Ends every open watch (kube-apiserver does this every few minutes). */
   closeWatches(): void;
+  /** Answers the next matching requests (method + exact path or pattern) with `fault` instead. */
+  inject(method: string, path: string | RegExp, fault: Fault, options?: FaultOptions): void;
+  /** Containers an injector adds to every new pod; their statuses join the pod's, sorted by name as the kubelet lists them. */
+  sidecars: string[];
+  /** Deletes a pod and creates a new one for the same owner (its ReplicaSet's job), with `status` (default Pending); returns its name. */
+  replacePod(name: string, status?: Record<string, unknown>): string;
+  /** Marks a Job Failed (e.g. DeadlineExceeded) and deletes its pods, as the Job controller does. */
+  failJob(name: string, reason: string, message: string): void;
+  /** Records an event about an object (`kubectl describe` shows them), e.g. a Job's FailedCreate. */
+  event(involvedName: string, reason: string, message: string): void;
   close(): Promise<void>;
 }
 
@@ -73,6 +118,16 @@ export function runningStatus(restartCount = 0, startedAt = new Date().toISOStri
     conditions: [{ type: 'PodScheduled', status: 'True' }, { type: 'Ready', status: 'True' }],
     containerStatuses: [{ name: 'c', ready: true, restartCount, image: 'x', imageID: '', state: { running: { startedAt } } }],
   };
+}
+
+/** A pod the scheduler cannot place yet (an autoscaler may add the node later). */
+export function unschedulableStatus(message: string): Record<string, unknown> {
+  return { phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message }] };
+}
+
+/** A new pod scheduled, its container not created yet (a replacement pod's first status). */
+export function pendingStatus(): Record<string, unknown> {
+  return { phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'True' }], containerStatuses: [{ name: 'c', ready: false, restartCount: 0, image: 'x', imageID: '', state: { waiting: { reason: 'ContainerCreating' } } }] };
 }
 
 export function waitingStatus(reason: string, message: string, restartCount = 0, lastExitCode?: number): Record<string, unknown> {
@@ -97,6 +152,16 @@ function status(code: number, reason: string, message: string): Record<string, u
   return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, code };
 }
 
+/** `involvedObject.name=X` on events, the only field selector Berth sends. */
+function matchesFields(object: Obj, selector: string | undefined): boolean {
+  if (!selector) return true;
+  return selector.split(',').every((term) => {
+    const [key, value] = term.split('=');
+    if (key === 'involvedObject.name') return (object.involvedObject as { name?: string } | undefined)?.name === value;
+    return key === 'metadata.name' ? object.metadata.name === value : false;
+  });
+}
+
 function matchesSelector(labels: Record<string, string> | undefined, selector: string | undefined): boolean {
   if (!selector) return true;
   return selector.split(',').every((term) => {
@@ -111,6 +176,7 @@ export async function startFakeApiServer(): Promise<FakeApiServer> {
   const logs = new Map<string, LogLine[]>();
   const followers = new Set<{ pod: string; restartCount: number; stamp: boolean; res: ServerResponse }>();
   const requests: RecordedRequest[] = [];
+  const faults: FaultRule[] = [];
   let version = 1;
   let podSeq = 0;
 
@@ -120,12 +186,37 @@ export async function startFakeApiServer(): Promise<FakeApiServer> {
     requests,
     podStatus: () => runningStatus(),
     exec: () => ({ output: '', exitCode: 0 }),
+    sidecars: [],
     objects: (resource) => [...(store.get(resource)?.values() ?? [])],
+    inject(method, path, fault, options = {}) {
+      faults.push({ method, path, watch: options.watch ?? false, remaining: options.times ?? 1, fault });
+    },
+    replacePod(name, next) {
+      const pod = store.get('pods')?.get(name) as Pod | undefined;
+      const owner = (pod?.metadata.ownerReferences as { name: string; kind: string }[] | undefined)?.[0];
+      const owned = owner && store.get(owner.kind === 'Job' ? 'jobs' : 'deployments')?.get(owner.name);
+      if (!pod || !owned) throw new Error(`no pod ${name} with an owner to replace it`);
+      fake.endContainer(name, currentRestart(name));
+      remove('pods', name);
+      const template = (owned.spec as { template: { metadata?: { labels?: Record<string, string> }; spec: Pod['spec'] } }).template;
+      return synthesisePod(owned.metadata.namespace ?? 'berth', owned, template, next ?? pendingStatus()).metadata.name;
+    },
+    failJob(name, reason, message) {
+      const job = store.get('jobs')?.get(name);
+      if (!job) throw new Error(`no job ${name}`);
+      job.status = { failed: 1, conditions: [{ type: 'Failed', status: 'True', reason, message }] };
+      touch(job);
+      notify('jobs', 'MODIFIED', job);
+      for (const pod of ownedPods(name)) remove('pods', pod.metadata.name);
+    },
+    event(involvedName, reason, message) {
+      put('events', 'berth', { metadata: { name: `${involvedName}.${version.toString(16)}` }, involvedObject: { name: involvedName }, reason, message, type: 'Warning' });
+    },
     pod: (prefix) => [...(store.get('pods')?.values() ?? [])].find((p) => p.metadata.name.startsWith(prefix)) as Pod | undefined,
     setPodStatus(name, next) {
       const pod = store.get('pods')?.get(name) as Pod | undefined;
       if (!pod) throw new Error(`no pod ${name}`);
-      pod.status = next;
+      pod.status = kubeletStatus(pod, next);
       touch(pod);
       notify('pods', 'MODIFIED', pod);
     },
@@ -175,10 +266,38 @@ export async function startFakeApiServer(): Promise<FakeApiServer> {
     return `${seconds}.${String(nanos % 1_000_000_000n).padStart(9, '0')}Z`;
   }
 
+  /** The status of the pod's own container (its first in the spec), whatever sidecars list before it. */
+  function mainStatus(pod: Pod | undefined): { restartCount?: number; state?: { terminated?: unknown } } | undefined {
+    const statuses = pod?.status.containerStatuses as { name: string; restartCount?: number; state?: { terminated?: unknown } }[] | undefined;
+    return statuses?.find((s) => s.name === pod?.spec.containers[0]?.name);
+  }
+
   function currentRestart(pod: string): number {
-    const found = store.get('pods')?.get(pod) as Pod | undefined;
-    const statuses = found?.status.containerStatuses as { restartCount?: number }[] | undefined;
-    return statuses?.[0]?.restartCount ?? 0;
+    return mainStatus(store.get('pods')?.get(pod) as Pod | undefined)?.restartCount ?? 0;
+  }
+
+  /**
+   * Statuses as the kubelet reports them: tests write the main container's as `c`, which becomes
+   * its real name; each sidecar runs (Ready) and the list is sorted by container name.
+   */
+  function kubeletStatus(pod: Pod, next: Record<string, unknown>): Record<string, unknown> {
+    const main = pod.spec.containers[0]?.name ?? 'c';
+    const given = (next.containerStatuses as { name: string }[] | undefined)?.map((s) => (s.name === 'c' ? { ...s, name: main } : s));
+    if (!given) return next;
+    const sidecars = pod.spec.containers
+      .filter((c) => fake.sidecars.includes(c.name) && !given.some((s) => s.name === c.name))
+      .map((c) => ({ name: c.name, ready: true, restartCount: 0, image: c.image, imageID: '', state: { running: { startedAt: new Date().toISOString() } } }));
+    return { ...next, containerStatuses: [...given, ...sidecars].sort((a, b) => a.name.localeCompare(b.name)) };
+  }
+
+  /** What an injector (istio, linkerd) does to every new pod. */
+  function injectSidecars(spec: Pod['spec']): Pod['spec'] {
+    const extra = fake.sidecars.filter((name) => !spec.containers.some((c) => c.name === name)).map((name) => ({ name, image: `${name}:1` }));
+    return extra.length ? { ...spec, containers: [...spec.containers, ...extra] } : spec;
+  }
+
+  function ownedPods(owner: string): Obj[] {
+    return [...(store.get('pods')?.values() ?? [])].filter((pod) => (pod.metadata.ownerReferences as { name: string }[] | undefined)?.some((o) => o.name === owner));
   }
 
   function touch(object: Obj): void {
@@ -216,15 +335,23 @@ export async function startFakeApiServer(): Promise<FakeApiServer> {
   }
 
   /** The pod a Deployment's ReplicaSet or a Job would create. */
-  function synthesisePod(namespace: string, owner: Obj, template: { metadata?: { labels?: Record<string, string> }; spec: Pod['spec'] }): void {
+  function synthesisePod(namespace: string, owner: Obj, template: { metadata?: { labels?: Record<string, string> }; spec: Pod['spec'] }, first?: Record<string, unknown>): Obj {
     podSeq += 1;
     const pod = {
       metadata: { name: `${owner.metadata.name}-${podSeq.toString(36).padStart(5, 'x')}`, labels: { ...(template.metadata?.labels ?? {}) }, ownerReferences: [{ kind: owner.kind, name: owner.metadata.name }] },
-      spec: template.spec,
+      spec: injectSidecars(template.spec),
       status: {},
     } as Pod;
-    pod.status = fake.podStatus(pod);
-    put('pods', namespace, pod);
+    pod.status = kubeletStatus(pod, first ?? fake.podStatus(pod));
+    return put('pods', namespace, pod);
+  }
+
+  /** The first injected fault matching the request, counted down; undefined when none applies. */
+  function takeFault(method: string, path: string, watch: boolean): Fault | undefined {
+    const rule = faults.find((f) => f.remaining > 0 && f.method === method && f.watch === watch && (typeof f.path === 'string' ? f.path === path : f.path.test(path)));
+    if (!rule) return undefined;
+    rule.remaining -= 1;
+    return rule.fault;
   }
 
   function send(res: ServerResponse, code: number, body: unknown): void {
@@ -243,6 +370,15 @@ export async function startFakeApiServer(): Promise<FakeApiServer> {
     const query = Object.fromEntries(url.searchParams);
     requests.push({ method: req.method ?? 'GET', path: url.pathname, query });
     if (req.headers.authorization !== 'Bearer fake-token') return send(res, 401, status(401, 'Unauthorized', 'Unauthorized'));
+    const fault = takeFault(req.method ?? 'GET', url.pathname, query.watch === 'true');
+    if (fault && 'reset' in fault) {
+      req.socket.destroy();
+      return;
+    }
+    if (fault) {
+      if (fault.retryAfterSeconds !== undefined) res.setHeader('retry-after', String(fault.retryAfterSeconds));
+      return send(res, fault.code, status(fault.code, fault.reason, fault.message));
+    }
     const match = /^\/(?:api\/v1|apis\/[a-z.0-9]+\/v1)\/namespaces\/([^/]+)\/([a-z]+)(?:\/([^/]+))?(?:\/(log))?$/.exec(url.pathname);
     if (!match) return send(res, 404, status(404, 'NotFound', `the server could not find the requested resource (${url.pathname})`));
     const [, namespace = '', resource = '', name, sub] = match;
@@ -262,7 +398,7 @@ export async function startFakeApiServer(): Promise<FakeApiServer> {
         req.on('close', () => watchers.delete(watcher));
         return;
       }
-      const items = [...collection.values()].filter((o) => matchesSelector(o.metadata.labels, query.labelSelector));
+      const items = [...collection.values()].filter((o) => matchesSelector(o.metadata.labels, query.labelSelector) && matchesFields(o, query.fieldSelector));
       return send(res, 200, { kind: info.listKind, apiVersion: info.group, metadata: { resourceVersion: String(version) }, items });
     }
     if (req.method === 'GET' && name) {
@@ -282,7 +418,10 @@ export async function startFakeApiServer(): Promise<FakeApiServer> {
         delete body.stringData;
       }
       // A pod created directly (a job step) starts like a synthesised one.
-      if (resource === 'pods') (body as Pod).status = fake.podStatus(body as Pod);
+      if (resource === 'pods') {
+        (body as Pod).spec = injectSidecars((body as Pod).spec);
+        (body as Pod).status = kubeletStatus(body as Pod, fake.podStatus(body as Pod));
+      }
       const stored = put(resource, namespace, body);
       const template = (body.spec as { template?: { metadata?: { labels?: Record<string, string> }; spec: Pod['spec'] } } | undefined)?.template;
       if ((resource === 'deployments' || resource === 'jobs') && template) synthesisePod(namespace, stored, template);
@@ -292,10 +431,7 @@ export async function startFakeApiServer(): Promise<FakeApiServer> {
       const removed = remove(resource, name);
       if (!removed) return notFound();
       if (resource === 'deployments' || resource === 'jobs') {
-        for (const pod of [...(store.get('pods')?.values() ?? [])]) {
-          const owners = pod.metadata.ownerReferences as { name: string }[] | undefined;
-          if (owners?.some((o) => o.name === name)) remove('pods', pod.metadata.name);
-        }
+        for (const pod of ownedPods(name)) remove('pods', pod.metadata.name);
       }
       if (resource === 'pods') fake.endContainer(name, currentRestart(name));
       return send(res, 200, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', details: { name, kind: resource } });
@@ -314,9 +450,8 @@ export async function startFakeApiServer(): Promise<FakeApiServer> {
     res.writeHead(200, { 'content-type': 'text/plain' });
     res.flushHeaders();
     for (const line of lines) res.write(`${stamp ? `${line.timestamp} ` : ''}${line.text}\n`);
-    const statuses = (store.get('pods')?.get(pod) as Pod | undefined)?.status.containerStatuses as { state?: { terminated?: unknown } }[] | undefined;
     // Following a container that already ended returns what it printed, like the kubelet.
-    const ended = Boolean(statuses?.[0]?.state?.terminated);
+    const ended = Boolean(mainStatus(store.get('pods')?.get(pod) as Pod | undefined)?.state?.terminated);
     if (query.follow === 'true' && query.previous !== 'true' && !ended) {
       const follower = { pod, restartCount, stamp, res };
       followers.add(follower);

@@ -13,7 +13,7 @@ import { Writable } from 'node:stream';
 import { Log, type V1Pod } from '@kubernetes/client-node';
 import { readLogCursor, writeLogCursor } from '../log-cursor.ts';
 import type { KubernetesClients } from './client.ts';
-import { containerInstance } from './pod-status.ts';
+import { containerInstance, containerStatus } from './pod-status.ts';
 import type { PodWatch } from './pod-watch.ts';
 
 interface Cursor {
@@ -121,7 +121,7 @@ export function followServiceLogs(options: FollowOptions): LogFollower {
   }
 
   async function attach(pod: V1Pod): Promise<void> {
-    const found = containerInstance(pod);
+    const found = containerInstance(pod, container);
     if (stopped || !found?.started) return;
     const instance = `${found.pod}#${found.restartCount}`;
     if (active?.instance === instance || completed.has(instance)) return;
@@ -145,6 +145,9 @@ export function followServiceLogs(options: FollowOptions): LogFollower {
     }
     if (found.restartCount > 0 && cursor?.instance !== instance) {
       appendFileSync(logFile, `--- berth: ${options.service} container restarted by Kubernetes (restart ${found.restartCount}) ---\n`);
+    } else if (cursor && !cursor.instance.startsWith(`${found.pod}#`)) {
+      // Eviction, drain, node loss: the Deployment's ReplicaSet made a new pod; say so between the two logs.
+      appendFileSync(logFile, `--- berth: ${options.service} pod replaced by Kubernetes (now pod ${found.pod}) ---\n`);
     }
     let current: Awaited<ReturnType<typeof stream>>;
     try {
@@ -157,8 +160,8 @@ export function followServiceLogs(options: FollowOptions): LogFollower {
       if (active?.instance !== instance) return;
       active = undefined;
       const now = watch.pods(options.selector).find((p) => p.metadata?.name === found.pod);
-      const again = now && containerInstance(now);
-      const stillRunning = again && again.restartCount === found.restartCount && now?.status?.containerStatuses?.[0]?.state?.running;
+      const again = now && containerInstance(now, container);
+      const stillRunning = again && again.restartCount === found.restartCount && containerStatus(now, container)?.state?.running;
       if (stillRunning && !stopped) {
         // The server closed a follow early (it does after a while); continue from the cursor.
         setTimeout(() => now && enqueue(now), 500).unref();
@@ -169,7 +172,7 @@ export function followServiceLogs(options: FollowOptions): LogFollower {
   }
 
   function enqueue(pod: V1Pod): void {
-    const found = containerInstance(pod);
+    const found = containerInstance(pod, container);
     if (!found?.started) return;
     const instance = `${found.pod}#${found.restartCount}`;
     if (queued === instance || active?.instance === instance) return;

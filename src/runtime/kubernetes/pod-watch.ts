@@ -3,8 +3,12 @@
  * from it instead of polling the API every readiness interval, and log followers learn about
  * container restarts from it. The watch is re-established (list, then watch from the list's
  * resourceVersion) whenever the server ends it, as kube-apiserver does every few minutes.
+ * A watch the server refuses (403: the Role lacks `watch`; 5xx) is not synced: `start()` rejects
+ * with the reason, `error` keeps it, callers list pods from the API instead, and the watch is
+ * tried again with backoff (1 s doubling to 30 s) rather than every second.
  */
 import { Watch, type V1Pod } from '@kubernetes/client-node';
+import { RuntimeError } from '../errors.ts';
 import type { KubernetesClients } from './client.ts';
 
 export type PodListener = (pod: V1Pod, type: 'ADDED' | 'MODIFIED' | 'DELETED') => void;
@@ -12,6 +16,8 @@ export type PodListener = (pod: V1Pod, type: 'ADDED' | 'MODIFIED' | 'DELETED') =
 export interface PodWatch {
   /** True once the first list arrived and the watch is open: `pods()` is then the cluster's view. */
   readonly synced: boolean;
+  /** Why the last list or watch failed, until one succeeds again. */
+  readonly error: Error | undefined;
   /** Starts listing and watching (idempotent); resolves after the first list. */
   start(): Promise<void>;
   pods(matchLabels: Record<string, string>): V1Pod[];
@@ -20,12 +26,15 @@ export interface PodWatch {
 }
 
 const RETRY_MS = 1000;
+const MAX_RETRY_MS = 30_000;
 
 export function createPodWatch(clients: KubernetesClients, namespace: string, labelSelector: string): PodWatch {
   const pods = new Map<string, V1Pod>();
   const listeners = new Set<PodListener>();
   let synced = false;
   let closed = false;
+  let failures = 0;
+  let lastError: Error | undefined;
   let starting: Promise<void> | undefined;
   let controller: AbortController | undefined;
   let retry: NodeJS.Timeout | undefined;
@@ -47,7 +56,7 @@ export function createPodWatch(clients: KubernetesClients, namespace: string, la
       retry = undefined;
       starting = undefined;
       void start().catch(() => scheduleRestart());
-    }, RETRY_MS);
+    }, Math.min(RETRY_MS * 2 ** failures, MAX_RETRY_MS));
     retry.unref();
   }
 
@@ -70,6 +79,7 @@ export function createPodWatch(clients: KubernetesClients, namespace: string, la
     }
     if (closed) return;
     const resourceVersion = list.metadata?.resourceVersion;
+    let refused: Error | undefined;
     controller = await new Watch(clients.config).watch(
       `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods`,
       { labelSelector, allowWatchBookmarks: true, ...(resourceVersion ? { resourceVersion } : {}) },
@@ -81,17 +91,32 @@ export function createPodWatch(clients: KubernetesClients, namespace: string, la
         else pods.set(name, object);
         emit(object, type);
       },
-      function onWatchEnd() {
+      function onWatchEnd(error: unknown) {
         controller = undefined;
+        if (error && !(error instanceof Error && error.name === 'AbortError')) refused = error instanceof Error ? error : new Error(String(error));
         scheduleRestart();
       },
     );
-    if (!closed) synced = true;
+    if (refused) {
+      const code = (refused as { statusCode?: number }).statusCode;
+      throw new RuntimeError('BERTH_RUNTIME_WATCH_REFUSED', `kubernetes, namespace ${namespace}: the watch of pods (${labelSelector}) was refused: ${code ? `HTTP ${code} ` : ''}${refused.message}; Berth lists pods instead until a watch is accepted`, {
+        cause: refused,
+        hint: code === 403 ? `grant Berth's service account the verbs get, list and watch on pods (deploy/kubernetes/role.yaml) in namespace ${namespace}` : 'check the API server (kubectl get --raw /readyz)',
+      });
+    }
+    if (!closed) {
+      synced = true;
+      failures = 0;
+      lastError = undefined;
+    }
   }
 
   function start(): Promise<void> {
     if (closed) return Promise.resolve();
     starting ??= listAndWatch().catch((error: unknown) => {
+      failures += 1;
+      lastError = error instanceof Error ? error : new Error(String(error));
+      synced = false;
       scheduleRestart();
       throw error;
     });
@@ -101,6 +126,9 @@ export function createPodWatch(clients: KubernetesClients, namespace: string, la
   return {
     get synced() {
       return synced;
+    },
+    get error() {
+      return lastError;
     },
     start,
     pods(matchLabels: Record<string, string>): V1Pod[] {

@@ -191,8 +191,9 @@ export function createKubernetesRuntime(options: KubernetesRuntimeOptions): Runt
         // A leftover of this installation (interrupted stop, changed spec): replace it.
         await deleteService(name, selectorOf(ref), 0);
       }
-      // Start the watch first, so the pod's first events (e.g. ErrImagePull) are not missed.
-      await watch.start().catch(() => undefined);
+      // Start the watch first, so the pod's first events (e.g. ErrImagePull) are not missed. A refused
+      // watch is said in the start's progress; inspect then lists pods from the API.
+      await watch.start().catch((error: unknown) => startOptions.onProgress?.((error as Error).message));
       startOptions.onProgress?.(`creating deployment ${name} in namespace ${namespace}`);
       if (secret) {
         try {
@@ -262,7 +263,7 @@ export function createKubernetesRuntime(options: KubernetesRuntimeOptions): Runt
         const service = exact[LABELS.service] ?? '';
         const selector = selectorLabels(installationId, sessionUuid, service);
         const own = pods.filter((pod) => hasLabels(pod.metadata?.labels ?? {}, selector));
-        return [{ ref: { runtime: KIND, id: deployment.metadata?.name ?? '', sessionUuid, service }, labels: exact, state: deploymentState(deployment, own) }];
+        return [{ ref: { runtime: KIND, id: deployment.metadata?.name ?? '', sessionUuid, service }, labels: exact, state: deploymentState(deployment, own, service) }];
       });
     },
 
@@ -270,12 +271,12 @@ export function createKubernetesRuntime(options: KubernetesRuntimeOptions): Runt
       // Readiness asks every interval: while the watch shows a live pod, the API is not asked at all.
       if (watch.synced && !stopped.has(ref.id)) {
         const live = watch.pods(selectorOf(ref)).filter((pod) => !pod.metadata?.deletionTimestamp);
-        if (live.length) return deploymentState({}, live);
+        if (live.length) return deploymentState({}, live, ref.service);
       }
       const deployment = await readDeployment(ref.id);
       if (!deployment || !ownsObject(deployment.metadata)) return { state: 'missing' };
       try {
-        return deploymentState(deployment, await podsOf(selectorOf(ref)));
+        return deploymentState(deployment, await podsOf(selectorOf(ref)), ref.service);
       } catch (error) {
         throw apiError(`list the pods of ${ref.id}`, namespace, error);
       }
