@@ -6,7 +6,7 @@ export class ApiError extends BerthError {}
 /** HTTP status for a BerthError, from the code's last word: stable codes make this a table. */
 export function statusForError(error: BerthError): number {
   const code = error.code;
-  if (/_BAD_ID$/.test(code)) return 400;
+  if (/_BAD_ID$|_BAD_NUMBER$/.test(code)) return 400;
   if (/_NOT_FOUND$|_NO_SUCH_/.test(code)) return 404;
   if (/_AUTH_REQUIRED$/.test(code)) return 401;
   if (/_FORBIDDEN$|_CSRF$/.test(code)) return 403;

@@ -51,6 +51,16 @@ describe('server hardening', () => {
     }
     const after = ((await (await fetch(`${server.url}/api/auth/tokens`, { headers: auth })).json()) as { tokens: unknown[] }).tokens.length;
     assert.equal(after, before);
+    // Build numbers and ?tail= the same way.
+    const project = await tempDir(t);
+    await writePipeline(project, 'main.orchest', { name: 'main', services: {} });
+    await server.projects.add(project, 'ids');
+    const build = await fetch(`${server.url}/api/projects/ids/environments/e1/builds/0x1`, { headers: auth });
+    assert.equal(build.status, 400);
+    assert.equal(((await build.json()) as { error: { code: string } }).error.code, 'BERTH_API_BAD_ID');
+    const tail = await fetch(`${server.url}/api/runs/r1/steps/s1/logs?tail=0x10`, { headers: auth });
+    assert.equal(tail.status, 400);
+    assert.equal(((await tail.json()) as { error: { code: string } }).error.code, 'BERTH_API_BAD_NUMBER');
   });
 
   test('a request target with "#" is answered 400 by the proxy, not 502', async (t) => {

@@ -7,6 +7,7 @@ import { parseEnvAssignments, parseParameterAssignments, type JobParameters, typ
 import type { CoreStore } from '../../store/index.ts';
 import type { Projects } from '../projects.ts';
 import { followFile, readTail } from '../log-files.ts';
+import { queryCount } from '../ids.ts';
 
 export interface JobRoutesDeps {
   store: CoreStore;
@@ -100,8 +101,8 @@ export function registerJobRoutes(app: FastifyInstance, deps: JobRoutesDeps): vo
   app.get('/api/runs/:run/steps/:step/logs', async (request, reply) => {
     const { run, step } = request.params as { run: string; step: string };
     const query = request.query as { follow?: string; tail?: string };
+    const tail = queryCount(query.tail, 'tail');
     const file = jobs.stepLogFile(run, step);
-    const tail = query.tail === undefined ? undefined : Number(query.tail);
     if (query.follow !== '1') {
       reply.type('text/plain; charset=utf-8');
       return readTail(file, tail);

@@ -7,6 +7,7 @@ import type { CoreStore } from '../../store/index.ts';
 import type { Projects } from '../projects.ts';
 import { followFile, readTail } from '../log-files.ts';
 import { ApiError } from '../errors.ts';
+import { queryCount } from '../ids.ts';
 
 export interface SessionRoutesDeps {
   store: CoreStore;
@@ -96,7 +97,7 @@ export function registerSessionRoutes(app: FastifyInstance, deps: SessionRoutesD
         hint: `services: ${session.services.map((s) => s.name).join(', ')}`,
       });
     }
-    const tail = query.tail === undefined ? undefined : Number(query.tail);
+    const tail = queryCount(query.tail, 'tail');
     if (query.follow !== '1') {
       reply.type('text/plain; charset=utf-8');
       return readTail(service.logFile, tail);
