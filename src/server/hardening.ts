@@ -24,7 +24,7 @@ export function frameworkError(error: unknown): ApiError | undefined {
       hint: 'send JSON with "Content-Type: application/json"',
     });
   }
-  return new ApiError('BERTH_API_BAD_REQUEST', message, { cause: error, hint: 'check the request against docs/api.md' });
+  return new ApiError('BERTH_API_BAD_REQUEST', message, { cause: error, hint: 'check the URL escapes, the JSON and the Content-Type of the request (API bodies are JSON: "Content-Type: application/json")' });
 }
 
 /**
