@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { V1Deployment, V1Pod } from '@kubernetes/client-node';
-import { deploymentState, podState } from './pod-status.ts';
+import { containerInstance, deploymentState, podState } from './pod-status.ts';
 
 function pod(name: string, created: string, status: V1Pod['status'], deleting = false): V1Pod {
   return { metadata: { name, creationTimestamp: new Date(created), ...(deleting ? { deletionTimestamp: new Date(created) } : {}) }, status };
@@ -25,5 +25,17 @@ describe('pod status', () => {
     const old = pod('old', '2026-01-01T00:00:00Z', { phase: 'Running', containerStatuses: [{ name: 'c', image: 'i', imageID: '', ready: true, restartCount: 0, state: { running: { startedAt: new Date('2026-01-01T00:00:01Z') } } }] }, true);
     const fresh = pod('new', '2026-01-01T00:01:00Z', { phase: 'Running', containerStatuses: [{ name: 'c', image: 'i', imageID: '', ready: true, restartCount: 0, state: { running: { startedAt: new Date('2026-01-01T00:01:02Z') } } }] });
     assert.deepEqual(deploymentState({}, [old, fresh], 'c'), { state: 'running', startedAt: '2026-01-01T00:01:02.000Z' });
+  });
+
+  it('reads the named container when a sidecar is listed before it, and waits on Unschedulable', () => {
+    const statuses: NonNullable<V1Pod['status']>['containerStatuses'] = [
+      { name: 'istio-proxy', image: 'i', imageID: '', ready: true, restartCount: 0, state: { running: { startedAt: new Date('2026-01-01T00:00:01Z') } } },
+      { name: 'redis', image: 'i', imageID: '', ready: false, restartCount: 2, state: { terminated: { exitCode: 1, reason: 'Error' } } },
+    ];
+    const sidecarFirst = pod('a', '2026-01-01T00:00:00Z', { phase: 'Running', containerStatuses: statuses });
+    assert.deepEqual(podState(sidecarFirst, 'redis'), { state: 'exited', exitCode: 1, reason: 'Error' });
+    assert.deepEqual(containerInstance(sidecarFirst, 'redis'), { pod: 'a', restartCount: 2, started: true });
+    const pending = pod('b', '2026-01-01T00:00:00Z', { phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: '0/1 nodes are available' }] });
+    assert.deepEqual(podState(pending, 'redis'), { state: 'waiting', reason: 'Unschedulable: 0/1 nodes are available', fatal: false });
   });
 });
