@@ -144,6 +144,16 @@ export function setsBerthCookie(setCookie: string): boolean {
   return name.startsWith(BERTH_COOKIE_PREFIX);
 }
 
+/** A raw header list minus the Set-Cookie headers for Berth's cookies (see setsBerthCookie). */
+export function withoutBerthCookies(raw: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < raw.length; i += 2) {
+    if (raw[i]!.toLowerCase() === 'set-cookie' && setsBerthCookie(raw[i + 1]!)) continue;
+    out.push(raw[i]!, raw[i + 1]!);
+  }
+  return out;
+}
+
 /** `/x` -> `<prefix>/x`; `http://<same host>/x` -> `http://<same host><prefix>/x`; others unchanged. */
 export function locationUnderPrefix(location: string, basePath: string, requestHost: string | undefined): string {
   if (location.startsWith('/') && !location.startsWith('//')) {

@@ -8,7 +8,7 @@ import { request, type IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { ProxyRoute } from './route-table.ts';
-import { downstreamHeaders, upstreamHeaders, type HeaderPolicy } from './headers.ts';
+import { downstreamHeaders, upstreamHeaders, withoutBerthCookies, type HeaderPolicy } from './headers.ts';
 import { unreachablePage, writeRawPage } from './pages.ts';
 
 export interface Tunnels {
@@ -56,8 +56,9 @@ export function tunnelUpgrade(
       upstreamSocket.destroy();
       return;
     }
-    // The 101 is relayed verbatim: its Connection/Upgrade/Sec-WebSocket-* headers are the handshake.
-    socket.write(responseHead(upstreamRes, upstreamRes.rawHeaders));
+    // The 101 is relayed as sent (its Connection/Upgrade/Sec-WebSocket-* headers are the handshake),
+    // except Set-Cookie for Berth's cookies: browsers store cookies from a handshake too.
+    socket.write(responseHead(upstreamRes, withoutBerthCookies(upstreamRes.rawHeaders)));
     if (upstreamHead.length > 0) socket.write(upstreamHead);
     if (head.length > 0) upstreamSocket.write(head);
     (socket as Socket).setNoDelay?.(true);

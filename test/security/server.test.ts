@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
 import { once } from 'node:events';
+import type { Duplex } from 'node:stream';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startTestServer, tempDir, writePipeline } from '../support/berth.ts';
@@ -21,6 +22,25 @@ async function rawExchange(url: string, request: string): Promise<string> {
   socket.setEncoding('utf8');
   socket.on('data', (chunk: string) => (answer += chunk));
   await once(socket, 'close');
+  return answer;
+}
+
+/** Sends a request without closing our side (an upgrade would count that as the client leaving) and reads the response head. */
+async function responseHead(url: string, request: string): Promise<string> {
+  const { hostname, port } = new URL(url);
+  const socket = connect(Number(port), hostname);
+  await once(socket, 'connect');
+  socket.write(request);
+  let answer = '';
+  socket.setEncoding('utf8');
+  await new Promise<void>((resolveHead) => {
+    socket.on('data', (chunk: string) => {
+      answer += chunk;
+      if (answer.includes('\r\n\r\n')) resolveHead();
+    });
+    socket.on('close', () => resolveHead());
+  });
+  socket.destroy();
   return answer;
 }
 
@@ -98,6 +118,10 @@ describe('server hardening', () => {
       res.setHeader('set-cookie', ['berth_session=planted; Path=/', '__Host-berth_csrf=x; Path=/; Secure', 'Berth_Other=1', 'app=kept; Path=/']);
       res.end('ok');
     });
+    upstream.on('upgrade', (_req, socket: Duplex) => {
+      socket.write('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSet-Cookie: berth_session=planted; Path=/\r\nSet-Cookie: app=ws\r\n\r\n');
+      socket.end();
+    });
     upstream.listen(0, '127.0.0.1');
     await once(upstream, 'listening');
     t.after(() => new Promise<void>((resolve) => upstream.close(() => resolve())));
@@ -114,6 +138,14 @@ describe('server hardening', () => {
     const answer = await fetch(`${server.url}/service-pub-s1_7111/evil.html`);
     assert.equal(answer.status, 200);
     assert.deepEqual(answer.headers.getSetCookie(), ['app=kept; Path=/']);
+    // A WebSocket handshake's 101 may carry cookies too (browsers store them).
+    const handshake = await responseHead(
+      server.url,
+      'GET /service-pub-s1_7111/ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n',
+    );
+    assert.match(handshake, /^HTTP\/1\.1 101 /);
+    assert.match(handshake, /Set-Cookie: app=ws/);
+    assert.doesNotMatch(handshake, /berth_session/);
     const variants = [`Bearer\t${token}`, `Bearer ${token},x`, `bearer  ${token} extra`, `Bearer ${token}`];
     for (const authorization of variants) {
       const through = await fetch(`${server.url}/service-pub-s1_7111/`, { headers: { authorization } });
