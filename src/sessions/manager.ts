@@ -15,7 +15,7 @@ import type { Runtime, RuntimeRef } from '../runtime/index.ts';
 import type { CoreStore, ServiceRecord, ServiceStatus, SessionRecord, SessionStatus } from '../store/index.ts';
 import type { PipelineSpec } from '../spec/types.ts';
 import { BerthError, toBerthError } from '../shared/index.ts';
-import { KeyedLock } from './lock.ts';
+import { KeyedLock, Slots } from './lock.ts';
 import { SessionError } from './errors.ts';
 import { lastLogLines, runtimeProbe, waitForReadiness } from './readiness/index.ts';
 
@@ -36,6 +36,8 @@ export interface SessionManagerOptions {
   graceMs?: number;
   /** How often running services are checked for unexpected exits. */
   watchIntervalMs?: number;
+  /** Services being started (runtime.start) at once, across sessions; readiness waits are not limited. Default 8. */
+  maxParallelStarts?: number;
 }
 
 export interface StartSessionInput {
@@ -48,6 +50,9 @@ export interface StartSessionInput {
   runUuid?: string;
   userEnv: Record<string, string>;
 }
+
+/** Services the exit watcher inspects before it lets the event loop answer requests. */
+const WATCH_BATCH = 25;
 
 /** What a session row keeps of its plan (the context without secrets). */
 interface StoredPlan {
@@ -90,12 +95,14 @@ export class SessionManager extends EventEmitter<{ event: [SessionEvent] }> {
   /** Aborts in-flight starts and readiness waits of a session when it is stopped. */
   readonly #aborts = new Map<string, AbortController>();
   readonly #plans = new Map<string, { json: string; value: StoredPlan }>();
+  readonly #starts: Slots;
   #watcher: NodeJS.Timeout | undefined;
   #closed = false;
 
   constructor(options: SessionManagerOptions) {
     super();
-    this.#o = { graceMs: 5_000, watchIntervalMs: 1_000, ...options };
+    this.#o = { graceMs: 5_000, watchIntervalMs: 1_000, maxParallelStarts: 8, ...options };
+    this.#starts = new Slots(this.#o.maxParallelStarts);
   }
 
   get runtime(): Runtime {
@@ -375,10 +382,13 @@ export class SessionManager extends EventEmitter<{ event: [SessionEvent] }> {
       if (!ref) {
         this.#saveService(sessionUuid, service, { status: 'starting', attempt, startedAt: new Date().toISOString() });
         this.#emit({ type: 'service', sessionUuid, service: service.name, status: 'starting' });
-        ref = await runtime.start(withHashLabel(service), {
-          logFile,
-          signal,
-          onProgress: (line) => this.#emit({ type: 'progress', sessionUuid, service: service.name, line }),
+        ref = await this.#starts.run(async () => {
+          signal.throwIfAborted();
+          return runtime.start(withHashLabel(service), {
+            logFile,
+            signal,
+            onProgress: (line) => this.#emit({ type: 'progress', sessionUuid, service: service.name, line }),
+          });
         });
         this.#saveService(sessionUuid, service, { status: 'starting', attempt, runtimeId: ref.id, startedAt: new Date().toISOString() });
       }
@@ -447,10 +457,13 @@ export class SessionManager extends EventEmitter<{ event: [SessionEvent] }> {
   }
 
   async #watch(): Promise<void> {
+    let inspected = 0;
     for (const session of this.#o.store.listSessions({ activeOnly: true })) {
       if (session.desired !== 'running') continue;
       for (const record of this.#o.store.listServices(session.uuid)) {
         if (record.status !== 'ready' || !record.runtimeId) continue;
+        // Local inspects are synchronous reads: let requests in between, however many services run.
+        if (++inspected % WATCH_BATCH === 0) await new Promise<void>((resolve) => setImmediate(resolve));
         const ref = { runtime: this.#o.runtime.kind, id: record.runtimeId, sessionUuid: session.uuid, service: record.name };
         const state = await this.#o.runtime.inspect(ref);
         // A non-fatal wait heals by itself (kubernetes: a pod replaced after an eviction or drain, its successor starting).

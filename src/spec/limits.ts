@@ -10,6 +10,16 @@ export const MAX_PIPELINE_FILE_BYTES = 1024 * 1024;
 export const MAX_NESTING_DEPTH = 64;
 /** Services per pipeline: every service is processes, ports and proxy routes of one session. */
 export const MAX_SERVICES = 200;
+
+/**
+ * The services limit in force: BERTH_MAX_SERVICES on the server raises (or lowers) it. Read through
+ * globalThis because the web editor bundles this validator, where there is no process.
+ */
+export function maxServices(): number {
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
+  const raised = Number(env?.BERTH_MAX_SERVICES);
+  return Number.isInteger(raised) && raised > 0 ? raised : MAX_SERVICES;
+}
 /** command + args of one service, in UTF-8 bytes: Linux refuses one argv string over 128 KiB. */
 export const MAX_ARGS_BYTES = 128 * 1024;
 /** One `NAME=value` entry of a service's env (same kernel limit as one argv string). */

@@ -120,7 +120,7 @@ export const MESSAGES: Record<string, Entry> = {
   },
   BERTH_SPEC_TOO_MANY_SERVICES: {
     message: ({ path, extra }) => `${path} lists ${extra ?? 'too many services'}`,
-    hint: () => 'split the services over several pipelines; every service is processes, ports and proxy routes of each session',
+    hint: () => 'split the services over several pipelines (every service is processes, ports and proxy routes of each session), or raise the limit with BERTH_MAX_SERVICES on the server',
   },
   BERTH_SPEC_FILE_TOO_LARGE: {
     message: ({ extra }) => `the file is too large: ${extra ?? ''}`,

@@ -4,7 +4,7 @@
  * (key == name, unique order, depends_on, readiness ports, …) are checked here on the same input.
  */
 import type { z } from 'zod';
-import { findNulBytes, findOversizedService, findTooDeep, MAX_NESTING_DEPTH, MAX_SERVICES } from './limits.ts';
+import { findNulBytes, findOversizedService, findTooDeep, MAX_NESTING_DEPTH, maxServices } from './limits.ts';
 import { messageFor } from './messages.ts';
 import { KNOWN_PIPELINE_VERSIONS } from './migrate.ts';
 import { formatPath, valueAt } from './path.ts';
@@ -248,8 +248,9 @@ export function checkLimits(list: DiagnosticList, spec: Json): boolean {
   }
   const services = spec.services;
   const count = isObject(services) ? Object.keys(services).length : 0;
-  if (count > MAX_SERVICES) {
-    list.add('BERTH_SPEC_TOO_MANY_SERVICES', ['services'], { extra: `${count} services; a pipeline may have at most ${MAX_SERVICES}`, value: undefined });
+  const limit = maxServices();
+  if (count > limit) {
+    list.add('BERTH_SPEC_TOO_MANY_SERVICES', ['services'], { extra: `${count} services; a pipeline may have at most ${limit}`, value: undefined });
     return false;
   }
   const findings = findNulBytes(spec);

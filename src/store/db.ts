@@ -34,7 +34,23 @@ export function openDatabase(file: string, migrations: MigrationSet[]): Db {
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
   applyMigrations(db, migrations);
+  cacheStatements(db);
   return db;
+}
+
+/**
+ * Compiles each SQL text once: the stores prepare their statements where they run them, and a large
+ * session runs the same few thousands of times. Stores only use run/get/all, which may reuse a
+ * statement freely (an open iterate() would not).
+ */
+function cacheStatements(db: Db): void {
+  const compile = db.prepare.bind(db);
+  const compiled = new Map<string, ReturnType<typeof compile>>();
+  db.prepare = function preparedOnce(source: string) {
+    let statement = compiled.get(source);
+    if (!statement) compiled.set(source, (statement = compile(source)));
+    return statement;
+  } as typeof db.prepare;
 }
 
 /**

@@ -3,9 +3,8 @@
  * runtime object in the process) and stopping a whole group, grandchildren included.
  */
 import type { ChildProcess } from 'node:child_process';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { RuntimeError } from '../errors.ts';
-import { groupMayExist, groupMembers } from './procfs.ts';
+import { groupMayExist, groupMembers, groupsWithLiveMembers, readProcStat } from './procfs.ts';
 
 export interface ExitInfo {
   exitCode: number | null;
@@ -58,17 +57,66 @@ export function forgetChild(pid: number): void {
 const POLL_MS = 50;
 const KILL_WAIT_MS = 10_000;
 
-function groupGone(pgid: number, startTime: number): boolean {
-  return !groupMayExist(pgid) || groupMembers(pgid, startTime).length === 0;
+/**
+ * Groups whose end someone awaits, checked together: every tick reads one process's stat per group
+ * and, only for groups whose leader is gone while the group lives on, one shared pass over /proc.
+ * Stopping N services then costs N small reads per tick, not N scans of every process.
+ */
+const awaited = new Map<number, { startTime: number; gone: () => void }[]>();
+let ticker: NodeJS.Timeout | undefined;
+
+/** undefined = the leader's stat settles nothing; a scan must tell. */
+function goneByLeader(pgid: number, startTime: number): boolean | undefined {
+  if (!groupMayExist(pgid)) return true;
+  const leader = readProcStat(pgid);
+  if (leader && leader.startTime !== startTime) return true; // the id now belongs to another group
+  if (leader && leader.state !== 'Z') return false;
+  return undefined;
 }
 
-async function waitUntilGone(pgid: number, startTime: number, ms: number): Promise<boolean> {
-  const until = Date.now() + ms;
-  for (;;) {
-    if (groupGone(pgid, startTime)) return true;
-    if (Date.now() >= until) return false;
-    await sleep(POLL_MS);
+function checkAwaited(): void {
+  const unsure = new Set<number>();
+  const ended: number[] = [];
+  for (const [pgid, waiters] of awaited) {
+    const gone = goneByLeader(pgid, waiters[0]!.startTime);
+    if (gone === undefined) unsure.add(pgid);
+    else if (gone) ended.push(pgid);
   }
+  const live = groupsWithLiveMembers(unsure);
+  for (const pgid of unsure) if (!live.has(pgid)) ended.push(pgid);
+  for (const pgid of ended) {
+    for (const waiter of awaited.get(pgid) ?? []) waiter.gone();
+    awaited.delete(pgid);
+  }
+  if (awaited.size === 0 && ticker) {
+    clearInterval(ticker);
+    ticker = undefined;
+  }
+}
+
+function groupGone(pgid: number, startTime: number): boolean {
+  return goneByLeader(pgid, startTime) ?? !groupsWithLiveMembers(new Set([pgid])).has(pgid);
+}
+
+function waitUntilGone(pgid: number, startTime: number, ms: number): Promise<boolean> {
+  if (groupGone(pgid, startTime)) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const waiter = {
+      startTime,
+      gone: () => {
+        clearTimeout(timer);
+        resolve(true);
+      },
+    };
+    const timer = setTimeout(() => {
+      const rest = (awaited.get(pgid) ?? []).filter((w) => w !== waiter);
+      if (rest.length) awaited.set(pgid, rest);
+      else awaited.delete(pgid);
+      resolve(false);
+    }, ms);
+    awaited.set(pgid, [...(awaited.get(pgid) ?? []), waiter]);
+    ticker ??= setInterval(checkAwaited, POLL_MS);
+  });
 }
 
 function signalGroup(pgid: number, signal: NodeJS.Signals): void {

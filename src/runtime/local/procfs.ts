@@ -60,6 +60,17 @@ export function groupMayExist(pgid: number): boolean {
   }
 }
 
+/** Which of `pgids` still have a live (non-zombie) member: one pass over /proc for all of them. */
+export function groupsWithLiveMembers(pgids: ReadonlySet<number>): Set<number> {
+  const live = new Set<number>();
+  if (pgids.size === 0) return live;
+  for (const pid of numericEntries('/proc')) {
+    const stat = readProcStat(pid);
+    if (stat && stat.state !== 'Z' && pgids.has(stat.pgid)) live.add(stat.pgid);
+  }
+  return live;
+}
+
 export function groupMembers(pgid: number, leaderStartTime?: number): number[] {
   if (leaderStartTime !== undefined) {
     const leader = readProcStat(pgid);
