@@ -50,7 +50,7 @@ describe('a hostile service page in Chromium', skipUnless(chromiumRequirement), 
     assert.equal(before[0]?.httpOnly, true);
 
     await page.goto(`${server.url}/service-pub-s1_7111/evil.html`);
-    await page.waitForFunction(() => document.title === 'done');
+    await page.waitForFunction("document.title === 'done'");
 
     assert.deepEqual((await sessionCookie()).map((c) => c.value), [before[0]?.value]);
     // Still signed in, whatever the page planted beside the real cookie (a more specific path is sent first).
