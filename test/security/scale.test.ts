@@ -1,0 +1,174 @@
+/**
+ * One pipeline must not hang the server. A session of 1,000 services (the limit raised with
+ * BERTH_MAX_SERVICES) starts while /api/health keeps answering, and a server SIGKILLed in the middle
+ * of that start listens again at once on restart, recovering the session in the background.
+ * Figures are reported (t.diagnostic); the asserted bounds are liveness bounds, far above what an
+ * idle machine shows, because the suite runs beside other tests on two cores.
+ */
+import { describe, test, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync, readFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { BerthClient } from '../../src/sdk/client.ts';
+import { pidsWithEnv } from '../support/processes.ts';
+import { tempDir } from '../support/berth.ts';
+
+const ROOT = new URL('../..', import.meta.url).pathname;
+const SERVICES = 1000;
+/** A health answer slower than this means the server was not serving. */
+const LIVENESS_MS = 2000;
+
+async function writeLargePipeline(dir: string, count: number): Promise<void> {
+  const services: Record<string, unknown> = {};
+  for (let i = 0; i < count; i += 1) {
+    // A port each (the file format wants one), never listened on: readiness none.
+    services[`s${i}`] = { name: `s${i}`, image: 'sleep', command: 'sleep', args: '600', scope: ['interactive'], ports: [21000 + i], exposed: false, order: i, readiness: { type: 'none' } };
+  }
+  const pipeline = { name: 'large', uuid: '5ca1e000-0000-4000-8000-000000000001', version: '1.2.3', steps: {}, parameters: {}, settings: {}, services };
+  await writeFile(join(dir, 'large.orchest'), JSON.stringify(pipeline));
+}
+
+interface Served {
+  process: ChildProcess;
+  client: BerthClient;
+  url: string;
+  /** Spawn to the first /api/health answer. */
+  listenMs: number;
+}
+
+/** `berth serve` as users run it, on a random port; resolves once /api/health answers. */
+async function serve(t: TestContext, dataDir: string): Promise<Served> {
+  const started = Date.now();
+  const child = spawn(process.execPath, ['bin/berth.mjs', 'serve', '--runtime', 'local', '--data-dir', dataDir, '--log-format', 'json'], {
+    cwd: ROOT,
+    env: { ...process.env, BERTH_PORT: '0', BERTH_MAX_SERVICES: String(SERVICES), BERTH_LOG_LEVEL: 'warn' },
+    stdio: 'ignore',
+  });
+  t.after(async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGKILL');
+      await once(child, 'exit');
+    }
+  });
+  for (let i = 0; i < 600; i += 1) {
+    const info = readServerInfo(dataDir);
+    if (info && info.pid === child.pid && (await healthMs(info.url)) !== undefined) {
+      const token = readFileSync(join(dataDir, 'cli-token'), 'utf8').trim();
+      return { process: child, client: new BerthClient({ url: info.url, token }), url: info.url, listenMs: Date.now() - started };
+    }
+    assert.equal(child.exitCode, null, 'berth serve exited');
+    await sleep(20);
+  }
+  assert.fail('berth serve never answered /api/health');
+}
+
+function readServerInfo(dataDir: string): { url: string; pid: number } | undefined {
+  const file = join(dataDir, 'server.json');
+  if (!existsSync(file)) return undefined;
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as { url: string; pid: number };
+  } catch {
+    return undefined; // being written
+  }
+}
+
+async function healthMs(url: string): Promise<number | undefined> {
+  const started = Date.now();
+  try {
+    const response = await fetch(`${url}/api/health`, { signal: AbortSignal.timeout(LIVENESS_MS * 5) });
+    return response.ok ? Date.now() - started : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Samples /api/health every 25 ms while `until` has not resolved; every answer's latency. */
+async function sampleHealth(url: string, until: Promise<unknown>): Promise<number[]> {
+  let done = false;
+  void until.finally(() => (done = true));
+  const latencies: number[] = [];
+  while (!done) {
+    latencies.push((await healthMs(url)) ?? Number.POSITIVE_INFINITY);
+    await sleep(25);
+  }
+  return latencies;
+}
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+}
+
+async function waitForStatus(client: BerthClient, sessionUuid: string, wanted: string, timeoutMs: number): Promise<{ status: string; services: { status: string }[] }> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const { session } = await client.getSession(sessionUuid);
+    if (session.status === wanted) return session;
+    assert.ok(Date.now() < deadline, `session still ${session.status} after ${timeoutMs / 1000} s`);
+    await sleep(500);
+  }
+}
+
+describe('a 1,000-service pipeline', { timeout: 900_000 }, () => {
+  test('starts and stops while /api/health keeps answering; nothing is left', async (t) => {
+    const dataDir = await tempDir(t, 'berth-scale-data-');
+    const project = await tempDir(t, 'berth-scale-project-');
+    await writeLargePipeline(project, SERVICES);
+    const { client, url } = await serve(t, dataDir);
+    await client.addProject(project, 'large');
+
+    const t0 = Date.now();
+    const { session } = await client.startSession('large', 'large.orchest');
+    const running = waitForStatus(client, session.uuid, 'running', 600_000);
+    const during = await sampleHealth(url, running);
+    const settled = await running;
+    const startMs = Date.now() - t0;
+    assert.equal(settled.services.filter((s) => s.status === 'ready').length, SERVICES);
+    assert.equal(pidsWithEnv('ORCHEST_SESSION_UUID', session.uuid).length, SERVICES, 'one process per service');
+    t.diagnostic(`start of ${SERVICES} services: ${(startMs / 1000).toFixed(1)} s; /api/health ${during.length} samples, p50 ${percentile(during, 50)} ms, p99 ${percentile(during, 99)} ms, max ${Math.max(...during)} ms`);
+    assert.ok(Math.max(...during) < LIVENESS_MS, `/api/health took ${Math.max(...during)} ms during the start`);
+
+    const t1 = Date.now();
+    await client.stopSession(session.uuid);
+    t.diagnostic(`stop: ${((Date.now() - t1) / 1000).toFixed(1)} s`);
+    assert.deepEqual(pidsWithEnv('ORCHEST_SESSION_UUID', session.uuid), [], 'no service process is left');
+  });
+
+  test('a server SIGKILLed during the start listens again at once and finishes the start in the background', async (t) => {
+    // The peer: how long this machine takes right now to bring up a server that has nothing to recover.
+    const empty = await serve(t, await tempDir(t, 'berth-scale-empty-'));
+    empty.process.kill('SIGTERM');
+    await once(empty.process, 'exit');
+
+    const dataDir = await tempDir(t, 'berth-scale-kill-');
+    const project = await tempDir(t, 'berth-scale-kill-project-');
+    await writeLargePipeline(project, SERVICES);
+    const first = await serve(t, dataDir);
+    await first.client.addProject(project, 'large');
+    const { session } = await first.client.startSession('large', 'large.orchest');
+    t.after(() => {
+      for (const pid of pidsWithEnv('ORCHEST_SESSION_UUID', session.uuid)) process.kill(pid, 'SIGKILL');
+    });
+    for (let i = 0; i < 1200 && pidsWithEnv('ORCHEST_SESSION_UUID', session.uuid).length < SERVICES / 5; i += 1) await sleep(50);
+    first.process.kill('SIGKILL');
+    await once(first.process, 'exit');
+    const survivors = pidsWithEnv('ORCHEST_SESSION_UUID', session.uuid).length;
+
+    const second = await serve(t, dataDir);
+    t.diagnostic(`${survivors} services were running at the kill; restart listened after ${second.listenMs} ms (an empty server: ${empty.listenMs} ms)`);
+    assert.ok(second.listenMs - empty.listenMs < 2000, `the restart listened ${second.listenMs - empty.listenMs} ms later than an empty server`);
+
+    const running = waitForStatus(second.client, session.uuid, 'running', 600_000);
+    const during = await sampleHealth(second.url, running);
+    t.diagnostic(`recovery: /api/health p99 ${percentile(during, 99)} ms, max ${Math.max(...during)} ms`);
+    assert.ok(Math.max(...during) < LIVENESS_MS, `/api/health took ${Math.max(...during)} ms during recovery`);
+    assert.equal(pidsWithEnv('ORCHEST_SESSION_UUID', session.uuid).length, SERVICES, 'the adopted and the restarted services, once each');
+
+    await second.client.stopSession(session.uuid);
+    assert.deepEqual(pidsWithEnv('ORCHEST_SESSION_UUID', session.uuid), [], 'no service process is left');
+  });
+});
