@@ -1,7 +1,7 @@
 /**
  * Real execution of the manifests the kubernetes runtime generates: there is no Kubernetes API
- * server on this machine (reference container-engines.md §3), but `podman kube play` runs
- * Deployment YAML for real. The Deployment + Service Berth generates for a Redis service and for
+ * server on this machine (none installs from the package registries it reaches), but
+ * `podman kube play` runs Deployment YAML for real. The Deployment + Service Berth generates for a Redis service and for
  * an HTTP service are played, and the services must answer, with their env and mounts visible.
  *
  * What the test changes before playing (there is no cluster, so no PVCs and no kube-proxy):

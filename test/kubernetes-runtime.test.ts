@@ -1,6 +1,6 @@
 /**
  * The kubernetes runtime against a fake kube-apiserver on 127.0.0.1 (no real API server can run
- * here: reference container-engines.md §3). The fake answers only the calls the runtime makes,
+ * here: no cluster can be installed from the package registries this machine reaches). The fake answers only the calls the runtime makes,
  * shaped like the real server; the runtime uses the real @kubernetes/client-node over HTTP.
  */
 import { describe, it } from 'node:test';

@@ -1,4 +1,4 @@
-/** planSession: each test names the reference section (../shared/reference/orchest-services.md) it pins. */
+/** planSession: the Orchest rules of docs/orchest-compatibility.md, one behaviour per test. */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { diffPlans, planSession, PlanError, sessionUuidFor } from './index.ts';

@@ -1,7 +1,7 @@
 /**
  * Follows one service's container log into its log file, across container restarts: the kubelet
  * restarts a crashed container in the same pod (restartCount + 1) and the log stream of the old
- * one ends, so the follower attaches again to the new one (Orchest's sidecar did not, §3.7). When
+ * one ends, so the follower attaches again to the new one (Orchest's sidecar did not: docs/orchest-compatibility.md, "Logs"). When
  * a restart happened while nobody followed (Berth was down, or the container crashed before the
  * follower attached) the previous container's log is read once (`previous=true`), so its lines are
  * kept. Lines are requested with timestamps and a cursor (`<logFile>.cursor`: container instance,

@@ -1,7 +1,7 @@
 /**
  * Pure manifest builders: ServicePlan -> Deployment + ClusterIP Service, and one NetworkPolicy per
- * session. Orchest's shape (reference §3.3: `<name>-<session_uuid>`, one replica, named ports
- * `port-<n>`, project/data from PVC subPaths, fsGroup) plus what Orchest lacked: a readinessProbe
+ * session. Orchest's shape (docs/orchest-compatibility.md, "Service objects and argv":
+ * `<name>-<session_uuid>`, one replica, named ports `port-<n>`, project/data from PVC subPaths, fsGroup) plus what Orchest lacked: a readinessProbe
  * from the plan's readiness, resources, a session NetworkPolicy and exact labels for recovery.
  */
 import type { V1Container, V1Deployment, V1EnvVar, V1NetworkPolicy, V1PodSpec, V1Probe, V1Secret, V1Service, V1Volume, V1VolumeMount } from '@kubernetes/client-node';

@@ -2,7 +2,7 @@
  * A service's state from its pods, as the cluster reports it. Reasons that will not clear up by
  * waiting (image pull failing again and again, invalid image name, crash loop, bad config) are
  * fatal, so Berth's readiness fails the service within seconds with the cluster's own words;
- * Orchest waited forever (reference §3.2, issues #1098 and #1197). What a cluster clears up by
+ * Orchest waited forever (docs/orchest-compatibility.md, "Session start and uuids"; issues #1098 and #1197). What a cluster clears up by
  * itself is not: an Unschedulable pod (an autoscaler adds the node), a first ErrImagePull (a
  * registry hiccup) and CreateContainerError (containerd's transient errors) wait within the
  * service's readiness deadline, whose timeout message then quotes the scheduler or kubelet
