@@ -71,7 +71,7 @@ describe('Jupyter behind the proxy, in Chromium', skipUnless(jupyter, chromiumRe
     await page.goto(`${base}/tree`);
     assert.match(new URL(page.url()).pathname, /^\/login/, 'a browser without a login is sent to the login page');
     assert.ok(server.loginToken, 'a fresh server prints a login token');
-    await page.getByLabel(/token/i).fill(server.loginToken);
+    await page.getByRole('textbox', { name: 'Token' }).fill(server.loginToken);
     await page.getByRole('button', { name: /sign in with token/i }).click();
     await page.waitForURL(`${base}/tree`, { timeout: 15_000 }).catch(async (error: Error) => {
       await page.screenshot({ path: 'test-results/proxy-jupyter-login.png' });
