@@ -72,7 +72,7 @@ describe('Jupyter behind the proxy, in Chromium', skipUnless(jupyter, chromiumRe
     assert.match(new URL(page.url()).pathname, /^\/login/, 'a browser without a login is sent to the login page');
     assert.ok(server.loginToken, 'a fresh server prints a login token');
     await page.getByRole('textbox', { name: 'Token' }).fill(server.loginToken);
-    await page.getByRole('button', { name: /sign in with token/i }).click();
+    await page.getByRole('button', { name: 'Sign in with the token' }).click();
     await page.waitForURL(`${base}/tree`, { timeout: 15_000 }).catch(async (error: Error) => {
       await page.screenshot({ path: 'test-results/proxy-jupyter-login.png' });
       throw new Error(`${error.message}\nthe browser is at ${page.url()}: ${(await page.textContent('body'))?.slice(0, 300)}`);
