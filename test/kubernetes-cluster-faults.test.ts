@@ -8,54 +8,26 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { planSession } from '../src/plan/index.ts';
 import type { ServicePlan } from '../src/plan/index.ts';
-import { context, templatesPipeline } from '../src/plan/fixtures.ts';
-import { RuntimeError, type Runtime, type RuntimeState, type TaskSpec } from '../src/runtime/index.ts';
+import { RuntimeError, type TaskSpec } from '../src/runtime/index.ts';
 import { createKubernetesRuntime } from '../src/runtime/kubernetes/index.ts';
 import { apiError, createKubernetesClients, loadKubeConfig, retryDelay } from '../src/runtime/kubernetes/client.ts';
 import { runBuildJob, type BuildJobInput } from '../src/runtime/kubernetes/build-job.ts';
 import { runTaskPod } from '../src/runtime/kubernetes/task.ts';
-import { FAULTS, runningStatus, startFakeApiServer, unschedulableStatus, waitingStatus, type FakeApiServer } from '../src/runtime/kubernetes/fake-api-server.ts';
+import { FAULTS, runningStatus, startFakeApiServer, unschedulableStatus, waitingStatus } from '../src/runtime/kubernetes/fake-api-server.ts';
 import type { ManifestOptions } from '../src/runtime/kubernetes/manifests.ts';
 import { writePipeline } from './support/berth.ts';
-import { setupKubernetesServer, until } from './support/kubernetes.ts';
+import { inspectUntil, redisPlan as sharedRedisPlan, setupKubernetesRuntime, setupKubernetesServer, until } from './support/kubernetes.ts';
 
 const INSTALLATION = 'inst-faults';
 const PODS = '/api/v1/namespaces/berth/pods';
 const options: ManifestOptions = { namespace: 'berth', installationId: INSTALLATION, projectClaim: 'berth-projects', dataClaim: 'berth-data', projectsMountPath: '/projects' };
 
-function redisPlan(): ServicePlan {
-  const plan = planSession(templatesPipeline(), context({ installationId: INSTALLATION })).services.find((s) => s.name === 'redis');
-  assert.ok(plan);
-  return { ...plan, labels: { ...plan.labels, 'berth.spec-hash': plan.specHash } };
-}
-
-async function setup(t: { after(fn: () => unknown): void }): Promise<{ fake: FakeApiServer; runtime: Runtime; logDir: string }> {
-  const fake = await startFakeApiServer();
-  const runtime = createKubernetesRuntime({ namespace: 'berth', kubeconfig: fake.kubeconfig, installationId: INSTALLATION, projectClaim: 'berth-projects', dataClaim: 'berth-data', graceMs: 1000, deleteTimeoutMs: 5000 });
-  const logDir = mkdtempSync(join(tmpdir(), 'berth-k8s-faults-'));
-  t.after(async () => {
-    await runtime.close();
-    await fake.close();
-    rmSync(logDir, { recursive: true, force: true });
-  });
-  return { fake, runtime, logDir };
-}
-
-async function inspectUntil(runtime: Runtime, ref: Parameters<Runtime['inspect']>[0], done: (s: RuntimeState) => boolean): Promise<RuntimeState> {
-  let last: RuntimeState = { state: 'missing' };
-  for (let i = 0; i < 200; i += 1) {
-    last = await runtime.inspect(ref);
-    if (done(last)) return last;
-    await sleep(25);
-  }
-  assert.fail(`inspect never reached the expected state; last: ${JSON.stringify(last)}`);
-}
+const redisPlan = (): ServicePlan => sharedRedisPlan(INSTALLATION);
+const setup = (t: { after(fn: () => unknown): void }) => setupKubernetesRuntime(t, INSTALLATION);
 
 /** The old code looped forever in some of these cases: a bound turns that hang into a failure. */
 async function settles<T>(what: string, work: Promise<T>, ms = 15_000): Promise<T> {

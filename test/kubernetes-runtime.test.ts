@@ -5,47 +5,19 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { planSession } from '../src/plan/index.ts';
 import type { ServicePlan } from '../src/plan/index.ts';
-import { context, templatesPipeline } from '../src/plan/fixtures.ts';
-import { RuntimeError, type Runtime, type RuntimeState } from '../src/runtime/index.ts';
+import { RuntimeError } from '../src/runtime/index.ts';
 import { createKubernetesRuntime } from '../src/runtime/kubernetes/index.ts';
-import { runningStatus, startFakeApiServer, waitingStatus, type FakeApiServer } from '../src/runtime/kubernetes/fake-api-server.ts';
+import { runningStatus, waitingStatus } from '../src/runtime/kubernetes/fake-api-server.ts';
+import { inspectUntil, redisPlan as sharedRedisPlan, setupKubernetesRuntime } from './support/kubernetes.ts';
 
 const INSTALLATION = 'inst-k8s';
 
-function redisPlan(overrides: Partial<ServicePlan> = {}): ServicePlan {
-  const plan = planSession(templatesPipeline(), context({ installationId: INSTALLATION })).services.find((s) => s.name === 'redis');
-  assert.ok(plan);
-  return { ...plan, labels: { ...plan.labels, 'berth.spec-hash': plan.specHash }, ...overrides };
-}
-
-async function setup(t: { after(fn: () => unknown): void }): Promise<{ fake: FakeApiServer; runtime: Runtime; logDir: string }> {
-  const fake = await startFakeApiServer();
-  const runtime = createKubernetesRuntime({ namespace: 'berth', kubeconfig: fake.kubeconfig, installationId: INSTALLATION, projectClaim: 'berth-projects', dataClaim: 'berth-data', graceMs: 1000, deleteTimeoutMs: 5000 });
-  const logDir = mkdtempSync(join(tmpdir(), 'berth-k8s-logs-'));
-  t.after(async () => {
-    await runtime.close();
-    await fake.close();
-    rmSync(logDir, { recursive: true, force: true });
-  });
-  return { fake, runtime, logDir };
-}
-
-/** Polls inspect until `done` says so; every wait has a bound. */
-async function inspectUntil(runtime: Runtime, ref: Parameters<Runtime['inspect']>[0], done: (s: RuntimeState) => boolean): Promise<RuntimeState> {
-  let last: RuntimeState = { state: 'missing' };
-  for (let i = 0; i < 200; i += 1) {
-    last = await runtime.inspect(ref);
-    if (done(last)) return last;
-    await sleep(25);
-  }
-  assert.fail(`inspect never reached the expected state; last: ${JSON.stringify(last)}`);
-}
+const redisPlan = (overrides: Partial<ServicePlan> = {}): ServicePlan => sharedRedisPlan(INSTALLATION, overrides);
+const setup = (t: { after(fn: () => unknown): void }) => setupKubernetesRuntime(t, INSTALLATION);
 
 async function fileUntil(file: string, done: (text: string) => boolean): Promise<string> {
   let text = '';

@@ -3,8 +3,15 @@
  * a project on the "projects claim" (a temp directory standing in for its mount) and an
  * environment, and the builder's pod played by the test (BuildKit cannot run here).
  */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { planSession, type ServicePlan } from '../../src/plan/index.ts';
+import { context, templatesPipeline } from '../../src/plan/fixtures.ts';
+import type { Runtime, RuntimeState } from '../../src/runtime/index.ts';
+import { createKubernetesRuntime } from '../../src/runtime/kubernetes/index.ts';
 import { startFakeApiServer, type FakeApiServer } from '../../src/runtime/kubernetes/fake-api-server.ts';
 import { startTestServer, tempDir, writePipeline, type TestServer } from './berth.ts';
 import { waitForBuild } from './environments.ts';
@@ -67,4 +74,35 @@ export async function buildWithFake(server: TestServer & { fake: FakeApiServer; 
   const record = await waitForBuild(server.client, 'envproj', server.environment, build.number, 20_000);
   if (record.status !== 'succeeded') throw new Error(`build failed: ${record.error}`);
   return record.image;
+}
+
+/** The Redis template's plan as the session manager starts it (with its spec-hash label). */
+export function redisPlan(installationId: string, overrides: Partial<ServicePlan> = {}): ServicePlan {
+  const plan = planSession(templatesPipeline(), context({ installationId })).services.find((s) => s.name === 'redis');
+  assert.ok(plan);
+  return { ...plan, labels: { ...plan.labels, 'berth.spec-hash': plan.specHash }, ...overrides };
+}
+
+/** A kubernetes runtime on a fresh fake API server; both and a log directory go with the test. */
+export async function setupKubernetesRuntime(t: { after(fn: () => unknown): void }, installationId: string): Promise<{ fake: FakeApiServer; runtime: Runtime; logDir: string }> {
+  const fake = await startFakeApiServer();
+  const runtime = createKubernetesRuntime({ namespace: 'berth', kubeconfig: fake.kubeconfig, installationId, projectClaim: 'berth-projects', dataClaim: 'berth-data', graceMs: 1000, deleteTimeoutMs: 5000 });
+  const logDir = mkdtempSync(join(tmpdir(), 'berth-k8s-logs-'));
+  t.after(async () => {
+    await runtime.close();
+    await fake.close();
+    rmSync(logDir, { recursive: true, force: true });
+  });
+  return { fake, runtime, logDir };
+}
+
+/** Polls inspect until `done` says so; every wait has a bound. */
+export async function inspectUntil(runtime: Runtime, ref: Parameters<Runtime['inspect']>[0], done: (s: RuntimeState) => boolean): Promise<RuntimeState> {
+  let last: RuntimeState = { state: 'missing' };
+  for (let i = 0; i < 200; i += 1) {
+    last = await runtime.inspect(ref);
+    if (done(last)) return last;
+    await sleep(25);
+  }
+  assert.fail(`inspect never reached the expected state; last: ${JSON.stringify(last)}`);
 }
