@@ -84,6 +84,11 @@ describe('signing in to the web UI', skipUnless(chromiumRequirement, commandRequ
     assert.match((await page.getByRole('alert').textContent()) ?? '', /wrong username or password/);
     assert.equal(page.url(), `${base}/login?next=%2Fprojects`, 'the address bar stays on the sign-in page');
     assert.equal(await page.getByLabel('Username').inputValue(), 'ada');
+    // The sign-in page at a phone's width, its error showing: no sideways scrolling, its own title.
+    assert.equal(await page.title(), 'Sign in · Berth');
+    await page.setViewportSize({ width: 390, height: 844 });
+    assert.ok(await page.evaluate('document.documentElement.scrollWidth <= window.innerWidth'), 'the sign-in page scrolls sideways at 390 px');
+    await page.setViewportSize({ width: 1280, height: 800 });
 
     // The right password comes back to next, with the user's name in the header.
     await page.getByLabel('Password', { exact: true }).fill(PASSWORD);

@@ -165,8 +165,7 @@ export class SessionManager extends EventEmitter<{ event: [SessionEvent] }> {
     const { plan } = this.#storedPlan(this.#requireActive(sessionUuid));
     const targets = service ? [this.#requirePlannedService(plan, service)] : plan.services;
     await this.#lock.run(sessionUuid, async () => {
-      await Promise.all(targets.map((s) => this.#stopService(sessionUuid, s.name)));
-      for (const s of targets) this.#saveService(sessionUuid, s, { status: 'pending' });
+      await this.#stopAsPending(sessionUuid, targets);
       this.#setSessionStatus(sessionUuid, 'starting', null);
     });
     void this.#lock.run(sessionUuid, () => this.#reconcile(sessionUuid)).catch((error) => this.#fail(sessionUuid, error));
@@ -184,7 +183,8 @@ export class SessionManager extends EventEmitter<{ event: [SessionEvent] }> {
     const next = this.#plan(input.spec, context);
     const diff = diffPlans(stored.plan, next);
     await this.#lock.run(sessionUuid, async () => {
-      await Promise.all([...diff.removed, ...diff.changed].map((name) => this.#stopService(sessionUuid, name)));
+      const going = new Set([...diff.removed, ...diff.changed]);
+      await this.#stopAsPending(sessionUuid, stored.plan.services.filter((s) => going.has(s.name)));
       for (const name of diff.removed) this.#o.store.deleteService(sessionUuid, name);
       for (const service of next.services) {
         if (diff.added.includes(service.name) || diff.changed.includes(service.name)) {
@@ -428,6 +428,18 @@ export class SessionManager extends EventEmitter<{ event: [SessionEvent] }> {
     }
   }
 
+  /**
+   * Marks the services pending, then stops them: the exit watcher acts only on `ready` records, so
+   * it never reads a stop Berth asked for as a crash (which flashed the session "failed").
+   */
+  async #stopAsPending(sessionUuid: string, services: ServicePlan[]): Promise<void> {
+    for (const service of services) {
+      this.#saveService(sessionUuid, service, { status: 'pending' });
+      this.#emit({ type: 'service', sessionUuid, service: service.name, status: 'pending' });
+    }
+    await Promise.all(services.map((service) => this.#stopService(sessionUuid, service.name)));
+  }
+
   async #stopService(sessionUuid: string, name: string): Promise<void> {
     const objects = await this.#o.runtime.list({
       [LABELS.installation]: this.#o.installationId,
@@ -468,7 +480,9 @@ export class SessionManager extends EventEmitter<{ event: [SessionEvent] }> {
         const state = await this.#o.runtime.inspect(ref);
         // A non-fatal wait heals by itself (kubernetes: a pod replaced after an eviction or drain, its successor starting).
         if (state.state === 'running' || (state.state === 'waiting' && !state.fatal)) continue;
-        // Re-read under the lock's view: a restart may have replaced the instance meanwhile.
+        const lines = await lastLogLines(this.logFile(session.uuid, record.name), 20, true).catch(() => []);
+        // Re-read right before the write, with no await between: a restart or apply may have
+        // replaced the instance meanwhile, and its record must not be overwritten.
         const current = this.#service(session.uuid, record.name);
         if (current?.runtimeId !== record.runtimeId || current.status !== 'ready') continue;
         const reason =
@@ -477,7 +491,6 @@ export class SessionManager extends EventEmitter<{ event: [SessionEvent] }> {
             : state.state === 'missing'
               ? 'disappeared from the runtime'
               : state.reason;
-        const lines = await lastLogLines(this.logFile(session.uuid, record.name), 20, true).catch(() => []);
         this.#o.store.upsertService({ ...current, status: 'exited', reason, details: { lastLogLines: lines } });
         this.#emit({ type: 'service', sessionUuid: session.uuid, service: record.name, status: 'exited', reason });
         this.#updateSessionStatus(session.uuid);
