@@ -32,7 +32,8 @@ console.log(`running ${files.length} test files`);
 const concurrency = process.env.BERTH_TEST_CONCURRENCY ?? '2';
 const result = spawnSync(
   process.execPath,
-  ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, ...files.map((f) => relative(root, f))],
+  // A test that hangs fails after 10 minutes (the longest set their own timeout) instead of holding CI to its limit.
+  ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-timeout=600000', ...files.map((f) => relative(root, f))],
   { cwd: root, stdio: 'inherit', env: { ...process.env, BERTH_TEST: '1' } },
 );
 process.exit(result.status ?? 1);

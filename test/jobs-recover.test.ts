@@ -46,8 +46,10 @@ test('recover: an interrupted run is failed with the reason, its leftover step p
   t.after(() => leftover.kill('SIGKILL'));
   await once(leftover, 'spawn');
 
+  // Listening before recover kills it: the exit may be emitted while recover still awaits its cleanup.
+  const exited = once(leftover, 'exit');
   assert.equal(await jobs.recover(), 1);
-  await once(leftover, 'exit');
+  await exited;
   assert.deepEqual(stepProcesses(runUuid), []);
   const run = jobs.getRun(runUuid);
   assert.equal(run.status, 'failed');
