@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 import { startServer, type BerthServer } from '../../server/index.ts';
 import { loginLinkUrl } from '../../server/auth/login-link.ts';
 import { BerthError } from '../../shared/index.ts';
+import { acquireInstanceLock } from '../../store/index.ts';
 import { humanLogDestination, usePrettyLogs, type LogFormat } from '../log-lines.ts';
 import { colors } from '../output.ts';
 import { removeServerInfo, writeServerInfo } from '../server-info.ts';
@@ -46,6 +47,10 @@ export function registerServe(program: Command): void {
       const { default: pino } = await import('pino');
       const level = process.env.BERTH_LOG_LEVEL ?? 'warn';
       const logger = usePrettyLogs(logFormat, process.stdout) ? pino({ level }, humanLogDestination(process.stdout)) : pino({ level });
+      // Before the database opens: a second Berth on this directory would delete the first one's services.
+      const lock = acquireInstanceLock(dataDir);
+      if (lock.warning) logger.warn(lock.warning);
+      process.once('exit', lock.release);
       const server = await startServer({
         host: options.host,
         port,
@@ -64,7 +69,10 @@ export function registerServe(program: Command): void {
         const stop = () => {
           process.stderr.write('\nstopping the server (services keep running; the next start adopts them)\n');
           removeServerInfo(dataDir);
-          void server.close().then(resolveStop);
+          void server.close().then(() => {
+            lock.release();
+            resolveStop();
+          });
         };
         process.once('SIGINT', stop);
         process.once('SIGTERM', stop);
