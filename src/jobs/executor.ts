@@ -43,6 +43,11 @@ export interface StepExecutor {
 export interface LocalExecutorOptions {
   /** SIGTERM first, SIGKILL after this long. */
   graceMs?: number;
+  /**
+   * The argv prefix that runs a program inside the step's session network (the local runtime's
+   * isolated sessions: nsenter); undefined: the step runs on the host as it is.
+   */
+  enter?: (sessionUuid: string, options: { hostPorts: number[] }) => Promise<string[] | undefined>;
 }
 
 export function createLocalStepExecutor(options: LocalExecutorOptions = {}): StepExecutor {
@@ -50,7 +55,7 @@ export function createLocalStepExecutor(options: LocalExecutorOptions = {}): Ste
   return {
     kind: 'local',
     run: function runLocalStep(step) {
-      return runHostProcess(step, graceMs);
+      return runHostProcess(step, graceMs, options.enter);
     },
   };
 }
@@ -73,7 +78,7 @@ export async function openStepLog(logFile: string): Promise<{ log: WriteStream; 
   };
 }
 
-async function runHostProcess(step: StepExecution, graceMs: number): Promise<StepOutcome> {
+async function runHostProcess(step: StepExecution, graceMs: number, enter: LocalExecutorOptions['enter']): Promise<StepOutcome> {
   const { log, finish } = await openStepLog(step.logFile);
   try {
     await access(join(step.cwd, step.filePath));
@@ -88,7 +93,14 @@ async function runHostProcess(step: StepExecution, graceMs: number): Promise<Ste
   }
   if (step.signal.aborted) return finish({ status: 'cancelled', exitCode: null, reason: 'the run was cancelled' });
   log.write(`[berth] ${new Date().toISOString()} step "${step.title}": ${argv.join(' ')}\n`);
-  const child = spawn(argv[0]!, argv.slice(1), {
+  let prefix: string[];
+  try {
+    prefix = (await enter?.(step.sessionUuid, { hostPorts: loopbackPorts(step.env.BERTH_API_URL) })) ?? [];
+  } catch (error) {
+    return finish({ status: 'failed', exitCode: null, reason: `cannot enter the session's network: ${error instanceof Error ? error.message : String(error)}` });
+  }
+  const [file, ...args] = [...prefix, ...argv];
+  const child = spawn(file!, args, {
     cwd: step.cwd,
     env: step.env,
     detached: true,
@@ -126,6 +138,18 @@ async function runHostProcess(step: StepExecution, graceMs: number): Promise<Ste
     exitCode: result.code,
     reason: result.signal ? `step "${step.title}" was killed by ${result.signal}` : `step "${step.title}" exited with code ${result.code}`,
   });
+}
+
+/** The port of a loopback URL (Berth's API as steps see it), which a step in an isolated session must still reach. */
+function loopbackPorts(url: string | undefined): number[] {
+  if (!url) return [];
+  try {
+    const parsed = new URL(url);
+    if (!['127.0.0.1', 'localhost', '[::1]'].includes(parsed.hostname)) return [];
+    return [Number(parsed.port || (parsed.protocol === 'https:' ? 443 : 80))];
+  } catch {
+    return [];
+  }
 }
 
 function signalGroup(pid: number | undefined, signal: NodeJS.Signals): void {

@@ -655,7 +655,10 @@ export class Jobs extends EventEmitter<{ event: [JobEvent] }> {
 function defaultExecutor(options: JobsOptions): StepExecutor {
   const kind = options.sessions.runtime.kind;
   const graceMs = options.graceMs ?? 5_000;
-  if (kind === 'local') return createLocalStepExecutor({ graceMs });
+  if (kind === 'local') {
+    const runtime = options.sessions.runtime;
+    return createLocalStepExecutor({ graceMs, ...(runtime.sessionEnterArgv ? { enter: (sid, enterOptions) => runtime.sessionEnterArgv!(sid, enterOptions) } : {}) });
+  }
   const environmentImage = (projectUuid: string, environmentUuid: string): string => {
     if (!options.resolveEnvironmentImage) {
       throw new JobError('BERTH_JOB_NO_ENVIRONMENTS', `steps on the ${kind} runtime need environment images, and none can be looked up here`, {

@@ -37,8 +37,9 @@ export class UpstreamPools {
     this.#sweeper = setInterval(() => this.#sweep(), options.sweepMs ?? 60_000).unref();
   }
 
-  get(host: string, port: number): Pool {
-    const key = `${host}:${port}`;
+  /** `socketPath`: dial that Unix socket (a forwarder into an isolated local session) instead of host:port. */
+  get(host: string, port: number, socketPath?: string): Pool {
+    const key = socketPath ? `unix:${socketPath}` : `${host}:${port}`;
     let entry = this.#pools.get(key);
     if (!entry) {
       const pool = new UndiciPool(`http://${host.includes(':') ? `[${host}]` : host}:${port}`, {
@@ -47,6 +48,7 @@ export class UpstreamPools {
         bodyTimeout: 0,
         // Idle upstream sockets close after this unless the upstream asks for less (Keep-Alive: timeout=…).
         keepAliveTimeout: 30_000,
+        ...(socketPath ? { socketPath } : {}),
       });
       entry = { pool, lastUsed: 0 };
       this.#pools.set(key, entry);

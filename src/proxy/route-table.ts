@@ -20,7 +20,7 @@ export interface ProxyRoute {
   /** Why the service failed (shown on the 502 page). */
   reason?: string;
   /** Where traffic goes; only meaningful when `state` is `ready`. */
-  target?: { host: string; port: number };
+  target?: { host: string; port: number; socketPath?: string };
 }
 
 export interface RouteMatch {

@@ -27,8 +27,7 @@ export function tunnelUpgrade(
 ): void {
   const target = route.target!;
   const upstream = request({
-    host: target.host,
-    port: target.port,
+    ...(target.socketPath ? { socketPath: target.socketPath } : { host: target.host, port: target.port }),
     method: req.method,
     path,
     headers: upstreamHeaders(req, { ...policy, route, upgrade: true }),

@@ -35,6 +35,11 @@ export interface Endpoint {
    * accepted connection alone does not prove a listener (docs/runtimes/docker.md, "Readiness").
    */
   proxied?: boolean;
+  /**
+   * Dial this Unix socket instead of host:port (the local runtime's isolated sessions: a forwarder
+   * into the session's network namespace; docs/runtimes/local.md). host:port stay for messages.
+   */
+  socketPath?: string;
 }
 
 /** The runtime's own word on readiness (kubernetes: the pod's readinessProbe, read from its status). */
@@ -83,6 +88,14 @@ export interface Runtime {
   readiness?(ref: RuntimeRef, plan: ServicePlan): Promise<RuntimeReadiness | undefined>;
   /** The host name steps and the SDK should use for this service in this runtime. */
   internalHostname(plan: ServicePlan): string;
+  /**
+   * The argv prefix that runs a host program inside the session's network (local runtime in
+   * namespace mode: nsenter into the session's namespaces); undefined where steps run as they are.
+   * `hostPorts`: loopback ports of the host the program must still reach there (Berth's API).
+   */
+  sessionEnterArgv?(sessionUuid: string, options?: { hostPorts?: number[] }): Promise<string[] | undefined>;
+  /** How sessions are isolated on this runtime (local: namespace or host, and why). */
+  readonly isolation?: { mode: string; reason: string };
   /** Runs a command next to the service (local: on the host, docker: exec in the container). */
   exec(ref: RuntimeRef, argv: string[], options?: { timeoutMs?: number; env?: Record<string, string> }): Promise<ExecResult>;
   /** Re-attach log shipping after a Berth restart (docker follows container logs into logFile). */

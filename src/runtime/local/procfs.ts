@@ -115,10 +115,11 @@ const TCP_LISTEN = '0A';
  * Socket inodes listening on TCP `port` (any address, IPv4 and IPv6), or undefined when
  * /proc/net is not readable (then the caller falls back to a bind attempt).
  */
-export function listeningInodes(port: number): number[] | undefined {
+export function listeningInodes(port: number, procDir = '/proc'): number[] | undefined {
   const inodes: number[] = [];
   let readAny = false;
-  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+  // /proc/<pid>/net shows the network namespace of <pid> (an isolated session's holder).
+  for (const table of [`${procDir}/net/tcp`, `${procDir}/net/tcp6`]) {
     let text: string;
     try {
       text = readFileSync(table, 'utf8');

@@ -16,7 +16,9 @@ import { hostEnv, serviceEnv } from './env.ts';
 import { execOnHost } from './exec.ts';
 import { childExit, forgetChild, stopGroup, trackChild } from './groups.ts';
 import { hostDefaultFor } from './host-defaults.ts';
-import { assertPortsFree } from './ports.ts';
+import { SessionNamespaces, type HolderState } from './isolation/holder.ts';
+import { parseIsolationRequest, resolveIsolation, type Isolation, type IsolationRequest } from './isolation/mode.ts';
+import { assertPortsFree, assertPortsFreeInSession } from './ports.ts';
 import { groupMembers, processEnviron, readProcStat } from './procfs.ts';
 import { allStates, instancesDir, readState, removeState, writeState, type InstanceState } from './state.ts';
 
@@ -25,6 +27,11 @@ export interface LocalRuntimeOptions {
   stateDir: string;
   /** Default time between SIGTERM and SIGKILL on stop (5 s). */
   graceMs?: number;
+  /**
+   * `namespace`: one network and mount namespace per session; `host`: real host ports; `auto`:
+   * namespace where it works. Default: BERTH_LOCAL_ISOLATION, else host (docs/runtimes/local.md).
+   */
+  isolation?: IsolationRequest;
 }
 
 const DEFAULT_GRACE_MS = 5_000;
@@ -36,14 +43,22 @@ export function createLocalRuntime(options: LocalRuntimeOptions): Runtime {
 
 class LocalRuntime implements Runtime {
   readonly kind = 'local' as const;
+  readonly isolation: Isolation;
   readonly #stateDir: string;
   readonly #graceMs: number;
   /** Services being stopped by this object: their exit must not rewrite the state file. */
   readonly #stopping = new Set<string>();
+  /** Namespace mode only: each session's holder and forwarders. */
+  readonly #namespaces: SessionNamespaces | undefined;
+  /** Namespace mode: ports claimed by a start in progress or done, per session (port -> service). */
+  readonly #claims = new Map<string, Map<number, string>>();
 
   constructor(options: LocalRuntimeOptions) {
     this.#stateDir = options.stateDir;
     this.#graceMs = options.graceMs ?? DEFAULT_GRACE_MS;
+    const request = options.isolation ?? parseIsolationRequest(process.env.BERTH_LOCAL_ISOLATION, 'BERTH_LOCAL_ISOLATION');
+    this.isolation = resolveIsolation(request, options.isolation ? 'isolation' : 'BERTH_LOCAL_ISOLATION');
+    this.#namespaces = this.isolation.mode === 'namespace' ? new SessionNamespaces(options.stateDir, this.isolation) : undefined;
   }
 
   #sessionDir(sessionUuid: string): string {
@@ -57,9 +72,12 @@ class LocalRuntime implements Runtime {
   async prepareSession(sessionUuid: string, _labels: Record<string, string>): Promise<void> {
     mkdirSync(this.#sessionDir(sessionUuid), { recursive: true });
     mkdirSync(instancesDir(this.#stateDir, sessionUuid), { recursive: true });
+    await this.#namespaces?.ensure(sessionUuid);
   }
 
   async cleanupSession(sessionUuid: string): Promise<void> {
+    await this.#namespaces?.remove(sessionUuid, this.#graceMs);
+    this.#claims.delete(sessionUuid);
     rmSync(this.#sessionDir(sessionUuid), { recursive: true, force: true });
     rmSync(instancesDir(this.#stateDir, sessionUuid), { recursive: true, force: true });
   }
@@ -74,8 +92,68 @@ class LocalRuntime implements Runtime {
         details: { service: plan.name, pgid: previous.pgid },
       });
     }
-    await assertPortsFree(plan.name, plan.ports);
+    const holder = await this.#prepareNetwork(plan);
+    let state: InstanceState;
+    try {
+      state = await this.#startIn(plan, options, command, holder);
+    } catch (error) {
+      if (holder) this.#release(plan);
+      throw error;
+    }
+    return this.#ref(state);
+  }
 
+  /**
+   * Namespace mode: the session's holder, its ports refused when taken inside, its host names and
+   * forwarders in place before the service runs. Host mode: the host's ports checked. undefined = host.
+   */
+  async #prepareNetwork(plan: ServicePlan): Promise<HolderState | undefined> {
+    if (!this.#namespaces) {
+      await assertPortsFree(plan.name, plan.ports, `${this.isolation.mode}: ${this.isolation.reason}`);
+      return undefined;
+    }
+    const holder = await this.#namespaces.ensure(plan.sessionUuid);
+    const claims = this.#claimsOf(plan.sessionUuid);
+    assertPortsFreeInSession(plan.name, plan.ports, {
+      uuid: plan.sessionUuid,
+      holderPid: holder.pid,
+      claimedBy: (port) => {
+        const owner = claims.get(port);
+        return owner !== undefined && owner !== plan.name ? owner : undefined;
+      },
+    });
+    for (const port of plan.ports) claims.set(port, plan.name);
+    try {
+      this.#namespaces.addHost(plan.sessionUuid, plan.hostname, plan.name);
+      await this.#namespaces.listen(plan.sessionUuid, plan.ports);
+    } catch (error) {
+      this.#release(plan);
+      throw error;
+    }
+    return holder;
+  }
+
+  /** Ports claimed in this session: this process's starts, and the state files of a process before it. */
+  #claimsOf(sessionUuid: string): Map<number, string> {
+    let claims = this.#claims.get(sessionUuid);
+    if (!claims) {
+      claims = new Map();
+      for (const state of allStates(this.#stateDir)) {
+        if (state.sessionUuid !== sessionUuid) continue;
+        for (const port of state.ports ?? []) claims.set(port, state.service);
+      }
+      this.#claims.set(sessionUuid, claims);
+    }
+    return claims;
+  }
+
+  #release(plan: { sessionUuid: string; name: string }): void {
+    const claims = this.#claims.get(plan.sessionUuid);
+    if (!claims) return;
+    for (const [port, owner] of claims) if (owner === plan.name) claims.delete(port);
+  }
+
+  async #startIn(plan: ServicePlan, options: StartOptions, command: ReturnType<typeof serviceArgv>, holder: HolderState | undefined): Promise<InstanceState> {
     const binds = bindsOf(plan.mounts);
     const rewrite = pathRewriter(binds);
     const argv = command.argv.map(rewrite);
@@ -88,23 +166,26 @@ class LocalRuntime implements Runtime {
       linkBinds(scratchDir, binds);
       const cwd = this.#workingDir(plan, scratchDir, binds);
       assertExecutable(plan, { ...command, argv }, env, cwd);
-      state = await this.#spawn(plan, { argv, env, cwd, binds, scratchDir, logFile: options.logFile });
+      const enter = holder && this.#namespaces ? this.#namespaces.enterArgv(holder) : [];
+      state = await this.#spawn(plan, { argv, env, cwd, binds, scratchDir, logFile: options.logFile, enter });
     } catch (error) {
       rmSync(scratchDir, { recursive: true, force: true });
       throw error;
     }
-    return this.#ref(state);
+    return state;
   }
 
   /** Spawns the wrapped argv as a new process group writing to the log, and records its state file. */
   async #spawn(
     plan: ServicePlan,
-    run: { argv: string[]; env: Record<string, string>; cwd: string; binds: Bind[]; scratchDir: string; logFile: string },
+    run: { argv: string[]; env: Record<string, string>; cwd: string; binds: Bind[]; scratchDir: string; logFile: string; enter: string[] },
   ): Promise<InstanceState> {
     mkdirSync(dirname(run.logFile), { recursive: true });
     const log = openSync(run.logFile, 'a');
     try {
-      const wrapper = umaskWrapper(run.argv);
+      const umask = umaskWrapper(run.argv);
+      // nsenter execs the wrapper, which execs the service: one pid, leading its own group.
+      const wrapper = run.enter.length > 0 ? { file: run.enter[0]!, args: [...run.enter.slice(1), umask.file, ...umask.args] } : umask;
       const child = spawn(wrapper.file, wrapper.args, { cwd: run.cwd, env: run.env, detached: true, stdio: ['pipe', log, log] });
       child.stdin?.on('error', () => undefined); // EPIPE when it died at once: its exit says why
       const pid = child.pid;
@@ -130,6 +211,7 @@ class LocalRuntime implements Runtime {
         startedAt: startedAt.toISOString(),
         labels: { ...plan.labels },
         argv: run.argv,
+        ports: [...plan.ports],
         binds: run.binds,
         cwd: run.cwd,
         scratchDir: run.scratchDir,
@@ -208,6 +290,7 @@ class LocalRuntime implements Runtime {
       try {
         await stopGroup(state.service, state.pgid, state.procStartTime, options.graceMs ?? this.#graceMs);
         removeState(this.#stateDir, state.sessionUuid, state.service);
+        this.#release({ sessionUuid: state.sessionUuid, name: state.service });
       } finally {
         this.#stopping.delete(key);
       }
@@ -237,12 +320,26 @@ class LocalRuntime implements Runtime {
     return state ? this.#stateFor(state) : { state: 'missing' };
   }
 
-  async endpoint(_ref: RuntimeRef, port: number): Promise<Endpoint> {
-    return { host: '127.0.0.1', port };
+  /**
+   * Namespace mode: the forwarder's Unix socket. It accepts before it dials the port inside, like an
+   * engine's port proxy, so it is `proxied` and checks use that rule (docs/runtimes/local.md).
+   */
+  async endpoint(ref: RuntimeRef, port: number): Promise<Endpoint> {
+    if (!this.#namespaces) return { host: '127.0.0.1', port };
+    return { host: '127.0.0.1', port, socketPath: this.#namespaces.socketPath(ref.sessionUuid, port), proxied: true };
   }
 
-  internalHostname(_plan: ServicePlan): string {
-    return '127.0.0.1';
+  /** Orchest's `<name>-<session_uuid>` where the session has its own hosts file; else the host's loopback. */
+  internalHostname(plan: ServicePlan): string {
+    return this.#namespaces ? plan.hostname : '127.0.0.1';
+  }
+
+  /** The argv prefix that runs a host program inside the session's namespaces (steps); undefined in host mode. */
+  async sessionEnterArgv(sessionUuid: string, options: { hostPorts?: number[] } = {}): Promise<string[] | undefined> {
+    if (!this.#namespaces) return undefined;
+    const holder = await this.#namespaces.ensure(sessionUuid);
+    for (const port of options.hostPorts ?? []) await this.#namespaces.outward(sessionUuid, port);
+    return this.#namespaces.enterArgv(holder);
   }
 
   async exec(ref: RuntimeRef, argv: string[], options: { timeoutMs?: number; env?: Record<string, string> } = {}): Promise<ExecResult> {
@@ -256,7 +353,8 @@ class LocalRuntime implements Runtime {
     const stat = readProcStat(state.pid);
     const serviceEnvironment = stat?.startTime === state.procStartTime ? processEnviron(state.pid) : undefined;
     const rewrite = pathRewriter(state.binds);
-    return execOnHost(argv.map(rewrite), {
+    const enter = (await this.sessionEnterArgv(state.sessionUuid)) ?? [];
+    return execOnHost([...enter, ...argv.map(rewrite)], {
       service: state.service,
       cwd: state.cwd,
       env: { ...(serviceEnvironment ?? hostEnv()), ...(options.env ?? {}) },

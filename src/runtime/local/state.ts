@@ -19,6 +19,8 @@ export interface InstanceState {
   labels: Record<string, string>;
   /** The service's argv after path rewriting (without the umask wrapper). */
   argv: string[];
+  /** Declared ports (namespace mode refuses a second service of the session on one of them). */
+  ports?: number[];
   binds: Bind[];
   cwd: string;
   scratchDir: string;

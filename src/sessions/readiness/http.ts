@@ -16,9 +16,9 @@ export class HttpCheck implements ReadinessCheck {
   }
 
   async attempt(probe: ReadinessProbe, context: AttemptContext): Promise<CheckResult> {
-    const { host, port } = await probe.endpoint(this.#port);
+    const { host, port, socketPath } = await probe.endpoint(this.#port);
     return new Promise((resolve) => {
-      const req = request({ host, port, path: this.#path, method: 'GET', signal: context.signal, headers: { 'user-agent': 'berth-readiness' } }, (res) => {
+      const req = request({ ...(socketPath ? { socketPath } : { host, port }), path: this.#path, method: 'GET', signal: context.signal, headers: { 'user-agent': 'berth-readiness' } }, (res) => {
         res.resume(); // only the status matters; drain so the socket closes
         const status = res.statusCode ?? 0;
         const ready = this.#status.includes(status);

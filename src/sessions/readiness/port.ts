@@ -18,7 +18,7 @@ function tryConnect(endpoint: Endpoint, signal: AbortSignal): Promise<string | u
   const { host, port } = endpoint;
   if (signal.aborted) return Promise.resolve(`no time left to connect to ${host}:${port}`);
   return new Promise((resolve) => {
-    const socket = connect({ host, port });
+    const socket = connect(endpoint.socketPath ? { path: endpoint.socketPath } : { host, port });
     let proofTimer: NodeJS.Timeout | undefined;
     const done = (problem: string | undefined): void => {
       clearTimeout(proofTimer);

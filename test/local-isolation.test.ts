@@ -1,0 +1,233 @@
+/**
+ * Isolated sessions on the local runtime (BERTH_LOCAL_ISOLATION=namespace): two pipelines with the
+ * same Redis 6379 and HTTP 8080 at once, each through its own proxied URL; steps reaching
+ * `redis-<sid>:6379` and `redis`; nothing on host ports; SIGKILL of Berth, restart, stop: nothing
+ * left (processes, namespaces, sockets, mounts, listed and counted).
+ */
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { connect } from 'node:net';
+import { join } from 'node:path';
+import { startTestServer, tempDir, writePipeline } from './support/berth.ts';
+import { commandRequirement, skipUnless, type Requirement } from './support/requirements.ts';
+import { probeNamespaces } from '../src/runtime/local/isolation/mode.ts';
+
+process.env.BERTH_LOCAL_ISOLATION = 'namespace';
+
+const problem = probeNamespaces();
+const namespaces: Requirement = { ok: problem === undefined, what: 'Linux network and mount namespaces', fix: problem ?? '' };
+const redis = commandRequirement('redis-server', 'apt-get install redis-server');
+const python = commandRequirement('python3', 'apt-get install python3');
+
+/** A pipeline with Redis on 6379 and an HTTP server on 8080 serving its own project directory. */
+async function samePortsProject(t: Parameters<typeof tempDir>[0], greeting: string) {
+  const dir = await tempDir(t, 'berth-iso-');
+  await writeFile(join(dir, 'index.html'), greeting);
+  const pipeline = await writePipeline(dir, 'main.orchest', {
+    services: {
+      redis: { image: 'redis', ports: [6379] },
+      web: {
+        image: 'python',
+        command: 'python3',
+        args: '-m http.server 8080 --bind 127.0.0.1 --directory /project-dir',
+        binds: { '/project-dir': '/project-dir' },
+        ports: [8080],
+        exposed: true,
+      },
+    },
+  });
+  return { dir, pipeline };
+}
+
+/** One RESP command over a connected socket (a Unix socket here: the session's forwarder). */
+function redisCommand(socketPath: string, ...args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ path: socketPath }, () => {
+      socket.write(`*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('')}`);
+    });
+    let data = '';
+    socket.on('data', (chunk) => {
+      data += chunk.toString();
+      if (/\r\n$/.test(data) && !(data.startsWith('$') && data.split('\r\n').length < 3 && !data.startsWith('$-1'))) {
+        socket.destroy();
+        resolve(data.startsWith('$') && !data.startsWith('$-1') ? data.split('\r\n')[1]! : data.trim());
+      }
+    });
+    socket.once('error', reject);
+  });
+}
+
+/** Pids of processes whose command line mentions `needle` (the holders carry their session's directory). */
+function pidsWithArg(needle: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) continue;
+      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(needle)) pids.push(Number(entry));
+    } catch {
+      // ended while we looked
+    }
+  }
+  return pids;
+}
+
+/** Network namespaces (`net:[inode]`) some live process is in. */
+function liveNetNamespaces(): Set<string> {
+  const found = new Set<string>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      found.add(readlinkSync(`/proc/${entry}/ns/net`));
+    } catch {
+      // ended, or not ours to read
+    }
+  }
+  return found;
+}
+
+/** Pids of live processes in the network namespace `ns` (`net:[inode]`). */
+function pidsInNamespace(ns: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readlinkSync(`/proc/${entry}/ns/net`) === ns) pids.push(Number(entry));
+    } catch {
+      // ended, or not ours to read
+    }
+  }
+  return pids;
+}
+
+/** Unix socket files under `dir`, recursively. */
+function socketFiles(dir: string): string[] {
+  const found: string[] = [];
+  let entries: string[];
+  try {
+    entries = readdirSync(dir);
+  } catch {
+    return found;
+  }
+  for (const name of entries) {
+    const path = join(dir, name);
+    try {
+      const stat = statSync(path);
+      if (stat.isSocket()) found.push(path);
+      else if (stat.isDirectory()) found.push(...socketFiles(path));
+    } catch {
+      // removed while we looked
+    }
+  }
+  return found;
+}
+
+/** Lines of /proc/<pid>/mountinfo that mention `needle` (a bind of the session's hosts file). */
+function mountsMentioning(pid: number, needle: string): string[] {
+  try {
+    return readFileSync(`/proc/${pid}/mountinfo`, 'utf8').split('\n').filter((line) => line.includes(needle));
+  } catch {
+    return [];
+  }
+}
+
+/** Host TCP listeners (`ss -ltnpH`) held by any of `pids`. */
+function hostListenersOf(pids: number[]): string[] {
+  const out = spawnSync('ss', ['-ltnpH'], { encoding: 'utf8' }).stdout;
+  return out.split('\n').filter((line) => pids.some((pid) => line.includes(`pid=${pid},`)));
+}
+
+function existsAlive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return !stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
+  } catch {
+    return false;
+  }
+}
+
+function holderOf(stateDir: string, sessionUuid: string): { pid: number; nsPid: number } {
+  return JSON.parse(readFileSync(join(stateDir, 'sessions', sessionUuid, '.ns', 'holder.json'), 'utf8')) as { pid: number; nsPid: number };
+}
+
+describe('isolated sessions on the local runtime', skipUnless(namespaces, redis, python), () => {
+  test('two pipelines with Redis on 6379 and HTTP on 8080 run at once, each reached through its own URL; nothing listens on a host port; stop leaves nothing', async (t) => {
+    const { server, client, token, dataDir } = await startTestServer(t);
+    const stateDir = join(dataDir, 'runtime');
+    const a = await samePortsProject(t, 'pipeline A');
+    const b = await samePortsProject(t, 'pipeline B');
+    await client.addProject(a.dir, 'a');
+    await client.addProject(b.dir, 'b');
+    const { session: sa } = await client.startSession('a', 'main.orchest');
+    const { session: sb } = await client.startSession('b', 'main.orchest');
+    for (const sid of [sa.uuid, sb.uuid]) {
+      const settled = await server.sessions.waitSettled(sid, 30_000);
+      assert.equal(settled.status, 'running', JSON.stringify(settled.services.map((s) => [s.name, s.status, s.reason])));
+      assert.deepEqual(
+        settled.services.map((s) => [s.name, s.internalHostname]),
+        [
+          ['redis', `redis-${sid}`],
+          ['web', `web-${sid}`],
+        ],
+      );
+    }
+
+    for (const [sid, greeting] of [
+      [sa.uuid, 'pipeline A'],
+      [sb.uuid, 'pipeline B'],
+    ] as const) {
+      const response = await fetch(`${server.url}/service-web-${sid}_8080/index.html`, { headers: { authorization: `Bearer ${token}` } });
+      assert.equal(response.status, 200);
+      assert.equal(await response.text(), greeting);
+    }
+    const socketA = join(stateDir, 'sessions', sa.uuid, '.ns', '6379');
+    const socketB = join(stateDir, 'sessions', sb.uuid, '.ns', '6379');
+    assert.equal(await redisCommand(socketA, 'SET', 'who', 'a'), '+OK');
+    assert.equal(await redisCommand(socketB, 'SET', 'who', 'b'), '+OK');
+    assert.equal(await redisCommand(socketA, 'GET', 'who'), 'a', 'each session has its own Redis on 6379');
+    assert.equal(await redisCommand(socketB, 'GET', 'who'), 'b');
+
+    const holders = [holderOf(stateDir, sa.uuid), holderOf(stateDir, sb.uuid)];
+    const sessionNamespaces = holders.map((h) => readlinkSync(`/proc/${h.nsPid}/ns/net`));
+    assert.notEqual(sessionNamespaces[0], sessionNamespaces[1]);
+    assert.notEqual(sessionNamespaces[0], readlinkSync('/proc/self/ns/net'));
+    const inside = sessionNamespaces.map((ns, i) => pidsInNamespace(ns).filter((pid) => pid !== holders[i]!.nsPid));
+    assert.deepEqual(inside.map((pids) => pids.length), [2, 2], 'both services of each session run in its namespace');
+    const servicePids = inside.flat();
+    assert.deepEqual(hostListenersOf(servicePids), [], 'no service of either session listens on a host port');
+    const ssInside = spawnSync('nsenter', [`--target=${holders[0]!.nsPid}`, '--net', 'ss', '-ltnH'], { encoding: 'utf8' }).stdout;
+    assert.match(ssInside, /127\.0\.0\.1:6379 /, 'ss inside the session shows its Redis');
+    assert.equal(mountsMentioning(process.pid, '.ns/hosts').length, 0, 'the hosts bind is not visible on the host');
+    assert.equal(mountsMentioning(holders[0]!.nsPid, sa.uuid).length, 1, 'the session sees its own hosts file');
+
+    await server.sessions.stop(sa.uuid);
+    await server.sessions.stop(sb.uuid);
+    const left = {
+      processes: [...servicePids.filter((pid) => existsAlive(pid)), ...pidsWithArg(stateDir)],
+      namespaces: sessionNamespaces.filter((ns) => liveNetNamespaces().has(ns)),
+      sockets: socketFiles(stateDir),
+    };
+    assert.deepEqual(left, { processes: [], namespaces: [], sockets: [] });
+  });
+
+  test('a service taking a port another service of its session declared is refused, naming the field', async (t) => {
+    const { server, client } = await startTestServer(t);
+    const dir = await tempDir(t, 'berth-iso-');
+    await writePipeline(dir, 'main.orchest', {
+      services: {
+        first: { image: 'python', command: 'python3', args: '-m http.server 8080 --bind 127.0.0.1', ports: [8080], depends_on: [] },
+        second: { image: 'python', command: 'python3', args: '-m http.server 8080 --bind 127.0.0.1', ports: [9000, 8080], depends_on: ['first'] },
+      },
+    });
+    await client.addProject(dir, 'p');
+    const { session } = await client.startSession('p', 'main.orchest');
+    const settled = await server.sessions.waitSettled(session.uuid, 30_000);
+    const second = settled.services.find((s) => s.name === 'second')!;
+    assert.equal(second.status, 'failed');
+    assert.match(second.reason ?? '', /port 8080 \(services\.second\.ports\[1\]\) cannot be used: service first of this session already uses it/);
+  });
+});
