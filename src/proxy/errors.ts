@@ -15,5 +15,6 @@ export const PROXY_CODES = {
   failed: 'BERTH_PROXY_SERVICE_FAILED',
   unreachable: 'BERTH_PROXY_UPSTREAM_UNREACHABLE',
   unauthenticated: 'BERTH_PROXY_UNAUTHENTICATED',
+  handshakeInvalid: 'BERTH_PROXY_HANDSHAKE_INVALID',
   listenFailed: 'BERTH_PROXY_LISTEN_FAILED',
 } as const;

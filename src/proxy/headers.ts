@@ -144,6 +144,20 @@ export function setsBerthCookie(setCookie: string): boolean {
   return name.startsWith(BERTH_COOKIE_PREFIX);
 }
 
+/**
+ * A request's Cookie header without Berth's cookies (`berth_session`, the service hosts'
+ * `berth_service`, any `berth_*`), for the proxy to forward: a service has no business holding
+ * them. Undefined when nothing is left.
+ */
+export function withoutBerthCookieValues(header: string | undefined): string | undefined {
+  if (!header) return undefined;
+  const kept = header
+    .split(';')
+    .map((part) => part.trim())
+    .filter((part) => part !== '' && !setsBerthCookie(part));
+  return kept.length === 0 ? undefined : kept.join('; ');
+}
+
 /** A raw header list minus the Set-Cookie headers for Berth's cookies (see setsBerthCookie). */
 export function withoutBerthCookies(raw: string[]): string[] {
   const out: string[] = [];
@@ -172,7 +186,8 @@ export function locationUnderPrefix(location: string, basePath: string, requestH
   return location;
 }
 
-function hasPrefix(path: string, basePath: string): boolean {
+/** True when `path` is `basePath` itself or lies under it (`basePath/…`, `basePath?…`). */
+export function hasPrefix(path: string, basePath: string): boolean {
   if (!path.startsWith(basePath)) return false;
   const next = path.charCodeAt(basePath.length);
   return Number.isNaN(next) || next === 47 /* / */ || next === 63 /* ? */;

@@ -145,8 +145,8 @@ export function sendPage(req: IncomingMessage, res: ServerResponse, page: Page, 
   res.end(req.method === 'HEAD' ? undefined : body);
 }
 
-export function sendRedirect(res: ServerResponse, status: 302 | 308, location: string): void {
-  res.writeHead(status, { Location: location, 'Content-Length': 0, 'Cache-Control': 'no-store' });
+export function sendRedirect(res: ServerResponse, status: 302 | 307 | 308, location: string, cookie?: string): void {
+  res.writeHead(status, { Location: location, 'Content-Length': 0, 'Cache-Control': 'no-store', ...(cookie === undefined ? {} : { 'Set-Cookie': cookie }) });
   res.end();
 }
 

@@ -5,6 +5,7 @@
  * `_80` can never match `_8080` (Orchest's preserve-base-path regex had that bug, orchest-compatibility.md: URLs and the proxy).
  */
 import { ProxyError, PROXY_CODES } from './errors.ts';
+import { serviceHostKey } from './service-hosts.ts';
 
 export interface ProxyRoute {
   /** `/service-<name>-<sid>_<port>` or `/pbp-service-<name>-<sid>_<port>`: one path segment. */
@@ -58,13 +59,17 @@ export function isServicePath(target: string): boolean {
 export class RouteTable {
   readonly #routes = new Map<string, ProxyRoute>();
   readonly #bySession = new Map<string, Set<string>>();
+  /** Service host key (`<port>-<name>.<sid>`, see service-hosts.ts) -> base path. */
+  readonly #byHost = new Map<string, string>();
 
   /** Adds or replaces the route of `route.basePath`. */
   set(route: ProxyRoute): void {
     assertValidBasePath(route.basePath);
     const previous = this.#routes.get(route.basePath);
     if (previous && previous.sessionUuid !== route.sessionUuid) this.#bySession.get(previous.sessionUuid)?.delete(route.basePath);
+    if (previous) this.#forgetHost(previous);
     this.#routes.set(route.basePath, { ...route });
+    this.#byHost.set(serviceHostKey(route), route.basePath);
     let paths = this.#bySession.get(route.sessionUuid);
     if (!paths) this.#bySession.set(route.sessionUuid, (paths = new Set()));
     paths.add(route.basePath);
@@ -74,6 +79,7 @@ export class RouteTable {
     const route = this.#routes.get(basePath);
     if (!route) return false;
     this.#routes.delete(basePath);
+    this.#forgetHost(route);
     const paths = this.#bySession.get(route.sessionUuid);
     paths?.delete(basePath);
     if (paths?.size === 0) this.#bySession.delete(route.sessionUuid);
@@ -84,9 +90,24 @@ export class RouteTable {
   removeSession(sessionUuid: string): number {
     const paths = this.#bySession.get(sessionUuid);
     if (!paths) return 0;
-    for (const basePath of paths) this.#routes.delete(basePath);
+    for (const basePath of paths) {
+      const route = this.#routes.get(basePath);
+      if (route) this.#forgetHost(route);
+      this.#routes.delete(basePath);
+    }
     this.#bySession.delete(sessionUuid);
     return paths.size;
+  }
+
+  /** The route served on the service host `<key>.<service domain>` (see service-hosts.ts). */
+  byHost(key: string): ProxyRoute | undefined {
+    const basePath = this.#byHost.get(key);
+    return basePath === undefined ? undefined : this.#routes.get(basePath);
+  }
+
+  #forgetHost(route: ProxyRoute): void {
+    const key = serviceHostKey(route);
+    if (this.#byHost.get(key) === route.basePath) this.#byHost.delete(key);
   }
 
   /**

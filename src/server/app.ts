@@ -10,11 +10,11 @@ import type { Duplex } from 'node:stream';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
 import pino, { type Logger } from 'pino';
 import { createEngineImageBuilder } from '../runtime/index.ts';
-import { createProxy, isValidRequestTarget, prepareServer, RouteTable } from '../proxy/index.ts';
+import { createProxy, isValidRequestTarget, prepareServer, RouteTable, withoutBerthCookieValues } from '../proxy/index.ts';
 import { SessionManager } from '../sessions/index.ts';
 import { CoreStore, coreMigrations, loadSecretKey, makePrivate, openDatabase, type Db } from '../store/index.ts';
 import { BerthError, toBerthError } from '../shared/index.ts';
-import { authMigrations, carriesTokenShapedBearer, createAuth, stripSessionCookie, type Auth } from './auth/index.ts';
+import { authMigrations, carriesTokenShapedBearer, createAuth, type Auth } from './auth/index.ts';
 import { environmentMigrations, resolveEnvironmentImage } from '../environments/index.ts';
 import { chooseRuntime, findEngineSocket, type RuntimeChoice } from './runtime-choice.ts';
 import { Projects } from './projects.ts';
@@ -25,6 +25,7 @@ import { registerJobRoutes } from './routes/jobs.ts';
 import { Jobs, jobMigrations } from '../jobs/index.ts';
 import { registerPipelineRoutes } from './routes/pipelines.ts';
 import { SessionRouteMirror } from './session-routes.ts';
+import { createServiceOrigins, resolveServiceDomain, serviceOriginMigrations, type ServiceDomainChoice } from './service-origin/index.ts';
 import { registerUi } from './ui.ts';
 import { ApiError, statusForError } from './errors.ts';
 import { frameworkError, guardUnauthenticatedBody, protectFraming, refuseBadTarget } from './hardening.ts';
@@ -47,6 +48,11 @@ export interface ServerOptions {
   projectRoots?: string[];
   /** How long a request without a principal (sign-in, logout) may take to send its body; default 10 s. */
   bodyTimeoutMs?: number;
+  /**
+   * `--service-domain`: services on `<port>-<name>.<sid>.<domain>`; `off` keeps them on Berth's
+   * origin. Default BERTH_SERVICE_DOMAIN, else `localhost` when listening on loopback (docs/security.md).
+   */
+  serviceDomain?: string;
 }
 
 export interface BerthServer {
@@ -61,6 +67,8 @@ export interface BerthServer {
   auth: Auth;
   routes: RouteTable;
   runtimeDescription: string;
+  /** Whether services have their own origins, and under which domain. */
+  serviceDomain: ServiceDomainChoice;
   /** Settles when the sessions and job runs found at start are adopted, restarted or ended (listening does not wait). */
   recovered: Promise<void>;
   loginToken?: string;
@@ -71,10 +79,12 @@ export interface BerthServer {
 
 export async function startServer(options: ServerOptions): Promise<BerthServer> {
   const logger = options.logger ?? pino({ level: process.env.BERTH_LOG_LEVEL ?? 'info' });
+  // Checked first: a mistyped domain is refused before anything is opened or started.
+  const serviceDomain = resolveServiceDomain(options.serviceDomain ?? (options.env ?? process.env).BERTH_SERVICE_DOMAIN, options.host ?? '127.0.0.1');
   await mkdir(options.dataDir, { recursive: true, mode: 0o700 });
   const dbFile = join(options.dataDir, 'berth.db');
   const fresh = !existsSync(dbFile);
-  const db = openDatabase(dbFile, [coreMigrations, authMigrations, environmentMigrations, jobMigrations]);
+  const db = openDatabase(dbFile, [coreMigrations, authMigrations, serviceOriginMigrations, environmentMigrations, jobMigrations]);
   // After the open: the database, its WAL and shared memory all exist by now.
   const fixed = makePrivate(options.dataDir, [dbFile, `${dbFile}-wal`, `${dbFile}-shm`]);
   // A database created just now got the umask's mode for an instant: only an older one is news.
@@ -135,12 +145,17 @@ export async function startServer(options: ServerOptions): Promise<BerthServer> 
   });
 
   const routes = new RouteTable();
+  const origins =
+    serviceDomain.mode === 'origins'
+      ? createServiceOrigins({ db, auth, domain: serviceDomain.domain, berthHost: serviceDomain.berthHost, trustProxy: options.trustProxy ?? false })
+      : undefined;
   const proxy = createProxy({
     table: routes,
     authorize: (req, route) => auth.authorizeProxy(req, route),
-    // Berth's session cookie and API tokens are for Berth: a service never sees them.
+    ...(origins ? { origins } : {}),
+    // Berth's cookies (its session, the service hosts' grants) and API tokens are for Berth: a service never sees them.
     credentials: {
-      cookie: stripSessionCookie,
+      cookie: withoutBerthCookieValues,
       dropAuthorization: (req) => auth.authenticate(req)?.via === 'bearer' || carriesTokenShapedBearer(req.headers.authorization),
     },
     trustForwardedHeaders: options.trustProxy ?? false,
@@ -190,7 +205,9 @@ export async function startServer(options: ServerOptions): Promise<BerthServer> 
   // After the auth hook: it decides who sent the request, and only requests without anyone are bounded.
   guardUnauthenticatedBody(app, options.bodyTimeoutMs ?? 10_000);
   protectFraming(app);
-  app.get('/api/health', async () => ({ ok: true, version: '0.1.0', apiVersion: 1, runtime: runtime.kind, runtimeDescription }));
+  // serviceDomain tells the UI where services live: its Open links then point at the service's own origin.
+  const healthServiceDomain = serviceDomain.mode === 'origins' ? serviceDomain.domain : null;
+  app.get('/api/health', async () => ({ ok: true, version: '0.1.0', apiVersion: 1, runtime: runtime.kind, runtimeDescription, serviceDomain: healthServiceDomain }));
   registerProjectRoutes(app, { store, projects });
   registerSessionRoutes(app, {
     store,
@@ -240,6 +257,7 @@ export async function startServer(options: ServerOptions): Promise<BerthServer> 
     auth,
     routes,
     runtimeDescription,
+    serviceDomain,
     recovered,
     ...(loginToken ? { loginToken } : {}),
     ...(authWarning ? { authWarning } : {}),

@@ -110,8 +110,9 @@ describe('server hardening', () => {
     assert.match(escape, /"code":"BERTH_API_BAD_REQUEST"/);
   });
 
-  test("a service cannot set Berth's cookies, and malformed Bearer headers with a Berth token never reach it", async (t) => {
-    const { server, token } = await startTestServer(t);
+  // The fallback where services share Berth's origin (--service-domain off); test/security/origins.test.ts covers the default.
+  test("with --service-domain off a service cannot set Berth's cookies, and malformed Bearer headers with a Berth token never reach it", async (t) => {
+    const { server, token } = await startTestServer(t, { serviceDomain: 'off' });
     const seen: Array<string | undefined> = [];
     const upstream = createServer((req, res) => {
       seen.push(req.headers.authorization);

@@ -56,6 +56,8 @@ export interface Auth {
   issueSessionToken(sessionUuid: string): string;
   revokeSessionTokens(sessionUuid: string): number;
   assertSessionAccess(principal: Principal | null, sessionUuid: string): void;
+  /** The live web session the request's cookie names (for the service-origin hand-shake), if any. */
+  webSessionOf(req: IncomingMessage): { idHash: string; expiresAt: number } | undefined;
 }
 
 export const AUTH_OFF_WARNING =
@@ -88,6 +90,11 @@ export function createAuth(options: AuthOptions): Auth {
     },
     revokeSessionTokens: (sessionUuid) => store.deleteTokensWithScope(sessionScope(sessionUuid)),
     assertSessionAccess: (principal, sessionUuid) => checkSessionAccess(principal, sessionUuid, enabled),
+    webSessionOf(req) {
+      const id = core.resolve(req)?.webSession?.id;
+      const row = id === undefined ? undefined : store.findLiveWebSession(id);
+      return row ? { idHash: row.idHash, expiresAt: row.expiresAt } : undefined;
+    },
   };
 }
 
