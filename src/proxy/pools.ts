@@ -17,8 +17,19 @@ import type { Pool } from 'undici';
  * once should these files move.
  */
 const requireUndici = createRequire(import.meta.url);
-const UndiciPool = requireUndici('undici/lib/dispatcher/pool.js') as typeof Pool;
-Object.assign((requireUndici('undici/lib/dispatcher/dispatcher.js') as { prototype: object }).prototype, requireUndici('undici/lib/api/index.js'));
+let undiciPool: typeof Pool | undefined;
+
+/**
+ * Loaded on the first proxied request, not at start: an idle server that proxies nothing does not
+ * hold undici (about 10 MB of `berth serve`'s idle memory, bench/cli).
+ */
+function loadUndiciPool(): typeof Pool {
+  if (!undiciPool) {
+    Object.assign((requireUndici('undici/lib/dispatcher/dispatcher.js') as { prototype: object }).prototype, requireUndici('undici/lib/api/index.js'));
+    undiciPool = requireUndici('undici/lib/dispatcher/pool.js') as typeof Pool;
+  }
+  return undiciPool;
+}
 
 export interface UpstreamPoolsOptions {
   /** Unused this long (and idle), a pool is closed. Default 5 minutes. */
@@ -42,6 +53,7 @@ export class UpstreamPools {
     const key = socketPath ? `unix:${socketPath}` : `${host}:${port}`;
     let entry = this.#pools.get(key);
     if (!entry) {
+      const UndiciPool = loadUndiciPool();
       const pool = new UndiciPool(`http://${host.includes(':') ? `[${host}]` : host}:${port}`, {
         // No timers on headers or bodies: long polls, slow uploads and idle streams must live (undici's default is 300 s).
         headersTimeout: 0,

@@ -26,6 +26,7 @@ import { Jobs, jobMigrations } from '../jobs/index.ts';
 import { registerPipelineRoutes } from './routes/pipelines.ts';
 import { SessionRouteMirror } from './session-routes.ts';
 import { createServiceOrigins, resolveServiceDomain, serviceOriginMigrations, type ServiceDomainChoice } from './service-origin/index.ts';
+import { lazySchemaCompilers } from './lazy-schema-compilers.ts';
 import { registerUi } from './ui.ts';
 import { ApiError, statusForError } from './errors.ts';
 import { frameworkError, guardUnauthenticatedBody, protectFraming, refuseBadTarget } from './hardening.ts';
@@ -173,6 +174,7 @@ export async function startServer(options: ServerOptions): Promise<BerthServer> 
     loggerInstance: logger.child({ component: 'api' }) as FastifyBaseLogger,
     // Per-request lines would drown the log; errors are logged by the error handler.
     logController: new LogController({ disableRequestLogging: true }),
+    schemaController: { compilersFactory: lazySchemaCompilers() },
     // Fastify's own early refusals (a malformed URL escape) answer in Berth's error shape too.
     frameworkErrors: function berthFrameworkError(error, _request, reply) {
       const body = JSON.stringify({ error: (frameworkError(error) ?? toBerthError(error)).toJSON() });
