@@ -1,11 +1,15 @@
 /**
  * deploy/kubernetes and docs/kubernetes.md: every manifest validates against the Kubernetes
  * OpenAPI schema (kubernetes-models 4.5, Gateway API models for the HTTPRoute), the kustomization
- * lists the files, and the docs show the files as they are.
+ * lists the files, `kubectl kustomize` renders the install and each overlay into valid manifests
+ * that hold on kind, k3s and GKE (no ReadWriteMany claim without a storage class, a startup probe,
+ * one replica with Recreate, no ingress class in the base), and the docs show the files as they are.
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { Deployment } from 'kubernetes-models/apps/v1';
@@ -17,11 +21,23 @@ import { HTTPRoute } from '@kubernetes-models/gateway-api/gateway.networking.k8s
 import { planSession } from '../src/plan/index.ts';
 import { context, templatesPipeline } from '../src/plan/fixtures.ts';
 import { deploymentManifest, networkPolicyManifest, serviceManifest, toWire } from '../src/runtime/kubernetes/index.ts';
+import { commandRequirement, skipUnless } from './support/requirements.ts';
 
 const root = new URL('..', import.meta.url).pathname;
 const deployDir = join(root, 'deploy/kubernetes');
 
 type Validatable = { validate(): void };
+
+/** GKE's BackendConfig (a CRD kubernetes-models does not carry): the fields the gke component sets. */
+class BackendConfig implements Validatable {
+  constructor(private readonly data: { metadata?: { name?: unknown }; spec?: { timeoutSec?: unknown } }) {}
+  validate(): void {
+    if (typeof this.data.metadata?.name !== 'string') throw new Error('metadata.name must be a string');
+    const timeout = this.data.spec?.timeoutSec;
+    if (!Number.isInteger(timeout) || (timeout as number) < 1 || (timeout as number) > 86_400) throw new Error('spec.timeoutSec must be an integer of 1 to 86400 seconds');
+  }
+}
+
 const MODELS: Record<string, new (data: never) => Validatable> = {
   'v1/Namespace': Namespace,
   'v1/ServiceAccount': ServiceAccount,
@@ -35,7 +51,9 @@ const MODELS: Record<string, new (data: never) => Validatable> = {
   'networking.k8s.io/v1/NetworkPolicy': NetworkPolicy,
   'batch/v1/Job': Job,
   'gateway.networking.k8s.io/v1/HTTPRoute': HTTPRoute,
+  'cloud.google.com/v1/BackendConfig': BackendConfig,
 };
+const KUSTOMIZE_KINDS = ['kustomize.config.k8s.io/v1beta1/Kustomization', 'kustomize.config.k8s.io/v1alpha1/Component'];
 
 function yamlFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
@@ -53,7 +71,7 @@ function validateAll(text: string, where: string): string[] {
     const object = document.toJS() as { apiVersion?: string; kind?: string; metadata?: { name?: string } } | null;
     if (!object) continue;
     const key = `${object.apiVersion}/${object.kind}`;
-    if (key === 'kustomize.config.k8s.io/v1beta1/Kustomization') {
+    if (KUSTOMIZE_KINDS.includes(key)) {
       seen.push(key);
       continue;
     }
@@ -84,31 +102,176 @@ describe('deploy/kubernetes', () => {
       'v1/Service berth',
       'networking.k8s.io/v1/Ingress berth',
       'gateway.networking.k8s.io/v1/HTTPRoute berth',
+      'cloud.google.com/v1/BackendConfig berth',
     ]) {
       assert.ok(all.includes(expected), `missing ${expected}`);
     }
   });
 
-  it('the kustomization lists every manifest except the Gateway API alternative', () => {
-    const kustomization = parseAllDocuments(readFileSync(join(deployDir, 'kustomization.yaml'), 'utf8'))[0]?.toJS() as { resources: string[] };
-    const files = yamlFiles(deployDir)
-      .map((file) => relative(deployDir, file))
-      .filter((file) => file !== 'kustomization.yaml' && !file.startsWith('gateway-api/'))
+  it('the base kustomization lists every manifest of base/', () => {
+    const kustomization = parseAllDocuments(readFileSync(join(deployDir, 'base/kustomization.yaml'), 'utf8'))[0]?.toJS() as { resources: string[] };
+    const files = readdirSync(join(deployDir, 'base'))
+      .filter((file) => file !== 'kustomization.yaml')
       .sort();
     assert.deepEqual([...kustomization.resources].sort(), files);
   });
 
   it('Berth runs as `berth serve --host 0.0.0.0 --runtime kubernetes` with probes on /api/health and the label the NetworkPolicies admit', () => {
-    const deployment = parseAllDocuments(readFileSync(join(deployDir, 'deployment.yaml'), 'utf8'))[0]?.toJS() as {
-      spec: { replicas: number; template: { metadata: { labels: Record<string, string> }; spec: { containers: { args: string[]; readinessProbe: { httpGet: { path: string } }; livenessProbe: { httpGet: { path: string } } }[] } } };
-    };
+    const deployment = parseAllDocuments(readFileSync(join(deployDir, 'base/deployment.yaml'), 'utf8'))[0]?.toJS() as RenderedDeployment;
     const container = deployment.spec.template.spec.containers[0];
     assert.equal(deployment.spec.replicas, 1);
     assert.deepEqual(container?.args.slice(0, 3), ['serve', '--host', '0.0.0.0']);
     assert.ok(container?.args.join(' ').includes('--runtime kubernetes'));
     assert.equal(container?.readinessProbe.httpGet.path, '/api/health');
     assert.equal(container?.livenessProbe.httpGet.path, '/api/health');
+    assert.equal(container?.startupProbe?.httpGet.path, '/api/health');
     assert.equal(deployment.spec.template.metadata.labels['app.kubernetes.io/name'], 'berth');
+  });
+});
+
+interface Probe {
+  httpGet: { path: string };
+  periodSeconds?: number;
+  failureThreshold?: number;
+}
+interface RenderedDeployment {
+  kind: 'Deployment';
+  metadata: { name: string };
+  spec: {
+    replicas: number;
+    strategy?: { type?: string };
+    template: {
+      metadata: { labels: Record<string, string> };
+      spec: { containers: { args: string[]; env?: { name: string; value?: string }[]; readinessProbe: Probe; livenessProbe: Probe; startupProbe?: Probe }[] };
+    };
+  };
+}
+interface Rendered {
+  kind: string;
+  apiVersion: string;
+  metadata: { name: string; annotations?: Record<string, string> };
+  spec?: Record<string, unknown>;
+  rules?: { resources: string[]; verbs: string[] }[];
+}
+
+const kubectl = commandRequirement('kubectl', 'install kubectl 1.21 or later (its built-in kustomize renders components); Debian bookworm\'s kubernetes-client 1.20 is too old');
+
+/** `kubectl kustomize DIR`, validated document by document. */
+function render(dir: string): Rendered[] {
+  const done = spawnSync('kubectl', ['kustomize', dir], { encoding: 'utf8', timeout: 60_000 });
+  assert.equal(done.status, 0, `kubectl kustomize ${dir} failed:\n${done.stderr}`);
+  validateAll(done.stdout, `kubectl kustomize ${relative(root, dir) || dir}`);
+  return parseAllDocuments(done.stdout).map((document) => document.toJS() as Rendered);
+}
+
+function one<T extends Rendered>(objects: Rendered[], kind: string, name = 'berth'): T {
+  const found = objects.filter((o) => o.kind === kind && o.metadata.name === name);
+  assert.equal(found.length, 1, `expected one ${kind} ${name}, found ${found.length}`);
+  return found[0] as T;
+}
+
+function claims(objects: Rendered[]): Record<string, { accessModes: string[]; storageClassName?: string }> {
+  return Object.fromEntries(objects.filter((o) => o.kind === 'PersistentVolumeClaim').map((o) => [o.metadata.name, o.spec as { accessModes: string[]; storageClassName?: string }]));
+}
+
+function colocate(objects: Rendered[]): string | undefined {
+  return one<RenderedDeployment & Rendered>(objects, 'Deployment').spec.template.spec.containers[0]?.env?.find((e) => e.name === 'BERTH_K8S_COLOCATE')?.value;
+}
+
+/** What must hold for every variant on kind, k3s and GKE. */
+function assertInstallable(objects: Rendered[], where: string): void {
+  for (const [name, claim] of Object.entries(claims(objects))) {
+    if (claim.accessModes.includes('ReadWriteMany')) assert.ok(claim.storageClassName, `${where}: claim ${name} asks ReadWriteMany with no storage class (the default classes of kind, k3s and GKE cannot provide it)`);
+  }
+  const deployment = one<RenderedDeployment & Rendered>(objects, 'Deployment');
+  assert.equal(deployment.spec.replicas, 1, `${where}: one replica`);
+  assert.equal(deployment.spec.strategy?.type, 'Recreate', `${where}: Recreate, so an upgrade never runs two Berths`);
+  const container = deployment.spec.template.spec.containers[0];
+  const startup = container?.startupProbe;
+  assert.ok(startup, `${where}: Berth has a startup probe`);
+  assert.equal(startup.httpGet.path, '/api/health');
+  // Sized for recovery: minutes, not the liveness probe's default 3 × 10 s.
+  assert.ok((startup.periodSeconds ?? 10) * (startup.failureThreshold ?? 3) >= 300, `${where}: the startup probe allows at least 5 minutes`);
+  const liveness = container.livenessProbe;
+  assert.ok((liveness.periodSeconds ?? 10) * (liveness.failureThreshold ?? 3) >= 120, `${where}: liveness needs 2 minutes without an answer`);
+  const role = one(objects, 'Role');
+  assert.ok(
+    role.rules?.some((rule) => rule.resources.includes('events') && ['list', 'watch'].every((verb) => rule.verbs.includes(verb))),
+    `${where}: the Role lets Berth list and watch events (FailedCreate of a pod never created)`,
+  );
+}
+
+describe('kubectl kustomize deploy/kubernetes and its overlays', skipUnless(kubectl), () => {
+  it('the default install: ReadWriteOnce claims on the default class, pods co-located with Berth, no ingress class', () => {
+    const objects = render(deployDir);
+    assertInstallable(objects, 'deploy/kubernetes');
+    for (const [name, claim] of Object.entries(claims(objects))) {
+      assert.deepEqual(claim.accessModes, ['ReadWriteOnce'], `claim ${name}`);
+      assert.equal(claim.storageClassName, undefined, `claim ${name} uses the cluster's default class`);
+    }
+    assert.equal(colocate(objects), 'on');
+    const ingress = one(objects, 'Ingress');
+    assert.equal(ingress.spec?.ingressClassName, undefined, 'no ingress class in the base');
+    assert.equal(ingress.metadata.annotations?.['kubernetes.io/ingress.class'], undefined, 'no ingress class annotation in the base');
+    assert.deepEqual(
+      objects.map((o) => `${o.kind} ${o.metadata.name}`).sort(),
+      ['Deployment berth', 'Ingress berth', 'Namespace berth', 'PersistentVolumeClaim berth-data', 'PersistentVolumeClaim berth-projects', 'PersistentVolumeClaim berth-state', 'Role berth', 'RoleBinding berth', 'Service berth', 'ServiceAccount berth'],
+    );
+  });
+
+  it('overlays/rwx: projects and data ReadWriteMany with a storage class, no co-location', () => {
+    const objects = render(join(deployDir, 'overlays/rwx'));
+    assertInstallable(objects, 'overlays/rwx');
+    const all = claims(objects);
+    assert.deepEqual(all['berth-projects'], { ...all['berth-projects'], accessModes: ['ReadWriteMany'], storageClassName: 'nfs-client' });
+    assert.deepEqual(all['berth-data']?.accessModes, ['ReadWriteMany']);
+    assert.deepEqual(all['berth-state']?.accessModes, ['ReadWriteOnce']);
+    assert.equal(colocate(objects), 'off');
+  });
+
+  it('one overlay per ingress controller: ingress-nginx, Traefik (k3s), GKE; and the Gateway API in place of the Ingress', () => {
+    const nginx = render(join(deployDir, 'overlays/ingress-nginx'));
+    assertInstallable(nginx, 'overlays/ingress-nginx');
+    assert.equal(one(nginx, 'Ingress').spec?.ingressClassName, 'nginx');
+    assert.equal(one(nginx, 'Ingress').metadata.annotations?.['nginx.ingress.kubernetes.io/proxy-read-timeout'], '3600');
+
+    const traefik = render(join(deployDir, 'overlays/traefik'));
+    assertInstallable(traefik, 'overlays/traefik');
+    assert.equal(one(traefik, 'Ingress').spec?.ingressClassName, 'traefik');
+
+    const gke = render(join(deployDir, 'overlays/gke'));
+    assertInstallable(gke, 'overlays/gke');
+    assert.equal(one(gke, 'Ingress').metadata.annotations?.['kubernetes.io/ingress.class'], 'gce');
+    assert.equal(one(gke, 'Service').metadata.annotations?.['cloud.google.com/backend-config'], '{"default": "berth"}');
+    assert.equal(one(gke, 'BackendConfig').spec?.timeoutSec, 3600);
+
+    const gateway = render(join(deployDir, 'overlays/gateway-api'));
+    assertInstallable(gateway, 'overlays/gateway-api');
+    assert.equal(gateway.filter((o) => o.kind === 'Ingress').length, 0);
+    one(gateway, 'HTTPRoute');
+  });
+
+  it('components combine in your own kustomization, as docs/kubernetes.md shows: rwx with your storage class, Traefik', (t) => {
+    const doc = readFileSync(join(root, 'docs/kubernetes.md'), 'utf8');
+    const shown = /```yaml\n(# My Berth: [\s\S]*?)```/.exec(doc)?.[1];
+    assert.ok(shown, 'docs/kubernetes.md shows an own kustomization starting with "# My Berth:"');
+    const dir = mkdtempSync(join(tmpdir(), 'berth-kustomize-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    // The docs' paths go to a checkout next to the kustomization (`berth/`): here, a link to this one.
+    symlinkSync(root, join(dir, 'berth'));
+    writeFileSync(join(dir, 'kustomization.yaml'), shown);
+    const objects = render(dir);
+    assertInstallable(objects, 'the docs\' own kustomization');
+    assert.equal(claims(objects)['berth-projects']?.storageClassName, 'standard-rwx');
+    assert.equal(one(objects, 'Ingress').spec?.ingressClassName, 'traefik');
+    assert.equal(colocate(objects), 'off');
+  });
+
+  it('each overlay of one component is exactly the base plus that component', () => {
+    for (const name of ['rwx', 'ingress-nginx', 'traefik', 'gke']) {
+      const overlay = parseAllDocuments(readFileSync(join(deployDir, 'overlays', name, 'kustomization.yaml'), 'utf8'))[0]?.toJS() as { resources: string[]; components: string[] };
+      assert.deepEqual({ resources: overlay.resources, components: overlay.components }, { resources: ['../../base'], components: [`../../components/${name}`] });
+    }
   });
 });
 
@@ -124,7 +287,9 @@ describe('docs/kubernetes.md', () => {
   });
 
   it('shows every file of deploy/kubernetes as it is', () => {
-    for (const file of yamlFiles(deployDir)) {
+    // The one-component overlays are checked above (the base plus their component), not shown.
+    const wrappers = new Set(['rwx', 'ingress-nginx', 'traefik', 'gke'].map((name) => join(deployDir, 'overlays', name, 'kustomization.yaml')));
+    for (const file of yamlFiles(deployDir).filter((f) => !wrappers.has(f))) {
       const text = readFileSync(file, 'utf8').trimEnd();
       assert.ok(blocks.some((block) => block.trimEnd() === text), `docs/kubernetes.md does not show ${relative(root, file)} as it is`);
     }

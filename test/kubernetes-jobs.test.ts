@@ -57,6 +57,8 @@ describe('job runs on the kubernetes runtime (fake API server)', () => {
     assert.equal(env.PYTHONPATH, '/berth/sdk/python');
     assert.equal(env.BERTH_SERVICES_FILE, undefined, 'job steps read their services from the run\'s pipeline file');
     assert.equal(env.BERTH_RUNTIME, 'kubernetes');
+    // From the runtime's settings (here the server's env; in a pod, the service account's file), not process.env.
+    assert.equal(env.ORCHEST_NAMESPACE, 'berth');
     // The session's label lets the step through the session's NetworkPolicy to its services.
     assert.equal(train.metadata?.labels?.['berth.session'], run.sessionUuid);
     assert.ok(fake.objects('networkpolicies').length === 1 && fake.objects('deployments').length === 1, 'the session and its Redis run');

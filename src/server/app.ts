@@ -99,7 +99,7 @@ export async function startServer(options: ServerOptions): Promise<BerthServer> 
   const sharedDataDir = join(options.dataDir, 'data');
   await mkdir(sharedDataDir, { recursive: true });
 
-  const { runtime, description: runtimeDescription, socketPath: engineSocket, runsDir } = await chooseRuntime({
+  const { runtime, description: runtimeDescription, socketPath: engineSocket, runsDir, projectsDir, namespace } = await chooseRuntime({
     choice: options.runtime ?? 'auto',
     stateDir: join(options.dataDir, 'runtime'),
     installationId,
@@ -137,10 +137,11 @@ export async function startServer(options: ServerOptions): Promise<BerthServer> 
     ...(options.graceMs === undefined ? {} : { graceMs: options.graceMs }),
     ...(engineSocket ? { engineSocket } : {}),
     ...(runsDir ? { runsDir } : {}),
+    ...(namespace ? { namespace } : {}),
   });
   const sealedJobs = jobs.store.sealPlaintextEnv();
   if (sealedJobs > 0) logger.info({ sealed: sealedJobs, keyFile: secretKey.file }, 'encrypted job env stored in plain text by an older Berth');
-  const projects = new Projects(store, join(options.dataDir, 'projects'), {
+  const projects = new Projects(store, projectsDir ?? join(options.dataDir, 'projects'), {
     dataDir: await realpath(options.dataDir),
     allowedRoots: await Promise.all((options.projectRoots ?? []).map(realProjectRoot)),
   });

@@ -27,7 +27,7 @@ export type Starter = (typeof STARTERS)[number];
 const DEMO_SOURCE = installPath('examples', 'demo');
 
 export class Projects {
-  /** @param projectsDir where `create` puts new projects (`<data-dir>/projects`). */
+  /** @param projectsDir where `create` puts new projects: `<data-dir>/projects`; on kubernetes the projects claim's mount, where services can mount them. */
   constructor(
     private readonly store: CoreStore,
     private readonly projectsDir: string,

@@ -24,7 +24,7 @@ const DEFAULT_SOCKETS = ['/var/run/docker.sock', '/run/podman/podman.sock'];
 
 export async function chooseRuntime(
   options: RuntimeChoiceOptions,
-): Promise<{ runtime: Runtime; description: string; socketPath?: string; runsDir?: string }> {
+): Promise<{ runtime: Runtime; description: string; socketPath?: string; runsDir?: string; projectsDir?: string; namespace?: string }> {
   const grace = options.graceMs === undefined ? {} : { graceMs: options.graceMs };
   if (options.choice === 'kubernetes') {
     const { createKubernetesRuntime, kubernetesOptionsFromEnv } = await loadKubernetesRuntime();
@@ -34,6 +34,10 @@ export async function chooseRuntime(
       description: `kubernetes (namespace ${k8s.namespace})`,
       // Job runs copy the project where step and service pods can mount it: on the projects claim.
       runsDir: join(k8s.projectsMountPath ?? '/projects', '.berth-runs'),
+      // Projects created through the API go on the claim too, or their services could not mount them.
+      projectsDir: k8s.projectsMountPath ?? '/projects',
+      // The steps' ORCHEST_NAMESPACE, also when it came from the service account's file.
+      namespace: k8s.namespace,
     };
   }
   if (options.choice !== 'local') {

@@ -35,7 +35,8 @@ export async function setupKubernetesServer(t: Parameters<typeof tempDir>[0], en
   const projectDir = join(projectsRoot, 'team', 'envproj');
   const server = await startTestServer(t, {
     runtime: 'kubernetes',
-    env: { BERTH_KUBECONFIG: fake.kubeconfig, BERTH_K8S_NAMESPACE: 'berth', BERTH_K8S_PROJECTS_MOUNT: projectsRoot, ...env },
+    // Outside a cluster on purpose (docs/kubernetes.md, "Outside the cluster"): the fake is the cluster.
+    env: { BERTH_KUBECONFIG: fake.kubeconfig, BERTH_KUBERNETES_OUT_OF_CLUSTER: '1', BERTH_K8S_NAMESPACE: 'berth', BERTH_K8S_PROJECTS_MOUNT: projectsRoot, ...env },
   });
   await writePipeline(projectDir, 'env.orchest', { services: {} });
   await server.client.addProject(projectDir, 'envproj');
