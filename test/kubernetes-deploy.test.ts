@@ -116,6 +116,29 @@ describe('deploy/kubernetes', () => {
     assert.deepEqual([...kustomization.resources].sort(), files);
   });
 
+  it('the Role grants every API call the runtime makes (a call it lacks is a 403 on a real cluster only)', () => {
+    const role = parseAllDocuments(readFileSync(join(deployDir, 'base/role.yaml'), 'utf8'))[0]?.toJS() as { rules: { apiGroups: string[]; resources: string[]; verbs: string[] }[] };
+    const granted = (group: string, resource: string, verb: string) => role.rules.some((r) => r.apiGroups.includes(group) && r.resources.includes(resource) && r.verbs.includes(verb));
+    const groups: Record<string, string> = { core: '', apps: 'apps', batch: 'batch', networking: 'networking.k8s.io' };
+    const verbs: Record<string, string> = { create: 'create', delete: 'delete', list: 'list', read: 'get', patch: 'patch', replace: 'update' };
+    const sourceDir = join(root, 'src/runtime/kubernetes');
+    const calls = new Set<string>();
+    for (const file of readdirSync(sourceDir).filter((name) => name.endsWith('.ts') && !name.endsWith('.test.ts') && name !== 'fake-api-server.ts')) {
+      for (const match of readFileSync(join(sourceDir, file), 'utf8').matchAll(/clients\.(core|apps|batch|networking)\.(create|delete|list|read|patch|replace)Namespaced(\w+)/g)) {
+        calls.add(`${match[1]} ${match[2]} ${match[3]}`);
+      }
+    }
+    assert.ok(calls.size >= 15, `found only ${calls.size} calls: the pattern no longer matches the runtime's code`);
+    const missing = [...calls].filter((call) => {
+      const [client = '', verb = '', kind = ''] = call.split(' ');
+      const resource = kind === 'PodLog' ? 'pods/log' : `${kind.toLowerCase()}${kind.endsWith('y') ? '' : 's'}`.replace(/policys$/, 'policies').replace(/policy$/, 'policies');
+      return !granted(groups[client] ?? '?', resource, verbs[verb] ?? '?');
+    });
+    assert.deepEqual(missing, []);
+    // Besides the typed clients: the pod watch, exec (WebSocket), and events for a pod never created.
+    assert.ok(granted('', 'pods', 'watch') && granted('', 'pods/exec', 'create') && granted('', 'events', 'list'));
+  });
+
   it('Berth runs as `berth serve --host 0.0.0.0 --runtime kubernetes` with probes on /api/health and the label the NetworkPolicies admit', () => {
     const deployment = parseAllDocuments(readFileSync(join(deployDir, 'base/deployment.yaml'), 'utf8'))[0]?.toJS() as RenderedDeployment;
     const container = deployment.spec.template.spec.containers[0];
