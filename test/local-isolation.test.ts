@@ -8,11 +8,13 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { startTestServer, tempDir, writePipeline } from './support/berth.ts';
 import { commandRequirement, skipUnless, type Requirement } from './support/requirements.ts';
+import { RESP_PY, writeProject } from './jobs-support.ts';
+import { loadPipelineFile } from '../src/spec/index.ts';
 import { probeNamespaces } from '../src/runtime/local/isolation/mode.ts';
 
 process.env.BERTH_LOCAL_ISOLATION = 'namespace';
@@ -229,5 +231,63 @@ describe('isolated sessions on the local runtime', skipUnless(namespaces, redis,
     const second = settled.services.find((s) => s.name === 'second')!;
     assert.equal(second.status, 'failed');
     assert.match(second.reason ?? '', /port 8080 \(services\.second\.ports\[1\]\) cannot be used: service first of this session already uses it/);
+  });
+
+  test('a step of `berth pipeline run` reaches redis-<session_uuid>:6379, plain `redis` and the API; a job run of the same pipeline runs beside the session on the same port', async (t) => {
+    const { server, client } = await startTestServer(t);
+    const jobs = server.jobs;
+    const dir = await tempDir(t, 'berth-iso-');
+    const probe = [
+      'import json, orchest',
+      'from resp import command',
+      'redis = orchest.get_service("redis")',
+      'import os',
+      'sid = os.environ["ORCHEST_SESSION_UUID"]',
+      'results = {',
+      '  "internal_hostname": redis["internal_hostname"],',
+      '  "by_orchest_name": command("redis-" + sid, 6379, "SET", "who", os.environ["ORCHEST_SESSION_TYPE"]),',
+      '  "by_plain_name": command("redis", 6379, "GET", "who"),',
+      '}',
+      'json.dump(results, open("result-%s.json" % os.environ["ORCHEST_SESSION_TYPE"], "w"))',
+    ].join('\n');
+    await writeProject({
+      dir,
+      file: 'p.orchest',
+      services: { redis: { image: 'redis', ports: [6379] } },
+      extraFiles: { 'resp.py': RESP_PY },
+      steps: [{ title: 'Probe', file: 'probe.py', source: probe }],
+    });
+    await client.addProject(dir, 'p');
+    const record = server.projects.get('p');
+    const loaded = await loadPipelineFile(join(record.path, 'p.orchest'));
+    assert.ok(loaded.spec);
+    const session = await server.sessions.start({
+      projectUuid: record.uuid,
+      pipelinePath: 'p.orchest',
+      spec: loaded.spec,
+      projectDir: record.path,
+      type: 'interactive',
+      userEnv: server.store.mergedEnvVars(record.uuid, loaded.spec.uuid),
+    });
+    assert.equal((await server.sessions.waitSettled(session.uuid, 30_000)).status, 'running');
+
+    const started = await jobs.runPipelineSteps({ projectUuid: record.uuid, pipelinePath: 'p.orchest', spec: loaded.spec });
+    const run = await jobs.waitRun(started.uuid, 60_000);
+    assert.equal(run.status, 'succeeded', `${JSON.stringify(run.steps)}\n${await readFile(run.steps[0]!.logFile, 'utf8').catch(() => '')}`);
+    assert.deepEqual(JSON.parse(await readFile(join(dir, 'result-interactive.json'), 'utf8')), {
+      internal_hostname: `redis-${session.uuid}`,
+      by_orchest_name: '+OK',
+      by_plain_name: 'interactive',
+    });
+
+    const job = await jobs.createJob({ projectUuid: record.uuid, pipelinePath: 'p.orchest', spec: loaded.spec, env: {} });
+    const jobRun = await jobs.waitRun((await jobs.startRun(job.uuid)).uuid, 60_000);
+    assert.equal(jobRun.status, 'succeeded', `${JSON.stringify(jobRun)}\n${await readFile(jobRun.steps[0]?.logFile ?? '/dev/null', 'utf8').catch(() => '')}`);
+    assert.deepEqual(JSON.parse(await readFile(join(jobRun.runDir, 'project', 'result-noninteractive.json'), 'utf8')), {
+      internal_hostname: `redis-${jobRun.uuid}`,
+      by_orchest_name: '+OK',
+      by_plain_name: 'noninteractive',
+    });
+    assert.equal((await server.sessions.waitSettled(session.uuid, 1_000)).status, 'running', 'the session ran on beside its job');
   });
 });

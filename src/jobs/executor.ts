@@ -47,7 +47,7 @@ export interface LocalExecutorOptions {
    * The argv prefix that runs a program inside the step's session network (the local runtime's
    * isolated sessions: nsenter); undefined: the step runs on the host as it is.
    */
-  enter?: (sessionUuid: string, options: { hostPorts: number[] }) => Promise<string[] | undefined>;
+  enter?: (sessionUuid: string, options: { cwd: string; hostPorts: number[] }) => Promise<string[] | undefined>;
 }
 
 export function createLocalStepExecutor(options: LocalExecutorOptions = {}): StepExecutor {
@@ -95,14 +95,15 @@ async function runHostProcess(step: StepExecution, graceMs: number, enter: Local
   log.write(`[berth] ${new Date().toISOString()} step "${step.title}": ${argv.join(' ')}\n`);
   let prefix: string[];
   try {
-    prefix = (await enter?.(step.sessionUuid, { hostPorts: loopbackPorts(step.env.BERTH_API_URL) })) ?? [];
+    prefix = (await enter?.(step.sessionUuid, { cwd: step.cwd, hostPorts: loopbackPorts(step.env.BERTH_API_URL) })) ?? [];
   } catch (error) {
     return finish({ status: 'failed', exitCode: null, reason: `cannot enter the session's network: ${error instanceof Error ? error.message : String(error)}` });
   }
   const [file, ...args] = [...prefix, ...argv];
   const child = spawn(file!, args, {
     cwd: step.cwd,
-    env: step.env,
+    // The SDKs name services as Orchest did (`<name>-<sid>`) where the session has its own hosts file.
+    env: prefix.length > 0 ? { ...step.env, BERTH_LOCAL_ISOLATION: 'namespace' } : step.env,
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -91,9 +91,9 @@ export interface Runtime {
   /**
    * The argv prefix that runs a host program inside the session's network (local runtime in
    * namespace mode: nsenter into the session's namespaces); undefined where steps run as they are.
-   * `hostPorts`: loopback ports of the host the program must still reach there (Berth's API).
+   * `cwd`: its working directory; `hostPorts`: loopback ports of the host it must still reach there (Berth's API).
    */
-  sessionEnterArgv?(sessionUuid: string, options?: { hostPorts?: number[] }): Promise<string[] | undefined>;
+  sessionEnterArgv?(sessionUuid: string, options: { cwd: string; hostPorts?: number[] }): Promise<string[] | undefined>;
   /** How sessions are isolated on this runtime (local: namespace or host, and why). */
   readonly isolation?: { mode: string; reason: string };
   /** Runs a command next to the service (local: on the host, docker: exec in the container). */

@@ -151,7 +151,7 @@ function generateUrls(spec: Json, env: NodeJS.ProcessEnv): SdkService {
     external_urls[String(port)] = `http://{host_name}:{port}/${prefix}_${port}`;
   }
   // Local processes listen on the host's loopback; containers find each other by name.
-  const internal_hostname = env.BERTH_RUNTIME === 'local' ? '127.0.0.1' : `${name}-${sid}`;
+  const internal_hostname = env.BERTH_RUNTIME === 'local' && env.BERTH_LOCAL_ISOLATION !== 'namespace' ? '127.0.0.1' : `${name}-${sid}`;
   return { ...substituted, name, ports, internal_hostname, external_urls, base_paths };
 }
 

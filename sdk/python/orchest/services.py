@@ -50,8 +50,9 @@ def _session_uuid() -> str:
 
 
 def _internal_hostname(name: str, session_uuid: str) -> str:
-    # Local processes listen on the host's loopback; containers find each other by name.
-    if current("BERTH_RUNTIME") == "local":
+    # Local processes listen on the host's loopback; containers, and the local runtime's isolated
+    # sessions (their own hosts file), find each other by name.
+    if current("BERTH_RUNTIME") == "local" and current("BERTH_LOCAL_ISOLATION") != "namespace":
         return "127.0.0.1"
     return name + "-" + session_uuid
 

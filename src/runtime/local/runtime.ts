@@ -166,7 +166,7 @@ class LocalRuntime implements Runtime {
       linkBinds(scratchDir, binds);
       const cwd = this.#workingDir(plan, scratchDir, binds);
       assertExecutable(plan, { ...command, argv }, env, cwd);
-      const enter = holder && this.#namespaces ? this.#namespaces.enterArgv(holder) : [];
+      const enter = holder && this.#namespaces ? this.#namespaces.enterArgv(holder, cwd) : [];
       state = await this.#spawn(plan, { argv, env, cwd, binds, scratchDir, logFile: options.logFile, enter });
     } catch (error) {
       rmSync(scratchDir, { recursive: true, force: true });
@@ -335,11 +335,11 @@ class LocalRuntime implements Runtime {
   }
 
   /** The argv prefix that runs a host program inside the session's namespaces (steps); undefined in host mode. */
-  async sessionEnterArgv(sessionUuid: string, options: { hostPorts?: number[] } = {}): Promise<string[] | undefined> {
+  async sessionEnterArgv(sessionUuid: string, options: { cwd: string; hostPorts?: number[] }): Promise<string[] | undefined> {
     if (!this.#namespaces) return undefined;
     const holder = await this.#namespaces.ensure(sessionUuid);
     for (const port of options.hostPorts ?? []) await this.#namespaces.outward(sessionUuid, port);
-    return this.#namespaces.enterArgv(holder);
+    return this.#namespaces.enterArgv(holder, options.cwd);
   }
 
   async exec(ref: RuntimeRef, argv: string[], options: { timeoutMs?: number; env?: Record<string, string> } = {}): Promise<ExecResult> {
@@ -353,10 +353,11 @@ class LocalRuntime implements Runtime {
     const stat = readProcStat(state.pid);
     const serviceEnvironment = stat?.startTime === state.procStartTime ? processEnviron(state.pid) : undefined;
     const rewrite = pathRewriter(state.binds);
-    const enter = (await this.sessionEnterArgv(state.sessionUuid)) ?? [];
+    const cwd = existsSync(state.cwd) ? state.cwd : '/';
+    const enter = (await this.sessionEnterArgv(state.sessionUuid, { cwd })) ?? [];
     return execOnHost([...enter, ...argv.map(rewrite)], {
       service: state.service,
-      cwd: state.cwd,
+      cwd,
       env: { ...(serviceEnvironment ?? hostEnv()), ...(options.env ?? {}) },
       ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
     });

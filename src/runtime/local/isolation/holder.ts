@@ -143,10 +143,13 @@ export class SessionNamespaces {
     appendFileSync(file, `${line}\n`);
   }
 
-  /** argv prefix that runs a program inside the session's namespaces (no shell). */
-  enterArgv(holder: HolderState): string[] {
+  /**
+   * argv prefix that runs a program inside the session's namespaces (no shell), in `cwd`: entering
+   * a mount namespace moves a process to its root, so the working directory is set again.
+   */
+  enterArgv(holder: HolderState, cwd: string): string[] {
     const user = holder.userNamespace ? ['--user', '--preserve-credentials'] : [];
-    return [toolPath('nsenter'), `--target=${holder.nsPid}`, ...user, '--net', '--mount', '--'];
+    return [toolPath('nsenter'), `--target=${holder.nsPid}`, ...user, '--net', '--mount', `--wd=${cwd}`, '--'];
   }
 
   /** Stops the holder (its forwarders with it) and removes its sockets, hosts file and state. */
