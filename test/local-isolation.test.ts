@@ -6,11 +6,14 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { freePort } from './support/ports.ts';
+import { BerthClient } from '../src/sdk/client.ts';
 import { startTestServer, tempDir, writePipeline } from './support/berth.ts';
 import { commandRequirement, skipUnless, type Requirement } from './support/requirements.ts';
 import { RESP_PY, writeProject } from './jobs-support.ts';
@@ -290,4 +293,65 @@ describe('isolated sessions on the local runtime', skipUnless(namespaces, redis,
     });
     assert.equal((await server.sessions.waitSettled(session.uuid, 1_000)).status, 'running', 'the session ran on beside its job');
   });
+
+  test('SIGKILL of Berth mid-session, restart, stop: the holder and services are adopted, then 0 processes, namespaces, sockets or mounts are left', async (t) => {
+    const dataDir = await tempDir(t, 'berth-data-');
+    const stateDir = join(dataDir, 'runtime');
+    const project = await samePortsProject(t, 'survives');
+    const port = await freePort();
+    const child = spawn(process.execPath, ['bin/berth.mjs', 'serve', '--data-dir', dataDir, '--port', String(port), '--runtime', 'local'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, BERTH_LOG_LEVEL: 'warn', BERTH_LOCAL_ISOLATION: 'namespace' },
+    });
+    let output = '';
+    child.stdout.on('data', (d) => (output += d));
+    child.stderr.on('data', (d) => (output += d));
+    t.after(() => {
+      child.kill('SIGKILL');
+    });
+    const url = `http://127.0.0.1:${port}`;
+    await waitFor(async () => (await fetch(`${url}/api/health`).catch(() => null))?.ok === true, 20_000, () => output);
+    const token = (await readFile(join(dataDir, 'cli-token'), 'utf8')).trim();
+    const client = new BerthClient({ url, token });
+    await client.addProject(project.dir, 'proj');
+    const { session } = await client.startSession('proj', 'main.orchest');
+    await waitFor(async () => (await client.getSession(session.uuid)).session.status === 'running', 30_000, () => output);
+    const holder = holderOf(stateDir, session.uuid);
+    const namespace = readlinkSync(`/proc/${holder.nsPid}/ns/net`);
+    const before = pidsInNamespace(namespace).sort();
+    assert.equal(before.length, 3, 'the holder and two services');
+
+    child.kill('SIGKILL');
+    await new Promise((r) => child.once('exit', r));
+    await sleep(300);
+    assert.deepEqual(pidsInNamespace(namespace).sort(), before, 'the holder and services outlive a crash of Berth');
+
+    const { server, token: token2 } = await startTestServer(t, { dataDir });
+    const adopted = await server.sessions.waitSettled(session.uuid, 30_000);
+    assert.equal(adopted.status, 'running');
+    assert.deepEqual(pidsInNamespace(namespace).sort(), before, 'adopted, not restarted');
+    assert.deepEqual(holderOf(stateDir, session.uuid), holder);
+    const response = await fetch(`${server.url}/service-web-${session.uuid}_8080/index.html`, { headers: { authorization: `Bearer ${token2}` } });
+    assert.equal(await response.text(), 'survives');
+    const holderPids = pidsWithArg(stateDir);
+    assert.equal(holderPids.length, 2, `the holder's outer and inner process: ${holderPids.join(', ')}`);
+
+    await server.sessions.stop(session.uuid);
+    const left = {
+      processes: [...before.filter(existsAlive), ...pidsWithArg(stateDir)],
+      namespaces: liveNetNamespaces().has(namespace) ? [namespace] : [],
+      sockets: socketFiles(stateDir),
+      mounts: [...mountsMentioning(process.pid, stateDir), ...before.flatMap((pid) => mountsMentioning(pid, stateDir))],
+    };
+    assert.deepEqual(left, { processes: [], namespaces: [], sockets: [], mounts: [] });
+  });
 });
+
+async function waitFor(check: () => Promise<boolean>, timeoutMs: number, context: () => string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check().catch(() => false)) return;
+    await sleep(100);
+  }
+  throw new Error(`condition not met within ${timeoutMs} ms\n${context()}`);
+}
