@@ -27,10 +27,9 @@ export {
 export { unifiedDiff } from './diff.ts';
 export { formatPath } from './path.ts';
 export {
-  pipelineSchema,
-  serviceSchema,
-  stepSchema,
-  readinessSchema,
+  specSchemas,
+  provideZod,
+  type SpecSchemas,
   SERVICE_NAME_PATTERN,
   ENV_VAR_NAME_PATTERN,
   ENVIRONMENT_PREFIX,

@@ -1,11 +1,11 @@
 /** The published JSON Schema of pipeline files (schema/pipeline.schema.json), generated from the zod schema. */
-import { z } from 'zod';
-import { pipelineSchema } from './schema.ts';
+import { specSchemas } from './schema.ts';
 
 export const PIPELINE_SCHEMA_ID = 'https://berth.dev/schema/pipeline.schema.json';
 
 export function pipelineJsonSchema(): Record<string, unknown> {
-  const generated = z.toJSONSchema(pipelineSchema, { target: 'draft-2020-12', io: 'input' }) as Record<string, unknown>;
+  const { z, pipeline } = specSchemas();
+  const generated = z.toJSONSchema(pipeline, { target: 'draft-2020-12', io: 'input' }) as Record<string, unknown>;
   return {
     $schema: generated.$schema,
     $id: PIPELINE_SCHEMA_ID,

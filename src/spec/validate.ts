@@ -8,7 +8,7 @@ import { findNulBytes, findOversizedService, findTooDeep, MAX_NESTING_DEPTH, max
 import { messageFor } from './messages.ts';
 import { KNOWN_PIPELINE_VERSIONS } from './migrate.ts';
 import { formatPath, valueAt } from './path.ts';
-import { pipelineSchema, serviceSchema } from './schema.ts';
+import { specSchemas } from './schema.ts';
 import { CURRENT_PIPELINE_VERSION, type Diagnostic, type Severity } from './types.ts';
 
 type Json = Record<string, unknown>;
@@ -148,15 +148,16 @@ function checkService(list: DiagnosticList, key: string, service: Json, names: s
   }
 }
 
-const SERVICE_FIELDS = Object.keys(serviceSchema.shape);
+let serviceFields: string[] | undefined;
 
 /**
  * Unknown fields are kept, but one that is a small edit away from a known field is almost always a
  * typo (`expose`, `require_authentication`) whose value would be silently ignored.
  */
 function likelyMeant(field: string): string | undefined {
-  if (SERVICE_FIELDS.includes(field)) return undefined;
-  return SERVICE_FIELDS.find((known) => editDistance(field, known) <= Math.min(2, Math.floor(known.length / 4)));
+  serviceFields ??= Object.keys(specSchemas().service.shape);
+  if (serviceFields.includes(field)) return undefined;
+  return serviceFields.find((known) => editDistance(field, known) <= Math.min(2, Math.floor(known.length / 4)));
 }
 
 function editDistance(a: string, b: string): number {
@@ -271,7 +272,7 @@ export function validatePipeline(spec: unknown, file: string): Diagnostic[] {
     return list.items;
   }
   if (!checkLimits(list, spec)) return list.sorted();
-  const result = pipelineSchema.safeParse(spec);
+  const result = specSchemas().pipeline.safeParse(spec);
   if (!result.success) for (const issue of result.error.issues) addZodIssue(list, issue);
   checkVersion(list, spec);
   const services = isObject(spec.services)

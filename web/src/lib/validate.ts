@@ -3,8 +3,12 @@
  * zod schema and the same messages `berth validate` and the server's save print. (Imported by
  * file, not through src/spec/index.ts, which also exports the Node-only file I/O.)
  */
+import { z } from 'zod';
+import { provideZod } from '../../../src/spec/schema.ts';
 import { validatePipeline } from '../../../src/spec/validate.ts';
 import type { Diagnostic } from '../../../src/spec/types.ts';
+
+provideZod(z);
 
 export function validateDraft(spec: unknown, file: string): Diagnostic[] {
   return validatePipeline(spec, file);
