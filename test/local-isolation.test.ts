@@ -311,11 +311,14 @@ describe('isolated sessions on the local runtime', skipUnless(namespaces, redis,
     });
     const url = `http://127.0.0.1:${port}`;
     await waitFor(async () => (await fetch(`${url}/api/health`).catch(() => null))?.ok === true, 20_000, () => output);
+    await waitFor(async () => output.includes('isolation:'), 5_000, () => output);
+    assert.match(output, /\n {2}isolation: namespace \(one network namespace per session/, 'the banner says the mode');
     const token = (await readFile(join(dataDir, 'cli-token'), 'utf8')).trim();
     const client = new BerthClient({ url, token });
     await client.addProject(project.dir, 'proj');
     const { session } = await client.startSession('proj', 'main.orchest');
     await waitFor(async () => (await client.getSession(session.uuid)).session.status === 'running', 30_000, () => output);
+    assert.equal((await client.getSession(session.uuid)).session.isolation, 'namespace');
     const holder = holderOf(stateDir, session.uuid);
     const namespace = readlinkSync(`/proc/${holder.nsPid}/ns/net`);
     const before = pidsInNamespace(namespace).sort();
@@ -344,6 +347,50 @@ describe('isolated sessions on the local runtime', skipUnless(namespaces, redis,
       mounts: [...mountsMentioning(process.pid, stateDir), ...before.flatMap((pid) => mountsMentioning(pid, stateDir))],
     };
     assert.deepEqual(left, { processes: [], namespaces: [], sockets: [], mounts: [] });
+  });
+
+  test('forced host mode: the banner, `session status --json` and the port-in-use hint say so, and services take host ports', async (t) => {
+    const dataDir = await tempDir(t, 'berth-data-');
+    const dir = await tempDir(t, 'berth-iso-');
+    const servicePort = await freePort();
+    await writePipeline(dir, 'main.orchest', {
+      services: { web: { image: 'python', command: 'python3', args: `-m http.server ${servicePort} --bind 127.0.0.1`, ports: [servicePort] } },
+    });
+    const port = await freePort();
+    const env = { ...process.env, BERTH_LOG_LEVEL: 'warn', BERTH_LOCAL_ISOLATION: 'host' };
+    const child = spawn(process.execPath, ['bin/berth.mjs', 'serve', '--data-dir', dataDir, '--port', String(port), '--runtime', 'local'], { stdio: ['ignore', 'pipe', 'pipe'], env });
+    let output = '';
+    child.stdout.on('data', (d) => (output += d));
+    child.stderr.on('data', (d) => (output += d));
+    t.after(async () => {
+      spawnSync(process.execPath, ['bin/berth.mjs', 'session', 'stop', 'p', 'main.orchest', '--data-dir', dataDir], { env, encoding: 'utf8' });
+      child.kill('SIGTERM');
+      await new Promise((r) => (child.exitCode === null ? child.once('exit', r) : r(null)));
+    });
+    await waitFor(async () => output.includes('isolation:'), 20_000, () => output);
+    assert.match(output, /\n {2}isolation: host \(services listen on the host's real ports \(forced by BERTH_LOCAL_ISOLATION=host\)\)\n/);
+
+    const cli = (...args: string[]) => spawnSync(process.execPath, ['bin/berth.mjs', ...args, '--data-dir', dataDir], { env, encoding: 'utf8' });
+    assert.equal(cli('project', 'add', dir, '--name', 'p').status, 0);
+    const started = cli('session', 'start', 'p', 'main.orchest', '--wait', '--json');
+    assert.equal(started.status, 0, started.stdout + started.stderr);
+    const status = JSON.parse(cli('session', 'status', '--json').stdout) as { sessions: { isolation?: string; services: { internalHostname: string }[] }[] };
+    assert.equal(status.sessions[0]!.isolation, 'host');
+    assert.equal(status.sessions[0]!.services[0]!.internalHostname, '127.0.0.1');
+    assert.match(spawnSync('ss', ['-ltnH'], { encoding: 'utf8' }).stdout, new RegExp(`127\\.0\\.0\\.1:${servicePort} `), 'in host mode the service takes its host port');
+
+    const dir2 = await tempDir(t, 'berth-iso-');
+    await writePipeline(dir2, 'main.orchest', {
+      services: { web: { image: 'python', command: 'python3', args: `-m http.server ${servicePort} --bind 127.0.0.1`, ports: [servicePort] } },
+    });
+    assert.equal(cli('project', 'add', dir2, '--name', 'q').status, 0);
+    const clash = cli('session', 'start', 'q', 'main.orchest', '--wait', '--json');
+    t.after(() => {
+      cli('session', 'stop', 'q', 'main.orchest');
+    });
+    const failed = (JSON.parse(clash.stdout) as { session: { services: { reason: string | null; details?: { hint?: string } }[] } }).session.services[0]!;
+    assert.match(failed.reason ?? '', new RegExp(`port ${servicePort} is already in use on this host`));
+    assert.match(failed.details?.hint ?? '', /isolation: host, services listen on the host's real ports \(forced by BERTH_LOCAL_ISOLATION=host\)/);
   });
 });
 

@@ -254,6 +254,8 @@ export interface SessionInfo {
   reason: string | null;
   services: ServiceInfo[];
   warnings: string[];
+  /** Local runtime: `namespace` (the session has its own network) or `host` (services on host ports). */
+  isolation?: string;
 }
 export interface JobInfo {
   uuid: string;

@@ -79,6 +79,8 @@ export interface SessionView extends Omit<SessionRecord, 'planJson'> {
   warnings: string[];
   /** Orchest's session.user_services: the specs as started (the SDK's interactive source). */
   userServices: Record<string, unknown>;
+  /** The local runtime's isolation of this session: `namespace` (its own network) or `host` (host ports). */
+  isolation?: string;
 }
 
 export interface ApplyResult {
@@ -666,7 +668,7 @@ export class SessionManager extends EventEmitter<{ event: [SessionEvent] }> {
       };
     });
     const userServices = Object.fromEntries(plan.services.map((s) => [s.name, sdkServiceView(s, runtime.internalHostname(s))]));
-    return { ...rest, services, warnings: plan.warnings, userServices };
+    return { ...rest, services, warnings: plan.warnings, userServices, ...(runtime.isolation ? { isolation: runtime.isolation.mode } : {}) };
   }
 }
 

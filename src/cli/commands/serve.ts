@@ -98,6 +98,7 @@ function printBanner(server: BerthServer, dataDir: string, demo: boolean): void 
     '',
     `${c.bold(c.green('Berth is running'))} at ${c.cyan(server.url)}`,
     `  runtime:   ${server.runtimeDescription}`,
+    ...(server.sessions.runtime.isolation ? [`  isolation: ${server.sessions.runtime.isolation.mode} (${server.sessions.runtime.isolation.reason})`] : []),
     `  data dir:  ${dataDir}`,
   ];
   if (server.loginToken) {

@@ -16,21 +16,21 @@ function bindFails(port: number): Promise<boolean> {
 
 /**
  * Throws BERTH_RUNTIME_PORT_IN_USE for the first declared port something already listens on.
- * `isolation` names the mode and why, for the hint: the fix differs by mode.
+ * `why` says why services are on host ports (the isolation mode's reason): the hint names the fix.
  */
-export async function assertPortsFree(service: string, ports: number[], isolation = 'host'): Promise<void> {
+export async function assertPortsFree(service: string, ports: number[], why = "services listen on the host's real ports"): Promise<void> {
   for (const [index, port] of ports.entries()) {
     const inodes = listeningInodes(port);
     const taken = inodes === undefined ? await bindFails(port) : inodes.length > 0;
     if (!taken) continue;
     const holder = inodes && inodes.length > 0 ? socketHolder(inodes) : undefined;
     const who = holder ? ` by pid ${holder.pid} (${holder.command || 'unknown command'})` : '';
-    const mode = `the local runtime runs services on their real host ports (isolation: ${isolation}); BERTH_LOCAL_ISOLATION=namespace gives each session its own network`;
+    const mode = `isolation: host, ${why}`;
     throw new RuntimeError('BERTH_RUNTIME_PORT_IN_USE', `service ${service}: port ${port} is already in use on this host${who}`, {
       hint: holder
         ? `stop pid ${holder.pid} or change services.${service}.ports[${index}]; ${mode}`
         : `free port ${port} or change services.${service}.ports[${index}]; ${mode}`,
-      details: { service, port, holder: holder ?? null, isolation },
+      details: { service, port, holder: holder ?? null, isolation: 'host' },
     });
   }
 }

@@ -56,8 +56,9 @@ class LocalRuntime implements Runtime {
   constructor(options: LocalRuntimeOptions) {
     this.#stateDir = options.stateDir;
     this.#graceMs = options.graceMs ?? DEFAULT_GRACE_MS;
-    const request = options.isolation ?? parseIsolationRequest(process.env.BERTH_LOCAL_ISOLATION, 'BERTH_LOCAL_ISOLATION');
-    this.isolation = resolveIsolation(request, options.isolation ? 'isolation' : 'BERTH_LOCAL_ISOLATION');
+    const fromEnv = process.env.BERTH_LOCAL_ISOLATION;
+    const request = options.isolation ?? parseIsolationRequest(fromEnv, 'BERTH_LOCAL_ISOLATION');
+    this.isolation = resolveIsolation(request, options.isolation ? 'the isolation option' : fromEnv ? 'BERTH_LOCAL_ISOLATION' : undefined);
     this.#namespaces = this.isolation.mode === 'namespace' ? new SessionNamespaces(options.stateDir, this.isolation) : undefined;
   }
 
@@ -109,7 +110,7 @@ class LocalRuntime implements Runtime {
    */
   async #prepareNetwork(plan: ServicePlan): Promise<HolderState | undefined> {
     if (!this.#namespaces) {
-      await assertPortsFree(plan.name, plan.ports, `${this.isolation.mode}: ${this.isolation.reason}`);
+      await assertPortsFree(plan.name, plan.ports, this.isolation.reason);
       return undefined;
     }
     const holder = await this.#namespaces.ensure(plan.sessionUuid);

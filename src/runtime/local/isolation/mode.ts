@@ -31,7 +31,7 @@ export function toolPath(name: string): string {
 const REQUESTS: readonly IsolationRequest[] = ['auto', 'namespace', 'host'];
 
 export function parseIsolationRequest(value: string | undefined, where: string): IsolationRequest {
-  if (value === undefined || value === '') return 'host';
+  if (value === undefined || value === '') return 'host'; // see docs/runtimes/local.md: what keeps `auto` from being the default
   if ((REQUESTS as readonly string[]).includes(value)) return value as IsolationRequest;
   throw new RuntimeError('BERTH_RUNTIME_ISOLATION_INVALID', `${where} is "${value}"; it must be auto, namespace or host`, {
     hint: `set ${where} to auto (namespaces where they work), namespace or host`,
@@ -71,17 +71,22 @@ export function probeNamespaces(userNamespace = !isRoot()): string | undefined {
   return undefined;
 }
 
-/** Resolves a request into the mode this runtime uses; `namespace` that cannot work is an error. */
-export function resolveIsolation(request: IsolationRequest, source: string): Isolation {
+/**
+ * Resolves a request into the mode this runtime uses; `namespace` that cannot work is an error.
+ * `source` names where the request came from; undefined: nobody asked (the default).
+ */
+export function resolveIsolation(request: IsolationRequest, source: string | undefined): Isolation {
   const userNamespace = !isRoot();
   if (request === 'host') {
-    return { mode: 'host', reason: `${source}=host: services listen on the host's real ports`, userNamespace };
+    const why = source ? `forced by ${source}=host` : `the default; BERTH_LOCAL_ISOLATION=namespace (or auto) gives each session its own network`;
+    return { mode: 'host', reason: `services listen on the host's real ports (${why})`, userNamespace };
   }
   const problem = probeNamespaces(userNamespace);
   if (problem === undefined) {
     return { mode: 'namespace', reason: `one network namespace per session${userNamespace ? ' (unprivileged, in a user namespace)' : ''}`, userNamespace };
   }
-  if (request === 'auto') return { mode: 'host', reason: `namespaces unavailable: ${problem}`, userNamespace };
+  if (request === 'auto') return { mode: 'host', reason: `services listen on the host's real ports (namespaces unavailable: ${problem})`, userNamespace };
+  source ??= 'BERTH_LOCAL_ISOLATION';
   throw new RuntimeError('BERTH_RUNTIME_ISOLATION_UNAVAILABLE', `${source}=namespace, but this host cannot make namespaces: ${problem}`, {
     hint: `fix the cause above, or set ${source}=auto (falls back to host ports) or host`,
     details: { problem },
