@@ -46,6 +46,10 @@ describe('Jupyter behind the proxy, in Chromium', skipUnless(jupyter, chromiumRe
             `--NotebookApp.base_url=$BASE_PATH_PREFIX_${port}`,
             "--NotebookApp.token=''",
             "--NotebookApp.password=''",
+            // Listening on 127.0.0.1, Jupyter refuses every Host but localhost and loopback addresses (its
+            // DNS-rebinding check); through Berth it is reached on its own host, <port>-jupyter.<sid>.localhost
+            // (docs/proxy.md: Services on their own origin). Orchest's ingress host needed the same.
+            '--NotebookApp.allow_remote_access=True',
             '--notebook-dir=/project-dir',
           ].join(' '),
           binds: { '/project-dir': '/project-dir' },
@@ -61,6 +65,8 @@ describe('Jupyter behind the proxy, in Chromium', skipUnless(jupyter, chromiumRe
     const settled = await server.sessions.waitSettled(session.uuid, 90_000);
     assert.equal(settled.status, 'running', `${settled.reason}\n${JSON.stringify(settled.services[0]?.details)}`);
     const base = `${server.url}/pbp-service-jupyter-${session.uuid}_${port}`;
+    // Where the path URL leads a browser: the service's own origin, with its path kept (preserve_base_path).
+    const own = `http://${port}-jupyter.${session.uuid}.localhost:${new URL(server.url).port}/pbp-service-jupyter-${session.uuid}_${port}`;
 
     const anonymous = await fetch(`${base}/api`, { headers: { accept: 'application/json' } });
     assert.equal(anonymous.status, 401, 'API clients without a login get 401');
@@ -73,7 +79,7 @@ describe('Jupyter behind the proxy, in Chromium', skipUnless(jupyter, chromiumRe
     assert.ok(server.loginToken, 'a fresh server prints a login token');
     await page.getByRole('textbox', { name: 'Token' }).fill(server.loginToken);
     await page.getByRole('button', { name: 'Sign in with the token' }).click();
-    await page.waitForURL(`${base}/tree`, { timeout: 15_000 }).catch(async (error: Error) => {
+    await page.waitForURL(`${own}/tree`, { timeout: 15_000 }).catch(async (error: Error) => {
       await page.screenshot({ path: 'test-results/proxy-jupyter-login.png' });
       throw new Error(`${error.message}\nthe browser is at ${page.url()}: ${(await page.textContent('body'))?.slice(0, 300)}`);
     });

@@ -107,7 +107,8 @@ describe('signing in to the web UI', skipUnless(chromiumRequirement, commandRequ
     await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
     await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await page.getByRole('heading', { name: 'The protected site' }).waitFor();
-    assert.equal(page.url(), `${base}${service}`);
+    // The path URL leads to the service's own origin (docs/security.md: Services on their own origin).
+    assert.equal(page.url(), `http://${webPort}-web.${session.uuid}.localhost:${new URL(base).port}/`);
 
     // The UI's old /signin address is the same page.
     await context.clearCookies();

@@ -119,7 +119,13 @@ export async function startServer(options: ServerOptions): Promise<BerthServer> 
     ...(options.graceMs === undefined ? {} : { graceMs: options.graceMs }),
     resolveEnvironmentImages: (projectUuid, uuids) => Object.fromEntries(uuids.map((uuid) => [uuid, environmentImage(projectUuid, uuid)])),
   });
-  const auth = createAuth({ db, dataDir: options.dataDir, enabled: options.auth ?? process.env.BERTH_AUTH !== 'off' });
+  const auth = createAuth({
+    db,
+    dataDir: options.dataDir,
+    enabled: options.auth ?? process.env.BERTH_AUTH !== 'off',
+    // A sign-in whose `next` is a service path ends on that service's origin.
+    ...(serviceDomain.mode === 'origins' ? { loginFormActions: `*.${serviceDomain.domain}:*` } : {}),
+  });
   const { loginToken, warning: authWarning } = auth.bootstrap();
   let serverUrl = '';
   const jobs = new Jobs({

@@ -32,6 +32,8 @@ export interface AuthOptions {
   enabled?: boolean;
   /** Clock in epoch ms, for tests of expiry and backoff. */
   now?: () => number;
+  /** Where a sign-in may lead besides Berth's origin, as CSP sources (the service origins, `*.localhost:*`). */
+  loginFormActions?: string;
 }
 
 export interface BootstrapResult {
@@ -68,7 +70,7 @@ export function createAuth(options: AuthOptions): Auth {
   const enabled = options.enabled ?? true;
   const now = options.now ?? Date.now;
   const store = new AuthStore(options.db, now);
-  const core = createCore(store, enabled, now);
+  const core = createCore(store, enabled, now, options.loginFormActions);
 
   return {
     enabled,

@@ -21,6 +21,8 @@ export interface AuthCore {
   store: AuthStore;
   limiter: LoginRateLimiter;
   now: () => number;
+  /** Extra CSP form-action sources for the sign-in page (the service origins, see login-page.ts). */
+  loginFormActions: string | undefined;
   resolve(req: IncomingMessage): Resolved | null;
   /** Drops what `resolve` remembered for this request (after it signed in or out). */
   forget(req: IncomingMessage): void;
@@ -28,13 +30,14 @@ export interface AuthCore {
 
 export const WEB_SESSION_LIFETIME_MS = 7 * 24 * 60 * 60 * 1000;
 
-export function createCore(store: AuthStore, enabled: boolean, now: () => number): AuthCore {
+export function createCore(store: AuthStore, enabled: boolean, now: () => number, loginFormActions?: string): AuthCore {
   const seen = new WeakMap<IncomingMessage, Resolved | null>();
   return {
     enabled,
     store,
     limiter: new LoginRateLimiter(now),
     now,
+    loginFormActions,
     resolve(req) {
       if (!enabled) return { principal: ANONYMOUS };
       if (seen.has(req)) return seen.get(req) ?? null;

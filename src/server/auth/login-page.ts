@@ -13,6 +13,11 @@ export interface LoginPageOptions {
   hint?: string;
   /** The username to keep in the field after a wrong password. */
   username?: string;
+  /**
+   * CSP sources a sign-in may lead to besides this origin (`*.localhost:*`): CSP's form-action also
+   * checks the redirects after the post, and `next` may be a service path that leads to its own origin.
+   */
+  formActions?: string;
 }
 
 export interface RenderedPage {
@@ -117,7 +122,7 @@ ${error}
       'referrer-policy': 'same-origin',
       'x-frame-options': 'DENY',
       'x-content-type-options': 'nosniff',
-      'content-security-policy': `default-src 'none'; style-src 'nonce-${nonce}'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'`,
+      'content-security-policy': `default-src 'none'; style-src 'nonce-${nonce}'; img-src 'self'; form-action 'self'${options.formActions ? ` ${options.formActions}` : ''}; frame-ancestors 'none'; base-uri 'none'`,
     },
   };
 }

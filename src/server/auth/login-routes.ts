@@ -42,13 +42,13 @@ export function registerLoginRoutes(app: FastifyInstance, core: AuthCore): void 
       try {
         await signIn(core, request, reply, { token: query.token });
       } catch (error) {
-        return sendPage(reply, next, error);
+        return sendPage(core, reply, next, error);
       }
       // The token sat in the URL: keep it out of the next page's Referer and out of caches.
       return reply.header('referrer-policy', 'no-referrer').header('cache-control', 'no-store').redirect(next, 303);
     }
     if (core.resolve(request.raw)?.webSession) return reply.redirect(next, 303);
-    return sendPage(reply, next);
+    return sendPage(core, reply, next);
   });
 
   // The sign-in page posts to its own address, so after a wrong password the address bar still says /login.
@@ -58,7 +58,7 @@ export function registerLoginRoutes(app: FastifyInstance, core: AuthCore): void 
     try {
       await signIn(core, request, reply, readCredentials(body));
     } catch (error) {
-      return sendPage(reply, next, error, typeof body.username === 'string' ? body.username : undefined);
+      return sendPage(core, reply, next, error, typeof body.username === 'string' ? body.username : undefined);
     }
     return reply.redirect(next, 303);
   });
@@ -72,7 +72,7 @@ export function registerLoginRoutes(app: FastifyInstance, core: AuthCore): void 
       result = await signIn(core, request, reply, readCredentials(body));
     } catch (error) {
       // The form gets the same page back with the reason, so the address bar never ends on this API path.
-      if (form) return sendPage(reply, next, error, typeof body.username === 'string' ? body.username : undefined);
+      if (form) return sendPage(core, reply, next, error, typeof body.username === 'string' ? body.username : undefined);
       throw error;
     }
     if (form) return reply.redirect(next, 303);
@@ -172,12 +172,12 @@ function isForm(request: FastifyRequest): boolean {
   return (request.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded');
 }
 
-function sendPage(reply: FastifyReply, next: string, error?: unknown, username?: string): FastifyReply {
+function sendPage(core: AuthCore, reply: FastifyReply, next: string, error?: unknown, username?: string): FastifyReply {
   const status = error instanceof AuthError ? error.status : error === undefined ? 200 : 500;
   const message = error === undefined ? undefined : error instanceof AuthError ? error.message : 'sign-in failed on the server; see its log';
   const hint = error instanceof AuthError ? error.hint : undefined;
   if (error !== undefined && !(error instanceof AuthError)) reply.log.error({ err: error }, 'sign-in failed');
-  const page = renderLoginPage({ next, ...(message ? { error: message } : {}), ...(hint ? { hint } : {}), ...(username ? { username: username.trim() } : {}) });
+  const page = renderLoginPage({ next, ...(core.loginFormActions ? { formActions: core.loginFormActions } : {}), ...(message ? { error: message } : {}), ...(hint ? { hint } : {}), ...(username ? { username: username.trim() } : {}) });
   return reply.code(status).headers(page.headers).send(page.html);
 }
 
