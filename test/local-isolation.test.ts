@@ -204,7 +204,8 @@ describe('isolated sessions on the local runtime', skipUnless(namespaces, redis,
     assert.deepEqual(inside.map((pids) => pids.length), [2, 2], 'both services of each session run in its namespace');
     const servicePids = inside.flat();
     assert.deepEqual(hostListenersOf(servicePids), [], 'no service of either session listens on a host port');
-    const ssInside = spawnSync('nsenter', [`--target=${holders[0]!.nsPid}`, '--net', 'ss', '-ltnH'], { encoding: 'utf8' }).stdout;
+    const asUser = process.getuid?.() === 0 ? [] : ['--user', '--preserve-credentials'];
+    const ssInside = spawnSync('nsenter', [`--target=${holders[0]!.nsPid}`, ...asUser, '--net', 'ss', '-ltnH'], { encoding: 'utf8' }).stdout;
     assert.match(ssInside, /127\.0\.0\.1:6379 /, 'ss inside the session shows its Redis');
     assert.equal(mountsMentioning(process.pid, '.ns/hosts').length, 0, 'the hosts bind is not visible on the host');
     assert.equal(mountsMentioning(holders[0]!.nsPid, sa.uuid).length, 1, 'the session sees its own hosts file');
