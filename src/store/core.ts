@@ -170,8 +170,19 @@ export class CoreStore {
     return this.secrets ? this.secrets.seal(planJson, planContext(uuid)) : planJson;
   }
 
+  /**
+   * Sessions are read on every service event and by the exit watcher each second, and a plan of a
+   * large pipeline is hundreds of KB to decrypt: each sealed text is opened once.
+   */
+  readonly #openedPlans = new Map<string, { sealed: string; plan: string }>();
+
   #openSession(record: SessionRecord): SessionRecord {
-    return this.secrets ? { ...record, planJson: this.secrets.open(record.planJson, planContext(record.uuid)) } : record;
+    if (!this.secrets) return record;
+    const cached = this.#openedPlans.get(record.uuid);
+    if (cached?.sealed === record.planJson) return { ...record, planJson: cached.plan };
+    const plan = this.secrets.open(record.planJson, planContext(record.uuid));
+    this.#openedPlans.set(record.uuid, { sealed: record.planJson, plan });
+    return { ...record, planJson: plan };
   }
 
   /** Orchest's get_proj_pip_env_variables: {...project, ...pipeline}, the pipeline wins. */
@@ -220,6 +231,7 @@ export class CoreStore {
   }
 
   deleteSession(uuid: string): void {
+    this.#openedPlans.delete(uuid);
     this.db.prepare('DELETE FROM sessions WHERE uuid = ?').run(uuid);
   }
 

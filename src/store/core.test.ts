@@ -1,0 +1,45 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CoreStore, coreMigrations } from './core.ts';
+import { openDatabase } from './db.ts';
+import { loadSecretKey, type SecretBox } from './secret-box.ts';
+
+/** A real secret box that counts how often it opens a sealed text. */
+function countingBox(dataDir: string): { box: SecretBox; opens: () => number } {
+  const { box } = loadSecretKey(dataDir, {});
+  let opens = 0;
+  return {
+    box: { seal: (plain, context) => box.seal(plain, context), isSealed: (stored) => box.isSealed(stored), open: (stored, context) => ((opens += 1), box.open(stored, context)) },
+    opens: () => opens,
+  };
+}
+
+test('a session plan sealed at rest is opened once per sealed text, and a new plan is read back new', (t) => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'berth-core-store-'));
+  t.after(() => rmSync(dataDir, { recursive: true, force: true }));
+  const db = openDatabase(join(dataDir, 'berth.db'), [coreMigrations]);
+  t.after(() => db.close());
+  const { box, opens } = countingBox(dataDir);
+  const store = new CoreStore(db, box);
+  const project = store.addProject({ name: 'p', path: dataDir });
+  const uuid = '00000000-0000-4000-8000-00000000000a';
+  const base = { uuid, projectUuid: project.uuid, pipelineUuid: 'pl', pipelinePath: 'a.orchest', type: 'interactive', runtime: 'local', desired: 'running', status: 'starting', reason: null } as const;
+  store.upsertSession({ ...base, planJson: '{"v":1}' });
+
+  const stored = db.prepare('SELECT plan_json AS plan FROM sessions').get() as { plan: string };
+  assert.ok(box.isSealed(stored.plan), 'the plan is sealed in the table');
+  for (let i = 0; i < 5; i += 1) assert.equal(store.getSession(uuid)?.planJson, '{"v":1}');
+  assert.equal(store.listSessions()[0]?.planJson, '{"v":1}');
+  store.updateSession(uuid, { status: 'running' });
+  assert.equal(store.getSession(uuid)?.planJson, '{"v":1}');
+  assert.equal(opens(), 1, 'status reads and writes reuse the opened plan');
+
+  store.updateSession(uuid, { planJson: '{"v":2}' });
+  assert.equal(store.getSession(uuid)?.planJson, '{"v":2}');
+  assert.equal(opens(), 2);
+  store.deleteSession(uuid);
+  assert.equal(store.getSession(uuid), undefined);
+});
