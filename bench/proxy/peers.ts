@@ -21,6 +21,8 @@ export interface Started {
   wsUrl: string;
   /** The process whose CPU and memory are measured (with its children). */
   pid?: number;
+  /** More processes measured with it (the isolated row: the holder forwarding into the session). */
+  extraPids?: number[];
   stop(): Promise<void>;
 }
 

@@ -8,6 +8,7 @@
  *   npm run bench:proxy                       # everything, ~3 minutes
  *   npm run bench:proxy -- --only berth,nginx --seconds 3
  *   npm run bench:proxy -- --berth-entry script   # the same proxy code without the full CLI
+ *   npm run bench:proxy -- --only berth,isolated  # host ports vs an isolated local session (docs/proxy.md)
  *
  * Writes bench/results/proxy-<date>.json.
  */
@@ -16,6 +17,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { cpuSeconds, download, processTree, wrk, wsRoundTrips, type WrkResult } from './measure.ts';
+import { startBerthIsolated } from './isolated.ts';
 import { ROOT, startBerth, startNodeFloor, startChp, startHttpProxy3, startNginxProxy, startProcess, startUpstream, stopChild, freePort, type Started } from './peers.ts';
 
 const GIB = 1024 ** 3;
@@ -23,7 +25,7 @@ const GIB = 1024 ** 3;
 const { values: args } = parseArgs({
   options: {
     seconds: { type: 'string', default: '5' },
-    only: { type: 'string', default: 'direct,node-floor,nginx,http-proxy-3,configurable-http-proxy,berth' },
+    only: { type: 'string', default: 'direct,node-floor,nginx,http-proxy-3,configurable-http-proxy,berth,isolated' },
     'berth-entry': { type: 'string', default: 'cli' },
     'ws-messages': { type: 'string', default: '3000' },
     out: { type: 'string' },
@@ -46,7 +48,7 @@ interface Row {
 
 async function measure(target: Started): Promise<Row> {
   process.stderr.write(`measuring ${target.name}…\n`);
-  const pids = target.pid === undefined ? [] : await processTree(target.pid);
+  const pids = target.pid === undefined ? [] : [...(await processTree(target.pid)), ...(target.extraPids ?? [])];
   await wrk(`${target.httpBase}/small.txt`, 50, 1); // warm-up (JIT, pools)
   const cpuBefore = await cpuSeconds(pids);
   const small = await wrk(`${target.httpBase}/small.txt`, 50, seconds);
@@ -113,6 +115,20 @@ function ratios(rows: Row[]): Record<string, Record<string, number>> {
   return out;
 }
 
+/** The isolated row over the `berth` row of the same run: what a session's own network costs. */
+function isolatedToHostPorts(rows: Row[]): Record<string, number> | undefined {
+  const host = rows.find((r) => r.name === 'berth');
+  const isolated = rows.find((r) => r.name === 'isolated local service');
+  if (!host || !isolated) return undefined;
+  return {
+    smallRps: isolated.small.rps / host.small.rps,
+    largeRps: isolated.large.rps / host.large.rps,
+    singleP50: isolated.single.p50Ms / host.single.p50Ms,
+    downloadTime: isolated.downloadSeconds / host.downloadSeconds,
+    wsP99: isolated.wsP99Us / host.wsP99Us,
+  };
+}
+
 async function main(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'berth-bench-proxy-'));
   const files = join(dir, 'www');
@@ -142,6 +158,8 @@ async function main(): Promise<void> {
     if (only.has('http-proxy-3')) targets.push(() => startHttpProxy3(upstream.port, wsPort));
     if (only.has('configurable-http-proxy')) targets.push(() => startChp(upstream.port, wsPort));
     if (only.has('berth')) targets.push(() => startBerth(upstream.port, wsPort, args['berth-entry'] === 'script' ? 'script' : 'cli'));
+    // Beside `berth`: the same proxy code reaching the upstreams inside an isolated local session.
+    if (only.has('isolated')) targets.push(() => startBerthIsolated(dir, files, upstream.port, wsPort));
     for (const start of targets) {
       const target = await start();
       try {
@@ -167,9 +185,14 @@ async function main(): Promise<void> {
       );
     }
   }
+  const isolated = isolatedToHostPorts(rows);
+  if (isolated) {
+    console.log('\nisolated local service / berth on host ports (the issue-17 bound: req/s within 15 %, i.e. >= 0.85x)');
+    console.log(`  small req/s ${fmt(isolated.smallRps)}x  64k req/s ${fmt(isolated.largeRps)}x  c1 p50 ${fmt(isolated.singleP50)}x  1GiB time ${fmt(isolated.downloadTime)}x  WS p99 ${fmt(isolated.wsP99)}x`);
+  }
   const out = args.out ?? join(ROOT, 'bench/results', `proxy-${new Date().toISOString().slice(0, 10)}.json`);
   await mkdir(join(out, '..'), { recursive: true });
-  await writeFile(out, `${JSON.stringify({ date: new Date().toISOString(), node: process.version, seconds, loadBefore: load, loadAfter, rows, ratiosToNginx: ratioTable }, null, 2)}\n`);
+  await writeFile(out, `${JSON.stringify({ date: new Date().toISOString(), node: process.version, seconds, loadBefore: load, loadAfter, rows, ratiosToNginx: ratioTable, ...(isolated ? { isolatedToBerth: isolated } : {}) }, null, 2)}\n`);
   console.log(`\nwrote ${out}`);
 }
 
