@@ -90,7 +90,7 @@ describe('a cluster that evicts, replaces, throttles and refuses (fake API serve
     assert.deepEqual(await settles('the step with a sidecar', running), { exitCode: 0 });
   });
 
-  it('item 2: a pod replaced by its ReplicaSet is not a failure: the session stays up and the log says so', async (t) => {
+  it('item 2: a pod replaced by its ReplicaSet is not a failure: the service is starting until the new pod is ready, and the log says so', async (t) => {
     const server = await setupKubernetesServer(t, {});
     const { fake, projectDir, client } = server;
     await writePipeline(projectDir, 'svc.orchest', { services: { redis: { image: 'localhost/redis:7', command: 'redis-server', ports: [6379], readiness: { type: 'none' } } } });
@@ -101,22 +101,31 @@ describe('a cluster that evicts, replaces, throttles and refuses (fake API serve
     fake.log(first.metadata.name, 'first pod: ready');
     const logFile = server.server.sessions.logFile(session.uuid, 'redis');
     await until('the first line in the log', () => (readFileSync(logFile, 'utf8').includes('first pod: ready') ? true : undefined));
+    const statuses: string[] = [];
+    server.server.sessions.on('event', (event) => {
+      if (event.type === 'service' && event.service === 'redis') statuses.push(event.status);
+    });
 
-    // Eviction (drain, node upgrade): the pod goes, a new Pending one takes its place.
+    // Eviction (drain, node upgrade): the pod goes Terminating, its ReplicaSet makes a new Pending one.
     const second = fake.replacePod(first.metadata.name);
-    await sleep(2500); // the session manager's exit watcher runs every second
-    const during = server.server.sessions.get(session.uuid);
-    assert.equal(during.status, 'running', `the session survived the replacement (${during.reason ?? ''})`);
-    assert.equal(during.services.find((s) => s.name === 'redis')?.status, 'ready');
+    assert.equal(fake.objects('pods').find((p) => p.metadata.name === first.metadata.name)?.metadata.deletionTimestamp !== undefined, true, 'the old pod is Terminating');
+    const redis = () => server.server.sessions.get(session.uuid).services.find((s) => s.name === 'redis');
+    const during = await until('redis starting again', () => (redis()?.status === 'starting' ? redis() : undefined));
+    assert.match(during?.reason ?? '', /not ready again: /);
+    assert.notEqual(server.server.sessions.get(session.uuid).status, 'failed', 'the replacement is not a failure');
+    await sleep(1500); // still Pending: nothing fails, nothing claims it is ready
+    assert.equal(redis()?.status, 'starting');
 
     fake.setPodStatus(second, runningStatus());
     fake.log(second, 'second pod: ready');
+    await until('redis ready again', () => (redis()?.status === 'ready' ? true : undefined));
+    assert.equal(server.server.sessions.get(session.uuid).status, 'running');
+    assert.deepEqual(statuses, ['starting', 'ready']);
     const text = await until('the second pod in the log', () => {
       const now = readFileSync(logFile, 'utf8');
       return now.includes('second pod: ready') ? now : undefined;
     });
-    assert.match(text, new RegExp(`first pod: ready\\n--- berth: redis pod replaced by Kubernetes \\(now pod ${second}\\) ---\\nsecond pod: ready\\n`));
-    assert.equal(server.server.sessions.get(session.uuid).status, 'running');
+    assert.match(text, new RegExp(`first pod: ready\\n--- berth: redis restarting \\([^\\n]*\\); waiting for it to be ready again ---\\n--- berth: redis pod replaced by Kubernetes \\(now pod ${second}\\) ---\\nsecond pod: ready\\n`));
   });
 
   it('item 3: a build whose Job failed past its deadline, or whose pod was never created, fails with the reason', async (t) => {

@@ -5,6 +5,7 @@
  * compare, then start what is missing or changed and stop what should not run.
  */
 import { EventEmitter } from 'node:events';
+import { appendFileSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
@@ -480,8 +481,11 @@ export class SessionManager extends EventEmitter<{ event: [SessionEvent] }> {
         if (++inspected % WATCH_BATCH === 0) await new Promise<void>((resolve) => setImmediate(resolve));
         const ref = { runtime: this.#o.runtime.kind, id: record.runtimeId, sessionUuid: session.uuid, service: record.name };
         const state = await this.#o.runtime.inspect(ref);
-        // A non-fatal wait heals by itself (kubernetes: a pod replaced after an eviction or drain, its successor starting).
-        if (state.state === 'running' || (state.state === 'waiting' && !state.fatal)) continue;
+        if (state.state === 'running') continue;
+        if (state.state === 'waiting' && !state.fatal) {
+          this.#restarting(session.uuid, record, state.reason);
+          continue;
+        }
         const lines = await lastLogLines(this.logFile(session.uuid, record.name), 20, true).catch(() => []);
         // Re-read right before the write, with no await between: a restart or apply may have
         // replaced the instance meanwhile, and its record must not be overwritten.
@@ -498,6 +502,28 @@ export class SessionManager extends EventEmitter<{ event: [SessionEvent] }> {
         this.#updateSessionStatus(session.uuid);
       }
     }
+  }
+
+  /**
+   * A ready service whose instance waits again without a fatal reason is being replaced by its
+   * runtime (kubernetes: a pod evicted or drained, its successor Pending): not a failure, but not
+   * ready either. It goes back to `starting`, the restart is written in its log, and the session
+   * waits for its readiness again (within its deadline) as after a Berth restart: #bringUp adopts
+   * a `starting` record that has a runtime id.
+   */
+  #restarting(sessionUuid: string, record: ServiceRecord, reason: string): void {
+    // Re-read right before the write, with no await between (as the exit watcher does).
+    const current = this.#service(sessionUuid, record.name);
+    if (current?.runtimeId !== record.runtimeId || current.status !== 'ready') return;
+    const why = `not ready again: ${reason}`;
+    this.#o.store.upsertService({ ...current, status: 'starting', reason: why, readyAt: null });
+    this.#emit({ type: 'service', sessionUuid, service: record.name, status: 'starting', reason: why });
+    try {
+      appendFileSync(this.logFile(sessionUuid, record.name), `--- berth: ${record.name} restarting (${reason}); waiting for it to be ready again ---\n`);
+    } catch {
+      // the log directory went with a stop; the record says it all the same
+    }
+    void this.#lock.run(sessionUuid, () => this.#reconcile(sessionUuid)).catch((error: unknown) => this.#fail(sessionUuid, error));
   }
 
   // --- helpers ----------------------------------------------------------------------------------

@@ -3,7 +3,7 @@ export * from './types.ts';
 export { SpecError } from './errors.ts';
 export { parsePipeline, loadPipelineFile, positionOf } from './parse.ts';
 export { migratePipeline, guessPort, sanitizeEnvVarName, KNOWN_PIPELINE_VERSIONS, PORT_GUESSES, type MigrationResult } from './migrate.ts';
-export { validatePipeline, hasErrors } from './validate.ts';
+export { validatePipeline, hasErrors, type ValidateOptions } from './validate.ts';
 export { serializePipeline, writePipelineFile, detectStyle, type WriteOptions, type TextStyle } from './serialize.ts';
 export { pipelineJsonSchema, pipelineJsonSchemaText, PIPELINE_SCHEMA_ID } from './json-schema.ts';
 export {
@@ -32,6 +32,7 @@ export {
   type SpecSchemas,
   SERVICE_NAME_PATTERN,
   ENV_VAR_NAME_PATTERN,
+  KUBERNETES_ENV_VAR_NAME_PATTERN,
   ENVIRONMENT_PREFIX,
   ENVIRONMENT_IMAGE_PATTERN,
   RESERVED_SERVICE_NAMES,

@@ -130,6 +130,10 @@ export const MESSAGES: Record<string, Entry> = {
     message: ({ path, value }) => `${path}: ${showValue(value)} is not a valid environment variable name`,
     hint: () => 'use only letters, digits, "-" and "_", e.g. "API_TOKEN"',
   },
+  BERTH_SPEC_ENV_NAME_KUBERNETES: {
+    message: ({ path, value }) => `${path}: ${showValue(value)} starts with a digit, and the kubernetes runtime cannot set it (the API server refuses env names that do not match [-._a-zA-Z][-._a-zA-Z0-9]*)`,
+    hint: () => 'rename the variable so that it starts with a letter or "_", e.g. "_1ST_KEY" or "KEY_1"',
+  },
   BERTH_SPEC_ENV_VALUE: {
     message: ({ path, value }) => `${path} must be a string, not ${describeValue(value)}`,
     hint: () => 'quote the value, e.g. "6379" or "true"',

@@ -12,6 +12,11 @@ import type { PipelineSpec, ReadinessSpec, ServiceSpec, StepSpec } from './types
 /** Orchest's rule: a k8s object name `<name>-<36-char session uuid>` must fit in 63 characters. */
 export const SERVICE_NAME_PATTERN = /^[a-z][0-9a-z-]{0,25}$/;
 export const ENV_VAR_NAME_PATTERN = /^[0-9a-zA-Z\-_]+$/;
+/**
+ * What the Kubernetes API server accepts as an env name (apimachinery's IsEnvVarName): no leading
+ * digit. Orchest's own pattern above allowed one, and its cluster then refused the pod with 422.
+ */
+export const KUBERNETES_ENV_VAR_NAME_PATTERN = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/;
 export const ENVIRONMENT_PREFIX = 'environment@';
 export const ENVIRONMENT_IMAGE_PATTERN = /^environment@[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 

@@ -8,7 +8,7 @@ import { findNulBytes, findOversizedService, findTooDeep, MAX_NESTING_DEPTH, max
 import { messageFor } from './messages.ts';
 import { KNOWN_PIPELINE_VERSIONS } from './migrate.ts';
 import { formatPath, valueAt } from './path.ts';
-import { specSchemas } from './schema.ts';
+import { ENV_VAR_NAME_PATTERN, KUBERNETES_ENV_VAR_NAME_PATTERN, specSchemas } from './schema.ts';
 import { CURRENT_PIPELINE_VERSION, type Diagnostic, type Severity } from './types.ts';
 
 type Json = Record<string, unknown>;
@@ -264,8 +264,31 @@ export function checkLimits(list: DiagnosticList, spec: Json): boolean {
   return true;
 }
 
+export interface ValidateOptions {
+  /** The runtime the pipeline will run on: `kubernetes` also applies the API server's rules. */
+  runtime?: string;
+}
+
+/**
+ * Env names the kubernetes runtime cannot set: Orchest's pattern allows a leading digit, the API
+ * server does not (422 on the Deployment). Only names that pass Orchest's pattern are looked at;
+ * the rest already have their error.
+ */
+function checkKubernetesEnvNames(list: DiagnosticList, key: string, service: Json): void {
+  const at = (...rest: Segments): Segments => ['services', key, ...rest];
+  const refused = (name: unknown): name is string => typeof name === 'string' && ENV_VAR_NAME_PATTERN.test(name) && !KUBERNETES_ENV_VAR_NAME_PATTERN.test(name);
+  if (isObject(service.env_variables)) {
+    for (const name of Object.keys(service.env_variables)) if (refused(name)) list.add('BERTH_SPEC_ENV_NAME_KUBERNETES', at('env_variables', name), { value: name });
+  }
+  if (Array.isArray(service.env_variables_inherit)) {
+    service.env_variables_inherit.forEach((name, index) => {
+      if (refused(name)) list.add('BERTH_SPEC_ENV_NAME_KUBERNETES', at('env_variables_inherit', index), { value: name });
+    });
+  }
+}
+
 /** Validates a pipeline (migrated to the current version): errors and warnings, in file order. */
-export function validatePipeline(spec: unknown, file: string): Diagnostic[] {
+export function validatePipeline(spec: unknown, file: string, options: ValidateOptions = {}): Diagnostic[] {
   const list = new DiagnosticList(file, spec);
   if (!isObject(spec)) {
     list.add('BERTH_SPEC_TYPE', [], { extra: 'a JSON object', value: spec });
@@ -280,6 +303,7 @@ export function validatePipeline(spec: unknown, file: string): Diagnostic[] {
     : [];
   const names = services.map(([key]) => key);
   for (const [key, service] of services) checkService(list, key, service, names);
+  if (options.runtime === 'kubernetes') for (const [key, service] of services) checkKubernetesEnvNames(list, key, service);
   checkOrders(list, services);
   checkCycles(list, services);
   return list.sorted();

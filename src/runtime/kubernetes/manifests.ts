@@ -8,6 +8,7 @@ import type { V1Container, V1Deployment, V1EnvVar, V1NetworkPolicy, V1PodSpec, V
 import { isAbsolute, relative } from 'node:path';
 import type { MountPlan, ReadinessPlan, ServicePlan } from '../../plan/types.ts';
 import { LABELS } from '../../plan/types.ts';
+import { formatPath, KUBERNETES_ENV_VAR_NAME_PATTERN } from '../../spec/index.ts';
 import {
   BERTH_APP_LABEL,
   BERTH_APP_VALUE,
@@ -103,11 +104,27 @@ function secretKey(name: string, index: number): string {
 }
 
 /**
+ * The API server refuses an env name with a leading digit (422 on the Deployment, after Berth
+ * created its Secret); Orchest's pattern allows one. `berth validate` says so for names in the
+ * pipeline file; inherited ones come from the project's settings and are only known here.
+ */
+function checkEnvNames(plan: ServicePlan): void {
+  for (const variable of plan.env) {
+    if (KUBERNETES_ENV_VAR_NAME_PATTERN.test(variable.name)) continue;
+    const field = variable.source === 'inherited' ? `services.${plan.name}.env_variables_inherit (the project, pipeline or job variable ${variable.name})` : formatPath(['services', plan.name, 'env_variables', variable.name]);
+    throw new RuntimeError('BERTH_RUNTIME_BAD_ENV_NAME', `${field}: ${JSON.stringify(variable.name)} is not an env name the kubernetes runtime can set (the API server requires [-._a-zA-Z][-._a-zA-Z0-9]*: no leading digit)`, {
+      hint: 'rename the variable so that it starts with a letter or "_", e.g. "KEY_1"',
+    });
+  }
+}
+
+/**
  * Inherited variables (project/pipeline/job env vars) are secrets: they go into a Secret named
  * like the service and reach the container through secretKeyRef, so `kubectl get deploy -o yaml`
  * and Deployment readers never see them (Orchest put them in the pod spec in clear).
  */
 function envFor(plan: ServicePlan): V1EnvVar[] {
+  checkEnvNames(plan);
   return finalEnv(plan).map((variable, index) =>
     variable.source === 'inherited'
       ? { name: variable.name, valueFrom: { secretKeyRef: { name: objectName(plan), key: secretKey(variable.name, index) } } }

@@ -1,8 +1,9 @@
 /**
  * One list+watch of this installation's pods, shared by every service: inspect reads pod states
  * from it instead of polling the API every readiness interval, and log followers learn about
- * container restarts from it. The watch is re-established (list, then watch from the list's
- * resourceVersion) whenever the server ends it, as kube-apiserver does every few minutes.
+ * container restarts from it. When the server ends the watch, as kube-apiserver does every few
+ * minutes, it resumes from the last resourceVersion seen (events and BOOKMARKs carry it); a 410
+ * Gone (that version compacted) lists again and watches from the list's version.
  * A watch the server refuses (403: the Role lacks `watch`; 5xx) is not synced: `start()` rejects
  * with the reason, `error` keeps it, callers list pods from the API instead, and the watch is
  * tried again with backoff (1 s doubling to 30 s) rather than every second.
@@ -27,6 +28,8 @@ export interface PodWatch {
 
 const RETRY_MS = 1000;
 const MAX_RETRY_MS = 30_000;
+/** A watch the server ended sooner than this is not resumed at once (a server ending every watch would make a loop). */
+const RESUME_MIN_OPEN_MS = 1000;
 
 export function createPodWatch(clients: KubernetesClients, namespace: string, labelSelector: string): PodWatch {
   const pods = new Map<string, V1Pod>();
@@ -38,6 +41,8 @@ export function createPodWatch(clients: KubernetesClients, namespace: string, la
   let starting: Promise<void> | undefined;
   let controller: AbortController | undefined;
   let retry: NodeJS.Timeout | undefined;
+  /** The last version seen: a watch the server ended resumes from it. */
+  let resourceVersion: string | undefined;
 
   function emit(pod: V1Pod, type: 'ADDED' | 'MODIFIED' | 'DELETED'): void {
     for (const listener of listeners) {
@@ -60,10 +65,11 @@ export function createPodWatch(clients: KubernetesClients, namespace: string, la
     retry.unref();
   }
 
-  async function listAndWatch(): Promise<void> {
-    const list = await clients.core.listNamespacedPod({ namespace, labelSelector });
+  /** The pod list, replacing the cache (what changed since is told to listeners); returns its resourceVersion. */
+  async function list(): Promise<string | undefined> {
+    const listed = await clients.core.listNamespacedPod({ namespace, labelSelector });
     const seen = new Set<string>();
-    for (const pod of list.items) {
+    for (const pod of listed.items) {
       const name = pod.metadata?.name;
       if (!name) continue;
       seen.add(name);
@@ -77,15 +83,31 @@ export function createPodWatch(clients: KubernetesClients, namespace: string, la
         emit(pod, 'DELETED');
       }
     }
-    if (closed) return;
-    const resourceVersion = list.metadata?.resourceVersion;
+    return listed.metadata?.resourceVersion;
+  }
+
+  /**
+   * Watches from `from`. When the server ends the watch (its timeout, every few minutes) the watch
+   * resumes from the last version seen (an event's or a BOOKMARK's), as client-go's reflector
+   * does, without listing every pod again; a 410 Gone (`Expired`: that version is compacted away)
+   * lists again first. A refusal rejects with the reason.
+   */
+  async function watchFrom(from: string | undefined): Promise<void> {
     let refused: Error | undefined;
+    let expired = false;
+    const opened = Date.now();
     controller = await new Watch(clients.config).watch(
       `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods`,
-      { labelSelector, allowWatchBookmarks: true, ...(resourceVersion ? { resourceVersion } : {}) },
-      function onPodEvent(type: string, object: V1Pod) {
+      { labelSelector, allowWatchBookmarks: true, ...(from ? { resourceVersion: from } : {}) },
+      function onPodEvent(type: string, object: V1Pod & { code?: number }) {
+        if (type === 'ERROR') {
+          expired ||= object?.code === 410;
+          return;
+        }
+        const version = object?.metadata?.resourceVersion;
+        if (version) resourceVersion = version;
         const name = object?.metadata?.name;
-        // ERROR (e.g. 410 Gone: resourceVersion too old) and BOOKMARK carry no pod to keep.
+        // BOOKMARK carries only the version reached: nothing to keep.
         if (!name || (type !== 'ADDED' && type !== 'MODIFIED' && type !== 'DELETED')) return;
         if (type === 'DELETED') pods.delete(name);
         else pods.set(name, object);
@@ -93,8 +115,20 @@ export function createPodWatch(clients: KubernetesClients, namespace: string, la
       },
       function onWatchEnd(error: unknown) {
         controller = undefined;
-        if (error && !(error instanceof Error && error.name === 'AbortError')) refused = error instanceof Error ? error : new Error(String(error));
-        scheduleRestart();
+        if (closed) return;
+        if (error && !(error instanceof Error && error.name === 'AbortError')) {
+          refused = error instanceof Error ? error : new Error(String(error));
+          scheduleRestart();
+          return;
+        }
+        if (expired || !resourceVersion || Date.now() - opened < RESUME_MIN_OPEN_MS) {
+          // List again: right away after a 410 (the answer is "list"), with backoff when watches end at once.
+          if (expired) resourceVersion = undefined;
+          if (expired) relist();
+          else scheduleRestart();
+          return;
+        }
+        void watchFrom(resourceVersion).catch(() => scheduleRestart());
       },
     );
     if (refused) {
@@ -104,11 +138,23 @@ export function createPodWatch(clients: KubernetesClients, namespace: string, la
         hint: code === 403 ? `grant Berth's service account the verbs get, list and watch on pods (deploy/kubernetes/role.yaml) in namespace ${namespace}` : 'check the API server (kubectl get --raw /readyz)',
       });
     }
+  }
+
+  async function listAndWatch(): Promise<void> {
+    resourceVersion = await list();
+    if (closed) return;
+    await watchFrom(resourceVersion);
     if (!closed) {
       synced = true;
       failures = 0;
       lastError = undefined;
     }
+  }
+
+  function relist(): void {
+    synced = false;
+    starting = undefined;
+    void start().catch(() => undefined);
   }
 
   function start(): Promise<void> {
