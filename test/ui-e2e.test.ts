@@ -208,10 +208,10 @@ describe('the web UI end to end', skipUnless(chromiumRequirement, commandRequire
     await page.locator('.session-state .badge[data-status="running"]').waitFor();
     await shot(page, '08-session-running');
 
-    // The exposed service through its link, on the same origin and with the same sign-in.
+    // The exposed service through its link, on its own origin (<port>-web.<session>.localhost) and with the same sign-in.
     const link = serviceRow(page, 'web').getByRole('link', { name: new RegExp(`Open port ${webPort}`) });
     const href = await link.getAttribute('href');
-    assert.ok(href?.startsWith(`/service-web-`), href ?? '');
+    assert.match(href ?? '', new RegExp(`^http://${webPort}-web\\.[0-9a-f-]+\\.localhost:${new URL(server.url).port}/$`), href ?? '');
     const [servicePage] = await Promise.all([context.waitForEvent('page'), link.click()]);
     await servicePage.waitForLoadState();
     await servicePage.getByRole('heading', { name: 'Hello from the project directory' }).waitFor();

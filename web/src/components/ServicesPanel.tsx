@@ -7,7 +7,7 @@
 import { useState } from 'react';
 import type { ServiceSpec } from '../../../src/spec/types.ts';
 import { api, enc, type Session, type ServiceState } from '../api.ts';
-import { serviceUrl } from '../lib/urls.ts';
+import { serviceUrl, useServiceDomain } from '../lib/urls.ts';
 import { speaksHttp } from '../lib/protocols.ts';
 import { CopyButton } from './CopyButton.tsx';
 import { StatusBadge } from './StatusBadge.tsx';
@@ -178,11 +178,21 @@ function Endpoints(props: { name: string; ports: number[]; exposed: boolean; sta
     );
   }
   const pbp = Boolean(props.spec?.preserve_base_path);
+  return <HttpEndpoints {...props} pbp={pbp} host={host} />;
+}
+
+/** The exposed HTTP ports' links: on the service's own origin when the server has one, else the path URL. */
+function HttpEndpoints(props: { name: string; ports: number[]; state?: ServiceState; spec?: ServiceSpec; sessionUuid: string | null; pbp: boolean; host: string | undefined }) {
+  const serviceDomain = useServiceDomain();
+  const { pbp, host } = props;
   return (
     <ul className="endpoint-list small-text">
       {props.ports.map((port) => {
         if (!speaksHttp(props.spec, port)) return <Address key={port} name={props.name} host={host} port={port} state={props.state} />;
-        const url = props.state?.urls.find((u) => u.endsWith(`_${port}/`)) ?? (props.sessionUuid ? serviceUrl(props.name, props.sessionUuid, port, pbp) : null);
+        const url =
+          serviceDomain && props.sessionUuid
+            ? serviceUrl(props.name, props.sessionUuid, port, pbp, serviceDomain)
+            : (props.state?.urls.find((u) => u.endsWith(`_${port}/`)) ?? (props.sessionUuid ? serviceUrl(props.name, props.sessionUuid, port, pbp) : null));
         if (!url) return null;
         const ready = props.state?.status === 'ready';
         return (
