@@ -17,7 +17,7 @@ function countingBox(dataDir: string): { box: SecretBox; opens: () => number } {
   };
 }
 
-test('a session plan sealed at rest is opened once per sealed text, and a new plan is read back new', (t) => {
+test('a session plan sealed at rest is read and opened once per revision, and a new plan is read back new', (t) => {
   const dataDir = mkdtempSync(join(tmpdir(), 'berth-core-store-'));
   t.after(() => rmSync(dataDir, { recursive: true, force: true }));
   const db = openDatabase(join(dataDir, 'berth.db'), [coreMigrations]);
@@ -40,6 +40,10 @@ test('a session plan sealed at rest is opened once per sealed text, and a new pl
   store.updateSession(uuid, { planJson: '{"v":2}' });
   assert.equal(store.getSession(uuid)?.planJson, '{"v":2}');
   assert.equal(opens(), 2);
+  store.upsertSession({ ...base, planJson: '{"v":3}' });
+  assert.deepEqual(store.listSessions().map((session) => session.planJson), ['{"v":3}']);
+  assert.equal(opens(), 3);
+  assert.ok(!('planRev' in store.getSession(uuid)!), 'the revision stays inside the store');
   store.deleteSession(uuid);
   assert.equal(store.getSession(uuid), undefined);
 });

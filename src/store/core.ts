@@ -26,6 +26,9 @@ export const coreMigrations: MigrationSet = {
        status TEXT NOT NULL, reason TEXT, details_json TEXT, spec_hash TEXT NOT NULL, runtime_id TEXT,
        endpoints_json TEXT, attempt INTEGER NOT NULL DEFAULT 0, started_at TEXT, ready_at TEXT, updated_at TEXT NOT NULL,
        PRIMARY KEY (session_uuid, name));`,
+    // Counts the writes of a session's plan: reads compare it with the plan they hold instead of
+    // copying (and decrypting) a plan of megabytes from the table on every status read.
+    `ALTER TABLE sessions ADD COLUMN plan_rev INTEGER NOT NULL DEFAULT 0;`,
   ],
 };
 
@@ -156,7 +159,7 @@ export class CoreStore {
     const update = this.db.prepare('UPDATE env_vars SET value = ? WHERE project_uuid = ? AND pipeline_uuid = ? AND name = ?');
     // A session's plan holds the env its services started with, inherited secrets included.
     const plans = (this.db.prepare('SELECT uuid, plan_json AS plan FROM sessions').all() as { uuid: string; plan: string }[]).filter((r) => !box.isSealed(r.plan));
-    const updatePlan = this.db.prepare('UPDATE sessions SET plan_json = ? WHERE uuid = ?');
+    const updatePlan = this.db.prepare('UPDATE sessions SET plan_json = ?, plan_rev = plan_rev + 1 WHERE uuid = ?');
     this.db.transaction(() => {
       for (const r of plain) update.run(box.seal(r.value, envContext(r.p, r.q, r.name)), r.p, r.q, r.name);
       for (const r of plans) updatePlan.run(box.seal(r.plan, planContext(r.uuid)), r.uuid);
@@ -171,18 +174,21 @@ export class CoreStore {
   }
 
   /**
-   * Sessions are read on every service event and by the exit watcher each second, and a plan of a
-   * large pipeline is hundreds of KB to decrypt: each sealed text is opened once.
+   * Sessions are read on every service event and by the exit watcher each second, and the plan of a
+   * large pipeline is megabytes to copy out of the table and decrypt: each plan revision is read and
+   * opened once (plan_rev counts the plan's writes).
    */
-  readonly #openedPlans = new Map<string, { sealed: string; plan: string }>();
+  readonly #plans = new Map<string, { rev: number; plan: string }>();
 
-  #openSession(record: SessionRecord): SessionRecord {
-    if (!this.secrets) return record;
-    const cached = this.#openedPlans.get(record.uuid);
-    if (cached?.sealed === record.planJson) return { ...record, planJson: cached.plan };
-    const plan = this.secrets.open(record.planJson, planContext(record.uuid));
-    this.#openedPlans.set(record.uuid, { sealed: record.planJson, plan });
-    return { ...record, planJson: plan };
+  #withPlan(row: SessionRow): SessionRecord {
+    const { planRev, ...record } = sessionFromRow(row);
+    let cached = this.#plans.get(record.uuid);
+    if (cached?.rev !== planRev) {
+      const { sealed } = this.db.prepare('SELECT plan_json AS sealed FROM sessions WHERE uuid = ?').get(record.uuid) as { sealed: string };
+      cached = { rev: planRev, plan: this.secrets ? this.secrets.open(sealed, planContext(record.uuid)) : sealed };
+      this.#plans.set(record.uuid, cached);
+    }
+    return { ...record, planJson: cached.plan };
   }
 
   /** Orchest's get_proj_pip_env_variables: {...project, ...pipeline}, the pipeline wins. */
@@ -199,6 +205,7 @@ export class CoreStore {
          VALUES (@uuid, @projectUuid, @pipelineUuid, @pipelinePath, @type, @runtime, @desired, @status, @reason, @planJson, @t, @t)
          ON CONFLICT (uuid) DO UPDATE SET pipeline_path = excluded.pipeline_path, runtime = excluded.runtime,
            desired = excluded.desired, status = excluded.status, reason = excluded.reason, plan_json = excluded.plan_json,
+           plan_rev = sessions.plan_rev + 1,
            updated_at = excluded.updated_at`,
       )
       .run({ ...session, planJson: this.#sealPlan(session.uuid, session.planJson), t });
@@ -212,26 +219,27 @@ export class CoreStore {
       sets.push(`${column} = @${key}`);
       values[key] = key === 'planJson' && typeof value === 'string' ? this.#sealPlan(uuid, value) : value;
     }
+    if ('planJson' in fields) sets.push('plan_rev = plan_rev + 1');
     this.db.prepare(`UPDATE sessions SET ${sets.join(', ')}, updated_at = @updatedAt WHERE uuid = @uuid`).run(values);
   }
 
   getSession(uuid: string): SessionRecord | undefined {
-    const row = this.db.prepare('SELECT * FROM sessions WHERE uuid = ?').get(uuid);
-    return row === undefined ? undefined : this.#openSession(sessionFromRow(row));
+    const row = this.db.prepare(`SELECT ${SESSION_COLUMNS} FROM sessions WHERE uuid = ?`).get(uuid) as SessionRow | undefined;
+    return row === undefined ? undefined : this.#withPlan(row);
   }
 
   listSessions(filter: { projectUuid?: string; activeOnly?: boolean } = {}): SessionRecord[] {
     const rows = this.db
       .prepare(
-        `SELECT * FROM sessions WHERE (@projectUuid IS NULL OR project_uuid = @projectUuid)
+        `SELECT ${SESSION_COLUMNS} FROM sessions WHERE (@projectUuid IS NULL OR project_uuid = @projectUuid)
          AND (@activeOnly = 0 OR status != 'stopped') ORDER BY created_at`,
       )
-      .all({ projectUuid: filter.projectUuid ?? null, activeOnly: filter.activeOnly ? 1 : 0 }) as unknown[];
-    return rows.map((row) => this.#openSession(sessionFromRow(row)));
+      .all({ projectUuid: filter.projectUuid ?? null, activeOnly: filter.activeOnly ? 1 : 0 }) as SessionRow[];
+    return rows.map((row) => this.#withPlan(row));
   }
 
   deleteSession(uuid: string): void {
-    this.#openedPlans.delete(uuid);
+    this.#plans.delete(uuid);
     this.db.prepare('DELETE FROM sessions WHERE uuid = ?').run(uuid);
   }
 
@@ -272,5 +280,8 @@ export class CoreStore {
 }
 
 const projectFromRow = rowMapper<ProjectRecord>();
-const sessionFromRow = rowMapper<SessionRecord>();
+/** Every column but the plan, which #withPlan reads only when its revision changed. */
+const SESSION_COLUMNS = 'uuid, project_uuid, pipeline_uuid, pipeline_path, type, runtime, desired, status, reason, plan_rev, created_at, updated_at';
+type SessionRow = { readonly [column: string]: unknown };
+const sessionFromRow = rowMapper<Omit<SessionRecord, 'planJson'> & { planRev: number }>();
 const serviceFromRow = rowMapper<ServiceRecord>(['details_json', 'endpoints_json']);
