@@ -28,6 +28,7 @@ export function registerServe(program: Command): void {
     .option('--docker-host <url>', 'engine socket, e.g. unix:///run/podman/podman.sock (default: DOCKER_HOST)')
     .option('--demo', 'register the bundled demo project (copied into the data directory once)')
     .option('--log-format <format>', 'auto (readable lines on a terminal, JSON otherwise) | pretty | json', 'auto')
+    .option('--service-domain <domain>', 'serve each service on <port>-<name>.<session>.<domain> (a wildcard domain pointing at Berth), or off to keep services on this origin (default: BERTH_SERVICE_DOMAIN, else localhost when listening on loopback)')
     .option('--trust-proxy', 'behind a TLS-terminating reverse proxy (an Ingress): pass its X-Forwarded-Proto/-Host on to services (default: BERTH_TRUST_PROXY=1)')
     .option('--project-root <dir>', 'only directories inside DIR may be registered as projects (repeatable; system directories and the data directory are always refused)', collectRoots, [])
     .action(async function serveAction(options: {
@@ -38,6 +39,7 @@ export function registerServe(program: Command): void {
       dockerHost?: string;
       demo?: boolean;
       trustProxy?: boolean;
+      serviceDomain?: string;
       logFormat: string;
       projectRoot: string[];
     }) {
@@ -58,6 +60,7 @@ export function registerServe(program: Command): void {
         runtime: options.runtime,
         ...(options.dockerHost ? { dockerHost: options.dockerHost } : {}),
         trustProxy: Boolean(options.trustProxy) || process.env.BERTH_TRUST_PROXY === '1',
+        ...(options.serviceDomain === undefined ? {} : { serviceDomain: options.serviceDomain }),
         projectRoots: options.projectRoot.map((root) => resolve(root)),
         logger,
       });
@@ -107,6 +110,8 @@ function printBanner(server: BerthServer, dataDir: string, demo: boolean): void 
   } else {
     lines.push(`  ${c.bold('open')}       ${c.cyan(`${server.url}/login`)}  ${c.dim('(no password yet? `npx berth login-link` prints a sign-in link)')}`);
   }
+  if (server.serviceDomain.mode === 'origins') lines.push(`  services:  ${c.cyan(`<port>-<name>.<session>.${server.serviceDomain.domain}`)} ${c.dim('(each on its own origin)')}`);
+  else lines.push(c.yellow(`  services share Berth's origin: ${server.serviceDomain.reason}`));
   if (server.authWarning) lines.push(c.yellow(`  ${server.authWarning}`));
   if (demo) {
     // The CLI finds this server through <data-dir>/server.json; another data dir has to be named.
