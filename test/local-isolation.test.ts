@@ -320,6 +320,8 @@ describe('isolated sessions on the local runtime', skipUnless(namespaces, redis,
     const { session } = await client.startSession('proj', 'main.orchest');
     await waitFor(async () => (await client.getSession(session.uuid)).session.status === 'running', 30_000, () => output);
     assert.equal((await client.getSession(session.uuid)).session.isolation, 'namespace');
+    const status = spawnSync(process.execPath, ['bin/berth.mjs', 'session', 'status', '--data-dir', dataDir], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+    assert.match(status.stdout, new RegExp(`redis +ready.* redis-${session.uuid}:6379`), `the CLI shows where steps reach Redis\n${status.stdout}${status.stderr}`);
     const holder = holderOf(stateDir, session.uuid);
     const namespace = readlinkSync(`/proc/${holder.nsPid}/ns/net`);
     const before = pidsInNamespace(namespace).sort();
