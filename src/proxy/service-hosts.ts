@@ -17,8 +17,8 @@ export type HostKind =
 
 /** One DNS label as Berth builds them: lower case letters, digits and inner dashes, at most 63 characters. */
 const LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
-/** `host`, `host:port`, with an optional trailing dot on the host; no user info, no IPv6 literal. */
-const HOST_HEADER = /^([a-z0-9.-]+?)\.?(?::(\d{1,5}))?$/;
+/** A host name as Berth accepts one in front of the port: letters, digits, dots and dashes. */
+const HOST_NAME = /^[a-z0-9.-]+$/;
 
 /** `<port>-<name>.<session_uuid>`: the part of a service host in front of the service domain. */
 export function serviceHostKey(route: Pick<ProxyRoute, 'port' | 'service' | 'sessionUuid'>): string {
@@ -26,8 +26,8 @@ export function serviceHostKey(route: Pick<ProxyRoute, 'port' | 'service' | 'ses
 }
 
 /**
- * The service domain as Berth compares it: lower case, no trailing dot. Throws on anything that is
- * not a dotted sequence of DNS labels (`localhost`, `apps.example.com`).
+ * The service domain as Berth compares it: lower case, no trailing dot. Undefined for anything that
+ * is not a dotted sequence of DNS labels (`localhost`, `apps.example.com`).
  */
 export function normaliseServiceDomain(domain: string): string | undefined {
   const lower = domain.trim().toLowerCase().replace(/\.$/, '');
@@ -41,16 +41,17 @@ export function normaliseServiceDomain(domain: string): string | undefined {
  */
 export function classifyHost(host: string | undefined, domain: string): HostKind {
   if (host === undefined) return { kind: 'berth' };
-  const match = HOST_HEADER.exec(host.toLowerCase());
-  const name = match?.[1];
+  const lower = host.toLowerCase();
+  const port = /:\d{1,5}$/.exec(lower);
+  const name = port ? lower.slice(0, port.index) : lower;
   const suffix = `.${domain}`;
-  if (name === undefined) {
-    // A malformed Host that still mentions the service domain must never reach the API or UI.
-    return host.toLowerCase().includes(suffix) ? { kind: 'unknown' } : { kind: 'berth' };
-  }
-  if (!name.endsWith(suffix)) return { kind: 'berth' };
-  const labels = name.slice(0, -suffix.length).split('.');
-  if (labels.length !== 2 || !labels.every((label) => LABEL.test(label))) return { kind: 'unknown' };
+  // A malformed Host that still mentions the service domain must never reach the API or UI.
+  if (!HOST_NAME.test(name)) return lower.includes(suffix) ? { kind: 'unknown' } : { kind: 'berth' };
+  const bare = name.replace(/\.+$/, '');
+  const trailingDots = name.length - bare.length;
+  if (!bare.endsWith(suffix)) return { kind: 'berth' };
+  const labels = bare.slice(0, -suffix.length).split('.');
+  if (trailingDots > 1 || labels.length !== 2 || !labels.every((label) => LABEL.test(label))) return { kind: 'unknown' };
   return { kind: 'service', key: `${labels[0]}.${labels[1]}` };
 }
 

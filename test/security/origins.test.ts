@@ -122,6 +122,15 @@ describe('services on their own origin', () => {
     assert.equal(bounced.status, 302);
     assert.equal(bounced.headers.location, `${server.url}${basePath}/x`, 'without its cookie a service host sends the browser back to the path URL');
 
+    // Berth's own answers give a service origin no CORS allowance, preflight or not.
+    const serviceOrigin = `http://${serviceHost}`;
+    const preflight = await ask(server, berthHost, '/api/auth/me', { origin: serviceOrigin, 'access-control-request-method': 'GET', 'access-control-request-headers': 'x-berth-csrf' }, 'OPTIONS');
+    const read = await ask(server, berthHost, '/api/auth/me', { origin: serviceOrigin, cookie });
+    for (const answer of [preflight, read]) {
+      assert.equal(answer.headers['access-control-allow-origin'], undefined);
+      assert.equal(answer.headers['access-control-allow-credentials'], undefined);
+    }
+
     // Signing out ends the service host's access too.
     const out = await fetch(`${server.url}/api/auth/logout`, { method: 'POST', headers: { cookie, 'x-berth-csrf': csrf } });
     assert.equal(out.status, 200);
