@@ -229,7 +229,7 @@ export class Jobs extends EventEmitter<{ event: [JobEvent] }> {
       });
     }
     const session = this.#o.sessions
-      .list({ projectUuid: project.uuid, activeOnly: true })
+      .records({ projectUuid: project.uuid, activeOnly: true })
       .find((s) => s.type === 'interactive' && s.pipelineUuid === input.spec.uuid && s.desired === 'running');
     if (!session) {
       throw new JobError('BERTH_JOB_SESSION_NOT_RUNNING', `no interactive session of ${input.pipelinePath} is running in project "${project.name}"`, {
@@ -610,7 +610,7 @@ export class Jobs extends EventEmitter<{ event: [JobEvent] }> {
 
   /** Sessions that stopped while Berth was down never said so: their transfer directories go now. */
   async #removeStaleSessionFiles(): Promise<void> {
-    const active = new Set(this.#o.sessions.list({ activeOnly: true }).map((s) => s.uuid));
+    const active = new Set(this.#o.sessions.records({ activeOnly: true }).map((s) => s.uuid));
     const names = await readdir(join(this.#runsDir, 'sessions')).catch(() => [] as string[]);
     await Promise.all(names.filter((name) => !active.has(name)).map((name) => rm(this.#sessionFilesDir(name), { recursive: true, force: true })));
   }

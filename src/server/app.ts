@@ -234,7 +234,7 @@ export async function startServer(options: ServerOptions): Promise<BerthServer> 
       const socketPath = await findEngineSocket(options.dockerHost);
       return socketPath === undefined ? undefined : createEngineImageBuilder(socketPath);
     },
-    imageInUse: (image) => sessions.list({ activeOnly: true }).some((s) => sessions.plan(s.uuid).services.some((service) => service.image === image)),
+    imageInUse: (image) => sessions.records({ activeOnly: true }).some((s) => sessions.plan(s.uuid).services.some((service) => service.image === image)),
   });
   // Last: the UI answers every other GET (SPA fallback to index.html; /api/* stays JSON 404).
   registerUi(app);
@@ -245,7 +245,7 @@ export async function startServer(options: ServerOptions): Promise<BerthServer> 
   const recovered = (async function recoverInBackground() {
     await sessions.recover();
     await jobs.recover();
-    for (const session of sessions.list({ activeOnly: true })) mirror.syncSession(session.uuid);
+    for (const session of sessions.records({ activeOnly: true })) mirror.syncSession(session.uuid);
   })().catch((error: unknown) => logger.error({ err: error }, 'recovery failed'));
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : (options.port ?? 8765);

@@ -52,8 +52,12 @@ export interface StartSessionInput {
   userEnv: Record<string, string>;
 }
 
-/** Services the exit watcher inspects before it lets the event loop answer requests. */
-const WATCH_BATCH = 25;
+/** Services the exit watcher and recovery handle before they let the event loop answer requests. */
+const BATCH = 25;
+
+function yieldToRequests(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
 
 /** What a session row keeps of its plan (the context without secrets). */
 interface StoredPlan {
@@ -222,6 +226,11 @@ export class SessionManager extends EventEmitter<{ event: [SessionEvent] }> {
     return this.#o.store.listSessions(filter).map((s) => this.#view(s));
   }
 
+  /** The sessions' records, without the views of their services `list` builds (for Berth's own bookkeeping). */
+  records(filter: { projectUuid?: string; activeOnly?: boolean } = {}): SessionRecord[] {
+    return this.#o.store.listSessions(filter);
+  }
+
   /** The stored plan of an active session (for routes and the SDK). */
   plan(sessionUuid: string): SessionPlan {
     return this.#storedPlan(this.#requireSession(sessionUuid)).plan;
@@ -294,8 +303,13 @@ export class SessionManager extends EventEmitter<{ event: [SessionEvent] }> {
     }
     const { plan } = this.#storedPlan(session);
     const objects = await runtime.list({ [LABELS.installation]: this.#o.installationId, [LABELS.session]: session.uuid });
+    const objectOf = new Map<string | undefined, (typeof objects)[number]>();
+    for (const object of objects) if (!objectOf.has(object.labels[LABELS.service])) objectOf.set(object.labels[LABELS.service], object);
+    let handled = 0;
     for (const service of plan.services) {
-      const object = objects.find((o) => o.labels[LABELS.service] === service.name);
+      // A restarted server listens before it recovers: a session of many services must not hold its requests.
+      if (++handled % BATCH === 0) await yieldToRequests();
+      const object = objectOf.get(service.name);
       if (object && object.state.state === 'running' && object.labels[SPEC_HASH_LABEL] === service.specHash) {
         counts.adopted += 1;
         const record = this.#service(session.uuid, service.name);
@@ -312,8 +326,9 @@ export class SessionManager extends EventEmitter<{ event: [SessionEvent] }> {
         this.#saveService(session.uuid, service, { status: 'pending' });
       }
     }
+    const planned = new Set(plan.services.map((s) => s.name));
     for (const object of objects) {
-      if (!plan.services.some((s) => s.name === object.labels[LABELS.service])) {
+      if (!planned.has(object.labels[LABELS.service] ?? '')) {
         await runtime.stop(object.ref, { graceMs: this.#o.graceMs });
         counts.removed += 1;
       }
@@ -478,7 +493,7 @@ export class SessionManager extends EventEmitter<{ event: [SessionEvent] }> {
       for (const record of this.#o.store.listServices(session.uuid)) {
         if (record.status !== 'ready' || !record.runtimeId) continue;
         // Local inspects are synchronous reads: let requests in between, however many services run.
-        if (++inspected % WATCH_BATCH === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+        if (++inspected % BATCH === 0) await yieldToRequests();
         const ref = { runtime: this.#o.runtime.kind, id: record.runtimeId, sessionUuid: session.uuid, service: record.name };
         const state = await this.#o.runtime.inspect(ref);
         if (state.state === 'running') continue;
