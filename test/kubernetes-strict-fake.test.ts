@@ -9,7 +9,9 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { RuntimeError } from '../src/runtime/index.ts';
+import { RuntimeError, type TaskSpec } from '../src/runtime/index.ts';
+import type { ManifestOptions } from '../src/runtime/kubernetes/manifests.ts';
+import { runTaskPod } from '../src/runtime/kubernetes/task.ts';
 import { createKubernetesClients, kubeStatus, loadKubeConfig } from '../src/runtime/kubernetes/client.ts';
 import { startFakeApiServer, waitingStatus, type FakeApiServer } from '../src/runtime/kubernetes/fake-api-server.ts';
 import { validatePipeline } from '../src/spec/index.ts';
@@ -21,6 +23,18 @@ const NS = '/api/v1/namespaces/berth';
 const APPS = '/apis/apps/v1/namespaces/berth';
 
 const redisPlan = () => sharedRedisPlan(INSTALLATION);
+const options: ManifestOptions = { namespace: 'berth', installationId: INSTALLATION, projectClaim: 'berth-projects', dataClaim: 'berth-data', projectsMountPath: '/projects' };
+const stepTask: TaskSpec = {
+  name: 'berth-step-strict',
+  sessionUuid: 'run-session',
+  image: 'registry.example.com/env@sha256:' + 'a'.repeat(64),
+  argv: ['python3', 'train.py'],
+  workingDir: '/project-dir',
+  env: {},
+  mounts: [{ source: 'project', hostPath: '/projects/p', target: '/project-dir' }],
+  files: [],
+  labels: { 'berth.installation': INSTALLATION, 'berth.project': 'p-1', 'berth.run': 'r-1', 'berth.step': 's-1' },
+};
 const setup = (t: { after(fn: () => unknown): void }) => setupKubernetesRuntime(t, INSTALLATION);
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- API bodies read field by field
@@ -202,9 +216,13 @@ describe('a fake API server as strict as kube-apiserver, and the runtime against
       assert.match(error.message, /^services\.redis\.env_variables\["1ST_KEY"\]: "1ST_KEY" is not an env name the kubernetes runtime can set/);
       return true;
     });
+    // A step's job variables too: the step fails with the name, and no pod is created.
+    const clients = createKubernetesClients(loadKubeConfig(fake.kubeconfig));
+    const step = await runTaskPod(clients, { ...stepTask, env: { '9LIVES': 'x' } }, options, { logFile: join(logDir, 'step.log'), signal: new AbortController().signal });
+    assert.equal(step.exitCode, null);
+    assert.match(step.reason ?? '', /^step pod berth-step-strict: the environment variable 9LIVES \(a job, pipeline or project variable\): "9LIVES" is not an env name/);
     assert.equal(fake.requests.filter((r) => r.method === 'POST').length, 3, 'only the three raw calls above');
     // Without the runtime's check the API server would have said so, with the field.
-    const clients = createKubernetesClients(loadKubeConfig(fake.kubeconfig));
     const answer = await clients.core.createNamespacedPod({ namespace: 'berth', body: pod('p', [{ name: '1ST_KEY', value: 'x' }]) as never }).then(
       () => undefined,
       (error: unknown) => kubeStatus(error),

@@ -19,6 +19,7 @@ import {
   selectorLabels,
 } from './labels.ts';
 import { resourceRequirements, serviceResources } from './resources.ts';
+import { colocationAffinity, type Colocation } from './config.ts';
 import { RuntimeError } from '../errors.ts';
 
 export interface ManifestOptions {
@@ -41,6 +42,8 @@ export interface ManifestOptions {
   graceMs?: number;
   /** Pull secrets of every service pod (the registry environment images are pushed to). */
   imagePullSecrets?: string[];
+  /** Pods that mount a claim run on Berth's node (BERTH_K8S_COLOCATE: ReadWriteOnce claims). */
+  colocate?: Colocation;
 }
 
 export const DEFAULT_GRACE_MS = 10_000;
@@ -110,12 +113,17 @@ function secretKey(name: string, index: number): string {
  */
 function checkEnvNames(plan: ServicePlan): void {
   for (const variable of plan.env) {
-    if (KUBERNETES_ENV_VAR_NAME_PATTERN.test(variable.name)) continue;
     const field = variable.source === 'inherited' ? `services.${plan.name}.env_variables_inherit (the project, pipeline or job variable ${variable.name})` : formatPath(['services', plan.name, 'env_variables', variable.name]);
-    throw new RuntimeError('BERTH_RUNTIME_BAD_ENV_NAME', `${field}: ${JSON.stringify(variable.name)} is not an env name the kubernetes runtime can set (the API server requires [-._a-zA-Z][-._a-zA-Z0-9]*: no leading digit)`, {
-      hint: 'rename the variable so that it starts with a letter or "_", e.g. "KEY_1"',
-    });
+    checkEnvName(variable.name, field);
   }
+}
+
+/** Throws BERTH_RUNTIME_BAD_ENV_NAME, naming `field`, for a name the API server would refuse with 422. */
+export function checkEnvName(name: string, field: string): void {
+  if (KUBERNETES_ENV_VAR_NAME_PATTERN.test(name)) return;
+  throw new RuntimeError('BERTH_RUNTIME_BAD_ENV_NAME', `${field}: ${JSON.stringify(name)} is not an env name the kubernetes runtime can set (the API server requires [-._a-zA-Z][-._a-zA-Z0-9]*: no leading digit)`, {
+    hint: 'rename the variable so that it starts with a letter or "_", e.g. "KEY_1"',
+  });
 }
 
 /**
@@ -218,6 +226,16 @@ function serviceMounts(plan: ServicePlan, options: ManifestOptions): { volumes: 
   return mountsFor(plan.mounts, plan.labels[LABELS.project] ?? '', `service ${plan.name}`, options);
 }
 
+/**
+ * Pod affinity to Berth's node for a pod that mounts a claim, when `colocate` is set: a
+ * ReadWriteOnce claim mounts on one node only (docs/kubernetes.md, "Storage"). Pods without a
+ * claim may run anywhere.
+ */
+export function colocationFor(volumes: readonly V1Volume[], options: Pick<ManifestOptions, 'colocate'>): Pick<V1PodSpec, 'affinity'> {
+  if (!options.colocate || !volumes.some((volume) => volume.persistentVolumeClaim)) return {};
+  return { affinity: colocationAffinity(options.colocate) };
+}
+
 /** What every pod Berth makes shares: no API token, no service links, the shared group, the registry's pull secret. */
 export function podBasics(options: ManifestOptions): Pick<V1PodSpec, 'enableServiceLinks' | 'automountServiceAccountToken' | 'imagePullSecrets' | 'securityContext' | 'terminationGracePeriodSeconds'> {
   return {
@@ -268,6 +286,7 @@ export function deploymentManifest(plan: ServicePlan, options: ManifestOptions):
           ...podBasics(options),
           containers: [containerFor(plan, options)],
           ...(volumes.length ? { volumes } : {}),
+          ...colocationFor(volumes, options),
         },
       },
     },

@@ -16,7 +16,7 @@ import { RuntimeError } from '../errors.ts';
 import type { TaskOptions, TaskResult, TaskSpec } from '../types.ts';
 import { apiError, ignoreCodes, type KubernetesClients } from './client.ts';
 import { labelSelector } from './labels.ts';
-import { mountsFor, objectMetadata, podBasics, type ManifestOptions } from './manifests.ts';
+import { checkEnvName, colocationFor, mountsFor, objectMetadata, podBasics, type ManifestOptions } from './manifests.ts';
 import { followPodToEnd } from './pod-run.ts';
 
 export const TASK_LABEL = 'berth.task';
@@ -39,6 +39,8 @@ export function taskConfigMapManifest(task: TaskSpec, options: ManifestOptions):
 }
 
 export function taskPodManifest(task: TaskSpec, options: ManifestOptions): V1Pod {
+  // Job and project variables reach steps too; a name the API server refuses fails before any object exists.
+  for (const name of Object.keys(task.env)) checkEnvName(name, `step pod ${task.name}: the environment variable ${name} (a job, pipeline or project variable)`);
   const projectUuid = task.labels[LABELS.project] ?? '';
   const { volumes, volumeMounts } = mountsFor(task.mounts, projectUuid, `task ${task.name}`, options);
   if (task.files.length) {
@@ -65,6 +67,7 @@ export function taskPodManifest(task: TaskSpec, options: ManifestOptions): V1Pod
         },
       ],
       ...(volumes.length ? { volumes } : {}),
+      ...colocationFor(volumes, options),
     },
   };
 }
