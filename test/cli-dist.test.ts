@@ -187,6 +187,8 @@ describe('berth serve from dist/', () => {
     });
     const health = await call(`${url}/api/health`);
     assert.match(health.body, /"ok":\s*true/);
+    // Found from a chunk of dist/, as from src/: the version package.json says.
+    assert.equal((JSON.parse(health.body) as { version: string }).version, JSON.parse(await readFile(join(install, 'package.json'), 'utf8')).version);
     const modules = await stopAndRead(child, record);
     assert.ok(ranFromDist({ code: 0, stdout: '', stderr: '', modules }));
     const loaded = packagesIn(modules);

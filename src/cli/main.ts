@@ -4,6 +4,7 @@
  * errors the same way for all.
  */
 import { Command, CommanderError } from 'commander';
+import { berthVersion } from '../shared/index.ts';
 import { CliExit, renderError } from './output.ts';
 import { registerCommands } from './commands/index.ts';
 
@@ -11,7 +12,7 @@ import { registerCommands } from './commands/index.ts';
 export async function createProgram(argv: readonly string[] = []): Promise<Command> {
   const program = new Command('berth')
     .description('Services for data pipelines: Orchest-compatible sessions on local processes, Docker/Podman and Kubernetes.')
-    .version('0.1.0')
+    .version(berthVersion())
     .showHelpAfterError()
     .exitOverride();
   await registerCommands(program, argv.slice(2));

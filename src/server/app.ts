@@ -13,7 +13,7 @@ import { createEngineImageBuilder } from '../runtime/index.ts';
 import { createProxy, isValidRequestTarget, prepareServer, RouteTable, withoutBerthCookieValues } from '../proxy/index.ts';
 import { SessionManager } from '../sessions/index.ts';
 import { CoreStore, coreMigrations, loadSecretKey, makePrivate, openDatabase, type Db } from '../store/index.ts';
-import { BerthError, toBerthError } from '../shared/index.ts';
+import { BerthError, berthVersion, toBerthError } from '../shared/index.ts';
 import { authMigrations, carriesTokenShapedBearer, createAuth, type Auth } from './auth/index.ts';
 import { environmentMigrations, resolveEnvironmentImage } from '../environments/index.ts';
 import { chooseRuntime, findEngineSocket, type RuntimeChoice } from './runtime-choice.ts';
@@ -216,7 +216,7 @@ export async function startServer(options: ServerOptions): Promise<BerthServer> 
   protectFraming(app);
   // serviceDomain tells the UI where services live: its Open links then point at the service's own origin.
   const healthServiceDomain = serviceDomain.mode === 'origins' ? serviceDomain.domain : null;
-  app.get('/api/health', async () => ({ ok: true, version: '0.1.0', apiVersion: 1, runtime: runtime.kind, runtimeDescription, serviceDomain: healthServiceDomain }));
+  app.get('/api/health', async () => ({ ok: true, version: berthVersion(), apiVersion: 1, runtime: runtime.kind, runtimeDescription, serviceDomain: healthServiceDomain }));
   registerProjectRoutes(app, { store, projects });
   registerSessionRoutes(app, {
     store,

@@ -1,3 +1,4 @@
 /** @module shared: the few pieces every layer may import (errors, where Berth is installed). */
 export { BerthError, toBerthError, type BerthErrorOptions } from './errors.ts';
 export { installPath, findInstallDir } from './install-dir.ts';
+export { berthVersion } from './version.ts';
