@@ -347,7 +347,9 @@ describe('docs/kubernetes.md', () => {
     const streamlit = plan.services.find((s) => s.name === 'streamlit');
     assert.ok(streamlit);
     const service = { ...streamlit, labels: { ...streamlit.labels, 'berth.spec-hash': streamlit.specHash } };
-    const options = { namespace: 'berth', installationId: 'a1b2c3', projectClaim: 'berth-projects', projectsMountPath: '/projects', dataClaim: 'berth-data', fsGroup: 1000, graceMs: 10_000 };
+    // As the default install runs it: BERTH_K8S_COLOCATE=on, so the pods that mount the claims follow Berth's node.
+    const colocate = { labels: { 'app.kubernetes.io/name': 'berth' }, topologyKey: 'kubernetes.io/hostname' };
+    const options = { namespace: 'berth', installationId: 'a1b2c3', projectClaim: 'berth-projects', projectsMountPath: '/projects', dataClaim: 'berth-data', fsGroup: 1000, graceMs: 10_000, colocate };
     const shown = blocks.map((block) => parseAllDocuments(block)[0]?.toJS() as { kind?: string; metadata?: { name?: string } });
     const find = (kind: string): unknown => shown.find((o) => o?.kind === kind && o.metadata?.name?.includes(streamlit.sessionUuid));
     // Plain JSON on both sides: the serializer's objects carry no prototype differences worth comparing.

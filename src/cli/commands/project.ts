@@ -27,7 +27,7 @@ export function registerProject(program: Command): void {
   addConnectOptions(
     project
       .command('create')
-      .description("create a new project in the server's data directory from a starter")
+      .description("create a new project from a starter, on the server: in <data-dir>/projects, or on the kubernetes runtime in the projects claim's mount (BERTH_K8S_PROJECTS_MOUNT, /projects in deploy/kubernetes)")
       .argument('<name>')
       .option('--starter <starter>', 'demo (the bundled demo) or empty (one empty pipeline)', 'empty')
       .option('--json', 'machine-readable output'),

@@ -48,6 +48,16 @@ describe('environment build jobs', () => {
     assert.equal(job.spec?.backoffLimit, 0);
   });
 
+  it('runs the build\'s pod on Berth\'s node when colocate is set (it mounts the projects claim), anywhere without', () => {
+    const colocate = { labels: { 'app.kubernetes.io/name': 'berth' }, topologyKey: 'kubernetes.io/hostname' };
+    const job = buildJobManifest({ ...input, colocate });
+    new Job(toWire(job, 'V1Job') as never).validate();
+    assert.deepEqual(job.spec?.template.spec?.affinity, {
+      podAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: { 'app.kubernetes.io/name': 'berth' } }, topologyKey: 'kubernetes.io/hostname' }] },
+    });
+    assert.equal(buildJobManifest(input).spec?.template.spec?.affinity, undefined);
+  });
+
   it('creates the build, streams its log and returns the pushed digest', async (t) => {
     const fake = await startFakeApiServer();
     t.after(() => fake.close());

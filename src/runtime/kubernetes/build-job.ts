@@ -7,12 +7,13 @@
  * the pod status, not from parsing log text; sessions then pin `<registry>/<repo>@sha256:…`.
  * The caller (src/environments) produces the Dockerfile; this module only runs it.
  */
-import type { V1ConfigMap, V1Job } from '@kubernetes/client-node';
+import type { V1ConfigMap, V1Job, V1Volume } from '@kubernetes/client-node';
 import { RuntimeError } from '../errors.ts';
 import type { ImageBuilder } from '../types.ts';
 import { apiError, ignoreCodes, type KubernetesClients } from './client.ts';
 import { labelSelector, MANAGED_BY_LABEL, sanitizeLabelValue } from './labels.ts';
-import { projectSubPathFor } from './manifests.ts';
+import type { Colocation } from './config.ts';
+import { colocationFor, projectSubPathFor } from './manifests.ts';
 import { followPodToEnd } from './pod-run.ts';
 
 /** Pinned: `rootless` alone would move under the cluster's feet. */
@@ -43,6 +44,8 @@ export interface BuildJobInput {
   buildkitImage?: string;
   /** activeDeadlineSeconds of the Job, in ms (default 1 h). */
   timeoutMs?: number;
+  /** The build's pod runs on Berth's node: it mounts the projects claim (ReadWriteOnce by default). */
+  colocate?: Colocation;
 }
 
 export function buildJobName(input: Pick<BuildJobInput, 'environmentUuid' | 'build' | 'projectUuid'>): string {
@@ -80,6 +83,13 @@ export function buildConfigMapManifest(input: BuildJobInput): V1ConfigMap {
 export function buildJobManifest(input: BuildJobInput): V1Job {
   const name = buildJobName(input);
   const labels = buildLabels(input);
+  const volumes: V1Volume[] = [
+    { name: 'workspace', emptyDir: {} },
+    { name: 'project', persistentVolumeClaim: { claimName: input.projectClaim, readOnly: true } },
+    { name: 'build-files', configMap: { name, items: [{ key: 'Dockerfile', path: 'Dockerfile' }, { key: 'setup_script.sh', path: 'setup_script.sh' }, { key: '.dockerignore', path: '.dockerignore' }] } },
+    { name: 'buildkitd', emptyDir: {} },
+    ...(input.registrySecret ? [{ name: 'registry-auth', secret: { secretName: input.registrySecret, items: [{ key: '.dockerconfigjson', path: 'config.json' }] } }] : []),
+  ];
   const output = [`type=image`, `name=${imageTag(input)}`, 'push=true', ...(input.insecureRegistry ? ['registry.insecure=true'] : [])].join(',');
   return {
     apiVersion: 'batch/v1',
@@ -135,13 +145,8 @@ export function buildJobManifest(input: BuildJobInput): V1Job {
               ],
             },
           ],
-          volumes: [
-            { name: 'workspace', emptyDir: {} },
-            { name: 'project', persistentVolumeClaim: { claimName: input.projectClaim, readOnly: true } },
-            { name: 'build-files', configMap: { name, items: [{ key: 'Dockerfile', path: 'Dockerfile' }, { key: 'setup_script.sh', path: 'setup_script.sh' }, { key: '.dockerignore', path: '.dockerignore' }] } },
-            { name: 'buildkitd', emptyDir: {} },
-            ...(input.registrySecret ? [{ name: 'registry-auth', secret: { secretName: input.registrySecret, items: [{ key: '.dockerconfigjson', path: 'config.json' }] } }] : []),
-          ],
+          volumes,
+          ...colocationFor(volumes, input),
         },
       },
     },
@@ -258,6 +263,7 @@ export interface BuildJobBuilderOptions {
   projectClaim: string;
   projectsMountPath?: string;
   projectSubPath?: (projectUuid: string) => string;
+  colocate?: Colocation;
   build: BuildSettings;
   pollMs?: number;
 }
@@ -288,6 +294,7 @@ export function createBuildJobImageBuilder(clients: KubernetesClients, options: 
           ...(settings.insecureRegistry ? { insecureRegistry: true } : {}),
           ...(settings.buildkitImage ? { buildkitImage: settings.buildkitImage } : {}),
           ...(settings.timeoutMs === undefined ? {} : { timeoutMs: settings.timeoutMs }),
+          ...(options.colocate ? { colocate: options.colocate } : {}),
         },
         { onLog: request.onLog, ...(request.signal ? { signal: request.signal } : {}), ...(options.pollMs === undefined ? {} : { pollMs: options.pollMs }) },
       );

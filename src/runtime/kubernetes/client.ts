@@ -158,7 +158,7 @@ export function apiError(what: string, namespace: string, error: unknown): Runti
   const said = status ? `${status.message} (HTTP ${status.code}${status.reason ? `, ${status.reason}` : ''})` : (error as Error)?.message ?? String(error);
   let hint = 'check that the cluster is reachable (kubectl cluster-info) and retry';
   if (status?.code === 401) hint = 'the credentials in the kubeconfig (or the service account token) were refused; renew them';
-  if (status?.code === 403) hint = `grant Berth's service account the verbs in deploy/kubernetes/role.yaml in namespace ${namespace}`;
+  if (status?.code === 403) hint = `grant Berth's service account the verbs in deploy/kubernetes/base/role.yaml in namespace ${namespace}`;
   if (isAdmissionRefusal(status)) {
     hint = `an admission check of namespace ${namespace} refused it (ResourceQuota, LimitRange, PodSecurity or a webhook, as the message says): lower the service's resources, or ask the cluster's admin to allow it`;
   }

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Deployment } from 'kubernetes-models/apps/v1';
-import { Secret, Service } from 'kubernetes-models/v1';
+import { Pod, Secret, Service } from 'kubernetes-models/v1';
 import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
 import { planSession } from '../../plan/index.ts';
 import type { ServicePlan } from '../../plan/types.ts';
@@ -9,6 +9,9 @@ import { context, ENVIRONMENT_UUID, extensionsPipeline, RUN_UUID, templatesPipel
 import { deploymentManifest, networkPolicyManifest, secretManifest, serviceManifest, type ManifestOptions } from './manifests.ts';
 import { LABELS_ANNOTATION, sanitizeLabelValue } from './labels.ts';
 import { toWire } from './wire.ts';
+import { colocationAffinity, type Colocation } from './config.ts';
+import { taskPodManifest } from './task.ts';
+import type { TaskSpec } from '../types.ts';
 import { RuntimeError } from '../errors.ts';
 
 const options: ManifestOptions = { namespace: 'berth', installationId: 'inst-1', projectClaim: 'berth-projects', dataClaim: 'berth-data', fsGroup: 1000, graceMs: 5000 };
@@ -130,6 +133,40 @@ describe('kubernetes manifests', () => {
         error.hint === 'add the project from a directory under /projects (berth project add /projects/NAME)',
     );
   });
+  it('with colocate set, pods that mount a claim get a required affinity to Berth\'s pod; pods without one, or without colocate, none', () => {
+    const colocate: Colocation = { labels: { 'app.kubernetes.io/name': 'berth' }, topologyKey: 'kubernetes.io/hostname' };
+    const expected = {
+      podAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: { 'app.kubernetes.io/name': 'berth' } }, topologyKey: 'kubernetes.io/hostname' }] },
+    };
+    assert.deepEqual(colocationAffinity(colocate), expected);
+    const streamlit = byName('streamlit');
+    assert.ok(streamlit.mounts.length > 0, 'the streamlit template mounts the project');
+    const colocated = deploymentManifest(streamlit, { ...options, colocate });
+    new Deployment(toWire(colocated, 'V1Deployment') as never).validate();
+    assert.deepEqual(colocated.spec?.template.spec?.affinity, expected);
+    assert.equal(deploymentManifest(streamlit, options).spec?.template.spec?.affinity, undefined);
+    const unmounted = { ...streamlit, mounts: [] };
+    assert.equal(deploymentManifest(unmounted, { ...options, colocate }).spec?.template.spec?.affinity, undefined, 'no claim, no reason to pin the pod');
+
+    const step: TaskSpec = {
+      name: 'berth-step-0123456789ab-cdef01234567',
+      sessionUuid: 'run-session',
+      image: 'registry.example.com/env@sha256:' + 'a'.repeat(64),
+      argv: ['python3', 'train.py'],
+      workingDir: '/project-dir',
+      env: {},
+      mounts: [{ source: 'data', hostPath: '/var/lib/berth/data', target: '/data' }],
+      files: [{ path: '/berth/services.json', content: '{}' }],
+      labels: { 'berth.installation': 'inst-1', 'berth.project': 'p-1' },
+    };
+    const pod = taskPodManifest(step, { ...options, colocate });
+    new Pod(toWire(pod, 'V1Pod') as never).validate();
+    assert.deepEqual(pod.spec?.affinity, expected);
+    assert.equal(taskPodManifest(step, options).spec?.affinity, undefined);
+    // Only the ConfigMap of its files: no claim.
+    assert.equal(taskPodManifest({ ...step, mounts: [] }, { ...options, colocate }).spec?.affinity, undefined);
+  });
+
   it('keeps inherited (secret) variables out of the Deployment, in a Secret referenced by secretKeyRef', () => {
     const ctx = context({ sessionType: 'noninteractive', runUuid: RUN_UUID, userEnv: { DB_PASSWORD: 's3cret-value' }, environmentImages: { [ENVIRONMENT_UUID]: 'img@sha256:' + 'c'.repeat(64) } });
     const db = planSession(extensionsPipeline(), ctx).services.find((s) => s.name === 'db');
