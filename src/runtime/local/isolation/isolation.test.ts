@@ -1,0 +1,121 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { skipUnless, type Requirement } from '../../../../test/support/requirements.ts';
+import type { RuntimeError } from '../../errors.ts';
+import { createLocalRuntime } from '../runtime.ts';
+import { servicePlan } from '../fixtures.ts';
+import { readProcStat } from '../procfs.ts';
+import { parseIsolationRequest, probeNamespaces } from './mode.ts';
+
+const problem = probeNamespaces();
+const namespaces: Requirement = { ok: problem === undefined, what: 'Linux network and mount namespaces', fix: problem ?? '' };
+const node = process.execPath;
+
+/** A Node HTTP server on `port` answering `text` (inside the session's namespace when isolated). */
+function httpService(sessionUuid: string, name: string, port: number, text: string) {
+  const script = `require('node:http').createServer((q, s) => s.end(${JSON.stringify(text)})).listen(${port}, '127.0.0.1')`;
+  return servicePlan({ name, sessionUuid, command: [node], args: ['-e', script], ports: [port] });
+}
+
+function getVia(socketPath: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = request({ socketPath, path: '/' }, (res) => {
+      let body = '';
+      res.on('data', (d: Buffer) => (body += d.toString()));
+      res.on('end', () => resolve(body));
+    });
+    req.once('error', reject);
+    req.end();
+  });
+}
+
+async function until<T>(what: string, check: () => Promise<T | undefined>): Promise<T> {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const value = await check().catch(() => undefined);
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('local runtime: namespace isolation', skipUnless(namespaces), () => {
+  test('two sessions serve one port at once; exec runs inside, sees the session hosts file and the service cwd; cleanup ends the holder', async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'berth-iso-unit-'));
+    const runtime = createLocalRuntime({ stateDir: join(dir, 'state'), graceMs: 500, isolation: 'namespace' });
+    const sessions = ['a', 'b'].map((x) => `${x.repeat(18)}${'0'.repeat(18)}`);
+    t.after(async () => {
+      for (const sid of sessions) {
+        for (const object of await runtime.list({})) if (object.ref.sessionUuid === sid) await runtime.stop(object.ref);
+        await runtime.cleanupSession(sid);
+      }
+      rmSync(dir, { recursive: true, force: true });
+    });
+    assert.deepEqual(runtime.isolation && { mode: runtime.isolation.mode }, { mode: 'namespace' });
+
+    const refs = [];
+    for (const [i, sid] of sessions.entries()) {
+      await runtime.prepareSession(sid, {});
+      const plan = httpService(sid, 'web', 8080, `session ${i}`);
+      assert.equal(runtime.internalHostname(plan), `web-${sid}`);
+      const ref = await runtime.start(plan, { logFile: join(dir, `${i}.log`) });
+      refs.push(ref);
+      const endpoint = await runtime.endpoint(ref, 8080);
+      assert.equal(endpoint.proxied, true, 'the forwarder accepts before it dials: the proxied readiness rule applies');
+      assert.equal(await until('the service', () => getVia(endpoint.socketPath!)), `session ${i}`);
+    }
+
+    const hosts = await runtime.exec(refs[0]!, ['cat', '/etc/hosts']);
+    assert.equal(hosts.exitCode, 0);
+    assert.match(hosts.output, new RegExp(`^127\\.0\\.0\\.1 web-${sessions[0]} web$`, 'm'));
+    assert.doesNotMatch(readFileSync('/etc/hosts', 'utf8'), /web-a{18}/, "the host's /etc/hosts is untouched");
+    const pwd = await runtime.exec(refs[0]!, ['pwd']);
+    assert.equal(pwd.output.trim(), join(dir, 'state', 'sessions', sessions[0]!, 'web', 'work'), 'exec runs in the service cwd');
+    const inside = await runtime.exec(refs[1]!, [node, '-e', "fetch('http://web:8080/').then(r => r.text()).then(console.log)"]);
+    assert.equal(inside.output.trim(), 'session 1', 'the plain name reaches the service inside its session');
+
+    const holderFile = join(dir, 'state', 'sessions', sessions[0]!, '.ns', 'holder.json');
+    const holder = JSON.parse(readFileSync(holderFile, 'utf8')) as { pid: number; nsPid: number };
+    await runtime.stop(refs[0]!);
+    await runtime.cleanupSession(sessions[0]!);
+    const alive = (pid: number) => ![undefined, 'Z'].includes(readProcStat(pid)?.state);
+    assert.equal(alive(holder.pid), false, 'the outer holder process is gone (a zombie until Node reaps it is gone)');
+    assert.equal(alive(holder.nsPid), false, 'the inner holder process is gone');
+    assert.equal(existsSync(join(dir, 'state', 'sessions', sessions[0]!)), false);
+  });
+
+  test('a second service of a session on a declared port is refused before it starts; a restart of the same service is not', async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'berth-iso-unit-'));
+    const runtime = createLocalRuntime({ stateDir: join(dir, 'state'), graceMs: 500, isolation: 'namespace' });
+    const sid = 'c'.repeat(36);
+    t.after(async () => {
+      for (const object of await runtime.list({})) await runtime.stop(object.ref);
+      await runtime.cleanupSession(sid);
+      rmSync(dir, { recursive: true, force: true });
+    });
+    await runtime.prepareSession(sid, {});
+    const first = await runtime.start(httpService(sid, 'first', 9000, 'first'), { logFile: join(dir, 'first.log') });
+    await assert.rejects(runtime.start(httpService(sid, 'second', 9000, 'second'), { logFile: join(dir, 'second.log') }), (error: RuntimeError) => {
+      assert.equal(error.code, 'BERTH_RUNTIME_PORT_SHARED');
+      assert.equal(error.message, 'service second: port 9000 (services.second.ports[0]) cannot be used: service first of this session already uses it');
+      return true;
+    });
+    await runtime.stop(first);
+    const again = await runtime.start(httpService(sid, 'first', 9000, 'again'), { logFile: join(dir, 'first.log') });
+    assert.equal(await until('the restarted service', () => getVia(join(dir, 'state', 'sessions', sid, '.ns', '9000'))), 'again');
+    await runtime.stop(again);
+  });
+});
+
+test('BERTH_LOCAL_ISOLATION accepts auto, namespace or host and names itself otherwise', () => {
+  assert.equal(parseIsolationRequest(undefined, 'BERTH_LOCAL_ISOLATION'), 'host');
+  assert.equal(parseIsolationRequest('auto', 'BERTH_LOCAL_ISOLATION'), 'auto');
+  assert.throws(
+    () => parseIsolationRequest('netns', 'BERTH_LOCAL_ISOLATION'),
+    (error: RuntimeError) => error.code === 'BERTH_RUNTIME_ISOLATION_INVALID' && error.message === 'BERTH_LOCAL_ISOLATION is "netns"; it must be auto, namespace or host',
+  );
+});
