@@ -47,3 +47,26 @@ test('a session plan sealed at rest is read and opened once per revision, and a 
   store.deleteSession(uuid);
   assert.equal(store.getSession(uuid), undefined);
 });
+
+test('plans an older Berth stored in plain text are sealed at start, and sealed ones are left alone', (t) => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'berth-core-store-'));
+  t.after(() => rmSync(dataDir, { recursive: true, force: true }));
+  const db = openDatabase(join(dataDir, 'berth.db'), [coreMigrations]);
+  t.after(() => db.close());
+  const { box } = countingBox(dataDir);
+  const store = new CoreStore(db, box);
+  const project = store.addProject({ name: 'p', path: dataDir });
+  store.upsertSession({ uuid: 'sealed', projectUuid: project.uuid, pipelineUuid: 'pl', pipelinePath: 'a.orchest', type: 'interactive', runtime: 'local', desired: 'running', status: 'running', reason: null, planJson: '{"sealed":true}' });
+  db.prepare(
+    `INSERT INTO sessions (uuid, project_uuid, pipeline_uuid, pipeline_path, type, runtime, desired, status, reason, plan_json, created_at, updated_at)
+     VALUES ('plain', ?, 'pl', 'b.orchest', 'interactive', 'local', 'running', 'running', NULL, '{"plain":true}', '2026-01-01', '2026-01-01')`,
+  ).run(project.uuid);
+  const sealedBefore = (db.prepare(`SELECT plan_json AS plan FROM sessions WHERE uuid = 'sealed'`).get() as { plan: string }).plan;
+
+  assert.equal(store.sealPlaintextSecrets(), 1);
+  const rows = db.prepare('SELECT uuid, plan_json AS plan FROM sessions ORDER BY uuid').all() as { uuid: string; plan: string }[];
+  assert.ok(rows.every((row) => box.isSealed(row.plan)));
+  assert.equal(rows.find((row) => row.uuid === 'sealed')?.plan, sealedBefore, 'a sealed plan is not sealed again');
+  assert.equal(store.getSession('plain')?.planJson, '{"plain":true}');
+  assert.equal(store.sealPlaintextSecrets(), 0);
+});

@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Db, MigrationSet } from './db.ts';
 import { rowMapper } from './rows.ts';
-import type { SecretBox } from './secret-box.ts';
+import { SEALED_PREFIX, type SecretBox } from './secret-box.ts';
 
 export const coreMigrations: MigrationSet = {
   feature: 'core',
@@ -158,7 +158,10 @@ export class CoreStore {
     const plain = rows.filter((r) => !box.isSealed(r.value));
     const update = this.db.prepare('UPDATE env_vars SET value = ? WHERE project_uuid = ? AND pipeline_uuid = ? AND name = ?');
     // A session's plan holds the env its services started with, inherited secrets included.
-    const plans = (this.db.prepare('SELECT uuid, plan_json AS plan FROM sessions').all() as { uuid: string; plan: string }[]).filter((r) => !box.isSealed(r.plan));
+    // Filtered in SQL: sealed plans (megabytes for large pipelines) are not copied out at every start.
+    const plans = (
+      this.db.prepare('SELECT uuid, plan_json AS plan FROM sessions WHERE substr(plan_json, 1, ?) != ?').all(SEALED_PREFIX.length, SEALED_PREFIX) as { uuid: string; plan: string }[]
+    ).filter((r) => !box.isSealed(r.plan));
     const updatePlan = this.db.prepare('UPDATE sessions SET plan_json = ?, plan_rev = plan_rev + 1 WHERE uuid = ?');
     this.db.transaction(() => {
       for (const r of plain) update.run(box.seal(r.value, envContext(r.p, r.q, r.name)), r.p, r.q, r.name);

@@ -9,7 +9,9 @@ import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { StoreError } from './db.ts';
 
-const PREFIX = 'berth-enc:v1:';
+/** How every sealed value starts (the store filters on it in SQL). */
+export const SEALED_PREFIX = 'berth-enc:v1:';
+const PREFIX = SEALED_PREFIX;
 const KEY_BYTES = 32;
 
 export interface SecretBox {
