@@ -8,7 +8,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { cp, readFile, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -394,6 +394,24 @@ describe('isolated sessions on the local runtime', skipUnless(namespaces, redis,
     const failed = (JSON.parse(clash.stdout) as { session: { services: { reason: string | null; details?: { hint?: string } }[] } }).session.services[0]!;
     assert.match(failed.reason ?? '', new RegExp(`port ${servicePort} is already in use on this host`));
     assert.match(failed.details?.hint ?? '', /isolation: host, services listen on the host's real ports \(forced by BERTH_LOCAL_ISOLATION=host\)/);
+  });
+
+  test("the demo's job run succeeds while the demo session runs (the same ports 3000, 8080 and 9000 twice)", async (t) => {
+    const { server, client } = await startTestServer(t);
+    const dir = await tempDir(t, 'berth-iso-demo-');
+    await cp(join(new URL('..', import.meta.url).pathname, 'examples', 'demo'), dir, { recursive: true });
+    await client.addProject(dir, 'demo');
+    const { session } = await client.startSession('demo', 'demo.orchest');
+    const settled = await server.sessions.waitSettled(session.uuid, 60_000);
+    assert.equal(settled.status, 'running', JSON.stringify(settled.services.map((s) => [s.name, s.status, s.reason])));
+    const record = server.projects.get('demo');
+    const loaded = await loadPipelineFile(join(record.path, 'demo.orchest'));
+    assert.ok(loaded.spec);
+    const job = await server.jobs.createJob({ projectUuid: record.uuid, pipelinePath: 'demo.orchest', spec: loaded.spec, env: {} });
+    const run = await server.jobs.waitRun((await server.jobs.startRun(job.uuid)).uuid, 120_000);
+    const logs = await Promise.all(run.steps.map((s) => readFile(s.logFile, 'utf8').catch(() => '')));
+    assert.equal(run.status, 'succeeded', `${JSON.stringify({ status: run.status, reason: run.reason, steps: run.steps.map((s) => [s.title, s.status, s.reason]) })}\n${logs.join('\n')}`);
+    assert.equal((await server.sessions.waitSettled(session.uuid, 1_000)).status, 'running', 'the session ran on beside its job');
   });
 });
 
