@@ -6,8 +6,11 @@
  *     against a running `berth serve` (random port, temporary data directory, the demo project);
  *   - idle resident memory (VmRSS) of `berth serve` and `berth proxy` once they have settled.
  *
- *   npm run bench:cli                      # 10 runs per command, 5 s settling
- *   npm run bench:cli -- --repeat 20 --settle 10
+ *   npm run bench:cli                      # 10 runs per command, 5 s settling, 3 servers
+ *   npm run bench:cli -- --repeat 20 --settle 10 --servers 5
+ *
+ * A server's idle memory moves with how far its heap grew while starting, so it is read off several
+ * servers (each started, asked for `session status` three times, then left to settle).
  *
  * It builds dist/ first (`berth` runs the bundle while it is fresh, see bin/berth.mjs) and says when
  * src/ changed during the run, as `berth` then ran through tsx. Run it on a quiet machine: the
@@ -29,10 +32,12 @@ const { values: args } = parseArgs({
   options: {
     repeat: { type: 'string', default: '10' },
     settle: { type: 'string', default: '5' },
+    servers: { type: 'string', default: '3' },
   },
 });
 const repeat = Number(args.repeat);
 const settleMs = Number(args.settle) * 1000;
+const servers = Math.max(1, Number(args.servers));
 
 /** The issue's targets on a 2-core machine (issue 15): seconds for commands, MB for idle processes. */
 const TARGETS: Record<string, string> = {
@@ -152,8 +157,19 @@ async function main(): Promise<void> {
       for (const [name, argv] of Object.entries(commands)) times[name]!.push(await timeRun(argv));
     }
 
-    // Idle memory: `berth serve` (already started and idle since), then the proxy, then the floor.
-    const serveMb = await idleRss(serve.child);
+    // Idle memory: `berth serve` (already started and idle since), more servers, then the proxy, then the floor.
+    const serveMb = [await idleRss(serve.child)];
+    for (let i = 1; i < servers; i++) {
+      const other = await mkdtemp(join(tmpdir(), 'berth-bench-cli-'));
+      try {
+        const more = await startPrinting([process.execPath, BERTH, 'serve', '--port', '0', '--data-dir', other, '--demo', '--runtime', 'local']);
+        started.push(more.child);
+        for (let n = 0; n < 3; n++) await timeRun([process.execPath, BERTH, 'session', 'status', '--url', more.url, '--data-dir', other]);
+        serveMb.push(await idleRss(more.child));
+      } finally {
+        await rm(other, { recursive: true, force: true });
+      }
+    }
     const proxy = await startPrinting([process.execPath, BERTH, 'proxy', '--port', '0', '--route', '/service-bench_80=http://127.0.0.1:9']);
     started.push(proxy.child);
     const proxyMb = await idleRss(proxy.child);
@@ -166,11 +182,11 @@ async function main(): Promise<void> {
     const rows: Row[] = [
       ...Object.entries(times).map(([name, values]) => row(name, 's', values, floor)),
       row('node (idle)', 'MB', [nodeMb], nodeMb),
-      row('berth serve (idle)', 'MB', [serveMb], nodeMb),
+      row('berth serve (idle)', 'MB', serveMb, nodeMb),
       row('berth proxy (idle)', 'MB', [proxyMb], nodeMb),
     ];
     const load = (await readFile('/proc/loadavg', 'utf8')).trim();
-    const header = `${repeat} runs per command, ${settleMs / 1000} s settling; node ${process.version}; load: ${load}`;
+    const header = `${repeat} runs per command, ${settleMs / 1000} s settling, ${servers} servers; node ${process.version}; load: ${load}`;
     console.log(header);
     console.table(rows);
     const stale = fresh ? '' : 'WARNING: src/ changed during the run, so some `berth` runs went through tsx (bin/berth.mjs): run again on a quiet tree.';
@@ -179,9 +195,9 @@ async function main(): Promise<void> {
     const results = join(root, 'bench', 'results');
     await mkdir(results, { recursive: true });
     const stamp = new Date().toISOString().slice(0, 10);
-    await writeFile(join(results, `cli-${stamp}.json`), `${JSON.stringify({ date: new Date().toISOString(), node: process.version, load, repeat, settleSeconds: settleMs / 1000, distFresh: fresh, rows, raw: times }, null, 2)}\n`);
+    await writeFile(join(results, `cli-${stamp}.json`), `${JSON.stringify({ date: new Date().toISOString(), node: process.version, load, repeat, settleSeconds: settleMs / 1000, distFresh: fresh, rows, raw: { ...times, 'berth serve (idle)': serveMb } }, null, 2)}\n`);
     const table = rows.map((r) => `${r.measure.padEnd(24)} ${String(r.median).padStart(8)} ${r.unit.padEnd(2)}  (min ${r.min}, max ${r.max})  ×${r['vs node']} vs node  ${r.target}`);
-    await writeFile(join(results, `cli-${stamp}.txt`), `$ npm run bench:cli -- --repeat ${repeat} --settle ${settleMs / 1000}\n${header}\n${table.join('\n')}\n${stale ? `${stale}\n` : ''}`);
+    await writeFile(join(results, `cli-${stamp}.txt`), `$ npm run bench:cli -- --repeat ${repeat} --settle ${settleMs / 1000} --servers ${servers}\n${header}\n${table.join('\n')}\n${stale ? `${stale}\n` : ''}`);
     console.log(`written: bench/results/cli-${stamp}.json and .txt`);
   } finally {
     for (const child of started) await stop(child);
