@@ -117,7 +117,7 @@ class LocalRuntime implements Runtime {
     const claims = this.#claimsOf(plan.sessionUuid);
     assertPortsFreeInSession(plan.name, plan.ports, {
       uuid: plan.sessionUuid,
-      holderPid: holder.pid,
+      holderPid: holder.nsPid,
       claimedBy: (port) => {
         const owner = claims.get(port);
         return owner !== undefined && owner !== plan.name ? owner : undefined;

@@ -2,6 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { skipUnless, type Requirement } from '../../../../test/support/requirements.ts';
@@ -108,6 +109,24 @@ describe('local runtime: namespace isolation', skipUnless(namespaces), () => {
     const again = await runtime.start(httpService(sid, 'first', 9000, 'again'), { logFile: join(dir, 'first.log') });
     assert.equal(await until('the restarted service', () => getVia(join(dir, 'state', 'sessions', sid, '.ns', '9000'))), 'again');
     await runtime.stop(again);
+  });
+
+  test('a port taken on the host does not matter to an isolated session', async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'berth-iso-unit-'));
+    const runtime = createLocalRuntime({ stateDir: join(dir, 'state'), graceMs: 500, isolation: 'namespace' });
+    const sid = 'd'.repeat(36);
+    const hostServer = createServer(() => undefined);
+    await new Promise<void>((resolve) => hostServer.listen(0, '127.0.0.1', resolve));
+    const port = (hostServer.address() as { port: number }).port;
+    t.after(async () => {
+      for (const object of await runtime.list({})) await runtime.stop(object.ref);
+      await runtime.cleanupSession(sid);
+      hostServer.close();
+      rmSync(dir, { recursive: true, force: true });
+    });
+    await runtime.prepareSession(sid, {});
+    await runtime.start(httpService(sid, 'web', port, 'inside'), { logFile: join(dir, 'web.log') });
+    assert.equal(await until('the service', () => getVia(join(dir, 'state', 'sessions', sid, '.ns', String(port)))), 'inside');
   });
 });
 
