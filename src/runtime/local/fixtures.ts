@@ -23,13 +23,17 @@ export interface RuntimeHarness {
   logFile(service: string): string;
 }
 
-/** A local runtime on a temp state dir; after the test every instance it knows is stopped. */
+/**
+ * A local runtime on a temp state dir; after the test every instance it knows is stopped. Host mode
+ * whatever BERTH_LOCAL_ISOLATION says: these tests pin host-mode behaviour (real ports, 127.0.0.1);
+ * namespace mode has its own tests (isolation/isolation.test.ts).
+ */
 export function localHarness(t: TestContext, graceMs = 2_000): RuntimeHarness {
   const dir = mkdtempSync(join(tmpdir(), 'berth-local-'));
   const stateDir = join(dir, 'state');
-  const runtime = createLocalRuntime({ stateDir, graceMs });
+  const runtime = createLocalRuntime({ stateDir, graceMs, isolation: 'host' });
   t.after(async () => {
-    const cleanup = createLocalRuntime({ stateDir, graceMs: 200 });
+    const cleanup = createLocalRuntime({ stateDir, graceMs: 200, isolation: 'host' });
     for (const object of await cleanup.list({})) await cleanup.stop(object.ref);
     await runtime.close();
     rmSync(dir, { recursive: true, force: true });
