@@ -13,7 +13,7 @@ import { RuntimeError, type TaskSpec } from '../src/runtime/index.ts';
 import type { ManifestOptions } from '../src/runtime/kubernetes/manifests.ts';
 import { runTaskPod } from '../src/runtime/kubernetes/task.ts';
 import { createKubernetesClients, kubeStatus, loadKubeConfig } from '../src/runtime/kubernetes/client.ts';
-import { startFakeApiServer, waitingStatus, type FakeApiServer } from '../src/runtime/kubernetes/fake-api-server.ts';
+import { notReadyStatus, runningStatus, startFakeApiServer, waitingStatus, type FakeApiServer } from '../src/runtime/kubernetes/fake-api-server.ts';
 import { validatePipeline } from '../src/spec/index.ts';
 import { templatesPipeline } from '../src/plan/fixtures.ts';
 import { inspectUntil, redisPlan as sharedRedisPlan, setupKubernetesRuntime, until } from './support/kubernetes.ts';
@@ -92,6 +92,26 @@ describe('a fake API server as strict as kube-apiserver, and the runtime against
     // The runtime reads the new pod (Pending), not the Terminating one whose container still runs.
     assert.deepEqual(await inspectUntil(runtime, ref, (s) => s.state === 'waiting'), { state: 'waiting', reason: 'ContainerCreating', fatal: false });
     await until('the evicted pod gone', () => (fake.objects('pods').some((p) => p.metadata.name === first.metadata.name) ? undefined : true));
+  });
+
+  it('a replacement pod that runs but is not Ready yet is a wait, not the service running', async (t) => {
+    const { fake, runtime, logDir } = await setup(t);
+    const ref = await runtime.start(redisPlan(), { logFile: join(logDir, 'redis.log') });
+    await inspectUntil(runtime, ref, (s) => s.state === 'running');
+    const first = fake.pod(ref.id);
+    assert.ok(first);
+    const second = fake.replacePod(first.metadata.name, notReadyStatus());
+    assert.deepEqual(await inspectUntil(runtime, ref, (s) => s.state === 'waiting'), {
+      state: 'waiting',
+      reason: `pod ${first.metadata.name} replaced by Kubernetes; pod ${second} runs, its readinessProbe has not passed yet`,
+      fatal: false,
+    });
+    fake.setPodStatus(second, runningStatus());
+    assert.equal((await inspectUntil(runtime, ref, (s) => s.state === 'running')).state, 'running');
+    // The same pod not Ready again later (its probe failing for a while) is not a replacement: the kubelet's verdict stays the readiness check's.
+    fake.setPodStatus(second, notReadyStatus());
+    await sleep(200);
+    assert.equal((await runtime.inspect(ref)).state, 'running');
   });
 
   it('deletes are asynchronous: pods Terminate through their grace period, a foreground delete answers 202, and stop waits for all of it', async (t) => {

@@ -18,7 +18,7 @@ import { runTaskPod } from './task.ts';
 import { hasLabels, labelSelector, originalLabels, sanitizeLabelValue, sanitizeLabels, selectorLabels } from './labels.ts';
 import { followServiceLogs, type LogFollower } from './logs.ts';
 import { DEFAULT_GRACE_MS, deploymentManifest, networkPolicyManifest, networkPolicyName, readinessProbe, secretManifest, serviceManifest, type ManifestOptions } from './manifests.ts';
-import { currentPod, deploymentState, podReadiness } from './pod-status.ts';
+import { containerStatus, currentPod, deploymentState, podReadiness } from './pod-status.ts';
 import { createPodWatch, type PodWatch } from './pod-watch.ts';
 
 /** What the manifests need (namespace, claims, group, grace, pull secrets) plus how to reach the cluster. */
@@ -48,6 +48,26 @@ export function createKubernetesRuntime(options: KubernetesRuntimeOptions): Runt
   const followers = new Map<string, LogFollower>();
   /** Stopped by this process: the watch may still show their pods for a moment, so inspect asks the API. */
   const stopped = new Set<string>();
+  /** The pod each service was last seen Ready in: a successor that runs but is not Ready yet is a replacement still starting. */
+  const readyPods = new Map<string, string>();
+
+  /**
+   * A replacement pod (eviction, drain) whose container already runs but whose readinessProbe has
+   * not passed is not the service running: the Service routes nothing to it yet. Said as a
+   * non-fatal wait, so the session manager shows the service starting until the pod is Ready.
+   */
+  function withReplacement(ref: RuntimeRef, pods: V1Pod[], state: RuntimeState): RuntimeState {
+    const pod = currentPod(pods);
+    const name = pod?.metadata?.name;
+    if (!name || state.state !== 'running') return state;
+    if (containerStatus(pod, ref.service)?.ready) {
+      readyPods.set(ref.id, name);
+      return state;
+    }
+    const previous = readyPods.get(ref.id);
+    if (!previous || previous === name) return state;
+    return { state: 'waiting', reason: `pod ${previous} replaced by Kubernetes; pod ${name} runs, its readinessProbe has not passed yet`, fatal: false };
+  }
 
   function selectorOf(ref: RuntimeRef): Record<string, string> {
     return selectorLabels(installationId, ref.sessionUuid, ref.service);
@@ -226,6 +246,7 @@ export function createKubernetesRuntime(options: KubernetesRuntimeOptions): Runt
         }
       }
       stopped.delete(name);
+      readyPods.delete(name);
       appendStartMarker(startOptions.logFile, plan.name);
       follow(ref, startOptions.logFile);
       return ref;
@@ -234,6 +255,7 @@ export function createKubernetesRuntime(options: KubernetesRuntimeOptions): Runt
     async stop(ref: RuntimeRef, stopOptions?: { graceMs?: number }): Promise<void> {
       const graceMs = stopOptions?.graceMs ?? defaultGraceMs;
       stopped.add(ref.id);
+      readyPods.delete(ref.id);
       const existing = await readDeployment(ref.id);
       if (existing && !ownsObject(existing.metadata)) return; // never touch another installation's objects
       await deleteService(ref.id, selectorOf(ref), graceMs);
@@ -271,12 +293,13 @@ export function createKubernetesRuntime(options: KubernetesRuntimeOptions): Runt
       // Readiness asks every interval: while the watch shows a live pod, the API is not asked at all.
       if (watch.synced && !stopped.has(ref.id)) {
         const live = watch.pods(selectorOf(ref)).filter((pod) => !pod.metadata?.deletionTimestamp);
-        if (live.length) return deploymentState({}, live, ref.service);
+        if (live.length) return withReplacement(ref, live, deploymentState({}, live, ref.service));
       }
       const deployment = await readDeployment(ref.id);
       if (!deployment || !ownsObject(deployment.metadata)) return { state: 'missing' };
       try {
-        return deploymentState(deployment, await podsOf(selectorOf(ref)), ref.service);
+        const pods = await podsOf(selectorOf(ref));
+        return withReplacement(ref, pods, deploymentState(deployment, pods, ref.service));
       } catch (error) {
         throw apiError(`list the pods of ${ref.id}`, namespace, error);
       }
