@@ -38,3 +38,16 @@ test('a project created through the API lives on the projects claim and starts a
   assert.ok(mount, `the service mounts the projects claim: ${JSON.stringify(spec)}`);
   assert.equal(mount.subPath, 'fresh', 'its project directory, relative to the claim');
 });
+
+test("a kubernetes server lists a pipeline whose env names its API server would refuse as invalid, naming the field", async (t) => {
+  const { client, projectsRoot } = await setupKubernetesServer(t, {});
+  const { project } = await client.createProject('digits');
+  assert.ok(project.path.startsWith(realpathSync(projectsRoot)));
+  await writePipeline(project.path, 'main.orchest', {
+    services: { redis: { image: 'localhost/redis:7', command: 'redis-server', ports: [6379], env_variables: { '1ST_NAME': 'x' }, readiness: { type: 'none' } } },
+  });
+  const { pipelines } = await client.listPipelines('digits');
+  const main = pipelines.find((p) => p.path === 'main.orchest');
+  assert.equal(main?.valid, false);
+  assert.deepEqual(main?.diagnostics.filter((d) => d.severity === 'error').map((d) => d.path), ['services.redis.env_variables["1ST_NAME"]']);
+});

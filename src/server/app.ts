@@ -150,7 +150,7 @@ export async function startServer(options: ServerOptions): Promise<BerthServer> 
   const projects = new Projects(store, projectsDir ?? join(options.dataDir, 'projects'), {
     dataDir: await realpath(options.dataDir),
     allowedRoots: await Promise.all((options.projectRoots ?? []).map(realProjectRoot)),
-  });
+  }, runtime.kind);
 
   const routes = new RouteTable();
   const origins =

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { cp, mkdir, realpath, stat, writeFile } from 'node:fs/promises';
 import { basename, join, relative, resolve } from 'node:path';
 import { installPath } from '../shared/index.ts';
-import { findPipelineFiles, loadPipelineFile } from '../spec/index.ts';
+import { findPipelineFiles, loadPipelineFile, type ValidateOptions } from '../spec/index.ts';
 import type { LoadedPipeline, PipelineSpec } from '../spec/types.ts';
 import type { CoreStore, ProjectRecord } from '../store/index.ts';
 import { ApiError } from './errors.ts';
@@ -33,6 +33,8 @@ export class Projects {
     private readonly projectsDir: string,
     /** Berth's data directory and the operator's allowed roots (`--project-root`): see project-roots.ts. */
     private readonly roots: { dataDir?: string; allowedRoots?: readonly string[] } = {},
+    /** The runtime pipelines run on: validation applies its rules too (kubernetes: the API server's env names). */
+    private readonly runtimeKind?: string,
   ) {}
 
   /**
@@ -106,7 +108,7 @@ export class Projects {
   async pipelines(project: ProjectRecord): Promise<PipelineRef[]> {
     // findPipelineFiles answers paths relative to the project; resolve keeps absolute ones as they are.
     const files = (await findPipelineFiles(project.path)).map((file) => resolve(project.path, file));
-    return Promise.all(files.map(async (file) => ({ path: relative(project.path, file), loaded: await loadIsolated(file) })));
+    return Promise.all(files.map(async (file) => ({ path: relative(project.path, file), loaded: await loadIsolated(file, { runtime: this.runtimeKind }) })));
   }
 
   /** Finds a pipeline by relative path, uuid or name, whether or not its file is valid. */
@@ -155,9 +157,9 @@ export class Projects {
  * A pipeline file that cannot even be read (permissions, a directory named *.orchest, a loader bug)
  * is reported on its own, as a diagnostic, so the project's other pipelines still list and start.
  */
-async function loadIsolated(file: string): Promise<LoadedPipeline> {
+async function loadIsolated(file: string, options: ValidateOptions): Promise<LoadedPipeline> {
   try {
-    return await loadPipelineFile(file);
+    return await loadPipelineFile(file, options);
   } catch (cause) {
     const { code, message, hint } = cause as { code?: unknown; message?: unknown; hint?: unknown };
     const diagnostic = {

@@ -4,7 +4,7 @@ import { SpecError } from './errors.ts';
 import { messageFor } from './messages.ts';
 import { migratePipeline } from './migrate.ts';
 import type { Diagnostic, LoadedPipeline } from './types.ts';
-import { checkLimits, DiagnosticList, validatePipeline } from './validate.ts';
+import { checkLimits, DiagnosticList, validatePipeline, type ValidateOptions } from './validate.ts';
 import { MAX_PIPELINE_FILE_BYTES, utf8Bytes } from './limits.ts';
 
 /** 1-based line and column of a character offset. */
@@ -33,7 +33,7 @@ function tooLarge(file: string, size: number): LoadedPipeline {
   return { file, raw: {}, sourceVersion: '1.0.0', migrated: false, diagnostics: [{ severity: 'error', code: 'BERTH_SPEC_FILE_TOO_LARGE', file, path: '', message, hint }] };
 }
 
-export function parsePipeline(text: string, file: string): LoadedPipeline {
+export function parsePipeline(text: string, file: string, options: ValidateOptions = {}): LoadedPipeline {
   // A string of N characters is at least N bytes: the exact count only when it could be over.
   if (text.length > MAX_PIPELINE_FILE_BYTES / 4 && utf8Bytes(text) > MAX_PIPELINE_FILE_BYTES) {
     return tooLarge(file, utf8Bytes(text));
@@ -45,7 +45,7 @@ export function parsePipeline(text: string, file: string): LoadedPipeline {
     return { file, raw: {}, sourceVersion: '1.0.0', migrated: false, diagnostics: [syntaxDiagnostic(text, file, error as SyntaxError)] };
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    const diagnostics = validatePipeline(parsed, file);
+    const diagnostics = validatePipeline(parsed, file, options);
     return { file, raw: {}, sourceVersion: '1.0.0', migrated: false, diagnostics };
   }
   const raw = parsed as Record<string, unknown>;
@@ -60,7 +60,7 @@ export function parsePipeline(text: string, file: string): LoadedPipeline {
       spec: migration.spec,
       sourceVersion: migration.sourceVersion,
       migrated: migration.changed,
-      diagnostics: validatePipeline(migration.spec, file),
+      diagnostics: validatePipeline(migration.spec, file, options),
     };
   } catch (error) {
     if (!(error instanceof SpecError) || error.code !== 'BERTH_SPEC_VERSION_UNKNOWN') throw error;
@@ -71,7 +71,7 @@ export function parsePipeline(text: string, file: string): LoadedPipeline {
 }
 
 /** Reads a pipeline file from disk; the diagnostics say what is wrong with its content. */
-export async function loadPipelineFile(path: string): Promise<LoadedPipeline> {
+export async function loadPipelineFile(path: string, options: ValidateOptions = {}): Promise<LoadedPipeline> {
   let text: string;
   try {
     const { size } = await stat(path);
@@ -84,5 +84,5 @@ export async function loadPipelineFile(path: string): Promise<LoadedPipeline> {
       hint: code === 'ENOENT' ? 'check the path; pipeline files end in .orchest' : 'check the file permissions',
     });
   }
-  return parsePipeline(text, path);
+  return parsePipeline(text, path, options);
 }

@@ -2,7 +2,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { copyFile, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { copyFile, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -99,5 +99,20 @@ describe('berth schema', () => {
     const { status, stdout } = berth('schema');
     assert.equal(status, 0);
     assert.equal(stdout, await readFile(join(root, 'schema/pipeline.schema.json'), 'utf8'));
+  });
+});
+
+describe('berth validate --runtime', () => {
+  test('kubernetes also refuses the env names its API server rejects; other runtimes take them, as Orchest did', async (t) => {
+    const dir = await mkdtemp(join(tmpdir(), 'berth-validate-runtime-'));
+    t.after(() => rm(dir, { recursive: true, force: true }));
+    const file = join(dir, 'digits.orchest');
+    const service = { name: 'redis', image: 'redis:7', scope: ['interactive'], ports: [6379], exposed: false, order: 0, env_variables: { '1ST_NAME': 'x' } };
+    await writeFile(file, JSON.stringify({ name: 'p', uuid: 'u', version: '1.2.3', steps: {}, services: { redis: service } }));
+    assert.equal(berth('validate', file).status, 0);
+    const refused = berth('validate', '--runtime', 'kubernetes', '--json', file);
+    assert.equal(refused.status, 1);
+    const [report] = (JSON.parse(refused.stdout) as { files: { diagnostics: { code: string; path: string }[] }[] }).files;
+    assert.deepEqual(report?.diagnostics.map((d) => [d.code, d.path]), [['BERTH_SPEC_ENV_NAME_KUBERNETES', 'services.redis.env_variables["1ST_NAME"]']]);
   });
 });

@@ -1,6 +1,6 @@
 /** `berth validate FILE...`: every problem of every pipeline file, grouped per file; exit 1 when any has an error. */
 import type { Command } from 'commander';
-import { hasErrors, loadPipelineFile, SpecError, CURRENT_PIPELINE_VERSION, type Diagnostic, type LoadedPipeline } from '../../spec/index.ts';
+import { hasErrors, loadPipelineFile, SpecError, CURRENT_PIPELINE_VERSION, type Diagnostic, type LoadedPipeline, type ValidateOptions } from '../../spec/index.ts';
 import { CliExit, colors as c, printJson } from '../output.ts';
 
 interface FileReport {
@@ -11,10 +11,10 @@ interface FileReport {
   diagnostics: Diagnostic[];
 }
 
-async function checkFile(file: string): Promise<FileReport> {
+async function checkFile(file: string, options: ValidateOptions): Promise<FileReport> {
   let loaded: LoadedPipeline;
   try {
-    loaded = await loadPipelineFile(file);
+    loaded = await loadPipelineFile(file, options);
   } catch (error) {
     if (!(error instanceof SpecError)) throw error;
     const diagnostic: Diagnostic = { severity: 'error', code: error.code, file, path: '', message: error.message };
@@ -58,9 +58,10 @@ export function registerValidate(program: Command): void {
     .description('check pipeline files (.orchest): every error and warning with its field path')
     .argument('<files...>', 'pipeline files')
     .option('--json', 'machine-readable output')
-    .action(async function validateFiles(files: string[], options: { json?: boolean }) {
+    .option('--runtime <kind>', "also check what this runtime refuses (kubernetes: env names the API server rejects); a server applies its own runtime's rules")
+    .action(async function validateFiles(files: string[], options: { json?: boolean; runtime?: string }) {
       const reports: FileReport[] = [];
-      for (const file of files) reports.push(await checkFile(file));
+      for (const file of files) reports.push(await checkFile(file, { runtime: options.runtime }));
       const valid = reports.every((r) => r.valid);
       if (options.json) printJson({ valid, files: reports });
       else process.stdout.write(`${reports.map(renderReport).join('\n\n')}\n`);

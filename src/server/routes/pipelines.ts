@@ -54,7 +54,7 @@ export function registerPipelineRoutes(app: FastifyInstance, deps: { projects: P
     const body = (request.body ?? {}) as { spec?: unknown; file?: unknown };
     if (body.spec === undefined) throw new ApiError('BERTH_API_BAD_REQUEST', 'body needs "spec" (the pipeline object to check)');
     const file = typeof body.file === 'string' && body.file ? body.file : 'pipeline.orchest';
-    return { diagnostics: validatePipeline(body.spec, file) };
+    return { diagnostics: validatePipeline(body.spec, file, { runtime: deps.runtimeKind }) };
   });
 
   /**
