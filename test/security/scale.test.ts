@@ -160,9 +160,11 @@ describe('a 1,000-service pipeline', { timeout: 900_000 }, () => {
 
     const second = await serve(t, dataDir);
     t.diagnostic(`${survivors} services were running at the kill; restart listened after ${second.listenMs} ms (an empty server: ${empty.listenMs} ms)`);
-    // Before: recovery ran before listen, minutes for such a session. The issue's aim is 2 s; beside other
-    // tests on two cores the figure above has been 0.9-2.6 s over an empty server's, so the bound is liveness.
-    assert.ok(second.listenMs - empty.listenMs < LIVENESS_MS * 3, `the restart listened ${second.listenMs - empty.listenMs} ms later than an empty server`);
+    // The issue's bound is 2 s from restart to listening. Against the empty server measured in this run
+    // (0.5 s on a quiet machine, over 1 s beside other tests), so that the machine's load is not counted:
+    // recovery in the background must add under a second (it added 0.9-2.6 s while it read and decrypted
+    // the whole plan on every service event; 0.03 s since, docs/security.md).
+    assert.ok(second.listenMs - empty.listenMs < LIVENESS_MS / 2, `the restart listened ${second.listenMs - empty.listenMs} ms later than an empty server`);
 
     const running = waitForStatus(second.client, session.uuid, 'running', 600_000);
     const during = await sampleHealth(second.url, running);
