@@ -40,6 +40,11 @@ export interface Endpoint {
    * into the session's network namespace; docs/runtimes/local.md). host:port stay for messages.
    */
   socketPath?: string;
+  /**
+   * A Unix socket that answers `ok` when something listens on the port inside (else `refused <code>`):
+   * how a port check proves a listener behind `socketPath`'s forwarder, which accepts before it dials.
+   */
+  probeSocketPath?: string;
 }
 
 /** The runtime's own word on readiness (kubernetes: the pod's readinessProbe, read from its status). */

@@ -322,12 +322,13 @@ class LocalRuntime implements Runtime {
   }
 
   /**
-   * Namespace mode: the forwarder's Unix socket. It accepts before it dials the port inside, like an
-   * engine's port proxy, so it is `proxied` and checks use that rule (docs/runtimes/local.md).
+   * Namespace mode: the forwarder's Unix socket, and its probe socket: the forwarder accepts before it
+   * dials the port inside, so a port check asks the probe instead (docs/runtimes/local.md).
    */
   async endpoint(ref: RuntimeRef, port: number): Promise<Endpoint> {
     if (!this.#namespaces) return { host: '127.0.0.1', port };
-    return { host: '127.0.0.1', port, socketPath: this.#namespaces.socketPath(ref.sessionUuid, port), proxied: true };
+    const socketPath = this.#namespaces.socketPath(ref.sessionUuid, port);
+    return { host: '127.0.0.1', port, socketPath, probeSocketPath: `${socketPath}.probe` };
   }
 
   /** Orchest's `<name>-<session_uuid>` where the session has its own hosts file; else the host's loopback. */

@@ -40,6 +40,30 @@ function tryConnect(endpoint: Endpoint, signal: AbortSignal): Promise<string | u
   });
 }
 
+/**
+ * Asks an endpoint's probe socket (a forwarder into an isolated local session, which would accept
+ * whether or not anything listens behind it) whether the port has a listener: `ok`, or why not.
+ */
+function tryProbe(endpoint: Endpoint & { probeSocketPath: string }, signal: AbortSignal): Promise<string | undefined> {
+  const where = `port ${endpoint.port} inside the session`;
+  if (signal.aborted) return Promise.resolve(`no time left to ask about ${where}`);
+  return new Promise((resolve) => {
+    const socket = connect({ path: endpoint.probeSocketPath });
+    let answer = '';
+    const done = (problem: string | undefined): void => {
+      signal.removeEventListener('abort', onAbort);
+      socket.destroy();
+      resolve(problem);
+    };
+    const onAbort = (): void => done(`no answer about ${where} within the attempt's time`);
+    signal.addEventListener('abort', onAbort, { once: true });
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => (answer += chunk));
+    socket.once('error', (error: NodeJS.ErrnoException) => done(`${endpoint.probeSocketPath}: ${error.code ?? error.message}`));
+    socket.once('close', () => done(answer.trim() === 'ok' ? undefined : `${where}: ${answer.trim() || 'no answer'}`));
+  });
+}
+
 /** Ready when every listed port has a listener (testcontainers' forListeningPorts). */
 export class PortCheck implements ReadinessCheck {
   readonly description: string;
@@ -52,7 +76,10 @@ export class PortCheck implements ReadinessCheck {
 
   async attempt(probe: ReadinessProbe, context: AttemptContext): Promise<CheckResult> {
     for (const port of this.#ports) {
-      const problem = await tryConnect(await probe.endpoint(port), context.signal);
+      const endpoint = await probe.endpoint(port);
+      const problem = endpoint.probeSocketPath
+        ? await tryProbe({ ...endpoint, probeSocketPath: endpoint.probeSocketPath }, context.signal)
+        : await tryConnect(endpoint, context.signal);
       if (problem) return { ready: false, detail: `port ${port} not accepting connections (${problem})` };
     }
     return { ready: true, detail: `${this.#ports.length === 1 ? 'port' : 'ports'} ${this.#ports.join(', ')} open` };

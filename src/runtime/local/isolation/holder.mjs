@@ -7,7 +7,9 @@
 // inner (under `unshare --net --mount`): `holder.mjs --inside <dir> <hosts file>` keeps the session's
 //   namespaces alive (services, steps and exec join them with nsenter), brings loopback up,
 //   bind-mounts <hosts file> over /etc/hosts in its private mount namespace, and serves <dir>/control:
-//   - `listen <port>`: <dir>/<port> becomes a Unix socket piped to 127.0.0.1:<port> inside;
+//   - `listen <port>`: <dir>/<port> becomes a Unix socket piped to 127.0.0.1:<port> inside, and
+//     <dir>/<port>.probe one that answers `ok` or `refused <code>` after connecting to that port inside
+//     (readiness: a listener proven without the forwarder's accept in between);
 //   - `outward <port>`: 127.0.0.1:<port> inside is piped out through <dir>/outward to the host's port.
 //   Answers `ok` or `error <why>`.
 // SIGTERM/SIGINT: every socket closed, socket files removed, exit 0 (Berth signals the whole group).
@@ -43,19 +45,37 @@ function runInside() {
     joinSockets(client, connect({ host: '127.0.0.1', port, allowHalfOpen: true }));
   }
 
-  function listen(port) {
-    if (forwarders.has(port)) return Promise.resolve();
-    const path = join(dir, String(port));
-    rmSync(path, { force: true }); // a file left by an earlier holder of this session
-    const server = createServer({ allowHalfOpen: true }, (client) => pipeConnection(client, port));
-    forwarders.set(port, server);
-    return new Promise((resolve, reject) => {
-      server.once('error', (error) => {
-        forwarders.delete(port);
-        reject(error);
-      });
-      server.listen(path, resolve);
+  function probeConnection(client, port) {
+    client.on('error', () => client.destroy());
+    const upstream = connect({ host: '127.0.0.1', port });
+    upstream.once('connect', () => {
+      upstream.destroy();
+      client.end('ok\n');
     });
+    upstream.once('error', (error) => client.end(`refused ${error.code ?? error.message}\n`));
+  }
+
+  function serve(path, handler) {
+    rmSync(path, { force: true }); // a file left by an earlier holder of this session
+    const server = createServer({ allowHalfOpen: true }, handler);
+    return new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(path, () => resolve(server));
+    });
+  }
+
+  function listen(port) {
+    if (!forwarders.has(port)) {
+      const path = join(dir, String(port));
+      forwarders.set(
+        port,
+        Promise.all([serve(path, (client) => pipeConnection(client, port)), serve(`${path}.probe`, (client) => probeConnection(client, port))]).catch((error) => {
+          forwarders.delete(port);
+          throw error;
+        }),
+      );
+    }
+    return forwarders.get(port);
   }
 
   const outwards = new Map();
@@ -112,9 +132,9 @@ function runInside() {
   function shutdown() {
     control.close();
     rmSync(controlPath, { force: true });
-    for (const [port, server] of forwarders) {
-      server.close();
+    for (const port of forwarders.keys()) {
       rmSync(join(dir, String(port)), { force: true });
+      rmSync(join(dir, `${port}.probe`), { force: true });
     }
     for (const server of outwards.values()) server.close();
     process.exit(0);

@@ -85,7 +85,7 @@ export class SessionNamespaces {
 
   async #start(sessionUuid: string): Promise<HolderState> {
     const dir = this.dir(sessionUuid);
-    const longest = this.socketPath(sessionUuid, 65535);
+    const longest = `${this.socketPath(sessionUuid, 65535)}.probe`;
     if (Buffer.byteLength(longest) > MAX_SOCKET_PATH) {
       throw new RuntimeError('BERTH_RUNTIME_SOCKET_PATH_TOO_LONG', `session ${sessionUuid}: the forwarder socket path ${longest} is longer than Linux's ${MAX_SOCKET_PATH} bytes`, {
         hint: 'start Berth with a shorter --data-dir, or set BERTH_LOCAL_ISOLATION=host',

@@ -2,7 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { skipUnless, type Requirement } from '../../../../test/support/requirements.ts';
@@ -20,6 +20,18 @@ const node = process.execPath;
 function httpService(sessionUuid: string, name: string, port: number, text: string) {
   const script = `require('node:http').createServer((q, s) => s.end(${JSON.stringify(text)})).listen(${port}, '127.0.0.1')`;
   return servicePlan({ name, sessionUuid, command: [node], args: ['-e', script], ports: [port] });
+}
+
+/** What the probe socket answers about a port inside the session. */
+function probe(socketPath: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let answer = '';
+    const socket = connect({ path: socketPath });
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => (answer += chunk));
+    socket.once('error', reject);
+    socket.once('close', () => resolve(answer.trim()));
+  });
 }
 
 function getVia(socketPath: string): Promise<string> {
@@ -66,7 +78,7 @@ describe('local runtime: namespace isolation', skipUnless(namespaces), () => {
       const ref = await runtime.start(plan, { logFile: join(dir, `${i}.log`) });
       refs.push(ref);
       const endpoint = await runtime.endpoint(ref, 8080);
-      assert.equal(endpoint.proxied, true, 'the forwarder accepts before it dials: the proxied readiness rule applies');
+      assert.equal(endpoint.probeSocketPath, `${endpoint.socketPath}.probe`, 'the forwarder accepts before it dials: port checks ask its probe');
       assert.equal(await until('the service', () => getVia(endpoint.socketPath!)), `session ${i}`);
     }
 
@@ -127,6 +139,24 @@ describe('local runtime: namespace isolation', skipUnless(namespaces), () => {
     await runtime.prepareSession(sid, {});
     await runtime.start(httpService(sid, 'web', port, 'inside'), { logFile: join(dir, 'web.log') });
     assert.equal(await until('the service', () => getVia(join(dir, 'state', 'sessions', sid, '.ns', String(port)))), 'inside');
+  });
+
+  test('the probe socket tells a listener inside from a forwarder with nothing behind it', async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'berth-iso-unit-'));
+    const runtime = createLocalRuntime({ stateDir: join(dir, 'state'), graceMs: 500, isolation: 'namespace' });
+    const sid = 'e'.repeat(36);
+    t.after(async () => {
+      for (const object of await runtime.list({})) await runtime.stop(object.ref);
+      await runtime.cleanupSession(sid);
+      rmSync(dir, { recursive: true, force: true });
+    });
+    await runtime.prepareSession(sid, {});
+    const silent = await runtime.start(servicePlan({ name: 'silent', sessionUuid: sid, command: ['sleep'], args: ['30'], ports: [7000] }), { logFile: join(dir, 'silent.log') });
+    const endpoint = await runtime.endpoint(silent, 7000);
+    assert.equal(await probe(endpoint.probeSocketPath!), 'refused ECONNREFUSED');
+    const web = await runtime.start(httpService(sid, 'web', 7001, 'up'), { logFile: join(dir, 'web.log') });
+    const webEndpoint = await runtime.endpoint(web, 7001);
+    assert.equal(await until('a listener', async () => ((await probe(webEndpoint.probeSocketPath!)) === 'ok' ? 'ok' : undefined)), 'ok');
   });
 });
 
