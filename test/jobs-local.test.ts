@@ -15,6 +15,7 @@ import { freePort } from './support/ports.ts';
 import { pidsWithEnv } from './support/processes.ts';
 import { tempDir } from './support/berth.ts';
 import { commandRequirement, skipUnless } from './support/requirements.ts';
+import { stepHostname } from './support/service-reach.ts';
 import { assertStepsStartedAfterServicesReady, notebook, RESP_PY, startJobsServer, writeProject } from './jobs-support.ts';
 import { loadPipelineFile } from '../src/spec/index.ts';
 import type { PipelineSpec } from '../src/spec/types.ts';
@@ -137,7 +138,7 @@ describe('jobs on the local runtime', () => {
     assert.equal(env.BERTH_RUNTIME, 'local');
     const services = JSON.parse(await readFile(join(copy, 'services.json'), 'utf8'));
     assert.deepEqual(services.redis.base_paths, { [port]: `/service-redis-${run.uuid}_${port}` });
-    assert.equal(services.redis.internal_hostname, '127.0.0.1');
+    assert.equal(services.redis.internal_hostname, stepHostname(server, 'redis', run.uuid));
     const runFile = JSON.parse(await readFile(join(copy, 'etl.orchest'), 'utf8'));
     assert.equal(runFile.parameters.greeting, 'hola', "the run's pipeline file carries the job's parameters");
     assert.equal(JSON.parse(await readFile(join(dir, 'etl.orchest'), 'utf8')).parameters.greeting, 'hello', 'the project file is untouched');
@@ -291,7 +292,7 @@ describe('jobs on the local runtime', () => {
     const run = await jobs.waitRun(started.uuid, 60_000);
     assert.equal(run.status, 'succeeded', `${describeRun(run)}\n${await readFile(run.steps[0]!.logFile, 'utf8').catch(() => '')}`);
     assert.deepEqual(run.steps.map((s) => s.stepUuid).sort(), [stepUuids.Second, stepUuids.Node].sort(), 'only the selected steps ran');
-    assert.deepEqual(JSON.parse(await readFile(join(dir, 'node.json'), 'utf8')), { host: '127.0.0.1', answer: 42 }, 'a TypeScript step used the TS SDK');
+    assert.deepEqual(JSON.parse(await readFile(join(dir, 'node.json'), 'utf8')), { host: stepHostname(server, 'web', session.uuid), answer: 42 }, 'a TypeScript step used the TS SDK');
     assert.equal(existsSync(join(dir, 'first.txt')), false);
     const result = JSON.parse(await readFile(join(dir, 'second.json'), 'utf8'));
     assert.deepEqual(result, { type: 'interactive', answer: 42, fetched: true, base_paths: { [port]: `/service-web-${session.uuid}_${port}` } });

@@ -14,6 +14,7 @@ import { freePort } from './support/ports.ts';
 import { pidsWithEnv } from './support/processes.ts';
 import { startTestServer, tempDir, writePipeline } from './support/berth.ts';
 import { commandRequirement, skipUnless } from './support/requirements.ts';
+import { connectToService, getFromService, serviceEndpoint, stepHostname, type ServiceEndpoint } from './support/service-reach.ts';
 import { BerthClient } from '../src/sdk/client.ts';
 
 const APP = `
@@ -80,7 +81,7 @@ describe('sessions on the local runtime', () => {
     assert.deepEqual(settled.services.map((s) => [s.name, s.status]), [['web', 'ready'], ['app', 'ready']]);
     assert.ok(settled.warnings.some((w) => w.includes('NOT_DEFINED_ANYWHERE')), settled.warnings.join('\n'));
 
-    const env = (await (await fetch(`http://127.0.0.1:${project.appPort}/env`)).json()) as Record<string, string>;
+    const env = JSON.parse((await getFromService(serviceEndpoint(server, session.uuid, 'app', project.appPort), '/env')).text) as Record<string, string>;
     assert.equal(env.GREETING, 'hello');
     assert.equal(env.API_TOKEN, 'pipeline-level', 'the pipeline-level value wins over the project-level one');
     assert.equal(env.ORCHEST_SESSION_TYPE, 'interactive', 'a service var never shadows ORCHEST_*');
@@ -91,7 +92,7 @@ describe('sessions on the local runtime', () => {
     const viaProxy = await fetch(`${server.url}/service-web-${session.uuid}_${project.webPort}/hello.txt`, {
       headers: { authorization: `Bearer ${token}` },
     });
-    assert.equal(viaProxy.status, 200);
+    assert.equal(viaProxy.status, 200, await viaProxy.clone().text());
     assert.equal(await viaProxy.text(), 'hello from the project directory\n', 'the bind target path resolved to the project dir');
     const anonymous = await fetch(`${server.url}/service-web-${session.uuid}_${project.webPort}/hello.txt`, {
       headers: { accept: 'application/json' },
@@ -132,7 +133,7 @@ describe('sessions on the local runtime', () => {
     assert.equal(web(after).runtimeId, web(before).runtimeId, 'web kept running untouched');
     assert.notEqual(app(after).runtimeId, app(before).runtimeId, 'app was restarted');
     assert.equal(app(after).attempt, app(before).attempt + 1);
-    assert.equal(await (await fetch(`http://127.0.0.1:${project.appPort}/`)).text(), 'app changed');
+    assert.equal((await getFromService(serviceEndpoint(server, session.uuid, 'app', project.appPort), '/')).text, 'app changed');
 
     const log = await client.logs(session.uuid, 'app');
     assert.equal(log.match(/app listening on/g)?.length, 2, 'the log keeps the lines from before the restart');
@@ -187,8 +188,8 @@ describe('sessions on the local runtime', () => {
     const { session } = await client.startSession('redis', 'redis.orchest');
     const settled = await server.sessions.waitSettled(session.uuid, 30_000);
     assert.equal(settled.status, 'running', settled.reason ?? '');
-    assert.equal(settled.services[0]!.internalHostname, '127.0.0.1');
-    const pong = await redisPing(port);
+    assert.equal(settled.services[0]!.internalHostname, stepHostname(server, 'redis', session.uuid));
+    const pong = await redisPing(serviceEndpoint(server, session.uuid, 'redis', port));
     assert.equal(pong, '+PONG');
   });
 
@@ -239,15 +240,13 @@ async function waitFor(check: () => Promise<boolean>, timeoutMs: number, context
   throw new Error(`condition not met within ${timeoutMs} ms\n${context()}`);
 }
 
-function redisPing(port: number): Promise<string> {
+function redisPing(endpoint: ServiceEndpoint): Promise<string> {
   return new Promise((resolve, reject) => {
-    import('node:net').then(({ connect }) => {
-      const socket = connect({ port, host: '127.0.0.1' }, () => socket.write('PING\r\n'));
-      socket.once('data', (d) => {
-        resolve(d.toString().trim());
-        socket.destroy();
-      });
-      socket.once('error', reject);
+    const socket = connectToService(endpoint, () => socket.write('PING\r\n'));
+    socket.once('data', (d) => {
+      resolve(d.toString().trim());
+      socket.destroy();
     });
+    socket.once('error', reject);
   });
 }
