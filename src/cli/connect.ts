@@ -4,8 +4,7 @@
  * login or the local `<data-dir>/cli-token`.
  */
 import type { Command } from 'commander';
-import { BerthClient } from '../sdk/client.ts';
-import { credentialsPath, defaultDataDir, resolveCredentials, type ResolvedCredentials } from '../sdk/credentials.ts';
+import { BerthClient, credentialsPath, defaultDataDir, resolveCredentials, type ResolvedCredentials } from '../sdk/index.ts';
 import { findRunningServer } from './server-info.ts';
 
 export interface ConnectOptions {

@@ -5,7 +5,7 @@
  * reference services run (an engine tag, or `<registry>/<repo>@sha256:…`). A failed build keeps
  * the previous image current.
  */
-import type { ImageBuilder } from '../runtime/types.ts';
+import type { ImageBuilder } from '../runtime/index.ts';
 import type { Db } from '../store/index.ts';
 import { getEnvironment } from './definitions.ts';
 import { buildContext, DOCKERFILE_PATH, generateDockerfile } from './context.ts';

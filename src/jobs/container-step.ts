@@ -8,7 +8,7 @@
  */
 import { access } from 'node:fs/promises';
 import { basename, dirname, extname, isAbsolute, join, relative } from 'node:path';
-import { LABELS } from '../plan/types.ts';
+import { LABELS } from '../plan/index.ts';
 import { toBerthError } from '../shared/index.ts';
 import type { StepOutcome } from './dag.ts';
 import { JobError } from './errors.ts';

@@ -2,7 +2,7 @@
  * The step DAG from `incoming_connections`: a topological order (for listing and for the
  * executor), and a bounded-parallel walk where a failed step skips everything downstream of it.
  */
-import type { PipelineSpec, StepSpec } from '../spec/types.ts';
+import type { PipelineSpec, StepSpec } from '../spec/index.ts';
 import { JobError } from './errors.ts';
 import type { StepStatus } from './store.ts';
 

@@ -6,7 +6,7 @@
  * teardown and the recovery after a crash of Berth (both list by those labels) remove leftovers.
  */
 import { statSync, type WriteStream } from 'node:fs';
-import { createDemuxer, createDockerClient, engineStatus, networkName, type DockerClient } from '../runtime/docker/index.ts';
+import { createDemuxer, createDockerClient, engineStatus, networkName, type DockerClient } from '../runtime/index.ts';
 import { toBerthError } from '../shared/index.ts';
 import { containerStepLayout, prepareContainerStep, STEP_LABELS } from './container-step.ts';
 import type { StepOutcome } from './dag.ts';

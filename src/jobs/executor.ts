@@ -9,7 +9,7 @@ import { once } from 'node:events';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { access, mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { RuntimeKind } from '../plan/types.ts';
+import type { RuntimeKind } from '../plan/index.ts';
 import type { StepOutcome } from './dag.ts';
 import { stepCommand } from './step-command.ts';
 import type { StepEnvInput } from './step-env.ts';

@@ -1,7 +1,7 @@
 /** File work of a run: the project copy, the run's pipeline file (written atomically), the transfer directory. */
 import { chown, cp, mkdir, rename, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import type { PipelineSpec } from '../spec/types.ts';
+import type { PipelineSpec } from '../spec/index.ts';
 
 const SKIPPED_DIRS = new Set(['.git', 'node_modules']);
 

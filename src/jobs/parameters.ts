@@ -3,7 +3,7 @@
  * parameter of that step. Values are JSON when they parse as JSON (`5`, `true`, `[1,2]`,
  * `"quoted"`), otherwise the text as a string, so `--param greeting=hi` needs no quoting.
  */
-import type { PipelineSpec, StepSpec } from '../spec/types.ts';
+import type { PipelineSpec, StepSpec } from '../spec/index.ts';
 import { JobError } from './errors.ts';
 import type { JobParameters } from './store.ts';
 

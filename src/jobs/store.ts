@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { rowMapper, type Db, type MigrationSet, type SecretBox } from '../store/index.ts';
-import type { PipelineSpec } from '../spec/types.ts';
+import type { PipelineSpec } from '../spec/index.ts';
 
 export const jobMigrations: MigrationSet = {
   feature: 'jobs',

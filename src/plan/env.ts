@@ -4,7 +4,7 @@
  * here ORCHEST_* come last and a user var with one of their names is dropped with a warning.
  */
 import { posix } from 'node:path';
-import type { Scope, ServiceSpec } from '../spec/types.ts';
+import type { Scope, ServiceSpec } from '../spec/index.ts';
 import type { EnvVar } from './types.ts';
 
 export const ORCHEST_SDK_VARS = [

@@ -1,6 +1,5 @@
 /** Mounts from binds (orchest-compatibility.md: Mounts and permissions): the only sources are the project directory and the shared data directory. */
-import type { BindSource, ServiceSpec } from '../spec/types.ts';
-import { BIND_SOURCES } from '../spec/types.ts';
+import { type BindSource, type ServiceSpec, BIND_SOURCES } from '../spec/index.ts';
 import { PlanError } from './errors.ts';
 import type { MountPlan, SessionContext } from './types.ts';
 

@@ -2,7 +2,7 @@
  * planSession: PipelineSpec + SessionContext -> SessionPlan. Pure: the same inputs always give the
  * same plan, so every runtime runs services the same way and golden tests pin the result.
  */
-import type { PipelineSpec, ServiceSpec } from '../spec/types.ts';
+import type { PipelineSpec, ServiceSpec } from '../spec/index.ts';
 import { commandArgv, commandWarning, splitArgs } from './argv.ts';
 import { assertNoDependencyCycle, dependencyWarning } from './dependencies.ts';
 import { PlanError } from './errors.ts';

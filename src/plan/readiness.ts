@@ -2,7 +2,7 @@
  * Readiness resolved to concrete values (Berth extension; Orchest had none, orchest-compatibility.md: Session start and uuids).
  * One deadline per service.
  */
-import type { ReadinessSpec } from '../spec/types.ts';
+import type { ReadinessSpec } from '../spec/index.ts';
 import type { ReadinessPlan } from './types.ts';
 
 export const DEFAULT_READINESS_TIMEOUT_SECONDS = 60;

@@ -3,7 +3,7 @@
  * executes the same way. Produced by pure functions in src/plan (no I/O), so naming, env and URL
  * rules live in one place. Facts: docs/orchest-compatibility.md (session start to environment variables).
  */
-import type { ReadinessSpec, Scope, ServiceSpec } from '../spec/types.ts';
+import type { ReadinessSpec, Scope, ServiceSpec } from '../spec/index.ts';
 
 export type RuntimeKind = 'local' | 'docker' | 'kubernetes';
 

@@ -18,7 +18,17 @@ export type {
 export { RuntimeError } from './errors.ts';
 export { isStartMarker, startMarker } from './log-marker.ts';
 export { createLocalRuntime, hostProgramProblem, type HostProgramProblem, type LocalRuntimeOptions } from './local/index.ts';
-export { createDockerRuntime, createEngineImageBuilder, type DockerRuntimeOptions } from './docker/index.ts';
+export {
+  createDockerRuntime,
+  createEngineImageBuilder,
+  createDockerClient,
+  createDemuxer,
+  engineStatus,
+  networkName,
+  resolveSocketPath,
+  type DockerClient,
+  type DockerRuntimeOptions,
+} from './docker/index.ts';
 export type { KubernetesRuntimeOptions } from './kubernetes/index.ts';
 
 type KubernetesModule = typeof Kubernetes;

@@ -3,7 +3,7 @@
  * running; they hold no business rules (naming, env, readiness policy and restarts live in
  * src/plan and src/sessions).
  */
-import type { MountPlan, RuntimeKind, ServicePlan } from '../plan/types.ts';
+import type { MountPlan, RuntimeKind, ServicePlan } from '../plan/index.ts';
 
 /** Opaque handle of one running service instance (a process group, a container, a Deployment). */
 export interface RuntimeRef {

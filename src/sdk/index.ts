@@ -22,3 +22,11 @@ export {
   type SdkService,
   type SdkOptions,
 } from './services.ts';
+export {
+  credentialsPath,
+  defaultDataDir,
+  resolveCredentials,
+  saveCredentials,
+  normaliseUrl,
+  type ResolvedCredentials,
+} from './credentials.ts';

@@ -6,8 +6,13 @@ import { randomUUID } from 'node:crypto';
 import { cp, mkdir, realpath, stat, writeFile } from 'node:fs/promises';
 import { basename, join, relative, resolve } from 'node:path';
 import { installPath } from '../shared/index.ts';
-import { findPipelineFiles, loadPipelineFile, type ValidateOptions } from '../spec/index.ts';
-import type { LoadedPipeline, PipelineSpec } from '../spec/types.ts';
+import {
+  findPipelineFiles,
+  loadPipelineFile,
+  type ValidateOptions,
+  type LoadedPipeline,
+  type PipelineSpec,
+} from '../spec/index.ts';
 import type { CoreStore, ProjectRecord } from '../store/index.ts';
 import { ApiError } from './errors.ts';
 import { assertProjectRootAllowed } from './project-roots.ts';

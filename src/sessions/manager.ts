@@ -9,12 +9,19 @@ import { appendFileSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { diffPlans, planSession, sdkServiceView, sessionUuidFor } from '../plan/index.ts';
-import type { SessionContext, SessionPlan, ServicePlan } from '../plan/types.ts';
-import { LABELS } from '../plan/types.ts';
+import {
+  diffPlans,
+  planSession,
+  sdkServiceView,
+  sessionUuidFor,
+  type SessionContext,
+  type SessionPlan,
+  type ServicePlan,
+  LABELS,
+} from '../plan/index.ts';
 import type { Runtime, RuntimeRef } from '../runtime/index.ts';
 import type { CoreStore, ServiceRecord, ServiceStatus, SessionRecord, SessionStatus } from '../store/index.ts';
-import type { PipelineSpec } from '../spec/types.ts';
+import type { PipelineSpec } from '../spec/index.ts';
 import { BerthError, toBerthError } from '../shared/index.ts';
 import { KeyedLock, Slots } from './lock.ts';
 import { SessionError } from './errors.ts';

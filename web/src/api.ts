@@ -2,7 +2,7 @@
  * The UI's only way to the server: same-origin fetch with the session cookie, the CSRF header on
  * every write, and one place that turns "not logged in" into a trip to the sign-in page.
  */
-import type { Diagnostic, PipelineSpec, ServiceSpec } from '../../src/spec/types.ts';
+import type { Diagnostic, PipelineSpec, ServiceSpec } from '../../src/spec/browser.ts';
 import { navigate } from './router.tsx';
 
 export interface ApiErrorBody {

@@ -1,6 +1,6 @@
 /** `berth job create|list|show|run`: jobs are snapshots of a pipeline, its env vars and parameters. */
 import type { Command } from 'commander';
-import type { JobInfo } from '../../sdk/client.ts';
+import type { JobInfo } from '../../sdk/index.ts';
 import { addConnectOptions, connect, type ConnectOptions } from '../connect.ts';
 import { CliExit, colors as c, printJson } from '../output.ts';
 import { followRun } from './run.ts';

@@ -5,8 +5,7 @@
 import type { Command } from 'commander';
 import { hostname } from 'node:os';
 import { createInterface } from 'node:readline/promises';
-import { BerthClient, ApiClientError } from '../../sdk/client.ts';
-import { normaliseUrl, saveCredentials } from '../../sdk/credentials.ts';
+import { BerthClient, ApiClientError, normaliseUrl, saveCredentials } from '../../sdk/index.ts';
 import { BerthError } from '../../shared/index.ts';
 import { CliExit, colors as c, printJson } from '../output.ts';
 

@@ -1,6 +1,6 @@
 /** `berth run list|status|logs|cancel`: runs of jobs and interactive pipeline runs. */
 import type { Command } from 'commander';
-import type { BerthClient, RunInfo, RunStepInfo, ServiceInfo } from '../../sdk/client.ts';
+import type { BerthClient, RunInfo, RunStepInfo, ServiceInfo } from '../../sdk/index.ts';
 import { addConnectOptions, connect, type ConnectOptions } from '../connect.ts';
 import { CliExit, colors as c, printJson } from '../output.ts';
 

@@ -8,8 +8,7 @@
  * - only `args`: the image's ENTRYPOINT runs with Cmd = args;
  * - both: Entrypoint = command, Cmd = args.
  */
-import type { ServicePlan } from '../../plan/types.ts';
-import { LABELS } from '../../plan/types.ts';
+import { type ServicePlan, LABELS } from '../../plan/index.ts';
 
 export interface ContainerIdentity {
   /** `uid:gid` to run as, or undefined for the image's USER. */

@@ -5,8 +5,7 @@
  */
 import { statSync } from 'node:fs';
 import { appendStartMarker } from '../log-cursor.ts';
-import type { RuntimeKind, ServicePlan } from '../../plan/types.ts';
-import { LABELS } from '../../plan/types.ts';
+import { type RuntimeKind, type ServicePlan, LABELS } from '../../plan/index.ts';
 import type { Endpoint, ExecResult, Runtime, RuntimeObject, RuntimeRef, RuntimeState, StartOptions } from '../types.ts';
 import { RuntimeError } from '../errors.ts';
 import { createEngineImageBuilder } from './image-build.ts';

@@ -4,7 +4,7 @@
  * characters and user-chosen values may not fit; so objects carry the sanitised labels (for
  * selectors) and the exact labels in one annotation (what `list` returns to the session manager).
  */
-import { LABELS } from '../../plan/types.ts';
+import { LABELS } from '../../plan/index.ts';
 
 /** Annotation holding the exact, unsanitised labels as JSON. */
 export const LABELS_ANNOTATION = 'berth/labels';

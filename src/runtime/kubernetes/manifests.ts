@@ -6,8 +6,7 @@
  */
 import type { V1Container, V1Deployment, V1EnvVar, V1NetworkPolicy, V1PodSpec, V1Probe, V1Secret, V1Service, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
 import { isAbsolute, relative } from 'node:path';
-import type { MountPlan, ReadinessPlan, ServicePlan } from '../../plan/types.ts';
-import { LABELS } from '../../plan/types.ts';
+import { type MountPlan, type ReadinessPlan, type ServicePlan, LABELS } from '../../plan/index.ts';
 import { formatPath, KUBERNETES_ENV_VAR_NAME_PATTERN } from '../../spec/index.ts';
 import {
   BERTH_APP_LABEL,

@@ -4,7 +4,7 @@
  * scheduled where the service fits) and limits (so one notebook cannot starve the node).
  */
 import type { V1ResourceRequirements } from '@kubernetes/client-node';
-import type { ServicePlan } from '../../plan/types.ts';
+import type { ServicePlan } from '../../plan/index.ts';
 import { RuntimeError } from '../errors.ts';
 
 export interface ServiceResources {

@@ -7,8 +7,7 @@
  */
 import type { V1Deployment, V1Pod } from '@kubernetes/client-node';
 import { appendStartMarker } from '../log-cursor.ts';
-import type { RuntimeKind, ServicePlan } from '../../plan/types.ts';
-import { LABELS } from '../../plan/types.ts';
+import { type RuntimeKind, type ServicePlan, LABELS } from '../../plan/index.ts';
 import type { Endpoint, ExecResult, Runtime, RuntimeObject, RuntimeReadiness, RuntimeRef, RuntimeState, StartOptions } from '../types.ts';
 import { RuntimeError } from '../errors.ts';
 import { apiError, createKubernetesClients, ignoreCodes, kubeStatus, loadKubeConfig, type KubernetesClients } from './client.ts';

@@ -10,7 +10,7 @@ import { createWriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { V1ConfigMap, V1Pod } from '@kubernetes/client-node';
-import { LABELS } from '../../plan/types.ts';
+import { LABELS } from '../../plan/index.ts';
 import { toBerthError } from '../../shared/index.ts';
 import { RuntimeError } from '../errors.ts';
 import type { TaskOptions, TaskResult, TaskSpec } from '../types.ts';

@@ -6,7 +6,7 @@
  */
 import { mkdirSync, symlinkSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
-import type { MountPlan } from '../../plan/types.ts';
+import type { MountPlan } from '../../plan/index.ts';
 import { normaliseBindTarget } from '../../spec/index.ts';
 import { RuntimeError } from '../errors.ts';
 

@@ -1,7 +1,7 @@
 /** What a service runs on the host: its argv, the check that it exists, and the fixed umask wrapper. */
 import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { delimiter, isAbsolute, join } from 'node:path';
-import type { ServicePlan } from '../../plan/types.ts';
+import type { ServicePlan } from '../../plan/index.ts';
 import { RuntimeError } from '../errors.ts';
 import { hostDefaultFor, hostDefaultImages } from './host-defaults.ts';
 

@@ -1,5 +1,5 @@
 /** The environment of a service on the host. */
-import type { ServicePlan } from '../../plan/types.ts';
+import type { ServicePlan } from '../../plan/index.ts';
 import { SHELL_STARTUP_ENV_NAMES } from '../../spec/index.ts';
 
 const HOST_ENV_NAMES = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR'];

@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, rmdirSync, rmSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { ServicePlan } from '../../plan/types.ts';
+import type { ServicePlan } from '../../plan/index.ts';
 import type { Endpoint, ExecResult, Runtime, RuntimeObject, RuntimeRef, RuntimeState, StartOptions } from '../types.ts';
 import { RuntimeError } from '../errors.ts';
 import { startMarker } from '../log-marker.ts';

@@ -10,8 +10,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { SERVICE_TEMPLATES, validatePipeline, writePipelineFile } from '../../spec/index.ts';
-import type { PipelineSpec } from '../../spec/types.ts';
+import { SERVICE_TEMPLATES, validatePipeline, writePipelineFile, type PipelineSpec } from '../../spec/index.ts';
 import { sessionUuidFor } from '../../plan/index.ts';
 import { hostProgramProblem } from '../../runtime/index.ts';
 import type { Projects, PipelineRef } from '../projects.ts';

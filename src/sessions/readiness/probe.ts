@@ -1,4 +1,4 @@
-import type { ServicePlan } from '../../plan/types.ts';
+import type { ServicePlan } from '../../plan/index.ts';
 import type { Runtime, RuntimeRef } from '../../runtime/index.ts';
 import type { ReadinessProbe } from './types.ts';
 

@@ -4,7 +4,7 @@
  * Never waits forever (Orchest's sessions could hang in "starting" for good: issues #1098, #1197).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { ReadinessPlan, ServicePlan } from '../../plan/types.ts';
+import type { ReadinessPlan, ServicePlan } from '../../plan/index.ts';
 import type { RuntimeState } from '../../runtime/index.ts';
 import { CommandCheck } from './command.ts';
 import { ReadinessError } from './errors.ts';

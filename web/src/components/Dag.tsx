@@ -2,7 +2,7 @@
  * The pipeline's steps as a read-only DAG, laid out from the positions saved in the file
  * (meta_data.position, the coordinates Orchest's editor stored), with the connections as curves.
  */
-import type { StepSpec } from '../../../src/spec/types.ts';
+import type { StepSpec } from '../../../src/spec/browser.ts';
 
 const NODE_W = 190;
 const NODE_H = 54;

@@ -1,4 +1,4 @@
-import type { Diagnostic } from '../../../src/spec/types.ts';
+import type { Diagnostic } from '../../../src/spec/browser.ts';
 
 export function DiagnosticsList(props: { diagnostics: Diagnostic[] }) {
   if (props.diagnostics.length === 0) return null;

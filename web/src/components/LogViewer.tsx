@@ -4,7 +4,7 @@
  * (network, server restart) it reconnects and the file's full text replaces the buffer.
  */
 import { useEffect, useLayoutEffect, useRef, useState } from 'react';
-import { isStartMarker } from '../../../src/runtime/log-marker.ts';
+import { isStartMarker } from '../../../src/runtime/browser.ts';
 import { enc, openStream } from '../api.ts';
 
 const MAX_LINES = 5000;

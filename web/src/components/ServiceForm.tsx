@@ -2,7 +2,7 @@
  * Every field of one service. Errors come from the server's schema (POST /api/validate) and are
  * shown at the field they are about; the future URLs follow the name, ports and base-path choice.
  */
-import type { Scope } from '../../../src/spec/types.ts';
+import type { Scope } from '../../../src/spec/browser.ts';
 import { messagesFor, type FieldErrors, type ReadinessKind, type ServiceDraft } from '../lib/draft.ts';
 import { absolute, serviceUrl } from '../lib/urls.ts';
 import { described, Field } from './Field.tsx';

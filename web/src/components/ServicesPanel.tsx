@@ -5,7 +5,7 @@
  * to their proxy URLs; each service has its log viewer and a restart button.
  */
 import { useState } from 'react';
-import type { ServiceSpec } from '../../../src/spec/types.ts';
+import type { ServiceSpec } from '../../../src/spec/browser.ts';
 import { api, enc, type Session, type ServiceState } from '../api.ts';
 import { serviceUrl, useServiceDomain } from '../lib/urls.ts';
 import { speaksHttp } from '../lib/protocols.ts';

@@ -3,8 +3,7 @@
  * until it is sent), so the server's schema judges the real input and its messages apply as-is.
  * Fields Berth does not know are carried through untouched, as the spec layer promises.
  */
-import type { Diagnostic, PipelineSpec, Scope, ServiceSpec } from '../../../src/spec/types.ts';
-import { formatPath } from '../../../src/spec/path.ts';
+import { type Diagnostic, type PipelineSpec, type Scope, type ServiceSpec, formatPath } from '../../../src/spec/browser.ts';
 
 export type ReadinessKind = '' | 'port' | 'http' | 'log' | 'command' | 'none';
 

@@ -3,7 +3,7 @@
  * user's own) and parameter rows (the pipeline's and each step's, as JSON text), and the
  * POST /api/jobs body built from them. Pure, so the rules read in one place.
  */
-import type { PipelineSpec } from '../../../src/spec/types.ts';
+import type { PipelineSpec } from '../../../src/spec/browser.ts';
 import type { EnvVarEntry } from '../api.ts';
 
 /** Orchest's rule for env var names, also enforced by the API. */

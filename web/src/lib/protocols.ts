@@ -4,7 +4,7 @@
  * HTTP unless the service's image or the port is a well-known non-HTTP server, or readiness says
  * otherwise (an HTTP readiness check settles it as HTTP).
  */
-import type { ServiceSpec } from '../../../src/spec/types.ts';
+import type { ServiceSpec } from '../../../src/spec/browser.ts';
 
 /** Images (last path segment, tag dropped) of servers that speak their own protocol. */
 const NON_HTTP_IMAGES = new Set([

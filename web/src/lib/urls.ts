@@ -4,8 +4,8 @@
  * origin (GET /api/health's `serviceDomain`), links point there directly; else at the path URL.
  */
 import { useEffect, useState } from 'react';
-import { routeBasePath } from '../../../src/plan/naming.ts';
-import { serviceHostKey } from '../../../src/proxy/service-hosts.ts';
+import { routeBasePath } from '../../../src/plan/browser.ts';
+import { serviceHostKey } from '../../../src/proxy/browser.ts';
 
 export function serviceUrl(name: string, sessionUuid: string, port: number, preserveBasePath: boolean, serviceDomain: string | null = null): string {
   const path = `${routeBasePath(name, sessionUuid, port, preserveBasePath)}/`;

@@ -4,9 +4,7 @@
  * file, not through src/spec/index.ts, which also exports the Node-only file I/O.)
  */
 import { z } from 'zod';
-import { provideZod } from '../../../src/spec/schema.ts';
-import { validatePipeline } from '../../../src/spec/validate.ts';
-import type { Diagnostic } from '../../../src/spec/types.ts';
+import { provideZod, validatePipeline, type Diagnostic } from '../../../src/spec/browser.ts';
 
 provideZod(z);
 

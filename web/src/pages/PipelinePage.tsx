@@ -3,7 +3,7 @@
  * panel (status, links, logs, restart). Everything live comes from the session's event stream.
  */
 import { useEffect, useState } from 'react';
-import type { ServiceSpec } from '../../../src/spec/types.ts';
+import type { ServiceSpec } from '../../../src/spec/browser.ts';
 import { api, enc, type ApplyDiff, type PipelineDocument, type Session } from '../api.ts';
 import { Link, pipelineHref, projectHref } from '../router.tsx';
 import { useAsync } from '../lib/use-async.ts';

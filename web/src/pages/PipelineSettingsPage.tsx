@@ -5,7 +5,7 @@
  * if the file changed on disk since it was loaded, so no edit made elsewhere is overwritten.
  */
 import { useEffect, useMemo, useState } from 'react';
-import type { Diagnostic, PipelineSpec } from '../../../src/spec/types.ts';
+import type { Diagnostic, PipelineSpec } from '../../../src/spec/browser.ts';
 import { api, ApiFailure, enc, type ApplyDiff, type EnvVarEntry, type PipelineDocument, type ServiceTemplate } from '../api.ts';
 import { guardLeaving, Link, pipelineHref, projectHref } from '../router.tsx';
 import { useAsync } from '../lib/use-async.ts';
