@@ -3,6 +3,10 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import globals from 'globals';
+import { fileURLToPath } from 'node:url';
+import { boundariesPlugin } from './scripts/eslint-boundaries.js';
+
+const root = fileURLToPath(new URL('.', import.meta.url));
 
 export default tseslint.config(
   { ignores: ['node_modules/', 'dist/', '.berth-image/', 'web/dist/', 'test-results/', 'coverage/', 'sdk/python/'] },
@@ -20,5 +24,12 @@ export default tseslint.config(
   {
     files: ['web/**/*.{ts,tsx}'],
     languageOptions: { globals: { ...globals.browser } },
+  },
+  {
+    // Folder boundaries (docs/architecture.md): features only through index.ts, no test code in
+    // src, web only through src/<feature>/browser.ts. Rules and exceptions: scripts/eslint-boundaries.js.
+    files: ['src/**/*.{ts,tsx}', 'web/src/**/*.{ts,tsx}'],
+    plugins: { berth: boundariesPlugin(root) },
+    rules: { 'berth/boundaries': 'error' },
   },
 );

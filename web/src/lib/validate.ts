@@ -1,7 +1,7 @@
 /**
  * Validation as the user types, in the browser, with the spec layer's validator itself: the same
- * zod schema and the same messages `berth validate` and the server's save print. (Imported by
- * file, not through src/spec/index.ts, which also exports the Node-only file I/O.)
+ * zod schema and the same messages `berth validate` and the server's save print. (Imported from
+ * src/spec/browser.ts, not src/spec/index.ts, which also exports the Node-only file I/O.)
  */
 import { z } from 'zod';
 import { provideZod, validatePipeline, type Diagnostic } from '../../../src/spec/browser.ts';
