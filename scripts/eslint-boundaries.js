@@ -5,7 +5,8 @@
  *   feature, subfolders included, imports are free; another feature is reached only through its
  *   `src/<feature>/index.ts`, `import type` included (types are erased, but the index is the
  *   contract: re-export what is missing with `export type`).
- * - src/** never imports test/ or bench/ (production code must not depend on test code).
+ * - src/** never imports test/ or bench/, nor the test helpers kept beside the code (below):
+ *   production code must not depend on test code.
  * - web/src/** reaches server code only through a browser-safe entry `src/<feature>/browser.ts`
  *   (types and pure functions, nothing touching node:*). Not even `import type` from an index.ts:
  *   web's tsc would then check the whole Node graph behind it, which does not compile for the browser.
@@ -34,6 +35,7 @@ function problemOf(importer, target) {
   }
   if (!importer.startsWith('src/') || TEST_SUPPORT.some((pattern) => pattern.test(importer))) return undefined;
   if (target.startsWith('test/') || target.startsWith('bench/')) return { messageId: 'srcTest' };
+  if (TEST_SUPPORT.some((pattern) => pattern.test(target))) return { messageId: 'srcTest' };
   const from = importer.split('/');
   const to = target.split('/');
   if (to[0] !== 'src' || to.length < 3 || to[1] === from[1]) return undefined;
@@ -50,7 +52,8 @@ export function boundariesPlugin(root) {
       schema: [],
       messages: {
         deepImport: "'{{source}}' reaches past {{entry}}: import from '{{suggest}}' (re-export what is missing there).",
-        srcTest: "'{{source}}': src must not import test code (test/, bench/); move what production needs into src.",
+        srcTest:
+          "'{{source}}': src must not import test code (test/, bench/, *.test.ts, fixtures, test helpers); move what production needs into src.",
         webInternal:
           "'{{source}}' is a server internal: web/src imports server code only from '{{suggest}}' ({{entry}}, browser-safe; add the export there).",
       },

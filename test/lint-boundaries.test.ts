@@ -51,8 +51,14 @@ describe('lint: src never imports test code', () => {
   test('a src module importing test/ fails', async () => {
     const messages = await boundaryMessages('src/runtime/example.ts', code);
     assert.deepEqual(messages, [
-      "'../../test/support/requirements.ts': src must not import test code (test/, bench/); move what production needs into src.",
+      "'../../test/support/requirements.ts': src must not import test code (test/, bench/, *.test.ts, fixtures, test helpers); move what production needs into src.",
     ]);
+  });
+
+  test('a src module importing a test helper kept beside the code fails, even in its own feature', async () => {
+    const messages = await boundaryMessages('src/runtime/local/example.ts', "import { testServicePlan } from '../test-plan.ts';\nexport const t = testServicePlan;\n");
+    assert.equal(messages.length, 1);
+    assert.match(messages[0] ?? '', /^'\.\.\/test-plan\.ts': src must not import test code/);
   });
 
   test('a test beside the code may import test/support and internals', async () => {
