@@ -2,3 +2,4 @@
 export { BerthError, toBerthError, type BerthErrorOptions } from './errors.ts';
 export { installPath, findInstallDir } from './install-dir.ts';
 export { berthVersion } from './version.ts';
+export { loginLinkUrl } from './login-link-url.ts';

@@ -1,6 +1,6 @@
 /** `berth login-link`: a fresh one-day sign-in link, for the server machine (it uses the local CLI token). */
 import type { Command } from 'commander';
-import { loginLinkUrl } from '../../server/index.ts';
+import { loginLinkUrl } from '../../shared/index.ts';
 import { addConnectOptions, connect, type ConnectOptions } from '../connect.ts';
 import { colors as c, printJson } from '../output.ts';
 

@@ -12,9 +12,7 @@ export function createLoginLinkToken(store: AuthStore, now: number, name: string
 }
 
 /** The link to open in a browser: signs in and lands on `/`. */
-export function loginLinkUrl(serverUrl: string, token: string): string {
-  return `${serverUrl.replace(/\/+$/, '')}/login?token=${encodeURIComponent(token)}`;
-}
+export { loginLinkUrl } from '../../shared/index.ts';
 
 /**
  * What the UI's header shows for a token principal: the CLI and login-link tokens are the server's
