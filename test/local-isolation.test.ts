@@ -18,6 +18,7 @@ import { startTestServer, tempDir, writePipeline } from './support/berth.ts';
 import { commandRequirement, skipUnless, type Requirement } from './support/requirements.ts';
 import { RESP_PY, writeProject } from './jobs-support.ts';
 import { loadPipelineFile } from '../src/spec/index.ts';
+import { namespaceDir } from '../src/runtime/local/isolation/holder.ts';
 import { probeNamespaces } from '../src/runtime/local/isolation/mode.ts';
 
 process.env.BERTH_LOCAL_ISOLATION = 'namespace';
@@ -146,6 +147,22 @@ function hostListenersOf(pids: number[]): string[] {
   return out.split('\n').filter((line) => pids.some((pid) => line.includes(`pid=${pid},`)));
 }
 
+/** Live pids of process group `pgid` (the holder's group: its two processes and slirp4netns). */
+function pidsInGroup(pgid: number): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (fields[0] !== 'Z' && Number(fields[2]) === pgid) pids.push(Number(entry));
+    } catch {
+      // ended while we looked
+    }
+  }
+  return pids;
+}
+
 function existsAlive(pid: number): boolean {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -156,7 +173,7 @@ function existsAlive(pid: number): boolean {
 }
 
 function holderOf(stateDir: string, sessionUuid: string): { pid: number; nsPid: number } {
-  return JSON.parse(readFileSync(join(stateDir, 'sessions', sessionUuid, '.ns', 'holder.json'), 'utf8')) as { pid: number; nsPid: number };
+  return JSON.parse(readFileSync(join(namespaceDir(stateDir, sessionUuid), 'holder.json'), 'utf8')) as { pid: number; nsPid: number };
 }
 
 describe('isolated sessions on the local runtime', skipUnless(namespaces, redis, python), () => {
@@ -189,8 +206,8 @@ describe('isolated sessions on the local runtime', skipUnless(namespaces, redis,
       assert.equal(response.status, 200);
       assert.equal(await response.text(), greeting);
     }
-    const socketA = join(stateDir, 'sessions', sa.uuid, '.ns', '6379');
-    const socketB = join(stateDir, 'sessions', sb.uuid, '.ns', '6379');
+    const socketA = join(namespaceDir(stateDir, sa.uuid), '6379');
+    const socketB = join(namespaceDir(stateDir, sb.uuid), '6379');
     assert.equal(await redisCommand(socketA, 'SET', 'who', 'a'), '+OK');
     assert.equal(await redisCommand(socketB, 'SET', 'who', 'b'), '+OK');
     assert.equal(await redisCommand(socketA, 'GET', 'who'), 'a', 'each session has its own Redis on 6379');
@@ -207,8 +224,8 @@ describe('isolated sessions on the local runtime', skipUnless(namespaces, redis,
     const asUser = process.getuid?.() === 0 ? [] : ['--user', '--preserve-credentials'];
     const ssInside = spawnSync('nsenter', [`--target=${holders[0]!.nsPid}`, ...asUser, '--net', 'ss', '-ltnH'], { encoding: 'utf8' }).stdout;
     assert.match(ssInside, /127\.0\.0\.1:6379 /, 'ss inside the session shows its Redis');
-    assert.equal(mountsMentioning(process.pid, '.ns/hosts').length, 0, 'the hosts bind is not visible on the host');
-    assert.equal(mountsMentioning(holders[0]!.nsPid, sa.uuid).length, 1, 'the session sees its own hosts file');
+    assert.equal(mountsMentioning(process.pid, join(stateDir, 'ns')).length, 0, 'the hosts bind is not visible on the host');
+    assert.equal(mountsMentioning(holders[0]!.nsPid, namespaceDir(stateDir, sa.uuid)).length, 1, 'the session sees its own hosts file');
 
     await server.sessions.stop(sa.uuid);
     await server.sessions.stop(sb.uuid);
@@ -342,9 +359,11 @@ describe('isolated sessions on the local runtime', skipUnless(namespaces, redis,
     const holderPids = pidsWithArg(stateDir);
     assert.equal(holderPids.length, 2, `the holder's outer and inner process: ${holderPids.join(', ')}`);
 
+    const holderGroup = pidsInGroup(holder.pid);
+    assert.ok(holderGroup.length >= 2, `the holder's group: ${holderGroup.join(', ')}`);
     await server.sessions.stop(session.uuid);
     const left = {
-      processes: [...before.filter(existsAlive), ...pidsWithArg(stateDir)],
+      processes: [...before.filter(existsAlive), ...pidsWithArg(stateDir), ...pidsInGroup(holder.pid)],
       namespaces: liveNetNamespaces().has(namespace) ? [namespace] : [],
       sockets: socketFiles(stateDir),
       mounts: [...mountsMentioning(process.pid, stateDir), ...before.flatMap((pid) => mountsMentioning(pid, stateDir))],

@@ -3,7 +3,9 @@
 //
 // outer (on the host): `holder.mjs <dir> <hosts file> <unshare argv…>` starts the inner one under
 //   unshare and serves <dir>/outward: a connection's first line names a host port on 127.0.0.1, the
-//   rest is piped to it (the way out for steps that call Berth's API). Prints `ready <inner pid>`.
+//   rest is piped to it (the way out for steps that call Berth's API). When slirp4netns is installed
+//   it attaches it to the inner namespace (outbound network, NAT, no access to the host's loopback);
+//   its outcome is the first line of <dir>/network. Prints `ready <inner pid>`.
 // inner (under `unshare --net --mount`): `holder.mjs --inside <dir> <hosts file>` keeps the session's
 //   namespaces alive (services, steps and exec join them with nsenter), brings loopback up,
 //   bind-mounts <hosts file> over /etc/hosts in its private mount namespace, and serves <dir>/control:
@@ -14,7 +16,7 @@
 //   Answers `ok` or `error <why>`.
 // SIGTERM/SIGINT: every socket closed, socket files removed, exit 0 (Berth signals the whole group).
 import { spawn, spawnSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { join } from 'node:path';
 
@@ -178,7 +180,18 @@ function runOutside() {
       rmSync(outwardPath, { force: true });
       fail(`the namespace process exited (${signal ?? `code ${code}`})`);
     });
-    child.stdout.pipe(process.stdout);
+    let output = '';
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', function awaitReady(chunk) {
+      output += chunk;
+      const ready = /^ready (\d+)\n/m.exec(output);
+      if (!ready) return;
+      child.stdout.removeListener('data', awaitReady);
+      attachNetwork(Number(ready[1])).then((outcome) => {
+        writeFileSync(join(dir, 'network'), `${outcome}\n`);
+        process.stdout.write(ready[0]);
+      });
+    });
   });
   const shutdown = () => {
     server.close();
@@ -187,6 +200,29 @@ function runOutside() {
   };
   process.on('SIGTERM', shutdown);
   process.on('SIGINT', shutdown);
+}
+
+/**
+ * slirp4netns gives the namespace a tap device with NAT to the outside (as rootless Podman does);
+ * `--disable-host-loopback` keeps the host's own 127.0.0.1 out of reach. Resolves with what happened.
+ */
+function attachNetwork(pid) {
+  return new Promise((resolve) => {
+    const args = ['--configure', '--mtu=65520', '--disable-host-loopback', '--ready-fd=3', String(pid), 'tap0'];
+    const slirp = spawn('slirp4netns', args, { stdio: ['ignore', 'ignore', 'inherit', 'pipe'] });
+    const timer = setTimeout(() => settle('none: slirp4netns did not get ready within 5 s'), 5_000);
+    function settle(outcome) {
+      clearTimeout(timer);
+      slirp.stdio[3]?.destroy();
+      resolve(outcome);
+    }
+    slirp.once('error', (error) => settle(error.code === 'ENOENT' ? 'none: slirp4netns is not installed' : `none: slirp4netns: ${error.message}`));
+    slirp.once('exit', (code) => settle(`none: slirp4netns exited with code ${code} (see holder.log)`));
+    slirp.stdio[3]?.once('data', () => {
+      slirp.removeAllListeners('exit');
+      settle('slirp4netns');
+    });
+  });
 }
 
 function joinSockets(client, upstream) {

@@ -5,10 +5,11 @@
  * (sessions that still run) or stops it (cleanupSession), as it does service process groups.
  */
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { appendFileSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
-import { installPath } from '../../../shared/index.ts';
+import { installPath } from '../../../shared/install-dir.ts';
 import { RuntimeError } from '../../errors.ts';
 import { stopGroup } from '../groups.ts';
 import { groupMembers, readProcStat } from '../procfs.ts';
@@ -26,11 +27,21 @@ export interface HolderState {
   nsStartTime: number;
   userNamespace: boolean;
   startedAt: string;
+  /** Outbound network of the session: `slirp4netns`, or `none: <why>` (docs/runtimes/local.md). */
+  network: string;
 }
 
 const READY_TIMEOUT_MS = 15_000;
 /** sun_path is 108 bytes with its terminating NUL. */
 const MAX_SOCKET_PATH = 107;
+
+/**
+ * `<stateDir>/ns/<12 hex of sha256(sid)>`: short, because a Unix socket path has 107 bytes and a
+ * data directory in a temp dir plus `sessions/<36-char sid>/` already took most of them.
+ */
+export function namespaceDir(stateDir: string, sessionUuid: string): string {
+  return join(stateDir, 'ns', createHash('sha256').update(sessionUuid).digest('hex').slice(0, 12));
+}
 
 export class SessionNamespaces {
   readonly #stateDir: string;
@@ -43,9 +54,8 @@ export class SessionNamespaces {
     this.#isolation = isolation;
   }
 
-  /** `<stateDir>/sessions/<sid>/.ns`: a service name cannot start with a dot, so no scratch dir collides. */
   dir(sessionUuid: string): string {
-    return join(this.#stateDir, 'sessions', sessionUuid, '.ns');
+    return namespaceDir(this.#stateDir, sessionUuid);
   }
 
   socketPath(sessionUuid: string, port: number): string {
@@ -115,6 +125,7 @@ export class SessionNamespaces {
         nsStartTime: readProcStat(nsPid)?.startTime ?? -1,
         userNamespace: this.#isolation.userNamespace,
         startedAt,
+        network: readNetworkOutcome(join(dir, 'network')),
       };
       const temp = `${this.#stateFile(sessionUuid)}.${process.pid}.tmp`;
       writeFileSync(temp, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
@@ -164,6 +175,14 @@ export class SessionNamespaces {
       await stopGroup(`namespace holder of session ${sessionUuid}`, state.pid, state.procStartTime, graceMs);
     }
     rmSync(this.dir(sessionUuid), { recursive: true, force: true });
+  }
+}
+
+function readNetworkOutcome(file: string): string {
+  try {
+    return readFileSync(file, 'utf8').trim() || 'none: unknown';
+  } catch {
+    return 'none: unknown';
   }
 }
 

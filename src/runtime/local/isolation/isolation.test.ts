@@ -5,11 +5,12 @@ import { request } from 'node:http';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { skipUnless, type Requirement } from '../../../../test/support/requirements.ts';
+import { commandRequirement, skipUnless, type Requirement } from '../../../../test/support/requirements.ts';
 import type { RuntimeError } from '../../errors.ts';
 import { createLocalRuntime } from '../runtime.ts';
 import { servicePlan } from '../fixtures.ts';
 import { readProcStat } from '../procfs.ts';
+import { namespaceDir } from './holder.ts';
 import { parseIsolationRequest, probeNamespaces } from './mode.ts';
 
 const problem = probeNamespaces();
@@ -91,7 +92,7 @@ describe('local runtime: namespace isolation', skipUnless(namespaces), () => {
     const inside = await runtime.exec(refs[1]!, [node, '-e', "fetch('http://web:8080/').then(r => r.text()).then(console.log)"]);
     assert.equal(inside.output.trim(), 'session 1', 'the plain name reaches the service inside its session');
 
-    const holderFile = join(dir, 'state', 'sessions', sessions[0]!, '.ns', 'holder.json');
+    const holderFile = join(namespaceDir(join(dir, 'state'), sessions[0]!), 'holder.json');
     const holder = JSON.parse(readFileSync(holderFile, 'utf8')) as { pid: number; nsPid: number };
     await runtime.stop(refs[0]!);
     await runtime.cleanupSession(sessions[0]!);
@@ -119,7 +120,7 @@ describe('local runtime: namespace isolation', skipUnless(namespaces), () => {
     });
     await runtime.stop(first);
     const again = await runtime.start(httpService(sid, 'first', 9000, 'again'), { logFile: join(dir, 'first.log') });
-    assert.equal(await until('the restarted service', () => getVia(join(dir, 'state', 'sessions', sid, '.ns', '9000'))), 'again');
+    assert.equal(await until('the restarted service', () => getVia(join(namespaceDir(join(dir, 'state'), sid), '9000'))), 'again');
     await runtime.stop(again);
   });
 
@@ -138,7 +139,7 @@ describe('local runtime: namespace isolation', skipUnless(namespaces), () => {
     });
     await runtime.prepareSession(sid, {});
     await runtime.start(httpService(sid, 'web', port, 'inside'), { logFile: join(dir, 'web.log') });
-    assert.equal(await until('the service', () => getVia(join(dir, 'state', 'sessions', sid, '.ns', String(port)))), 'inside');
+    assert.equal(await until('the service', () => getVia(join(namespaceDir(join(dir, 'state'), sid), String(port)))), 'inside');
   });
 
   test('the probe socket tells a listener inside from a forwarder with nothing behind it', async (t) => {
@@ -157,6 +158,42 @@ describe('local runtime: namespace isolation', skipUnless(namespaces), () => {
     const web = await runtime.start(httpService(sid, 'web', 7001, 'up'), { logFile: join(dir, 'web.log') });
     const webEndpoint = await runtime.endpoint(web, 7001);
     assert.equal(await until('a listener', async () => ((await probe(webEndpoint.probeSocketPath!)) === 'ok' ? 'ok' : undefined)), 'ok');
+  });
+});
+
+describe('local runtime: outbound network of an isolated session', skipUnless(namespaces), () => {
+  // Root with slirp4netns (CI): the session must get it. Elsewhere (no slirp4netns, or /dev/net/tun
+  // closed to this user) the holder says why not, and the session has loopback only.
+  const slirp = commandRequirement('slirp4netns', 'apt-get install slirp4netns').ok;
+  test(slirp && process.getuid?.() === 0 ? 'slirp4netns gives the session a NATed tap0, not the host loopback' : 'without slirp4netns the session has loopback only, and says why', async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'berth-iso-unit-'));
+    const runtime = createLocalRuntime({ stateDir: join(dir, 'state'), graceMs: 500, isolation: 'namespace' });
+    const sid = 'f'.repeat(36);
+    const hostServer = createServer((socket) => socket.end('host loopback\n'));
+    await new Promise<void>((resolve) => hostServer.listen(0, '127.0.0.1', resolve));
+    const hostPort = (hostServer.address() as { port: number }).port;
+    t.after(async () => {
+      for (const object of await runtime.list({})) await runtime.stop(object.ref);
+      await runtime.cleanupSession(sid);
+      hostServer.close();
+      rmSync(dir, { recursive: true, force: true });
+    });
+    await runtime.prepareSession(sid, {});
+    const ref = await runtime.start(servicePlan({ name: 'idle', sessionUuid: sid, command: ['sleep'], args: ['30'] }), { logFile: join(dir, 'idle.log') });
+    const holder = JSON.parse(readFileSync(join(namespaceDir(join(dir, 'state'), sid), 'holder.json'), 'utf8')) as { network: string };
+    const addresses = (await runtime.exec(ref, ['ip', '-o', '-4', 'addr'])).output;
+    const route = (await runtime.exec(ref, ['ip', 'route'])).output;
+    if (slirp && process.getuid?.() === 0) {
+      assert.equal(holder.network, 'slirp4netns');
+      assert.match(addresses, /tap0\s+inet 10\.0\.2\.100\/24/);
+      assert.match(route, /^default via 10\.0\.2\.2 dev tap0/m);
+    } else {
+      assert.match(holder.network, /^none: /);
+      assert.doesNotMatch(addresses, /tap0/);
+      assert.equal(route.trim(), '');
+    }
+    const reach = await runtime.exec(ref, [node, '-e', `require('node:net').connect(${hostPort}, '10.0.2.2').on('data', (d) => console.log(String(d))).on('error', (e) => console.log(e.code))`]);
+    assert.doesNotMatch(reach.output, /host loopback/, "the host's own loopback stays out of reach");
   });
 });
 
