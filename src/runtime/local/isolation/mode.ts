@@ -83,7 +83,8 @@ export function resolveIsolation(request: IsolationRequest, source: string | und
   }
   const problem = probeNamespaces(userNamespace);
   if (problem === undefined) {
-    return { mode: 'namespace', reason: `one network namespace per session${userNamespace ? ' (unprivileged, in a user namespace)' : ''}`, userNamespace };
+    const outbound = toolPath('slirp4netns') === 'slirp4netns' ? 'no outbound network: slirp4netns is not installed' : 'outbound network through slirp4netns where /dev/net/tun opens';
+    return { mode: 'namespace', reason: `one network namespace per session${userNamespace ? ' (unprivileged, in a user namespace)' : ''}; ${outbound}`, userNamespace };
   }
   if (request === 'auto') return { mode: 'host', reason: `services listen on the host's real ports (namespaces unavailable: ${problem})`, userNamespace };
   source ??= 'BERTH_LOCAL_ISOLATION';
