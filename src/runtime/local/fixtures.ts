@@ -34,7 +34,9 @@ export function localHarness(t: TestContext, graceMs = 2_000): RuntimeHarness {
   const runtime = createLocalRuntime({ stateDir, graceMs, isolation: 'host' });
   t.after(async () => {
     const cleanup = createLocalRuntime({ stateDir, graceMs: 200, isolation: 'host' });
-    for (const object of await cleanup.list({})) await cleanup.stop(object.ref);
+    const objects = await cleanup.list({});
+    for (const object of objects) await cleanup.stop(object.ref);
+    for (const sessionUuid of new Set(objects.map((o) => o.ref.sessionUuid))) await cleanup.cleanupSession(sessionUuid);
     await runtime.close();
     rmSync(dir, { recursive: true, force: true });
   });

@@ -17,7 +17,7 @@ describe('local runtime: recovery after a restart of Berth', () => {
     const plan = servicePlan({ name: 'keeper', command: [node], args: LONG });
     const ref = await h.runtime.start(plan, { logFile: h.logFile('keeper') });
 
-    const later = createLocalRuntime({ stateDir: h.stateDir });
+    const later = createLocalRuntime({ stateDir: h.stateDir, isolation: 'host' });
     const listed = await later.list({ 'berth.session': plan.sessionUuid });
     assert.equal(listed.length, 1);
     assert.deepEqual(listed[0]?.ref, ref);
@@ -55,7 +55,7 @@ describe('local runtime: recovery after a restart of Berth', () => {
     writeFileSync(release, '');
     await eventually('the leaver to exit', () => groupMembers(Number(leaverRef.id)).length === 0);
 
-    const restarted = createLocalRuntime({ stateDir: h.stateDir });
+    const restarted = createLocalRuntime({ stateDir: h.stateDir, isolation: 'host' });
     const states = Object.fromEntries((await restarted.list({ 'berth.session': running.sessionUuid })).map((o) => [o.ref.service, o.state]));
     assert.equal(states.running?.state, 'running');
     assert.deepEqual(states.leaver, { state: 'exited', exitCode: null, signal: null, reason: EXITED_WHILE_AWAY });
@@ -77,7 +77,7 @@ describe('local runtime: recovery after a restart of Berth', () => {
     // Pretend the recorded process started at another time: the live pid is then someone else's.
     const state = JSON.parse(readFileSync(file, 'utf8')) as { procStartTime: number };
     writeFileSync(file, JSON.stringify({ ...state, procStartTime: state.procStartTime - 1 }));
-    const later = createLocalRuntime({ stateDir: h.stateDir });
+    const later = createLocalRuntime({ stateDir: h.stateDir, isolation: 'host' });
     assert.deepEqual(await later.inspect(ref), { state: 'exited', exitCode: null, signal: null, reason: EXITED_WHILE_AWAY });
     await later.stop(ref, { graceMs: 200 });
     assert.equal(readProcStat(Number(ref.id))?.pgid, Number(ref.id), 'the stranger with that pid was left alone');

@@ -50,6 +50,8 @@ class LocalRuntime implements Runtime {
   readonly #stopping = new Set<string>();
   /** Namespace mode only: each session's holder and forwarders. */
   readonly #namespaces: SessionNamespaces | undefined;
+  /** Removes holders in every mode: a session started in namespace mode may be stopped after a restart in host mode. */
+  readonly #holders: SessionNamespaces;
   /** Namespace mode: ports claimed by a start in progress or done, per session (port -> service). */
   readonly #claims = new Map<string, Map<number, string>>();
 
@@ -59,7 +61,8 @@ class LocalRuntime implements Runtime {
     const fromEnv = process.env.BERTH_LOCAL_ISOLATION;
     const request = options.isolation ?? parseIsolationRequest(fromEnv, 'BERTH_LOCAL_ISOLATION');
     this.isolation = resolveIsolation(request, options.isolation ? 'the isolation option' : fromEnv ? 'BERTH_LOCAL_ISOLATION' : undefined);
-    this.#namespaces = this.isolation.mode === 'namespace' ? new SessionNamespaces(options.stateDir, this.isolation) : undefined;
+    this.#holders = new SessionNamespaces(options.stateDir, this.isolation);
+    this.#namespaces = this.isolation.mode === 'namespace' ? this.#holders : undefined;
   }
 
   #sessionDir(sessionUuid: string): string {
@@ -77,7 +80,7 @@ class LocalRuntime implements Runtime {
   }
 
   async cleanupSession(sessionUuid: string): Promise<void> {
-    await this.#namespaces?.remove(sessionUuid, this.#graceMs);
+    await this.#holders.remove(sessionUuid, this.#graceMs);
     this.#claims.delete(sessionUuid);
     rmSync(this.#sessionDir(sessionUuid), { recursive: true, force: true });
     rmSync(instancesDir(this.#stateDir, sessionUuid), { recursive: true, force: true });

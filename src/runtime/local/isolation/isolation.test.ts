@@ -161,6 +161,21 @@ describe('local runtime: namespace isolation', skipUnless(namespaces), () => {
   });
 });
 
+test('a host-mode runtime (Berth restarted with BERTH_LOCAL_ISOLATION=host) still removes the holder of a namespace session', skipUnless(namespaces), async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'berth-iso-unit-'));
+  const stateDir = join(dir, 'state');
+  const sid = '9'.repeat(36);
+  t.after(async () => {
+    await createLocalRuntime({ stateDir, isolation: 'namespace' }).cleanupSession(sid);
+    rmSync(dir, { recursive: true, force: true });
+  });
+  await createLocalRuntime({ stateDir, isolation: 'namespace' }).prepareSession(sid, {});
+  const holder = JSON.parse(readFileSync(join(namespaceDir(stateDir, sid), 'holder.json'), 'utf8')) as { pid: number; nsPid: number };
+  await createLocalRuntime({ stateDir, graceMs: 500, isolation: 'host' }).cleanupSession(sid);
+  const alive = (pid: number) => ![undefined, 'Z'].includes(readProcStat(pid)?.state);
+  assert.deepEqual([alive(holder.pid), alive(holder.nsPid), existsSync(namespaceDir(stateDir, sid))], [false, false, false]);
+});
+
 describe('local runtime: outbound network of an isolated session', skipUnless(namespaces), () => {
   // Root with slirp4netns (CI): the session must get it. Elsewhere (no slirp4netns, or /dev/net/tun
   // closed to this user) the holder says why not, and the session has loopback only.
