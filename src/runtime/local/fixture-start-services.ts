@@ -11,7 +11,7 @@ import { createLocalRuntime } from './runtime.ts';
 async function main(): Promise<void> {
   const [stateDir, logDir, plansFile] = process.argv.slice(2);
   if (!stateDir || !logDir || !plansFile) throw new Error('usage: fixture-start-services.ts <stateDir> <logDir> <plans.json>');
-  const runtime = createLocalRuntime({ stateDir });
+  const runtime = createLocalRuntime({ stateDir, isolation: 'host' });
   const plans = JSON.parse(readFileSync(plansFile, 'utf8')) as ServicePlan[];
   const refs = [];
   for (const plan of plans) refs.push(await runtime.start(plan, { logFile: join(logDir, `${plan.name}.log`) }));

@@ -1,5 +1,5 @@
 /** Test helpers of the local runtime: hand-made ServicePlans and a runtime that cleans up after itself. */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
@@ -36,11 +36,31 @@ export function localHarness(t: TestContext, graceMs = 2_000): RuntimeHarness {
     const cleanup = createLocalRuntime({ stateDir, graceMs: 200, isolation: 'host' });
     const objects = await cleanup.list({});
     for (const object of objects) await cleanup.stop(object.ref);
-    for (const sessionUuid of new Set(objects.map((o) => o.ref.sessionUuid))) await cleanup.cleanupSession(sessionUuid);
+    const holders = readdirSyncSafe(join(stateDir, 'ns')).map((hash) => sessionOfHolder(join(stateDir, 'ns', hash, 'holder.json')));
+    for (const sessionUuid of new Set([...objects.map((o) => o.ref.sessionUuid), ...holders.filter((s): s is string => s !== undefined)])) {
+      await cleanup.cleanupSession(sessionUuid);
+    }
     await runtime.close();
     rmSync(dir, { recursive: true, force: true });
   });
   return { runtime, stateDir, dir, logFile: (service) => join(dir, 'logs', `${service}.log`) };
+}
+
+function readdirSyncSafe(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+
+/** The session of a namespace holder a test left (a runtime in namespace mode on the harness's state dir). */
+function sessionOfHolder(file: string): string | undefined {
+  try {
+    return (JSON.parse(readFileSync(file, 'utf8')) as { sessionUuid?: string }).sessionUuid;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Polls until `condition` returns a value other than undefined/false; fails naming `what` after 15 s. */
