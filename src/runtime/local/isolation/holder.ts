@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { appendFileSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
-import { installPath } from '../../../shared/install-dir.ts';
+import { installPath } from '../../../shared/index.ts';
 import { RuntimeError } from '../../errors.ts';
 import { stopGroup } from '../groups.ts';
 import { groupMembers, readProcStat } from '../procfs.ts';
