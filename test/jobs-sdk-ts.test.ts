@@ -80,7 +80,9 @@ test('interactive sessions: user_services from a real server with a session toke
   const token = server.auth.issueSessionToken(session.uuid);
   const env = { ORCHEST_SESSION_TYPE: 'interactive', ORCHEST_SESSION_UUID: session.uuid, BERTH_API_URL: server.url, BERTH_SESSION_TOKEN: token };
   const web = await getService('web', { env });
-  assert.equal(web.internal_hostname, '127.0.0.1');
+  // 127.0.0.1 on host ports; Orchest's `<name>-<session uuid>` in an isolated session (docs/runtimes/local.md).
+  assert.equal(web.internal_hostname, server.sessions.get(session.uuid).services.find((s) => s.name === 'web')?.internalHostname);
+  assert.ok(['127.0.0.1', `web-${session.uuid}`].includes(web.internal_hostname), web.internal_hostname);
   assert.deepEqual(web.ports, [port]);
   assert.deepEqual(web.base_paths, { [port]: `/service-web-${session.uuid}_${port}` });
   assert.equal('scope' in web, false);

@@ -15,6 +15,15 @@ export interface HostExecOptions {
   timeoutMs?: number;
 }
 
+/** An exec whose program does not exist: the same error whether spawn or a lookup before nsenter found out. */
+export function execNotFound(service: string, file: string, argv: string[], cause?: Error): RuntimeError {
+  return new RuntimeError('BERTH_RUNTIME_EXECUTABLE_NOT_FOUND', `service ${service}: cannot run "${file}" next to the service: executable not found on the host`, {
+    ...(cause ? { cause } : {}),
+    hint: `install ${file} on the host or change the command`,
+    details: { service, argv },
+  });
+}
+
 export function execOnHost(argv: string[], options: HostExecOptions): Promise<ExecResult> {
   const [file, ...args] = argv;
   if (file === undefined) {
@@ -48,14 +57,7 @@ export function execOnHost(argv: string[], options: HostExecOptions): Promise<Ex
     }, timeoutMs);
     child.once('error', (cause: NodeJS.ErrnoException) => {
       clearTimeout(timer);
-      const notFound = cause.code === 'ENOENT';
-      reject(
-        new RuntimeError(
-          notFound ? 'BERTH_RUNTIME_EXECUTABLE_NOT_FOUND' : 'BERTH_RUNTIME_EXEC_FAILED',
-          `service ${options.service}: cannot run "${file}" next to the service: ${notFound ? 'executable not found on the host' : cause.message}`,
-          { cause, hint: notFound ? `install ${file} on the host or change the command` : undefined, details: { service: options.service, argv } },
-        ),
-      );
+      reject(cause.code === 'ENOENT' ? execNotFound(options.service, file, argv, cause) : new RuntimeError('BERTH_RUNTIME_EXEC_FAILED', `service ${options.service}: cannot run "${file}" next to the service: ${cause.message}`, { cause, details: { service: options.service, argv } }));
     });
     child.once('close', (code, signal) => {
       clearTimeout(timer);

@@ -13,7 +13,7 @@ import { startMarker } from '../log-marker.ts';
 import { bindsOf, hostPathOf, linkBinds, pathRewriter, type Bind } from './binds.ts';
 import { assertExecutable, serviceArgv, umaskWrapper } from './command.ts';
 import { hostEnv, serviceEnv } from './env.ts';
-import { execOnHost } from './exec.ts';
+import { execNotFound, execOnHost } from './exec.ts';
 import { childExit, forgetChild, stopGroup, trackChild } from './groups.ts';
 import { hostDefaultFor } from './host-defaults.ts';
 import { SessionNamespaces, type HolderState } from './isolation/holder.ts';
@@ -360,12 +360,16 @@ class LocalRuntime implements Runtime {
     const rewrite = pathRewriter(state.binds);
     const cwd = existsSync(state.cwd) ? state.cwd : '/';
     const enter = (await this.sessionEnterArgv(state.sessionUuid, { cwd })) ?? [];
-    return execOnHost([...enter, ...argv.map(rewrite)], {
+    const result = await execOnHost([...enter, ...argv.map(rewrite)], {
       service: state.service,
       cwd,
       env: { ...(serviceEnvironment ?? hostEnv()), ...(options.env ?? {}) },
       ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
     });
+    // Inside a namespace nsenter runs the program: a missing one is nsenter's exit 127, not spawn's ENOENT.
+    const missing = enter.length > 0 && result.exitCode === 127 ? /^nsenter: failed to execute (.+): No such file or directory$/m.exec(result.output) : null;
+    if (missing) throw execNotFound(state.service, missing[1]!, argv);
+    return result;
   }
 
   async close(): Promise<void> {

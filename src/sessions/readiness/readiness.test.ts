@@ -116,7 +116,7 @@ describe('readiness: failures', () => {
     });
     const { probe } = await startService(t, plan);
     await assert.rejects(waitForReadiness(plan, probe), readinessError('BERTH_READINESS_TIMEOUT', (error) => {
-      assert.match(error.message, new RegExp(`^service silent was not ready after 0\\.5 s: waiting for TCP port ${port} accepting connections; last attempt: port ${port} not accepting connections \\(127\\.0\\.0\\.1:${port}: ECONNREFUSED\\) \\(\\d+ attempts?\\)$`));
+      assert.match(error.message, new RegExp(`^service silent was not ready after 0\\.5 s: waiting for TCP port ${port} accepting connections; last attempt: port ${port} not accepting connections \\((?:127\\.0\\.0\\.1:${port}:|port ${port} inside the session: refused) ECONNREFUSED\\) \\(\\d+ attempts?\\)$`));
       assert.match(error.hint ?? '', /raise services\.silent\.readiness\.timeout_seconds/);
       assert.deepEqual(logLinesOf(error), ['thinking']);
     }));

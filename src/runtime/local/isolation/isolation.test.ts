@@ -11,7 +11,7 @@ import { createLocalRuntime } from '../runtime.ts';
 import { servicePlan } from '../fixtures.ts';
 import { readProcStat } from '../procfs.ts';
 import { namespaceDir } from './holder.ts';
-import { parseIsolationRequest, probeNamespaces } from './mode.ts';
+import { parseIsolationRequest, probeNamespaces, probeOutbound, resolveIsolation } from './mode.ts';
 
 const problem = probeNamespaces();
 const namespaces: Requirement = { ok: problem === undefined, what: 'Linux network and mount namespaces', fix: problem ?? '' };
@@ -213,10 +213,19 @@ describe('local runtime: outbound network of an isolated session', skipUnless(na
 });
 
 test('BERTH_LOCAL_ISOLATION accepts auto, namespace or host and names itself otherwise', () => {
-  assert.equal(parseIsolationRequest(undefined, 'BERTH_LOCAL_ISOLATION'), 'host');
+  assert.equal(parseIsolationRequest(undefined, 'BERTH_LOCAL_ISOLATION'), 'auto', 'isolated where namespaces and outbound network work');
   assert.equal(parseIsolationRequest('auto', 'BERTH_LOCAL_ISOLATION'), 'auto');
   assert.throws(
     () => parseIsolationRequest('netns', 'BERTH_LOCAL_ISOLATION'),
     (error: RuntimeError) => error.code === 'BERTH_RUNTIME_ISOLATION_INVALID' && error.message === 'BERTH_LOCAL_ISOLATION is "netns"; it must be auto, namespace or host',
   );
+});
+
+test('auto isolates only where a session would have outbound network, and says why not otherwise', () => {
+  const chosen = resolveIsolation('auto', undefined);
+  const outbound = probeOutbound();
+  if (probeNamespaces() !== undefined) return assert.equal(chosen.mode, 'host');
+  assert.equal(chosen.mode, outbound === undefined ? 'namespace' : 'host', chosen.reason);
+  if (outbound !== undefined) assert.match(chosen.reason, /no outbound network: .*BERTH_LOCAL_ISOLATION=namespace isolates anyway/);
+  else assert.match(chosen.reason, /outbound network through slirp4netns/);
 });

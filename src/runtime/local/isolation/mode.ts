@@ -4,7 +4,7 @@
  * option or BERTH_LOCAL_ISOLATION; `auto` probes whether namespaces can be made here.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { closeSync, existsSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { RuntimeError } from '../../errors.ts';
 
@@ -31,7 +31,7 @@ export function toolPath(name: string): string {
 const REQUESTS: readonly IsolationRequest[] = ['auto', 'namespace', 'host'];
 
 export function parseIsolationRequest(value: string | undefined, where: string): IsolationRequest {
-  if (value === undefined || value === '') return 'host'; // see docs/runtimes/local.md: what keeps `auto` from being the default
+  if (value === undefined || value === '') return 'auto';
   if ((REQUESTS as readonly string[]).includes(value)) return value as IsolationRequest;
   throw new RuntimeError('BERTH_RUNTIME_ISOLATION_INVALID', `${where} is "${value}"; it must be auto, namespace or host`, {
     hint: `set ${where} to auto (namespaces where they work), namespace or host`,
@@ -72,21 +72,40 @@ export function probeNamespaces(userNamespace = !isRoot()): string | undefined {
 }
 
 /**
+ * undefined when sessions in a namespace can reach the network (slirp4netns installed and
+ * /dev/net/tun open to this user), else why not. `auto` isolates only then: a default must not cut
+ * `pip install` off; `namespace` isolates regardless and says so.
+ */
+export function probeOutbound(): string | undefined {
+  if (toolPath('slirp4netns') === 'slirp4netns') return 'slirp4netns is not installed (apt-get install slirp4netns)';
+  try {
+    closeSync(openSync('/dev/net/tun', 'r+'));
+    return undefined;
+  } catch (error) {
+    return `/dev/net/tun cannot be opened by this user (${(error as NodeJS.ErrnoException).code ?? 'error'})`;
+  }
+}
+
+/**
  * Resolves a request into the mode this runtime uses; `namespace` that cannot work is an error.
  * `source` names where the request came from; undefined: nobody asked (the default).
  */
 export function resolveIsolation(request: IsolationRequest, source: string | undefined): Isolation {
   const userNamespace = !isRoot();
   if (request === 'host') {
-    const why = source ? `forced by ${source}=host` : `the default; BERTH_LOCAL_ISOLATION=namespace (or auto) gives each session its own network`;
+    const why = `forced by ${source ?? 'BERTH_LOCAL_ISOLATION'}=host`;
     return { mode: 'host', reason: `services listen on the host's real ports (${why})`, userNamespace };
   }
   const problem = probeNamespaces(userNamespace);
-  if (problem === undefined) {
-    const outbound = toolPath('slirp4netns') === 'slirp4netns' ? 'no outbound network: slirp4netns is not installed' : 'outbound network through slirp4netns where /dev/net/tun opens';
+  const noOutbound = problem === undefined ? probeOutbound() : undefined;
+  if (problem === undefined && (noOutbound === undefined || request === 'namespace')) {
+    const outbound = noOutbound === undefined ? 'outbound network through slirp4netns' : `no outbound network: ${noOutbound}`;
     return { mode: 'namespace', reason: `one network namespace per session${userNamespace ? ' (unprivileged, in a user namespace)' : ''}; ${outbound}`, userNamespace };
   }
-  if (request === 'auto') return { mode: 'host', reason: `services listen on the host's real ports (namespaces unavailable: ${problem})`, userNamespace };
+  if (request === 'auto') {
+    const why = problem === undefined ? `sessions in a namespace would have no outbound network: ${noOutbound}` : `namespaces unavailable: ${problem}`;
+    return { mode: 'host', reason: `services listen on the host's real ports (${why}); BERTH_LOCAL_ISOLATION=namespace isolates anyway`, userNamespace };
+  }
   source ??= 'BERTH_LOCAL_ISOLATION';
   throw new RuntimeError('BERTH_RUNTIME_ISOLATION_UNAVAILABLE', `${source}=namespace, but this host cannot make namespaces: ${problem}`, {
     hint: `fix the cause above, or set ${source}=auto (falls back to host ports) or host`,
