@@ -7,18 +7,20 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
-import { cp, readFile, writeFile } from 'node:fs/promises';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
+import { cp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort } from './support/ports.ts';
-import { BerthClient } from '../src/sdk/client.ts';
+import { BerthClient, type ApiClientError } from '../src/sdk/client.ts';
 import { startTestServer, tempDir, writePipeline } from './support/berth.ts';
 import { commandRequirement, skipUnless, type Requirement } from './support/requirements.ts';
 import { RESP_PY, writeProject } from './jobs-support.ts';
 import { loadPipelineFile } from '../src/spec/index.ts';
 import { namespaceDir } from '../src/runtime/local/isolation/holder.ts';
+import { createLocalRuntime } from '../src/runtime/local/index.ts';
 import { probeNamespaces } from '../src/runtime/local/isolation/mode.ts';
 
 process.env.BERTH_LOCAL_ISOLATION = 'namespace';
@@ -217,7 +219,10 @@ describe('isolated sessions on the local runtime', skipUnless(namespaces, redis,
     const sessionNamespaces = holders.map((h) => readlinkSync(`/proc/${h.nsPid}/ns/net`));
     assert.notEqual(sessionNamespaces[0], sessionNamespaces[1]);
     assert.notEqual(sessionNamespaces[0], readlinkSync('/proc/self/ns/net'));
-    const inside = sessionNamespaces.map((ns, i) => pidsInNamespace(ns).filter((pid) => pid !== holders[i]!.nsPid));
+    const inNamespaces = sessionNamespaces.map((ns, i) => pidsInNamespace(ns).filter((pid) => pid !== holders[i]!.nsPid));
+    const dialers = inNamespaces.map((pids) => pids.filter((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('dialer.mjs')));
+    assert.deepEqual(dialers.map((pids) => pids.length), [1, 1], "the proxy reached each session's service through the session's dialer");
+    const inside = inNamespaces.map((pids, i) => pids.filter((pid) => !dialers[i]!.includes(pid)));
     assert.deepEqual(inside.map((pids) => pids.length), [2, 2], 'both services of each session run in its namespace');
     const servicePids = inside.flat();
     assert.deepEqual(hostListenersOf(servicePids), [], 'no service of either session listens on a host port');
@@ -230,15 +235,15 @@ describe('isolated sessions on the local runtime', skipUnless(namespaces, redis,
     await server.sessions.stop(sa.uuid);
     await server.sessions.stop(sb.uuid);
     const left = {
-      processes: [...servicePids.filter((pid) => existsAlive(pid)), ...pidsWithArg(stateDir)],
+      processes: [...servicePids.filter((pid) => existsAlive(pid)), ...dialers.flat().filter((pid) => existsAlive(pid)), ...pidsWithArg(stateDir)],
       namespaces: sessionNamespaces.filter((ns) => liveNetNamespaces().has(ns)),
       sockets: socketFiles(stateDir),
     };
     assert.deepEqual(left, { processes: [], namespaces: [], sockets: [] });
   });
 
-  test('a service taking a port another service of its session declared is refused, naming the field', async (t) => {
-    const { server, client } = await startTestServer(t);
+  test('two services of a session on one port: the session start is refused before anything starts, naming both and the field', async (t) => {
+    const { server, client, dataDir } = await startTestServer(t);
     const dir = await tempDir(t, 'berth-iso-');
     await writePipeline(dir, 'main.orchest', {
       services: {
@@ -247,11 +252,18 @@ describe('isolated sessions on the local runtime', skipUnless(namespaces, redis,
       },
     });
     await client.addProject(dir, 'p');
-    const { session } = await client.startSession('p', 'main.orchest');
-    const settled = await server.sessions.waitSettled(session.uuid, 30_000);
-    const second = settled.services.find((s) => s.name === 'second')!;
-    assert.equal(second.status, 'failed');
-    assert.match(second.reason ?? '', /port 8080 \(services\.second\.ports\[1\]\) cannot be used: service first of this session already uses it/);
+    await assert.rejects(client.startSession('p', 'main.orchest'), (error: ApiClientError) => {
+      assert.equal(error.code, 'BERTH_API_PIPELINE_INVALID');
+      const [diagnostic, ...more] = error.details as { code: string; path: string; message: string; hint: string }[];
+      assert.deepEqual(more, []);
+      assert.equal(diagnostic?.code, 'BERTH_SPEC_PORT_SHARED_LOCAL');
+      assert.equal(diagnostic.path, 'services.second.ports[1]');
+      assert.match(diagnostic.message, /^services\.second\.ports\[1\]: port 8080 is also a port of service "first"/);
+      assert.match(diagnostic.hint, /change one of the two ports/);
+      return true;
+    });
+    assert.deepEqual(server.sessions.list({}), [], 'no session was recorded');
+    assert.deepEqual(pidsWithArg(join(dataDir, 'runtime')), [], 'no holder or service was started');
   });
 
   test('a step of `berth pipeline run` reaches redis-<session_uuid>:6379, plain `redis` and the API; a job run of the same pipeline runs beside the session on the same port', async (t) => {
@@ -343,11 +355,14 @@ describe('isolated sessions on the local runtime', skipUnless(namespaces, redis,
     const namespace = readlinkSync(`/proc/${holder.nsPid}/ns/net`);
     const before = pidsInNamespace(namespace).sort();
     assert.equal(before.length, 3, 'the holder and two services');
+    const proxied = await fetch(`${url}/service-web-${session.uuid}_8080/index.html`, { headers: { authorization: `Bearer ${token}` } });
+    assert.equal(await proxied.text(), 'survives');
+    assert.equal(pidsInNamespace(namespace).length, 4, 'and the dialer the proxy reached the service through');
 
     child.kill('SIGKILL');
     await new Promise((r) => child.once('exit', r));
-    await sleep(300);
-    assert.deepEqual(pidsInNamespace(namespace).sort(), before, 'the holder and services outlive a crash of Berth');
+    await waitFor(async () => pidsInNamespace(namespace).length === 3, 5_000, () => 'the dialer outlived its server');
+    assert.deepEqual(pidsInNamespace(namespace).sort(), before, 'the holder and services outlive a crash of Berth; the dialer does not');
 
     const { server, token: token2 } = await startTestServer(t, { dataDir });
     const adopted = await server.sessions.waitSettled(session.uuid, 30_000);
@@ -431,6 +446,32 @@ describe('isolated sessions on the local runtime', skipUnless(namespaces, redis,
     const logs = await Promise.all(run.steps.map((s) => readFile(s.logFile, 'utf8').catch(() => '')));
     assert.equal(run.status, 'succeeded', `${JSON.stringify({ status: run.status, reason: run.reason, steps: run.steps.map((s) => [s.title, s.status, s.reason]) })}\n${logs.join('\n')}`);
     assert.equal((await server.sessions.waitSettled(session.uuid, 1_000)).status, 'running', 'the session ran on beside its job');
+  });
+});
+
+describe('recovery of isolated sessions', skipUnless(namespaces), () => {
+  test('a namespace holder whose session has no instance is removed at the restart when no session wants it', async (t) => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'berth-data-'));
+    const stateDir = join(dataDir, 'runtime');
+    // What a Berth killed before the next start leaves: a session's holder (steps ran in it, or a stop
+    // cut short after its services were gone), no service instance, nothing in the store that wants it.
+    const before = createLocalRuntime({ stateDir, graceMs: 500, isolation: 'namespace' });
+    const sid = 'e'.repeat(36);
+    t.after(async () => {
+      await before.cleanupSession(sid); // only does something when the test failed
+      await rm(dataDir, { recursive: true, force: true });
+    });
+    await before.prepareSession(sid, {});
+    const holder = holderOf(stateDir, sid);
+    assert.ok(existsAlive(holder.pid) && existsAlive(holder.nsPid), 'the holder runs');
+    assert.deepEqual(await before.list({}), [], 'the session has no instance');
+
+    const { server } = await startTestServer(t, { dataDir });
+    assert.equal(server.sessions.find(sid), undefined);
+    assert.deepEqual(
+      { outer: existsAlive(holder.pid), inner: existsAlive(holder.nsPid), dir: existsSync(namespaceDir(stateDir, sid)), sessionDir: existsSync(join(stateDir, 'sessions', sid)) },
+      { outer: false, inner: false, dir: false, sessionDir: false },
+    );
   });
 });
 

@@ -1,9 +1,10 @@
 /**
  * The "isolated local service" row of bench/proxy: the same nginx upstream and WS echo, started
- * inside a session namespace of the local runtime (its holder, holder.mjs), reached by the proxy
- * through the holder's Unix-socket forwarders, beside the `berth` row that reaches them on host
- * ports. The holder's processes are measured with the proxy (its forwarding is the price of isolation)
- * and pinned to the proxy's core.
+ * inside a session namespace of the local runtime (its holder, holder.mjs), beside the `berth` row
+ * that reaches them on host ports. The proxy reaches them as `berth serve` does, with sockets its
+ * session dialer connects inside (dialer.ts); the "via forwarder" row goes through the holder's
+ * Unix-socket forwarders instead. The holder's inner process (the forwarder) is measured with the
+ * proxy and pinned to its core; the dialer is the proxy's child and inherits both.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
@@ -27,7 +28,8 @@ function answers(socketPath: string): Promise<boolean> {
   });
 }
 
-export async function startBerthIsolated(dir: string, filesDir: string, upstreamPort: number, wsPort: number): Promise<Started> {
+/** `via`: the session's dialer (what `berth serve` uses) or the holder's Unix-socket forwarder. */
+export async function startBerthIsolated(dir: string, filesDir: string, upstreamPort: number, wsPort: number, via: 'dialer' | 'forwarder'): Promise<Started> {
   const namespaces = new SessionNamespaces(join(dir, 'isolated'), resolveIsolation('namespace', 'bench/proxy'));
   const holder = await namespaces.ensure(SESSION);
   const children: ChildProcess[] = [];
@@ -74,12 +76,13 @@ ${['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((t) => `  ${t}_temp_p
         'taskset', '-c', '1', process.execPath, '--import', 'tsx', join(ROOT, 'bench/proxy/isolated-proxy-child.ts'), '--port', String(port),
         '--route', `${HTTP_PREFIX}=http://127.0.0.1:${upstreamPort}`, '--socket', `${HTTP_PREFIX}=${httpSocket}`,
         '--route', `${WS_PREFIX}=http://127.0.0.1:${wsPort}`, '--socket', `${WS_PREFIX}=${namespaces.socketPath(SESSION, wsPort)}`,
+        ...(via === 'dialer' ? ['--dial', `${join(dir, 'isolated')}:${SESSION}`] : []),
       ],
       { ready: /listening on/, env: { ...process.env, NO_COLOR: '1' } },
     );
     children.push(proxy);
     return {
-      name: 'isolated local service',
+      name: via === 'dialer' ? 'isolated local service' : 'isolated, via forwarder',
       httpBase: `http://127.0.0.1:${port}${HTTP_PREFIX}`,
       wsUrl: `ws://127.0.0.1:${port}${WS_PREFIX}/`,
       ...(proxy.pid === undefined ? {} : { pid: proxy.pid }),

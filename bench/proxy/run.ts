@@ -9,6 +9,7 @@
  *   npm run bench:proxy -- --only berth,nginx --seconds 3
  *   npm run bench:proxy -- --berth-entry script   # the same proxy code without the full CLI
  *   npm run bench:proxy -- --only berth,isolated  # host ports vs an isolated local session (docs/proxy.md)
+ *   npm run bench:proxy -- --only berth,isolated,isolated-forwarder  # and the forwarder the dialer replaced
  *
  * Writes bench/results/proxy-<date>.json.
  */
@@ -115,18 +116,23 @@ function ratios(rows: Row[]): Record<string, Record<string, number>> {
   return out;
 }
 
-/** The isolated row over the `berth` row of the same run: what a session's own network costs. */
-function isolatedToHostPorts(rows: Row[]): Record<string, number> | undefined {
+/** Each isolated row over the `berth` row of the same run: what a session's own network costs. */
+function isolatedToHostPorts(rows: Row[]): Record<string, Record<string, number>> | undefined {
   const host = rows.find((r) => r.name === 'berth');
-  const isolated = rows.find((r) => r.name === 'isolated local service');
-  if (!host || !isolated) return undefined;
-  return {
-    smallRps: isolated.small.rps / host.small.rps,
-    largeRps: isolated.large.rps / host.large.rps,
-    singleP50: isolated.single.p50Ms / host.single.p50Ms,
-    downloadTime: isolated.downloadSeconds / host.downloadSeconds,
-    wsP99: isolated.wsP99Us / host.wsP99Us,
-  };
+  const isolated = rows.filter((r) => r.name.startsWith('isolated'));
+  if (!host || isolated.length === 0) return undefined;
+  return Object.fromEntries(
+    isolated.map((row) => [
+      row.name,
+      {
+        smallRps: row.small.rps / host.small.rps,
+        largeRps: row.large.rps / host.large.rps,
+        singleP50: row.single.p50Ms / host.single.p50Ms,
+        downloadTime: row.downloadSeconds / host.downloadSeconds,
+        wsP99: row.wsP99Us / host.wsP99Us,
+      },
+    ]),
+  );
 }
 
 async function main(): Promise<void> {
@@ -158,8 +164,10 @@ async function main(): Promise<void> {
     if (only.has('http-proxy-3')) targets.push(() => startHttpProxy3(upstream.port, wsPort));
     if (only.has('configurable-http-proxy')) targets.push(() => startChp(upstream.port, wsPort));
     if (only.has('berth')) targets.push(() => startBerth(upstream.port, wsPort, args['berth-entry'] === 'script' ? 'script' : 'cli'));
-    // Beside `berth`: the same proxy code reaching the upstreams inside an isolated local session.
-    if (only.has('isolated')) targets.push(() => startBerthIsolated(dir, files, upstream.port, wsPort));
+    // Beside `berth`: the same proxy code reaching the upstreams inside an isolated local session,
+    // as the server does (its dialer), and through the holder's forwarder (the mechanism it replaced).
+    if (only.has('isolated')) targets.push(() => startBerthIsolated(dir, files, upstream.port, wsPort, 'dialer'));
+    if (only.has('isolated-forwarder')) targets.push(() => startBerthIsolated(dir, files, upstream.port, wsPort, 'forwarder'));
     for (const start of targets) {
       const target = await start();
       try {
@@ -187,8 +195,10 @@ async function main(): Promise<void> {
   }
   const isolated = isolatedToHostPorts(rows);
   if (isolated) {
-    console.log('\nisolated local service / berth on host ports (the issue-17 bound: req/s within 15 %, i.e. >= 0.85x)');
-    console.log(`  small req/s ${fmt(isolated.smallRps)}x  64k req/s ${fmt(isolated.largeRps)}x  c1 p50 ${fmt(isolated.singleP50)}x  1GiB time ${fmt(isolated.downloadTime)}x  WS p99 ${fmt(isolated.wsP99)}x`);
+    console.log('\nisolated / berth on host ports (the issue-17 bound: req/s within 15 %, i.e. >= 0.85x)');
+    for (const [name, r] of Object.entries(isolated)) {
+      console.log(`  ${name.padEnd(24)} small req/s ${fmt(r.smallRps)}x  64k req/s ${fmt(r.largeRps)}x  c1 p50 ${fmt(r.singleP50)}x  1GiB time ${fmt(r.downloadTime)}x  WS p99 ${fmt(r.wsP99)}x`);
+    }
   }
   const out = args.out ?? join(ROOT, 'bench/results', `proxy-${new Date().toISOString().slice(0, 10)}.json`);
   await mkdir(join(out, '..'), { recursive: true });

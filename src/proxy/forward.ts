@@ -74,7 +74,7 @@ class Exchange implements Dispatcher.DispatchHandler {
     // undici destroys a failed request's body stream: a PassThrough keeps that from destroying
     // the client's socket, so the client still gets the 502 page.
     const body = this.#withBody ? this.req.pipe(new PassThrough()) : null;
-    this.pools.get(target.host, target.port, target.socketPath).dispatch({ path: this.path, method: (this.req.method ?? 'GET') as Dispatcher.HttpMethod, headers: this.#headers, body }, this);
+    this.pools.get(target).dispatch({ path: this.path, method: (this.req.method ?? 'GET') as Dispatcher.HttpMethod, headers: this.#headers, body }, this);
   }
 
   abortUpstream(): void {

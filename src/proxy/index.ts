@@ -1,5 +1,5 @@
 /** @module proxy: the data plane (routing, streaming, WebSockets, the auth check) and `berth proxy`. */
-export { RouteTable, isServicePath, type ProxyRoute, type RouteMatch } from './route-table.ts';
+export { RouteTable, isServicePath, type ProxyRoute, type RouteMatch, type UpstreamTarget } from './route-table.ts';
 export { createProxy, isValidRequestTarget, prepareServer, type Proxy, type ProxyOptions, type Authorize, type ServiceOrigins } from './proxy.ts';
 export { classifyHost, hostPortSuffix, normaliseServiceDomain, serviceHostKey, HANDSHAKE_PATH, type HostKind } from './service-hosts.ts';
 export { withoutBerthCookieValues } from './headers.ts';

@@ -24,14 +24,14 @@ test('an idle pool is closed by the sweep; a pool with a request in flight stays
     upstream.close();
   });
 
-  const first = pools.get('127.0.0.1', port);
-  assert.equal(pools.get('127.0.0.1', port), first, 'one pool per address while it is used');
+  const first = pools.get({ host: '127.0.0.1', port });
+  assert.equal(pools.get({ host: '127.0.0.1', port }), first, 'one pool per address while it is used');
   assert.equal((await (await first.request({ path: '/', method: 'GET' })).body.text()), 'ok');
   await sleep(150);
   assert.equal(pools.size, 0, 'unused for longer than idleMs: closed');
   assert.equal(first.closed, true);
 
-  const busy = pools.get('127.0.0.1', port);
+  const busy = pools.get({ host: '127.0.0.1', port });
   assert.notEqual(busy, first, 'a new pool after the old one was closed');
   const slow = busy.request({ path: '/slow', method: 'GET' });
   await sleep(150);

@@ -8,7 +8,9 @@
  * keep one per service it ever proxied.
  */
 import { createRequire } from 'node:module';
-import type { Pool } from 'undici';
+import type { Socket } from 'node:net';
+import type { buildConnector, Pool } from 'undici';
+import type { UpstreamTarget } from './route-table.ts';
 
 /**
  * undici's Pool class and its request API, as undici's own index assembles them, without the rest of
@@ -31,6 +33,16 @@ function loadUndiciPool(): typeof Pool {
   return undiciPool;
 }
 
+/** undici's connector callback over a function that opens the connection. */
+function connectWith(connect: () => Promise<Socket>): buildConnector.connector {
+  return function connectUpstream(_options, callback) {
+    connect().then(
+      (socket) => callback(null, socket),
+      (error: Error) => callback(error, null),
+    );
+  };
+}
+
 export interface UpstreamPoolsOptions {
   /** Unused this long (and idle), a pool is closed. Default 5 minutes. */
   idleMs?: number;
@@ -48,8 +60,9 @@ export class UpstreamPools {
     this.#sweeper = setInterval(() => this.#sweep(), options.sweepMs ?? 60_000).unref();
   }
 
-  /** `socketPath`: dial that Unix socket (a forwarder into an isolated local session) instead of host:port. */
-  get(host: string, port: number, socketPath?: string): Pool {
+  /** The pool of `target`'s address (its socketPath when it has one), opening connections with `target.connect` if given. */
+  get(target: UpstreamTarget): Pool {
+    const { host, port, socketPath, connect } = target;
     const key = socketPath ? `unix:${socketPath}` : `${host}:${port}`;
     let entry = this.#pools.get(key);
     if (!entry) {
@@ -61,6 +74,7 @@ export class UpstreamPools {
         // Idle upstream sockets close after this unless the upstream asks for less (Keep-Alive: timeout=…).
         keepAliveTimeout: 30_000,
         ...(socketPath ? { socketPath } : {}),
+        ...(connect ? { connect: connectWith(connect) } : {}),
       });
       entry = { pool, lastUsed: 0 };
       this.#pools.set(key, entry);

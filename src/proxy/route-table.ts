@@ -4,6 +4,7 @@
  * is one Map access on the first path segment, so a request never costs more with more routes and
  * `_80` can never match `_8080` (Orchest's preserve-base-path regex had that bug, orchest-compatibility.md: URLs and the proxy).
  */
+import type { Socket } from 'node:net';
 import { ProxyError, PROXY_CODES } from './errors.ts';
 import { serviceHostKey } from './service-hosts.ts';
 
@@ -21,7 +22,19 @@ export interface ProxyRoute {
   /** Why the service failed (shown on the 502 page). */
   reason?: string;
   /** Where traffic goes; only meaningful when `state` is `ready`. */
-  target?: { host: string; port: number; socketPath?: string };
+  target?: UpstreamTarget;
+}
+
+export interface UpstreamTarget {
+  host: string;
+  port: number;
+  /** Dial this Unix socket instead of host:port. */
+  socketPath?: string;
+  /**
+   * Opens each connection instead of dialling host:port or socketPath: an isolated local session's
+   * dialer, which hands over a socket connected inside the session's network (docs/proxy.md).
+   */
+  connect?: () => Promise<Socket>;
 }
 
 export interface RouteMatch {

@@ -4,12 +4,24 @@
  * (jupyter-server-proxy's early-traffic loss). Every way a tunnel can end destroys both sockets:
  * CHP leaked sockets for years through error paths that did not (reference A.3).
  */
-import { request, type IncomingMessage } from 'node:http';
+import { request, type ClientRequestArgs, type IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { ProxyRoute } from './route-table.ts';
 import { downstreamHeaders, upstreamHeaders, withoutBerthCookies, type HeaderPolicy } from './headers.ts';
 import { unreachablePage, writeRawPage } from './pages.ts';
+
+/** node:http's createConnection over an async connect: the socket arrives through `oncreate`. */
+function createConnectionWith(connect: () => Promise<Socket>): ClientRequestArgs['createConnection'] {
+  return function createUpstreamConnection(_options: ClientRequestArgs, oncreate: (error: Error | null, socket: Socket) => void): Socket {
+    connect().then(
+      (socket) => oncreate(null, socket),
+      (error: Error) => oncreate(error, undefined as unknown as Socket),
+    );
+    // node:http waits for oncreate when nothing is returned (its types say a Socket is).
+    return undefined as unknown as Socket;
+  };
+}
 
 export interface Tunnels {
   add(destroy: () => void): void;
@@ -31,8 +43,9 @@ export function tunnelUpgrade(
     method: req.method,
     path,
     headers: upstreamHeaders(req, { ...policy, route, upgrade: true }),
-    // An upgraded socket leaves any pool, so a fresh connection is all a pool could give.
-    agent: false,
+    // An upgraded socket leaves any pool, so a fresh connection is all a pool could give. (node:http
+    // uses createConnection only without an agent: `agent: false` would make one of its own.)
+    ...(target.connect ? { createConnection: createConnectionWith(target.connect) } : { agent: false }),
   });
 
   // The server socket allows half-open connections, so a client that gives up may only send FIN

@@ -3,6 +3,7 @@
  * running; they hold no business rules (naming, env, readiness policy and restarts live in
  * src/plan and src/sessions).
  */
+import type { Socket } from 'node:net';
 import type { MountPlan, RuntimeKind, ServicePlan } from '../plan/index.ts';
 
 /** Opaque handle of one running service instance (a process group, a container, a Deployment). */
@@ -74,6 +75,12 @@ export interface Runtime {
   /** Per-session teardown after every service is stopped (docker: remove the network). Idempotent. */
   cleanupSession(sessionUuid: string): Promise<void>;
   /**
+   * Sessions the runtime holds anything of, with or without a service instance (local: namespace
+   * holders, session directories). Recovery calls cleanupSession for those no session wants; a
+   * runtime without per-session objects beyond its instances leaves it out.
+   */
+  heldSessions?(): Promise<string[]>;
+  /**
    * Starts one service. Fails fast with a RuntimeError (code + reason a person can act on) when it
    * cannot start at all: port in use, image missing and not pullable, executable not found.
    */
@@ -99,6 +106,12 @@ export interface Runtime {
    * `cwd`: its working directory; `hostPorts`: loopback ports of the host it must still reach there (Berth's API).
    */
   sessionEnterArgv?(sessionUuid: string, options: { cwd: string; hostPorts?: number[] }): Promise<string[] | undefined>;
+  /**
+   * A socket connected to `port` of a service inside the session's own network, for the proxy
+   * (local runtime in namespace mode: a dialer hands it over, docs/runtimes/local.md); absent where
+   * the endpoint's host:port or socketPath is dialled as it is.
+   */
+  dial?(sessionUuid: string, port: number): Promise<Socket>;
   /** How sessions are isolated on this runtime (local: namespace or host, and why). */
   readonly isolation?: { mode: string; reason: string };
   /** Runs a command next to the service (local: on the host, docker: exec in the container). */

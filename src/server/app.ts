@@ -169,7 +169,7 @@ export async function startServer(options: ServerOptions): Promise<BerthServer> 
     trustForwardedHeaders: options.trustProxy ?? false,
     onError: (error, req) => logger.warn({ err: error, url: req.url }, 'proxy authorization failed'),
   });
-  const mirror = new SessionRouteMirror(routes, sessions);
+  const mirror = new SessionRouteMirror(routes, sessions, runtime.dial?.bind(runtime));
   sessions.on('event', (event) => {
     if (event.type === 'service') mirror.syncService(event.sessionUuid, event.service);
     else if (event.type === 'session') mirror.syncSession(event.sessionUuid);

@@ -3,7 +3,8 @@
  * service's routes (one record read), so a session of N services costs O(N) route work to start,
  * not O(N²); a session event (start, apply, stop) re-reads the session's plan once.
  */
-import type { RouteTable, ProxyRoute } from '../proxy/index.ts';
+import type { Socket } from 'node:net';
+import type { RouteTable, ProxyRoute, UpstreamTarget } from '../proxy/index.ts';
 import type { RoutePlan } from '../plan/index.ts';
 import type { SessionManager } from '../sessions/index.ts';
 
@@ -13,9 +14,23 @@ export class SessionRouteMirror {
   /** Each active session's routes by service, from its plan as of the last session event. */
   readonly #plans = new Map<string, Map<string, RoutePlan[]>>();
 
-  constructor(table: RouteTable, sessions: SessionManager) {
+  /** The runtime's way into a session's own network (Runtime.dial), for targets behind a forwarder socket. */
+  readonly #dial: ((sessionUuid: string, port: number) => Promise<Socket>) | undefined;
+
+  constructor(table: RouteTable, sessions: SessionManager, dial?: (sessionUuid: string, port: number) => Promise<Socket>) {
     this.#table = table;
     this.#sessions = sessions;
+    this.#dial = dial;
+  }
+
+  /**
+   * A ready service's target. Behind a forwarder's socket (an isolated local session) connections
+   * are opened by the runtime's dialer instead: the bytes then skip the forwarder (docs/proxy.md).
+   */
+  #target(sessionUuid: string, endpoint: UpstreamTarget): UpstreamTarget {
+    const dial = this.#dial;
+    if (!dial || !endpoint.socketPath) return endpoint;
+    return { ...endpoint, connect: () => dial(sessionUuid, endpoint.port) };
   }
 
   /** The whole session: after it starts, is re-applied or stops. */
@@ -47,7 +62,7 @@ export class SessionRouteMirror {
         port: route.port,
         state,
         ...(record?.reason ? { reason: record.reason } : {}),
-        ...(state === 'ready' && target ? { target } : {}),
+        ...(state === 'ready' && target ? { target: this.#target(sessionUuid, target) } : {}),
       });
     }
   }

@@ -19,7 +19,7 @@ import {
   type ServicePlan,
   LABELS,
 } from '../plan/index.ts';
-import type { Runtime, RuntimeRef } from '../runtime/index.ts';
+import type { Runtime, RuntimeObject, RuntimeRef } from '../runtime/index.ts';
 import type { CoreStore, ServiceRecord, ServiceStatus, SessionRecord, SessionStatus } from '../store/index.ts';
 import type { PipelineSpec } from '../spec/index.ts';
 import { BerthError, toBerthError } from '../shared/index.ts';
@@ -64,6 +64,11 @@ const BATCH = 25;
 
 function yieldToRequests(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
+}
+
+/** A session whose services should run: recorded, not stopped and not being stopped. */
+function isWanted(session: SessionRecord | undefined): boolean {
+  return session !== undefined && session.status !== 'stopped' && session.status !== 'stopping' && session.desired !== 'stopped';
 }
 
 /** What a session row keeps of its plan (the context without secrets). */
@@ -281,7 +286,7 @@ export class SessionManager extends EventEmitter<{ event: [SessionEvent] }> {
     const counts = { adopted: 0, restarted: 0, removed: 0 };
     const runtime = this.#o.runtime;
     const active = this.#o.store.listSessions({ activeOnly: true });
-    const wanted = new Set(active.filter((s) => s.desired !== 'stopped' && s.status !== 'stopping').map((s) => s.uuid));
+    const wanted = new Set(active.filter(isWanted).map((s) => s.uuid));
     // Each session on its own: one whose runtime calls hang or fail does not hold up the others.
     await Promise.all(
       active.map((session) =>
@@ -291,14 +296,29 @@ export class SessionManager extends EventEmitter<{ event: [SessionEvent] }> {
     const orphans = (await runtime.list({ [LABELS.installation]: this.#o.installationId })).filter(
       (o) => !wanted.has(o.labels[LABELS.session] ?? ''),
     );
-    for (const orphan of orphans) {
-      await runtime.stop(orphan.ref, { graceMs: this.#o.graceMs });
-      counts.removed += 1;
+    // What a session holds without any instance (local: a namespace holder) is found by session, not by instance.
+    const held = ((await runtime.heldSessions?.()) ?? []).filter((sessionUuid) => !wanted.has(sessionUuid));
+    for (const sessionUuid of new Set([...orphans.map((o) => o.ref.sessionUuid), ...held])) {
+      const objects = orphans.filter((o) => o.ref.sessionUuid === sessionUuid);
+      await this.#lock.run(sessionUuid, () => this.#removeOrphan(sessionUuid, objects, counts));
     }
-    for (const sessionUuid of new Set(orphans.map((o) => o.ref.sessionUuid))) await runtime.cleanupSession(sessionUuid);
     if (wanted.size > 0) this.#ensureWatcher();
     this.#o.logger.info(counts, 'recovered sessions');
     return counts;
+  }
+
+  /**
+   * Removes what the runtime has of a session nobody wanted when recovery began (under the session's
+   * lock). The server listens before it recovers, so a user may have started the session since: the
+   * store decides again, and a session wanted now keeps its instances and holder.
+   */
+  async #removeOrphan(sessionUuid: string, objects: RuntimeObject[], counts: { removed: number }): Promise<void> {
+    if (isWanted(this.#o.store.getSession(sessionUuid))) return;
+    for (const object of objects) {
+      await this.#o.runtime.stop(object.ref, { graceMs: this.#o.graceMs });
+      counts.removed += 1;
+    }
+    await this.#o.runtime.cleanupSession(sessionUuid);
   }
 
   /** Adopts what still runs as planned, restarts the rest, removes what the plan no longer has (under the session's lock). */

@@ -4,7 +4,8 @@
  * it. See docs/runtimes/local.md.
  */
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, rmdirSync, rmSync, writeSync } from 'node:fs';
+import type { Socket } from 'node:net';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, rmdirSync, rmSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { ServicePlan } from '../../plan/index.ts';
 import type { Endpoint, ExecResult, Runtime, RuntimeObject, RuntimeRef, RuntimeState, StartOptions } from '../types.ts';
@@ -16,6 +17,7 @@ import { hostEnv, serviceEnv } from './env.ts';
 import { execNotFound, execOnHost } from './exec.ts';
 import { childExit, forgetChild, stopGroup, trackChild } from './groups.ts';
 import { hostDefaultFor } from './host-defaults.ts';
+import { SessionDialers } from './isolation/dialer.ts';
 import { SessionNamespaces, type HolderState } from './isolation/holder.ts';
 import { parseIsolationRequest, resolveIsolation, type Isolation, type IsolationRequest } from './isolation/mode.ts';
 import { assertPortsFree, assertPortsFreeInSession } from './ports.ts';
@@ -52,6 +54,8 @@ class LocalRuntime implements Runtime {
   readonly #namespaces: SessionNamespaces | undefined;
   /** Removes holders in every mode: a session started in namespace mode may be stopped after a restart in host mode. */
   readonly #holders: SessionNamespaces;
+  /** Namespace mode: the proxy's connections into sessions, handed over by each session's dialer. */
+  readonly #dialers = new SessionDialers();
   /** Namespace mode: ports claimed by a start in progress or done, per session (port -> service). */
   readonly #claims = new Map<string, Map<number, string>>();
 
@@ -80,10 +84,28 @@ class LocalRuntime implements Runtime {
   }
 
   async cleanupSession(sessionUuid: string): Promise<void> {
+    this.#dialers.stop(sessionUuid);
     await this.#holders.remove(sessionUuid, this.#graceMs);
     this.#claims.delete(sessionUuid);
     rmSync(this.#sessionDir(sessionUuid), { recursive: true, force: true });
     rmSync(instancesDir(this.#stateDir, sessionUuid), { recursive: true, force: true });
+  }
+
+  /**
+   * Sessions with anything on disk here: a namespace holder (recorded in its holder.json), a session
+   * or instances directory. Recovery removes those no session wants, also when no instance is left
+   * to lead it there (a session whose steps ran but that has no service, a stop cut short).
+   */
+  async heldSessions(): Promise<string[]> {
+    const entries = (dir: string): string[] => {
+      try {
+        return readdirSync(dir);
+      } catch {
+        return [];
+      }
+    };
+    const dirs = [...entries(join(this.#stateDir, 'sessions')), ...entries(instancesDir(this.#stateDir))];
+    return [...new Set([...this.#holders.recorded(), ...dirs])];
   }
 
   async start(plan: ServicePlan, options: StartOptions): Promise<RuntimeRef> {
@@ -334,6 +356,21 @@ class LocalRuntime implements Runtime {
     return { host: '127.0.0.1', port, socketPath, probeSocketPath: `${socketPath}.probe` };
   }
 
+  /**
+   * Namespace mode: a socket connected to `port` inside the session, for the proxy. The forwarder at
+   * the endpoint's socketPath would copy every byte through the holder; the dialer only connects.
+   */
+  async dial(sessionUuid: string, port: number): Promise<Socket> {
+    const holder = this.#namespaces?.live(sessionUuid);
+    if (!holder) {
+      throw new RuntimeError('BERTH_RUNTIME_NOT_FOUND', `session ${sessionUuid} has no network of its own to connect to port ${port} in`, {
+        hint: this.#namespaces ? 'start the session again: its namespace holder is gone' : 'sessions run on host ports here: connect to 127.0.0.1',
+        details: { sessionUuid, port },
+      });
+    }
+    return this.#dialers.connect(sessionUuid, () => this.#namespaces!.enterArgv(holder, '/'), port);
+  }
+
   /** Orchest's `<name>-<session_uuid>` where the session has its own hosts file; else the host's loopback. */
   internalHostname(plan: ServicePlan): string {
     return this.#namespaces ? plan.hostname : '127.0.0.1';
@@ -374,6 +411,8 @@ class LocalRuntime implements Runtime {
 
   async close(): Promise<void> {
     // Services are detached and unref'd: nothing of theirs keeps this process alive or needs closing.
+    // Dialers are this process's children, for connections of this process only.
+    this.#dialers.stopAll();
   }
 }
 

@@ -6,7 +6,7 @@
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { appendFileSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { installPath } from '../../../shared/index.ts';
@@ -68,17 +68,33 @@ export class SessionNamespaces {
 
   /** The recorded holder, only while its process still runs. */
   live(sessionUuid: string): HolderState | undefined {
-    let state: HolderState;
-    try {
-      state = JSON.parse(readFileSync(this.#stateFile(sessionUuid), 'utf8')) as HolderState;
-    } catch {
-      return undefined;
-    }
+    const state = readHolderState(this.#stateFile(sessionUuid));
+    if (!state) return undefined;
     const alive = (pid: number, startTime: number): boolean => {
       const stat = readProcStat(pid);
       return stat !== undefined && stat.startTime === startTime && stat.state !== 'Z';
     };
     return state.version === 1 && alive(state.pid, state.procStartTime) && alive(state.nsPid, state.nsStartTime) ? state : undefined;
+  }
+
+  /**
+   * Sessions whose holder state is on disk, alive or not: a holder can outlive every instance of its
+   * session (steps ran but no service, or a stop that crashed after its services were gone), and
+   * recovery must find it by its session to remove it. The directory name is a hash, so the
+   * session comes from holder.json.
+   */
+  recorded(): string[] {
+    let entries: string[];
+    try {
+      entries = readdirSync(join(this.#stateDir, 'ns'));
+    } catch {
+      return [];
+    }
+    return entries.flatMap((entry) => {
+      const state = readHolderState(join(this.#stateDir, 'ns', entry, 'holder.json'));
+      // A session uuid is letters, digits and dashes: never a path that cleanup could be led out by.
+      return state && typeof state.sessionUuid === 'string' && /^[A-Za-z0-9-]+$/.test(state.sessionUuid) ? [state.sessionUuid] : [];
+    });
   }
 
   /** The session's holder, started when it has none (or its recorded one is gone). */
@@ -165,16 +181,20 @@ export class SessionNamespaces {
 
   /** Stops the holder (its forwarders with it) and removes its sockets, hosts file and state. */
   async remove(sessionUuid: string, graceMs: number): Promise<void> {
-    let state: HolderState | undefined;
-    try {
-      state = JSON.parse(readFileSync(this.#stateFile(sessionUuid), 'utf8')) as HolderState;
-    } catch {
-      state = undefined;
-    }
+    const state = readHolderState(this.#stateFile(sessionUuid));
     if (state && groupMembers(state.pid, state.procStartTime).length > 0) {
       await stopGroup(`namespace holder of session ${sessionUuid}`, state.pid, state.procStartTime, graceMs);
     }
     rmSync(this.dir(sessionUuid), { recursive: true, force: true });
+  }
+}
+
+/** holder.json as written by #start; undefined when it is missing or unreadable (a start cut short). */
+function readHolderState(file: string): HolderState | undefined {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as HolderState;
+  } catch {
+    return undefined;
   }
 }
 

@@ -159,6 +159,26 @@ describe('local runtime: namespace isolation', skipUnless(namespaces), () => {
     const webEndpoint = await runtime.endpoint(web, 7001);
     assert.equal(await until('a listener', async () => ((await probe(webEndpoint.probeSocketPath!)) === 'ok' ? 'ok' : undefined)), 'ok');
   });
+
+  test('heldSessions names a session by its holder alone, as a later runtime object on the state dir sees it', async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'berth-iso-unit-'));
+    const stateDir = join(dir, 'state');
+    const runtime = createLocalRuntime({ stateDir, graceMs: 500, isolation: 'namespace' });
+    const sid = 'f'.repeat(36);
+    t.after(async () => {
+      await runtime.cleanupSession(sid);
+      rmSync(dir, { recursive: true, force: true });
+    });
+    await runtime.prepareSession(sid, {});
+    // Only the holder is left: recovery must still find the session.
+    rmSync(join(stateDir, 'sessions'), { recursive: true });
+    rmSync(join(stateDir, 'instances'), { recursive: true });
+    const later = createLocalRuntime({ stateDir, isolation: 'host' });
+    assert.deepEqual(await later.heldSessions?.(), [sid]);
+    await later.cleanupSession(sid);
+    assert.deepEqual(await later.heldSessions?.(), []);
+    assert.equal(existsSync(namespaceDir(stateDir, sid)), false);
+  });
 });
 
 test('a host-mode runtime (Berth restarted with BERTH_LOCAL_ISOLATION=host) still removes the holder of a namespace session', skipUnless(namespaces), async (t) => {
