@@ -15,7 +15,7 @@ import { pidsWithEnv } from './support/processes.ts';
 import { startTestServer, tempDir, writePipeline } from './support/berth.ts';
 import { commandRequirement, skipUnless } from './support/requirements.ts';
 import { connectToService, getFromService, serviceEndpoint, stepHostname, type ServiceEndpoint } from './support/service-reach.ts';
-import { BerthClient } from '../src/sdk/client.ts';
+import { BerthClient, type ApiClientError } from '../src/sdk/client.ts';
 
 const APP = `
 import { createServer } from 'node:http';
@@ -152,6 +152,27 @@ describe('sessions on the local runtime', () => {
     assert.match(settled.reason ?? '', /service broken failed: .*no-such-program-berth/);
     const details = settled.services[0]!.details as { code: string };
     assert.equal(details.code, 'BERTH_RUNTIME_EXECUTABLE_NOT_FOUND', 'failed by the runtime, not by a timeout');
+  });
+
+  test('two services of one session on one port are refused before anything starts, in every isolation mode; scopes that never meet may share it', async (t) => {
+    const { server, client } = await startTestServer(t);
+    const dir = await tempDir(t, 'berth-project-');
+    const port = await freePort();
+    const http = { image: 'python', command: 'python3', args: `-m http.server ${port} --bind 127.0.0.1`, ports: [port] };
+    await writePipeline(dir, 'shared.orchest', { services: { first: http, second: { ...http, scope: ['interactive'] } } });
+    await writePipeline(dir, 'apart.orchest', { services: { first: { ...http, scope: ['noninteractive'] }, second: { ...http, scope: ['interactive'] } } });
+    await client.addProject(dir, 'proj');
+
+    const refused = (error: ApiClientError) => {
+      assert.equal(error.code, 'BERTH_API_PIPELINE_INVALID');
+      assert.deepEqual((error.details as { code: string; path: string }[]).map((d) => [d.code, d.path]), [['BERTH_SPEC_PORT_SHARED_LOCAL', 'services.second.ports[0]']]);
+      return true;
+    };
+    await assert.rejects(client.startSession('proj', 'shared.orchest'), refused);
+    await assert.rejects(client.createJob('proj', 'shared.orchest'), refused);
+    assert.deepEqual(server.sessions.list({}), [], 'nothing was started');
+    const { pipelines } = await client.listPipelines('proj');
+    assert.deepEqual(pipelines.map((p) => [p.path, p.valid]).sort(), [['apart.orchest', true], ['shared.orchest', false]]);
   });
 
   test('a service that never becomes ready fails at its start timeout with its last log lines', async (t) => {

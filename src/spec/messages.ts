@@ -82,6 +82,10 @@ export const MESSAGES: Record<string, Entry> = {
     message: ({ path, value }) => `${path} repeats port ${String(value)}`,
     hint: () => 'list each port once',
   },
+  BERTH_SPEC_PORT_SHARED_LOCAL: {
+    message: ({ path, value, extra }) => `${path}: port ${String(value)} is also a port of service ${extra ?? 'another service'}: on the local runtime the services of a session share one network, where only one program can listen on a port`,
+    hint: () => 'change one of the two ports, and the port its program listens on (command, args or env); the local runtime runs a session\'s services in one network (in host mode the host\'s), unlike Orchest, docker and kubernetes, where each service has its own address',
+  },
   BERTH_SPEC_BIND_SOURCE: {
     message: ({ path }) => `${path} is not a bind source Berth can mount`,
     hint: () => 'the only bind sources are "/data" (the shared data directory) and "/project-dir" (the project)',

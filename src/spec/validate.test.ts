@@ -283,3 +283,65 @@ describe('validatePipeline', () => {
     assert.deepEqual(errorsOf((p) => { p.services.redis.x_custom = { a: 1 }; p.future_field = true; }), []);
   });
 });
+
+describe('validatePipeline for the local runtime', () => {
+  const local = (mutate: (p: Record<string, any>) => void): Diagnostic[] => {
+    const pipeline = basePipeline();
+    mutate(pipeline);
+    return validatePipeline(pipeline, 'p.orchest', { runtime: 'local' });
+  };
+
+  test('two services of one session on one port: the later one in file order is refused, naming both', () => {
+    const d = only(local((p) => { p.services.web.ports = [9000, 6379]; }), 'BERTH_SPEC_PORT_SHARED_LOCAL', 'services.web.ports[1]');
+    assert.equal(d.severity, 'error');
+    assert.equal(
+      d.message,
+      'services.web.ports[1]: port 6379 is also a port of service "redis", and both start in sessions: on the local runtime the services of a session share one network, where only one program can listen on a port',
+    );
+    assert.match(d.hint ?? '', /^change one of the two ports, and the port its program listens on/);
+    assert.match(d.hint ?? '', /unlike Orchest, docker and kubernetes, where each service has its own address/);
+  });
+
+  test('job runs share a network too; services whose scopes do not overlap never run together', () => {
+    const jobs = only(
+      local((p) => {
+        p.services.redis.scope = ['noninteractive'];
+        p.services.redis.ports = [8080];
+      }),
+      'BERTH_SPEC_PORT_SHARED_LOCAL',
+      'services.web.ports[0]',
+    );
+    assert.match(jobs.message, /service "redis", and both start in job runs:/);
+    assert.deepEqual(local((p) => {
+      p.services.redis.ports = [8080];
+      p.services.web.scope = ['noninteractive'];
+    }), []);
+  });
+
+  test('every shared port is reported once, against the first service that declared it', () => {
+    const diagnostics = local((p) => {
+      p.services.redis.scope = ['interactive', 'noninteractive'];
+      p.services.redis.ports = [6379, 8080];
+      p.services.web.ports = [8080, 6379, 8080];
+      p.services.third = { name: 'third', image: 'x', scope: ['interactive'], ports: [8080], exposed: false, order: 3 };
+    });
+    assert.deepEqual(diagnostics.map((d) => [d.code, d.path]), [
+      ['BERTH_SPEC_PORT_DUPLICATE', 'services.web.ports[2]'],
+      ['BERTH_SPEC_PORT_SHARED_LOCAL', 'services.web.ports[0]'],
+      ['BERTH_SPEC_PORT_SHARED_LOCAL', 'services.web.ports[1]'],
+      ['BERTH_SPEC_PORT_SHARED_LOCAL', 'services.third.ports[0]'],
+    ]);
+    assert.match(diagnostics[1]?.message ?? '', /service "redis", and both start in sessions and job runs:/);
+    assert.match(diagnostics[3]?.message ?? '', /service "redis", and both start in sessions:/);
+  });
+
+  test('other runtimes give each service its own address: the same pipeline is valid there', () => {
+    const shared = (p: Record<string, any>) => { p.services.web.ports = [6379]; };
+    assert.deepEqual(errorsOf(shared), []);
+    for (const runtime of ['docker', 'kubernetes']) {
+      const pipeline = basePipeline();
+      shared(pipeline);
+      assert.deepEqual(validatePipeline(pipeline, 'p.orchest', { runtime }), [], runtime);
+    }
+  });
+});

@@ -265,7 +265,10 @@ export function checkLimits(list: DiagnosticList, spec: Json): boolean {
 }
 
 export interface ValidateOptions {
-  /** The runtime the pipeline will run on: `kubernetes` also applies the API server's rules. */
+  /**
+   * The runtime the pipeline will run on: `kubernetes` also applies the API server's rules, `local`
+   * the one network a session's services share there.
+   */
   runtime?: string;
 }
 
@@ -287,6 +290,38 @@ function checkKubernetesEnvNames(list: DiagnosticList, key: string, service: Jso
   }
 }
 
+const SCOPE_WORDS: Record<string, string> = { interactive: 'sessions', noninteractive: 'job runs' };
+
+/** The scopes two services share: a session starts the `interactive` ones, a job run the `noninteractive` ones. */
+function sharedScopes(a: Json, b: Json): string[] {
+  const scopes = (service: Json): unknown[] => (Array.isArray(service.scope) ? service.scope : []);
+  const other = scopes(b);
+  return [...new Set(scopes(a))].filter((scope): scope is string => typeof scope === 'string' && scope in SCOPE_WORDS && other.includes(scope));
+}
+
+/**
+ * Ports the local runtime cannot give two services: the services of a session share one network
+ * there (the host's in host mode, the session's namespace otherwise), where Orchest, docker and
+ * kubernetes give each service its own address. Without this rule the first service starts and
+ * the second is refused only when its turn comes. Services whose scopes do not overlap never run
+ * together; the later service in file order gets the error, naming the first that took the port.
+ */
+function checkLocalSharedPorts(list: DiagnosticList, services: Array<[string, Json]>): void {
+  services.forEach(([key, service], index) => {
+    const ports = Array.isArray(service.ports) ? service.ports : [];
+    ports.forEach((port, portIndex) => {
+      if (typeof port !== 'number' || ports.indexOf(port) !== portIndex) return; // a repeat has BERTH_SPEC_PORT_DUPLICATE
+      for (const [otherKey, other] of services.slice(0, index)) {
+        const scopes = sharedScopes(other, service);
+        if (scopes.length === 0 || !Array.isArray(other.ports) || !other.ports.includes(port)) continue;
+        const where = scopes.map((scope) => SCOPE_WORDS[scope]).join(' and ');
+        list.add('BERTH_SPEC_PORT_SHARED_LOCAL', ['services', key, 'ports', portIndex], { extra: `"${otherKey}", and both start in ${where}` });
+        return;
+      }
+    });
+  });
+}
+
 /** Validates a pipeline (migrated to the current version): errors and warnings, in file order. */
 export function validatePipeline(spec: unknown, file: string, options: ValidateOptions = {}): Diagnostic[] {
   const list = new DiagnosticList(file, spec);
@@ -304,6 +339,7 @@ export function validatePipeline(spec: unknown, file: string, options: ValidateO
   const names = services.map(([key]) => key);
   for (const [key, service] of services) checkService(list, key, service, names);
   if (options.runtime === 'kubernetes') for (const [key, service] of services) checkKubernetesEnvNames(list, key, service);
+  if (options.runtime === 'local') checkLocalSharedPorts(list, services);
   checkOrders(list, services);
   checkCycles(list, services);
   return list.sorted();

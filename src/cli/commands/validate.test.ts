@@ -115,4 +115,17 @@ describe('berth validate --runtime', () => {
     const [report] = (JSON.parse(refused.stdout) as { files: { diagnostics: { code: string; path: string }[] }[] }).files;
     assert.deepEqual(report?.diagnostics.map((d) => [d.code, d.path]), [['BERTH_SPEC_ENV_NAME_KUBERNETES', 'services.redis.env_variables["1ST_NAME"]']]);
   });
+
+  test('local also refuses two services of one session on one port, which docker and kubernetes give their own addresses', async (t) => {
+    const dir = await mkdtemp(join(tmpdir(), 'berth-validate-runtime-'));
+    t.after(() => rm(dir, { recursive: true, force: true }));
+    const file = join(dir, 'shared.orchest');
+    const service = (name: string, order: number) => ({ name, image: 'python', scope: ['interactive'], ports: [8080], exposed: false, order });
+    await writeFile(file, JSON.stringify({ name: 'p', uuid: 'u', version: '1.2.3', steps: {}, services: { first: service('first', 0), second: service('second', 1) } }));
+    for (const runtime of ['docker', 'kubernetes']) assert.equal(berth('validate', '--runtime', runtime, file).status, 0, runtime);
+    const refused = berth('validate', '--runtime', 'local', file);
+    assert.equal(refused.status, 1);
+    assert.match(refused.stdout, /error {3}services\.second\.ports\[0\]: port 8080 is also a port of service "first", and both start in sessions: .* \[BERTH_SPEC_PORT_SHARED_LOCAL\]/);
+    assert.match(refused.stdout, /hint: change one of the two ports/);
+  });
 });

@@ -58,7 +58,7 @@ export function registerValidate(program: Command): void {
     .description('check pipeline files (.orchest): every error and warning with its field path')
     .argument('<files...>', 'pipeline files')
     .option('--json', 'machine-readable output')
-    .option('--runtime <kind>', "also check what this runtime refuses (kubernetes: env names the API server rejects); a server applies its own runtime's rules")
+    .option('--runtime <kind>', "also check what this runtime refuses (kubernetes: env names the API server rejects; local: two services of a session on one port); a server applies its own runtime's rules")
     .action(async function validateFiles(files: string[], options: { json?: boolean; runtime?: string }) {
       const reports: FileReport[] = [];
       for (const file of files) reports.push(await checkFile(file, { runtime: options.runtime }));
