@@ -6,6 +6,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { draftFromService, errorsForService, messagesFor, otherErrors, serviceFromDraft, specFromDrafts, uniqueName } from '../web/src/lib/draft.ts';
+import { validateDraft } from '../web/src/lib/validate.ts';
 import { validatePipeline } from '../src/spec/index.ts';
 import type { PipelineSpec, ServiceSpec } from '../src/spec/types.ts';
 
@@ -57,6 +58,15 @@ describe('service drafts', () => {
     assert.ok(messagesFor(errors, 'name').some((m) => m.includes('not a valid service name')), JSON.stringify([...errors]));
     assert.ok(messagesFor(errors, 'image').length > 0);
     assert.deepEqual(otherErrors(diagnostics, ['My Service']), []);
+  });
+
+  test("a draft is checked for the server's runtime, as the server checks the file it runs", () => {
+    const redis = (name: string, order: number) => serviceFromDraft(draftFromService({ name, image: 'redis', scope: ['interactive'], ports: [6379], exposed: false, order }, order));
+    const spec = pipeline({ redis: redis('redis', 0), redis1: redis('redis1', 1) });
+    const onLocal = errorsForService(validateDraft(spec, 'p.orchest', 'local'), 'redis1');
+    assert.match(messagesFor(onLocal, 'ports[0]')[0] ?? '', /port 6379 is also a port of service "redis"/, JSON.stringify([...onLocal]));
+    assert.deepEqual(validateDraft(spec, 'p.orchest', 'docker'), [], 'each service has its own address on docker');
+    assert.deepEqual(validateDraft(spec, 'p.orchest', null), []);
   });
 
   test('names from templates are made unique the way Orchest did', () => {

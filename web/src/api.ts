@@ -127,6 +127,8 @@ export interface PipelineDocument {
   migrated: boolean;
   valid: boolean;
   diagnostics: Diagnostic[];
+  /** The server's runtime, whose own rules the diagnostics include (local: shared ports; kubernetes: env names). */
+  runtime: string | null;
   sessionUuid: string | null;
 }
 

@@ -26,7 +26,7 @@ export function registerPipelineRoutes(app: FastifyInstance, deps: { projects: P
     const params = request.params as PipelineParams;
     const project = projects.get(params.project);
     const found = await projects.find(project, params.pipeline);
-    return pipelineBody(project, found, await readText(project, found));
+    return pipelineBody(project, found, await readText(project, found), deps.runtimeKind);
   });
 
   app.put('/api/projects/:project/pipelines/:pipeline', async (request) => {
@@ -42,7 +42,7 @@ export function registerPipelineRoutes(app: FastifyInstance, deps: { projects: P
     const file = join(project.path, found.path);
     await writePipelineFile(file, body.spec as PipelineSpec, { expectedContent: body.expectedContent });
     const reread = await projects.find(project, found.path);
-    return pipelineBody(project, reread, await readText(project, reread));
+    return pipelineBody(project, reread, await readText(project, reread), deps.runtimeKind);
   });
 
   /**
@@ -78,7 +78,8 @@ async function readText(project: ProjectRecord, found: PipelineRef): Promise<str
   return readFile(join(project.path, found.path), 'utf8');
 }
 
-function pipelineBody(project: ProjectRecord, found: PipelineRef, content: string) {
+/** `runtime`: what `diagnostics` were checked for; the editor validates drafts for it too. */
+function pipelineBody(project: ProjectRecord, found: PipelineRef, content: string, runtime: string | undefined) {
   const spec = found.loaded.spec ?? null;
   return {
     project: { uuid: project.uuid, name: project.name, path: project.path },
@@ -89,6 +90,7 @@ function pipelineBody(project: ProjectRecord, found: PipelineRef, content: strin
     migrated: found.loaded.migrated,
     valid: !found.loaded.diagnostics.some((d) => d.severity === 'error'),
     diagnostics: found.loaded.diagnostics,
+    runtime: runtime ?? null,
     // The interactive session's uuid is known before it starts: the UI shows each service's future URLs.
     sessionUuid: spec ? safeSessionUuid(project.uuid, spec.uuid) : null,
   };

@@ -8,6 +8,7 @@ import { provideZod, validatePipeline, type Diagnostic } from '../../../src/spec
 
 provideZod(z);
 
-export function validateDraft(spec: unknown, file: string): Diagnostic[] {
-  return validatePipeline(spec, file);
+/** `runtime`: the server's, so a draft gets the rules the server will apply when it runs (PipelineDocument.runtime). */
+export function validateDraft(spec: unknown, file: string, runtime: string | null): Diagnostic[] {
+  return validatePipeline(spec, file, runtime ? { runtime } : {});
 }

@@ -154,7 +154,7 @@ function Editor(props: {
   const duplicates = new Set(names.filter((n, i) => names.indexOf(n) !== i));
 
   // Validate as the user types, with the server's own validator (bundled): instant, same messages.
-  const diagnostics = useMemo(() => (dirty ? validateDraft(spec, doc.path) : serverDiagnostics), [dirty, spec, doc.path, serverDiagnostics]);
+  const diagnostics = useMemo(() => (dirty ? validateDraft(spec, doc.path, doc.runtime) : serverDiagnostics), [dirty, spec, doc.path, doc.runtime, serverDiagnostics]);
 
   const errorCount = diagnostics.filter((d) => d.severity === 'error').length + duplicates.size + (parameters.error ? 1 : 0);
   const pageErrors = otherErrors(diagnostics, names);
