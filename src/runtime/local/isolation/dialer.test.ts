@@ -1,4 +1,4 @@
-import { describe, test } from 'node:test';
+import { describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { request, type IncomingMessage } from 'node:http';
@@ -61,18 +61,23 @@ function dialerPids(): number[] {
     });
 }
 
+/** A namespace-mode runtime in a temp dir with session `sid` prepared; everything removed after the test. */
+async function isolatedSession(t: TestContext, sid: string) {
+  const dir = mkdtempSync(join(tmpdir(), 'berth-dialer-'));
+  const runtime = createLocalRuntime({ stateDir: join(dir, 'state'), graceMs: 500, isolation: 'namespace' });
+  t.after(async () => {
+    for (const object of await runtime.list({})) await runtime.stop(object.ref);
+    await runtime.cleanupSession(sid);
+    await runtime.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  await runtime.prepareSession(sid, {});
+  return { dir, runtime, sid };
+}
+
 describe('local runtime: the proxy dialer of an isolated session', skipUnless(namespaces), () => {
   test('hands over a socket connected inside: nothing the service sent first is lost, a closed port is ECONNREFUSED, cleanup ends the dialer', async (t) => {
-    const dir = mkdtempSync(join(tmpdir(), 'berth-dialer-'));
-    const runtime = createLocalRuntime({ stateDir: join(dir, 'state'), graceMs: 500, isolation: 'namespace' });
-    const sid = 'e'.repeat(36);
-    t.after(async () => {
-      for (const object of await runtime.list({})) await runtime.stop(object.ref);
-      await runtime.cleanupSession(sid);
-      await runtime.close();
-      rmSync(dir, { recursive: true, force: true });
-    });
-    await runtime.prepareSession(sid, {});
+    const { dir, runtime, sid } = await isolatedSession(t, 'e'.repeat(36));
     const before = dialerPids();
     await runtime.start(bannerService(sid, 7000), { logFile: join(dir, 'banner.log') });
 
@@ -101,16 +106,7 @@ function get(url: string): Promise<IncomingMessage> {
 
 describe('proxy: a service of an isolated session, reached through its dialer', skipUnless(namespaces), () => {
   test('streams as it is written, carries a WebSocket and a 1 GiB download', { timeout: 120_000 }, async (t) => {
-    const dir = mkdtempSync(join(tmpdir(), 'berth-dialer-proxy-'));
-    const runtime = createLocalRuntime({ stateDir: join(dir, 'state'), graceMs: 500, isolation: 'namespace' });
-    const sid = 'f'.repeat(36);
-    t.after(async () => {
-      for (const object of await runtime.list({})) await runtime.stop(object.ref);
-      await runtime.cleanupSession(sid);
-      await runtime.close();
-      rmSync(dir, { recursive: true, force: true });
-    });
-    await runtime.prepareSession(sid, {});
+    const { dir, runtime, sid } = await isolatedSession(t, 'f'.repeat(36));
     const upstream = fileURLToPath(new URL('./fixtures/proxy-upstream.mjs', import.meta.url));
     const ws = createRequire(import.meta.url).resolve('ws');
     await runtime.start(servicePlan({ name: 'app', sessionUuid: sid, command: [process.execPath], args: [upstream, '8080', ws], ports: [8080] }), {
