@@ -2,7 +2,6 @@
  * Process groups of this Berth process: exit tracking for its own children (shared by every
  * runtime object in the process) and stopping a whole group, grandchildren included.
  */
-import type { ChildProcess } from 'node:child_process';
 import { RuntimeError } from '../errors.ts';
 import { groupMayExist, groupMembers, groupsWithLiveMembers, readProcStat } from './procfs.ts';
 
@@ -12,26 +11,31 @@ export interface ExitInfo {
   at: string;
 }
 
+/** A process this Berth process started (through its launcher), whose exit it is told of. */
+export interface ChildHandle {
+  pid: number;
+  /** undefined: the exit will never be told (the launcher died); /proc must say. */
+  exited: Promise<ExitInfo | undefined>;
+  /** While someone waits for the exit, it must keep Berth alive; else it must not. */
+  ref(): void;
+  unref(): void;
+}
+
 interface TrackedChild {
-  child: ChildProcess;
+  child: ChildHandle;
   startTime: number;
-  exited: Promise<ExitInfo>;
   exit?: ExitInfo;
 }
 
 const children = new Map<number, TrackedChild>();
 
 /** Remembers how a child of this process ended; `onExit` runs once it has. */
-export function trackChild(child: ChildProcess, startTime: number, onExit: (exit: ExitInfo) => void): void {
-  const pid = child.pid;
-  if (pid === undefined) return;
-  let resolveExit: (exit: ExitInfo) => void = () => undefined;
-  const tracked: TrackedChild = { child, startTime, exited: new Promise((resolve) => (resolveExit = resolve)) };
-  children.set(pid, tracked);
-  child.once('exit', function childExited(code, signal) {
-    const exit = { exitCode: code, signal, at: new Date().toISOString() };
+export function trackChild(child: ChildHandle, startTime: number, onExit: (exit: ExitInfo) => void): void {
+  const tracked: TrackedChild = { child, startTime };
+  children.set(child.pid, tracked);
+  void child.exited.then(function childExited(exit) {
+    if (!exit) return;
     tracked.exit = exit;
-    resolveExit(exit);
     onExit(exit);
   });
 }
@@ -44,7 +48,7 @@ export async function childExit(pid: number, startTime: number, waitForReap: boo
   // The child is unref'd (it must not keep Berth alive); while we wait for its exit it must.
   tracked.child.ref();
   try {
-    return await tracked.exited;
+    return await tracked.child.exited;
   } finally {
     tracked.child.unref();
   }

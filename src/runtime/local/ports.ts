@@ -20,7 +20,7 @@ function bindFails(port: number): Promise<boolean> {
  */
 export async function assertPortsFree(service: string, ports: number[], why = "services listen on the host's real ports"): Promise<void> {
   for (const [index, port] of ports.entries()) {
-    const inodes = listeningInodes(port);
+    const inodes = await listeningInodes(port);
     const taken = inodes === undefined ? await bindFails(port) : inodes.length > 0;
     if (!taken) continue;
     const holder = inodes && inodes.length > 0 ? socketHolder(inodes) : undefined;
@@ -37,23 +37,33 @@ export async function assertPortsFree(service: string, ports: number[], why = "s
 
 /**
  * In an isolated session its services share one network: a port another service of the session
- * declared (`claimedBy`), or something inside already listens on (read from the holder's
- * /proc/<pid>/net), is refused before this service starts, naming the field to change.
+ * declared (`claimedBy`) is refused before this service starts, naming the field to change.
+ * Synchronous, so that a start checks and claims its ports in one step.
  */
-export function assertPortsFreeInSession(
-  service: string,
-  ports: number[],
-  session: { uuid: string; holderPid: number; claimedBy: (port: number) => string | undefined },
-): void {
+export function assertPortsUnclaimed(service: string, ports: number[], claimedBy: (port: number) => string | undefined): void {
   for (const [index, port] of ports.entries()) {
-    const field = `services.${service}.ports[${index}]`;
-    const other = session.claimedBy(port);
-    const inodes = other === undefined ? listeningInodes(port, `/proc/${session.holderPid}`) : undefined;
-    if (other === undefined && !inodes?.length) continue;
-    const who = other !== undefined ? `service ${other} of this session already uses it` : `something inside session ${session.uuid} already listens on it`;
-    throw new RuntimeError('BERTH_RUNTIME_PORT_SHARED', `service ${service}: port ${port} (${field}) cannot be used: ${who}`, {
-      hint: `the services of an isolated local session share one network, so each needs its own port: change ${field} (and the port the program listens on)`,
-      details: { service, port, field, otherService: other ?? null },
-    });
+    const other = claimedBy(port);
+    if (other !== undefined) throw portShared(service, port, index, `service ${other} of this session already uses it`, other);
   }
+}
+
+/**
+ * A port something inside the session already listens on (a step, a program started by exec), read
+ * from the holder's /proc/<pid>/net without blocking: the kernel takes milliseconds to list a
+ * namespace's sockets, once per service start.
+ */
+export async function assertPortsFreeInside(service: string, ports: number[], session: { uuid: string; holderPid: number }): Promise<void> {
+  for (const [index, port] of ports.entries()) {
+    if ((await listeningInodes(port, `/proc/${session.holderPid}`))?.length) {
+      throw portShared(service, port, index, `something inside session ${session.uuid} already listens on it`, undefined);
+    }
+  }
+}
+
+function portShared(service: string, port: number, index: number, who: string, otherService: string | undefined): RuntimeError {
+  const field = `services.${service}.ports[${index}]`;
+  return new RuntimeError('BERTH_RUNTIME_PORT_SHARED', `service ${service}: port ${port} (${field}) cannot be used: ${who}`, {
+    hint: `the services of an isolated local session share one network, so each needs its own port: change ${field} (and the port the program listens on)`,
+    details: { service, port, field, otherService: otherService ?? null },
+  });
 }

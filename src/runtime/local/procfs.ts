@@ -3,6 +3,7 @@
  * start time (so a reused pid is never mistaken for a service) and finds who holds a port.
  */
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 
 export interface ProcStat {
   pid: number;
@@ -115,14 +116,15 @@ const TCP_LISTEN = '0A';
  * Socket inodes listening on TCP `port` (any address, IPv4 and IPv6), or undefined when
  * /proc/net is not readable (then the caller falls back to a bind attempt).
  */
-export function listeningInodes(port: number, procDir = '/proc'): number[] | undefined {
+export async function listeningInodes(port: number, procDir = '/proc'): Promise<number[] | undefined> {
   const inodes: number[] = [];
   let readAny = false;
   // /proc/<pid>/net shows the network namespace of <pid> (an isolated session's holder).
   for (const table of [`${procDir}/net/tcp`, `${procDir}/net/tcp6`]) {
     let text: string;
     try {
-      text = readFileSync(table, 'utf8');
+      // Asynchronous: the kernel builds these tables on read, milliseconds each with many sockets.
+      text = await readFile(table, 'utf8');
     } catch {
       continue;
     }

@@ -3,7 +3,6 @@
  * crash of Berth, described by a state file so a later Berth process can find, inspect and stop
  * it. See docs/runtimes/local.md.
  */
-import { spawn } from 'node:child_process';
 import type { Socket } from 'node:net';
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, rmdirSync, rmSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -17,10 +16,11 @@ import { hostEnv, serviceEnv } from './env.ts';
 import { execNotFound, execOnHost } from './exec.ts';
 import { childExit, forgetChild, stopGroup, trackChild } from './groups.ts';
 import { hostDefaultFor } from './host-defaults.ts';
+import { launcher } from './launcher.ts';
 import { SessionDialers } from './isolation/dialer.ts';
 import { SessionNamespaces, type HolderState } from './isolation/holder.ts';
 import { parseIsolationRequest, resolveIsolation, type Isolation, type IsolationRequest } from './isolation/mode.ts';
-import { assertPortsFree, assertPortsFreeInSession } from './ports.ts';
+import { assertPortsFree, assertPortsFreeInside, assertPortsUnclaimed } from './ports.ts';
 import { groupMembers, processEnviron, readProcStat } from './procfs.ts';
 import { allStates, instancesDir, readState, removeState, writeState, type InstanceState } from './state.ts';
 
@@ -140,16 +140,13 @@ class LocalRuntime implements Runtime {
     }
     const holder = await this.#namespaces.ensure(plan.sessionUuid);
     const claims = this.#claimsOf(plan.sessionUuid);
-    assertPortsFreeInSession(plan.name, plan.ports, {
-      uuid: plan.sessionUuid,
-      holderPid: holder.nsPid,
-      claimedBy: (port) => {
-        const owner = claims.get(port);
-        return owner !== undefined && owner !== plan.name ? owner : undefined;
-      },
+    assertPortsUnclaimed(plan.name, plan.ports, (port) => {
+      const owner = claims.get(port);
+      return owner !== undefined && owner !== plan.name ? owner : undefined;
     });
     for (const port of plan.ports) claims.set(port, plan.name);
     try {
+      await assertPortsFreeInside(plan.name, plan.ports, { uuid: plan.sessionUuid, holderPid: holder.nsPid });
       this.#namespaces.addHost(plan.sessionUuid, plan.hostname, plan.name);
       await this.#namespaces.listen(plan.sessionUuid, plan.ports);
     } catch (error) {
@@ -212,21 +209,17 @@ class LocalRuntime implements Runtime {
       const umask = umaskWrapper(run.argv);
       // nsenter execs the wrapper, which execs the service: one pid, leading its own group.
       const wrapper = run.enter.length > 0 ? { file: run.enter[0]!, args: [...run.enter.slice(1), umask.file, ...umask.args] } : umask;
-      const child = spawn(wrapper.file, wrapper.args, { cwd: run.cwd, env: run.env, detached: true, stdio: ['pipe', log, log] });
-      child.stdin?.on('error', () => undefined); // EPIPE when it died at once: its exit says why
-      const pid = child.pid;
-      if (pid === undefined) {
-        const cause = await new Promise<Error>((resolve) => child.once('error', resolve));
+      // The launcher forks, not this process (launcher.ts): a fork of the server held its event loop.
+      const child = await launcher.launch({ file: wrapper.file, args: wrapper.args, cwd: run.cwd, env: run.env, logFile: run.logFile }).catch((cause: Error) => {
         throw new RuntimeError('BERTH_RUNTIME_SPAWN_FAILED', `service ${plan.name}: cannot start ${wrapper.file}: ${cause.message}`, {
           cause,
           hint: 'the local runtime needs /bin/bash or /bin/sh on the host',
         });
-      }
+      });
+      const pid = child.pid;
       // The wrapper waits on stdin until the marker and the state file are written.
       const startedAt = new Date();
       writeSync(log, `${startMarker(plan.name, startedAt, pid)}\n`);
-      child.on('error', () => undefined);
-      child.unref();
       const state: InstanceState = {
         version: 1,
         sessionUuid: plan.sessionUuid,
@@ -247,7 +240,7 @@ class LocalRuntime implements Runtime {
         writeState(this.#stateDir, state);
       } catch (cause) {
         // Without its state file nobody could ever stop this group: end it now.
-        child.stdin?.destroy(); // it never gets its line: the wrapper exits without running the service
+        child.abort(); // it never gets its line: the wrapper exits without running the service
         process.kill(-pid, 'SIGKILL');
         throw new RuntimeError('BERTH_RUNTIME_STATE_WRITE', `service ${plan.name}: cannot record the started process in ${this.#stateDir}`, {
           cause,
@@ -255,7 +248,7 @@ class LocalRuntime implements Runtime {
         });
       }
       trackChild(child, state.procStartTime, (exit) => this.#recordExit(state, exit));
-      child.stdin?.end('\n');
+      child.release();
       return state;
     } finally {
       closeSync(log);
