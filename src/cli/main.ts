@@ -6,6 +6,7 @@
 import { Command, CommanderError } from 'commander';
 import { berthVersion } from '../shared/index.ts';
 import { CliExit, renderError } from './output.ts';
+import { CliError } from './errors.ts';
 import { registerCommands } from './commands/index.ts';
 
 /** The program with the commands `argv` needs (every command when argv names none of them). */
@@ -34,6 +35,7 @@ export async function main(argv: string[]): Promise<void> {
       return;
     }
     process.stderr.write(`${renderError(error, json)}\n`);
-    process.exitCode = 3;
+    // The CLI's own errors carry their exit code (a usage error is 2); any other failure is 3.
+    process.exitCode = error instanceof CliError ? error.exitCode : 3;
   }
 }

@@ -5,7 +5,7 @@
  */
 import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BerthError } from '../shared/index.ts';
+import { CliError } from './errors.ts';
 
 export const SERVER_INFO_FILE = 'server.json';
 
@@ -30,7 +30,7 @@ export function writeServerInfo(dataDir: string, info: ServerInfo): string {
     renameSync(temp, path);
   } catch (cause) {
     rmSync(temp, { force: true });
-    throw new BerthError('BERTH_CLI_SERVER_INFO', `cannot write ${path}: ${(cause as Error).message}`, {
+    throw new CliError('BERTH_CLI_SERVER_INFO', `cannot write ${path}: ${(cause as Error).message}`, {
       cause,
       hint: 'check that the data directory (--data-dir) is writable by the user running `berth serve`',
     });

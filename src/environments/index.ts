@@ -1,5 +1,5 @@
 /** @module environments: environment definitions in the project (Orchest layout) and their image builds. */
-export { EnvironmentError } from './errors.ts';
+export { EnvironmentError, ENVIRONMENT_CODES, type EnvironmentCode } from './errors.ts';
 export {
   listEnvironments,
   getEnvironment,

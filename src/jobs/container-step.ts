@@ -8,6 +8,7 @@
  */
 import { access } from 'node:fs/promises';
 import { basename, dirname, extname, isAbsolute, join, relative } from 'node:path';
+import { EnvironmentError } from '../environments/index.ts';
 import { LABELS } from '../plan/index.ts';
 import { toBerthError } from '../shared/index.ts';
 import type { StepOutcome } from './dag.ts';
@@ -164,8 +165,10 @@ function resolveStepImage(resolveImage: (projectUuid: string, environmentUuid: s
   try {
     return resolveImage(step.projectUuid, step.environment);
   } catch (cause) {
-    throw new JobError(
-      'BERTH_JOB_STEP_ENVIRONMENT_NOT_BUILT',
+    // The environment's own code (one cause, one code), said for the step that needs it; any other failure stays as it is.
+    if (!(cause instanceof EnvironmentError) || cause.code !== 'BERTH_ENV_NOT_BUILT') throw cause;
+    throw new EnvironmentError(
+      'BERTH_ENV_NOT_BUILT',
       `step "${step.title}" cannot run: its environment ${step.environment} has no built image`,
       { cause, hint: `build it with \`berth env-image build ${step.projectUuid} ${step.environment}\` and run again`, details: { step: step.stepUuid, environment: step.environment } },
     );

@@ -27,4 +27,5 @@ export { createDockerStepExecutor, containerApiUrl, STEP_LABELS, type DockerStep
 export { stepCommand, defaultNotebookPython, STEP_FILE_TYPES } from './step-command.ts';
 export { stepEnv, PYTHON_SDK_DIR } from './step-env.ts';
 export { JobError } from './errors.ts';
+export { JOB_CODES, type JobCode } from './codes.ts';
 export { stepProcesses, killStepProcesses, RUN_MARKER } from './orphans.ts';

@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import type { SessionEvent, SessionManager, SessionView, ServiceView } from '../sessions/index.ts';
+import { SessionError, type SessionEvent, type SessionManager, type SessionView, type ServiceView } from '../sessions/index.ts';
 import type { CoreStore, Db, ProjectRecord, SecretBox } from '../store/index.ts';
 import type { PipelineSpec } from '../spec/index.ts';
 import { toBerthError } from '../shared/index.ts';
@@ -465,7 +465,7 @@ export class Jobs extends EventEmitter<{ event: [JobEvent] }> {
         });
       }
       if (view.status === 'stopped' || view.status === 'stopping') {
-        throw new JobError('BERTH_JOB_SESSION_STOPPED', `session ${sessionUuid} was stopped before the steps ran`);
+        throw new SessionError('BERTH_SESSION_STOPPED', `session ${sessionUuid} was stopped before the steps ran`);
       }
       if (Date.now() > deadline) {
         const waiting = view.services.filter((s) => s.status !== 'ready').map((s) => `${s.name} (${s.status})`);

@@ -4,6 +4,6 @@ export { createProxy, isValidRequestTarget, prepareServer, type Proxy, type Prox
 export { classifyHost, hostPortSuffix, normaliseServiceDomain, serviceHostKey, HANDSHAKE_PATH, type HostKind } from './service-hosts.ts';
 export { withoutBerthCookieValues } from './headers.ts';
 export type { Page } from './pages.ts';
-export { ProxyError, PROXY_CODES } from './errors.ts';
+export { ProxyError, PROXY_CODES, PROXY_CATALOGUE, type ProxyCode } from './errors.ts';
 export { parseStaticRoutes, startStandaloneProxy, type StandaloneProxy, type StandaloneProxyOptions } from './standalone.ts';
 export type { CredentialFilter } from './headers.ts';

@@ -1,8 +1,13 @@
-import { BerthError } from '../shared/index.ts';
+import { BerthError, type BerthErrorOptions } from '../shared/index.ts';
+import type { RuntimeCode } from './codes.ts';
 
 /**
- * Errors of every runtime (local, docker, kubernetes): BERTH_RUNTIME_* codes, e.g.
- * BERTH_RUNTIME_PORT_IN_USE, BERTH_RUNTIME_EXECUTABLE_NOT_FOUND, BERTH_RUNTIME_NO_COMMAND,
- * BERTH_RUNTIME_NEEDS_CONTAINERS. The message names the service and what to change.
+ * Errors of every runtime (local, docker, kubernetes): BERTH_RUNTIME_* codes, declared in
+ * ./codes.ts, e.g. BERTH_RUNTIME_PORT_IN_USE, BERTH_RUNTIME_EXECUTABLE_NOT_FOUND. The message
+ * names the service and what to change.
  */
-export class RuntimeError extends BerthError {}
+export class RuntimeError extends BerthError {
+  constructor(code: RuntimeCode, message: string, options: BerthErrorOptions = {}) {
+    super(code, message, options);
+  }
+}

@@ -16,6 +16,7 @@ export type {
   TaskSpec,
 } from './types.ts';
 export { RuntimeError } from './errors.ts';
+export { RUNTIME_CODES, type RuntimeCode } from './codes.ts';
 export { isStartMarker, startMarker } from './log-marker.ts';
 export { createLocalRuntime, hostProgramProblem, type HostProgramProblem, type LocalRuntimeOptions } from './local/index.ts';
 export {
@@ -26,6 +27,7 @@ export {
   engineStatus,
   networkName,
   resolveSocketPath,
+  socketPathFromDockerHost,
   type DockerClient,
   type DockerRuntimeOptions,
 } from './docker/index.ts';

@@ -5,17 +5,31 @@
  *   const berth = new BerthClient({ url: 'http://127.0.0.1:8765', token });
  *   const { session } = await berth.startSession('demo', 'demo.orchest');
  */
-import { BerthError } from '../shared/index.ts';
+import { BerthError, type BerthErrorOptions } from '../shared/index.ts';
+import type { ClientCode } from './codes.ts';
 import { requestText, type TextResponse } from './http-text.ts';
 
+/** An error of the API client: `status` is the server's HTTP status, 0 when there was no answer. */
 export class ApiClientError extends BerthError {
   constructor(
-    code: string,
+    code: ClientCode,
     message: string,
     readonly status: number,
-    options: { hint?: string; details?: unknown; cause?: unknown } = {},
+    options: BerthErrorOptions = {},
   ) {
     super(code, message, options);
+  }
+
+  /**
+   * The error a server answered with, under the server's own code (declared in the server's
+   * catalogues, not the client's); BERTH_CLIENT_HTTP when the answer has no Berth error body.
+   */
+  static fromAnswer(status: number, answer: unknown, method: string, path: string): ApiClientError {
+    const error = (answer as { error?: { code?: string; message?: string; hint?: string; details?: unknown } } | undefined)?.error ?? {};
+    const message = error.message ?? `${method} ${path} answered ${status}`;
+    const options = { ...(error.hint ? { hint: error.hint } : {}), ...(error.details === undefined ? {} : { details: error.details }) };
+    // The server's code is a string from the wire: whichever layer declared it, it is not a client code.
+    return new ApiClientError((error.code ?? 'BERTH_CLIENT_HTTP') as ClientCode, message, status, options);
   }
 }
 
@@ -38,7 +52,7 @@ export class BerthClient {
   async request<T = Json>(method: string, path: string, body?: unknown): Promise<T> {
     const { ok, status, text } = await this.#send(method, path, body);
     const data = text ? (JSON.parse(text) as unknown) : {};
-    if (!ok) throw errorFromResponse(status, data, method, path);
+    if (!ok) throw ApiClientError.fromAnswer(status, data, method, path);
     return data as T;
   }
 
@@ -47,7 +61,7 @@ export class BerthClient {
     const response = await this.#fetch('GET', path, undefined, signal);
     if (!response.ok || !response.body) {
       const text = await response.text();
-      throw errorFromResponse(response.status, text ? safeJson(text) : {}, 'GET', path);
+      throw ApiClientError.fromAnswer(response.status, text ? safeJson(text) : {}, 'GET', path);
     }
     return response.body;
   }
@@ -141,7 +155,7 @@ export class BerthClient {
   logs(sessionUuid: string, service: string, options: { tail?: number } = {}) {
     const query = options.tail === undefined ? '' : `?tail=${options.tail}`;
     return this.#send('GET', `/api/sessions/${enc(sessionUuid)}/services/${enc(service)}/logs${query}`).then(({ ok, status, text }) => {
-      if (!ok) throw errorFromResponse(status, safeJson(text), 'GET', 'logs');
+      if (!ok) throw ApiClientError.fromAnswer(status, safeJson(text), 'GET', 'logs');
       return text;
     });
   }
@@ -197,7 +211,7 @@ export class BerthClient {
   stepLogs(run: string, step: string, options: { tail?: number } = {}) {
     const query = options.tail === undefined ? '' : `?tail=${options.tail}`;
     return this.#send('GET', `/api/runs/${enc(run)}/steps/${enc(step)}/logs${query}`).then(({ ok, status, text }) => {
-      if (!ok) throw errorFromResponse(status, safeJson(text), 'GET', 'step logs');
+      if (!ok) throw ApiClientError.fromAnswer(status, safeJson(text), 'GET', 'step logs');
       return text;
     });
   }
@@ -342,10 +356,3 @@ function safeJson(text: string): unknown {
   }
 }
 
-function errorFromResponse(status: number, data: unknown, method: string, path: string): ApiClientError {
-  const error = (data as { error?: { code?: string; message?: string; hint?: string; details?: unknown } }).error ?? {};
-  return new ApiClientError(error.code ?? `BERTH_CLIENT_HTTP_${status}`, error.message ?? `${method} ${path} answered ${status}`, status, {
-    ...(error.hint ? { hint: error.hint } : {}),
-    ...(error.details === undefined ? {} : { details: error.details }),
-  });
-}

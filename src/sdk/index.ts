@@ -22,6 +22,7 @@ export {
   type SdkService,
   type SdkOptions,
 } from './services.ts';
+export { SDK_CODES, CLIENT_CODES, type SdkCode, type ClientCode } from './codes.ts';
 export {
   credentialsPath,
   defaultDataDir,

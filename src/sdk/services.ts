@@ -9,10 +9,15 @@
  *   const [stepParams, pipelineParams] = await getParams();
  */
 import { readFile } from 'node:fs/promises';
-import { BerthError } from '../shared/index.ts';
+import { BerthError, type BerthErrorOptions } from '../shared/index.ts';
+import type { SdkCode } from './codes.ts';
 
 /** Errors of the step SDK: BERTH_SDK_* codes (Python: Orchest's classes, same cases). */
-export class SdkError extends BerthError {}
+export class SdkError extends BerthError {
+  constructor(code: SdkCode, message: string, options: BerthErrorOptions = {}) {
+    super(code, message, options);
+  }
+}
 
 export interface SdkService {
   [field: string]: unknown;

@@ -27,6 +27,9 @@ import { registerPipelineRoutes } from './routes/pipelines.ts';
 import { SessionRouteMirror } from './session-routes.ts';
 import { createServiceOrigins, resolveServiceDomain, serviceOriginMigrations, type ServiceDomainChoice } from './service-origin/index.ts';
 import { lazySchemaCompilers } from './lazy-schema-compilers.ts';
+import { collectRoutes, registerOpenApiRoute } from './api-contract.ts';
+import { HEALTH_SCHEMA } from './api-schemas.ts';
+import { requestShapeError } from './request-shape.ts';
 import { registerUi } from './ui.ts';
 import { ApiError, statusForError } from './errors.ts';
 import { frameworkError, guardUnauthenticatedBody, protectFraming, refuseBadTarget } from './hardening.ts';
@@ -182,6 +185,8 @@ export async function startServer(options: ServerOptions): Promise<BerthServer> 
     // Per-request lines would drown the log; errors are logged by the error handler.
     logController: new LogController({ disableRequestLogging: true }),
     schemaController: { compilersFactory: lazySchemaCompilers() },
+    // A request of the wrong shape: 400 BERTH_API_BAD_REQUEST naming the field (`body.spec must be object`).
+    schemaErrorFormatter: requestShapeError,
     // Fastify's own early refusals (a malformed URL escape) answer in Berth's error shape too.
     frameworkErrors: function berthFrameworkError(error, _request, reply) {
       const body = JSON.stringify({ error: (frameworkError(error) ?? toBerthError(error)).toJSON() });
@@ -199,6 +204,8 @@ export async function startServer(options: ServerOptions): Promise<BerthServer> 
       return server;
     },
   });
+  // Before any route: the OpenAPI document lists what Fastify registers from here on.
+  const apiRoutes = collectRoutes(app);
   app.server.on('upgrade', function berthUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer) {
     if (!proxy.handleUpgrade(req, socket, head)) socket.destroy();
   });
@@ -216,7 +223,8 @@ export async function startServer(options: ServerOptions): Promise<BerthServer> 
   protectFraming(app);
   // serviceDomain tells the UI where services live: its Open links then point at the service's own origin.
   const healthServiceDomain = serviceDomain.mode === 'origins' ? serviceDomain.domain : null;
-  app.get('/api/health', async () => ({ ok: true, version: berthVersion(), apiVersion: 1, runtime: runtime.kind, runtimeDescription, serviceDomain: healthServiceDomain }));
+  app.get('/api/health', { schema: HEALTH_SCHEMA }, async () => ({ ok: true, version: berthVersion(), apiVersion: 1, runtime: runtime.kind, runtimeDescription, serviceDomain: healthServiceDomain }));
+  registerOpenApiRoute(app, apiRoutes);
   registerProjectRoutes(app, { store, projects });
   registerSessionRoutes(app, {
     store,

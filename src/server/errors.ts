@@ -1,18 +1,18 @@
-import { BerthError } from '../shared/index.ts';
+import { BerthError, type BerthErrorOptions } from '../shared/index.ts';
+import { type ApiCode } from './codes.ts';
+import { statusOfCode } from './error-catalogue.ts';
 
-/** Errors of the HTTP API layer: BERTH_API_* codes. */
-export class ApiError extends BerthError {}
+/** Errors of the HTTP API layer: BERTH_API_* codes, declared in ./codes.ts. */
+export class ApiError extends BerthError {
+  constructor(code: ApiCode, message: string, options: BerthErrorOptions = {}) {
+    super(code, message, options);
+  }
+}
 
-/** HTTP status for a BerthError, from the code's last word: stable codes make this a table. */
+/**
+ * HTTP status for a BerthError: the one its code's catalogue declares (src/server/error-catalogue.ts),
+ * so a code answers the same wherever it is thrown and renaming it cannot change its status.
+ */
 export function statusForError(error: BerthError): number {
-  const code = error.code;
-  if (/_BAD_ID$|_BAD_NUMBER$/.test(code)) return 400;
-  if (/_NOT_FOUND$|_NO_SUCH_/.test(code)) return 404;
-  if (/_AUTH_REQUIRED$/.test(code)) return 401;
-  if (/_FORBIDDEN$|_CSRF$/.test(code)) return 403;
-  if (/_EXISTS$|_CONFLICT$|_CHANGED_ON_DISK$|_NOT_RUNNING$|_STILL_ACTIVE$/.test(code)) return 409;
-  if (/_INVALID|_BAD_|_UNBALANCED$|_NOT_BUILT$|_NEEDS_|_NO_COMMAND$/.test(code)) return 422;
-  // Berth lacks what the request needs (an engine, a registry): the operator's fix, not the caller's.
-  if (/_NO_ENGINE$|_NO_REGISTRY$/.test(code)) return 503;
-  return 500;
+  return statusOfCode(error.code);
 }

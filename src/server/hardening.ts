@@ -5,6 +5,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyInstance } from 'fastify';
+import { API_CODES } from './codes.ts';
 import { ApiError } from './errors.ts';
 
 /** Fastify's own 4xx answers (body too large, unsupported media type, bad JSON), as Berth errors. */
@@ -61,7 +62,7 @@ function cutSlowBody(req: IncomingMessage, res: ServerResponse, timeoutMs: numbe
         hint: 'send the whole body at once; requests without a sign-in have a short body deadline',
       },
     });
-    res.writeHead(408, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body), connection: 'close' });
+    res.writeHead(API_CODES.BERTH_API_BODY_TIMEOUT.status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body), connection: 'close' });
     res.end(body, () => req.socket.destroy());
     return;
   }
@@ -89,6 +90,6 @@ export function refuseBadTarget(res: ServerResponse, target: string): void {
       hint: 'percent-encode the path (a "#" is %23; browsers never send the fragment)',
     },
   });
-  res.writeHead(400, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body), 'x-frame-options': 'DENY' });
+  res.writeHead(API_CODES.BERTH_API_BAD_TARGET.status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body), 'x-frame-options': 'DENY' });
   res.end(body);
 }

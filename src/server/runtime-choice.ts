@@ -5,7 +5,7 @@
  */
 import { request } from 'node:http';
 import { join } from 'node:path';
-import { createDockerRuntime, createLocalRuntime, loadKubernetesRuntime, type Runtime } from '../runtime/index.ts';
+import { createDockerRuntime, createLocalRuntime, loadKubernetesRuntime, socketPathFromDockerHost, type Runtime } from '../runtime/index.ts';
 import { ApiError } from './errors.ts';
 
 export type RuntimeChoice = 'local' | 'docker' | 'kubernetes' | 'auto';
@@ -64,15 +64,9 @@ export async function chooseRuntime(
   };
 }
 
+/** The sockets to try: DOCKER_HOST's (refused as the docker runtime refuses it), else the defaults. */
 export function dockerSockets(dockerHost = process.env.DOCKER_HOST): string[] {
-  if (dockerHost) {
-    if (!dockerHost.startsWith('unix://')) {
-      throw new ApiError('BERTH_API_DOCKER_HOST_INVALID', `DOCKER_HOST ${dockerHost} is not a unix socket`, {
-        hint: 'Berth talks to engines over unix sockets: use unix:///path/to/docker.sock',
-      });
-    }
-    return [dockerHost.slice('unix://'.length)];
-  }
+  if (dockerHost) return [socketPathFromDockerHost(dockerHost)];
   return DEFAULT_SOCKETS;
 }
 

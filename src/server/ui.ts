@@ -14,6 +14,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { installPath } from '../shared/index.ts';
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import { UI_SCHEMA, type UiParams } from './api-schemas.ts';
 
 export interface UiOptions {
   /** Directory holding the built UI; default: web/dist of this checkout. */
@@ -42,7 +43,7 @@ const NOT_UI = /^\/(api|service-|pbp-service-)/;
 export function registerUi(app: FastifyInstance, options: UiOptions = {}): void {
   const root = resolve(options.distDir ?? DEFAULT_UI_DIR);
 
-  app.get('/*', async function serveUi(request, reply) {
+  app.get<{ Params: UiParams }>('/*', { schema: UI_SCHEMA }, async function serveUi(request, reply) {
     const pathname = decodeSafely(request.url.split('?')[0] ?? '/');
     if (pathname === null) return reply.code(400).type('text/plain').send('bad URL encoding');
     if (NOT_UI.test(pathname)) {

@@ -9,4 +9,4 @@ export {
   type ServiceView,
   type ApplyResult,
 } from './manager.ts';
-export { SessionError } from './errors.ts';
+export { SessionError, SESSION_CODES, type SessionCode, type ReadinessCode } from './errors.ts';

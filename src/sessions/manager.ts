@@ -456,7 +456,7 @@ export class SessionManager extends EventEmitter<{ event: [SessionEvent] }> {
       return true;
     } catch (cause) {
       if (signal.aborted) return false;
-      const error = toBerthError(cause, 'BERTH_SESSION_SERVICE_FAILED');
+      const error = toBerthError(cause, (message, options) => new SessionError('BERTH_SESSION_SERVICE_FAILED', message, options));
       const details = (error.details ?? {}) as { lastLogLines?: string[] };
       const lines = details.lastLogLines ?? (await lastLogLines(logFile, 20, true).catch(() => []));
       // A service that failed its start is stopped, so a failed session holds no half-started work.

@@ -1,5 +1,14 @@
 /** @module shared: the few pieces every layer may import (errors, where Berth is installed). */
-export { BerthError, toBerthError, type BerthErrorOptions } from './errors.ts';
+export {
+  BerthError,
+  InternalError,
+  toBerthError,
+  SHARED_CODES,
+  type BerthErrorOptions,
+  type ErrorSpec,
+  type ErrorCatalogue,
+  type SharedCode,
+} from './errors.ts';
 export { installPath, findInstallDir } from './install-dir.ts';
 export { berthVersion } from './version.ts';
 export { loginLinkUrl } from './login-link-url.ts';

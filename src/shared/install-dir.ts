@@ -7,14 +7,14 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BerthError } from './errors.ts';
+import { InternalError } from './errors.ts';
 
 /** The nearest ancestor of `start` that has Berth's package.json and bin/berth.mjs. */
 export function findInstallDir(start: string): string {
   for (let dir = start; ; dir = dirname(dir)) {
     if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'bin', 'berth.mjs'))) return dir;
     if (dirname(dir) === dir) {
-      throw new BerthError('BERTH_INSTALL_NOT_FOUND', `no directory above ${start} has package.json and bin/berth.mjs`, {
+      throw new InternalError('BERTH_INSTALL_NOT_FOUND', `no directory above ${start} has package.json and bin/berth.mjs`, {
         hint: "run Berth from its checkout or image (/app), with package.json and bin/ beside src/ and dist/",
       });
     }

@@ -1,6 +1,7 @@
 /** @module spec: pipeline files: load, migrate, validate, serialise, templates, JSON Schema. */
 export * from './types.ts';
 export { SpecError } from './errors.ts';
+export { SPEC_CODES, THROWN_DIAGNOSTIC_CODES, diagnosticCatalogue, type SpecCode } from './codes.ts';
 export { parsePipeline, loadPipelineFile, positionOf } from './parse.ts';
 export { migratePipeline, guessPort, sanitizeEnvVarName, KNOWN_PIPELINE_VERSIONS, PORT_GUESSES, type MigrationResult } from './migrate.ts';
 export { validatePipeline, hasErrors, type ValidateOptions } from './validate.ts';

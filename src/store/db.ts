@@ -6,11 +6,17 @@
 import Database from 'better-sqlite3';
 import { chmodSync, mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { BerthError } from '../shared/index.ts';
+import { BerthError, type BerthErrorOptions } from '../shared/index.ts';
+import type { StoreCode } from './codes.ts';
 
 export type Db = Database.Database;
 
-export class StoreError extends BerthError {}
+/** Errors of the store: BERTH_STORE_* codes, declared in ./codes.ts. */
+export class StoreError extends BerthError {
+  constructor(code: StoreCode, message: string, options: BerthErrorOptions = {}) {
+    super(code, message, options);
+  }
+}
 
 export interface MigrationSet {
   /** Unique per feature, e.g. `core`, `auth`, `environments`. */

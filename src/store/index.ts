@@ -1,5 +1,6 @@
 /** @module store: SQLite persistence. Features own their tables through MigrationSets. */
 export { openDatabase, applyMigrations, makePrivate, StoreError, type Db, type MigrationSet } from './db.ts';
+export { STORE_CODES, type StoreCode } from './codes.ts';
 export { acquireInstanceLock, LOCK_FILE, type InstanceLock, type LockHolder } from './instance-lock.ts';
 export { rowMapper } from './rows.ts';
 export { loadSecretKey, secretKeyPath, type SecretBox, type LoadedKey } from './secret-box.ts';

@@ -77,7 +77,7 @@ describe('server hardening', () => {
     await server.projects.add(project, 'ids');
     const build = await fetch(`${server.url}/api/projects/ids/environments/e1/builds/0x1`, { headers: auth });
     assert.equal(build.status, 400);
-    assert.equal(((await build.json()) as { error: { code: string } }).error.code, 'BERTH_API_BAD_ID');
+    assert.equal(((await build.json()) as { error: { code: string } }).error.code, 'BERTH_API_BAD_NUMBER');
     const tail = await fetch(`${server.url}/api/runs/r1/steps/s1/logs?tail=0x10`, { headers: auth });
     assert.equal(tail.status, 400);
     assert.equal(((await tail.json()) as { error: { code: string } }).error.code, 'BERTH_API_BAD_NUMBER');

@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import { hostname } from 'node:os';
 import { createInterface } from 'node:readline/promises';
 import { BerthClient, ApiClientError, normaliseUrl, saveCredentials } from '../../sdk/index.ts';
-import { BerthError } from '../../shared/index.ts';
+import { CliError } from '../errors.ts';
 import { CliExit, colors as c, printJson } from '../output.ts';
 
 interface LoginOptions {
@@ -30,7 +30,7 @@ export function registerLogin(program: Command): void {
     .action(async function loginAction(rawUrl: string, options: LoginOptions) {
       const url = normaliseUrl(rawUrl, 'berth login URL');
       if (options.token && options.username) {
-        throw new BerthError('BERTH_CLI_USAGE', 'give --token or --username, not both');
+        throw new CliError('BERTH_CLI_USAGE', 'give --token or --username, not both');
       }
       const name = options.name ?? `berth CLI on ${hostname()}`;
       let token: string;
@@ -90,17 +90,14 @@ async function send(url: string, method: string, path: string, body: unknown, he
     data = { error: { message: text.slice(0, 200) } };
   }
   if (!response.ok) {
-    const error = (data as { error?: { code?: string; message?: string; hint?: string } }).error ?? {};
-    throw new ApiClientError(error.code ?? `BERTH_CLIENT_HTTP_${response.status}`, error.message ?? `${method} ${path} answered ${response.status}`, response.status, {
-      ...(error.hint ? { hint: error.hint } : {}),
-    });
+    throw ApiClientError.fromAnswer(response.status, data, method, path);
   }
   return { data, headers: response.headers };
 }
 
 export async function promptLine(question: string): Promise<string> {
   if (!process.stdin.isTTY) {
-    throw new BerthError('BERTH_CLI_USAGE', 'no terminal to ask on', { hint: 'pass --username (and --password-stdin) or --token' });
+    throw new CliError('BERTH_CLI_USAGE', 'no terminal to ask on', { hint: 'pass --username (and --password-stdin) or --token' });
   }
   const rl = createInterface({ input: process.stdin, output: process.stderr });
   try {
@@ -115,7 +112,7 @@ export function promptHidden(question: string): Promise<string> {
   const stdin = process.stdin;
   if (!stdin.isTTY) {
     return Promise.reject(
-      new BerthError('BERTH_CLI_USAGE', 'no terminal to ask for the password on', { hint: 'pipe it in with --password-stdin, e.g. `pass show berth | berth … --password-stdin`' }),
+      new CliError('BERTH_CLI_USAGE', 'no terminal to ask for the password on', { hint: 'pipe it in with --password-stdin, e.g. `pass show berth | berth … --password-stdin`' }),
     );
   }
   process.stderr.write(question);
@@ -155,6 +152,6 @@ export async function readPasswordFromStdin(): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
   const password = Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
-  if (password === '') throw new BerthError('BERTH_CLI_USAGE', '--password-stdin: standard input was empty', { hint: 'e.g. `printf %s "$PASSWORD" | berth …`' });
+  if (password === '') throw new CliError('BERTH_CLI_USAGE', '--password-stdin: standard input was empty', { hint: 'e.g. `printf %s "$PASSWORD" | berth …`' });
   return password;
 }

@@ -20,7 +20,7 @@ import {
   type SessionPlan,
 } from '../../plan/index.ts';
 import { loadPipelineFile, type Diagnostic, type PipelineSpec, type Scope } from '../../spec/index.ts';
-import { BerthError } from '../../shared/index.ts';
+import { CliError } from '../errors.ts';
 import { CliExit, colors as c, printJson, renderError } from '../output.ts';
 
 interface PlanOptions {
@@ -76,15 +76,13 @@ export function registerPlan(program: Command): void {
 
 /**
  * A file that loads but cannot be planned (unbalanced quotes, …) is wrong input like an invalid
- * one: 1. Bad flags: 2 (usage). Anything else is left to main (3).
+ * one: 1. The CLI's own errors (bad flags): their exit code, 2 for usage. Anything else is left to main (3).
  */
 function exitCodeFor(error: unknown): number | undefined {
   if (error instanceof PlanError) return 1;
-  if (error instanceof BerthError && USAGE_CODES.has(error.code)) return 2;
+  if (error instanceof CliError) return error.exitCode;
   return undefined;
 }
-
-const USAGE_CODES = new Set(['BERTH_CLI_USAGE', 'BERTH_CLI_FILE_OUTSIDE_PROJECT']);
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
@@ -117,7 +115,7 @@ async function planFile(file: string, options: PlanOptions): Promise<{ plan: Ses
   const projectDir = await realpath(resolve(options.projectDir ?? dirname(file)));
   const pipelinePath = relative(projectDir, realFile);
   if (pipelinePath.startsWith(`..${sep}`) || isAbsolute(pipelinePath)) {
-    throw new BerthError('BERTH_CLI_FILE_OUTSIDE_PROJECT', `${file} is not inside the project directory ${projectDir}`, {
+    throw new CliError('BERTH_CLI_FILE_OUTSIDE_PROJECT', `${file} is not inside the project directory ${projectDir}`, {
       hint: 'pass the directory that contains the pipeline file with --project-dir, or leave it out',
     });
   }
@@ -148,7 +146,7 @@ async function planFile(file: string, options: PlanOptions): Promise<{ plan: Ses
 
 function parseSessionType(value: string): Scope {
   if (value === 'interactive' || value === 'noninteractive') return value;
-  throw new BerthError('BERTH_CLI_USAGE', `--session-type must be interactive or noninteractive, not "${value}"`, {
+  throw new CliError('BERTH_CLI_USAGE', `--session-type must be interactive or noninteractive, not "${value}"`, {
     hint: 'interactive: the session you start by hand; noninteractive: the services of a job run (needs --run-uuid)',
   });
 }
@@ -160,7 +158,7 @@ function parseEnv(assignments: string[]): Record<string, string> {
     const name = eq === -1 ? assignment : assignment.slice(0, eq);
     const value = eq === -1 ? process.env[name] : assignment.slice(eq + 1);
     if (!name || value === undefined) {
-      throw new BerthError('BERTH_CLI_USAGE', `--env ${assignment}: ${name ? `${name} is not set in your environment` : 'the name is empty'}`, {
+      throw new CliError('BERTH_CLI_USAGE', `--env ${assignment}: ${name ? `${name} is not set in your environment` : 'the name is empty'}`, {
         hint: 'write --env NAME=VALUE, or --env NAME to take the value of NAME from your environment',
       });
     }
@@ -179,7 +177,7 @@ function environmentImages(spec: PipelineSpec, given: string[]): { images: Recor
   for (const pair of given) {
     const eq = pair.indexOf('=');
     if (eq <= 0 || eq === pair.length - 1) {
-      throw new BerthError('BERTH_CLI_USAGE', `--environment-image ${pair}: expected UUID=IMAGE`, { hint: 'e.g. --environment-image 9d4a5f3e-2c1b-4e8a-b6f7-0a1c2d3e4f50=berth-env-demo:3' });
+      throw new CliError('BERTH_CLI_USAGE', `--environment-image ${pair}: expected UUID=IMAGE`, { hint: 'e.g. --environment-image 9d4a5f3e-2c1b-4e8a-b6f7-0a1c2d3e4f50=berth-env-demo:3' });
     }
     images[pair.slice(0, eq)] = pair.slice(eq + 1);
   }

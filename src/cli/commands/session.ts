@@ -4,7 +4,7 @@
  */
 import type { Command } from 'commander';
 import type { BerthClient, ServiceInfo, SessionInfo } from '../../sdk/index.ts';
-import { BerthError } from '../../shared/index.ts';
+import { CliError } from '../errors.ts';
 import { addConnectOptions, connect, type ConnectOptions } from '../connect.ts';
 import { CliExit, colors as c, printJson } from '../output.ts';
 
@@ -169,7 +169,7 @@ export async function resolveSession(
     : sessions;
   if (matches.length === 1 && matches[0]) return matches[0];
   const listing = sessions.map((s) => `${s.uuid} (${s.pipelinePath}, ${s.status})`).join('; ');
-  throw new BerthError(
+  throw new CliError(
     matches.length === 0 ? 'BERTH_CLI_NO_SESSION' : 'BERTH_CLI_AMBIGUOUS_SESSION',
     matches.length === 0
       ? `no active session${project ? ` for ${project}${pipeline ? ` ${pipeline}` : ''}` : ''}`

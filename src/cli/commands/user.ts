@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { addConnectOptions, connect, type ConnectOptions } from '../connect.ts';
 import { colors as c, printJson } from '../output.ts';
-import { BerthError } from '../../shared/index.ts';
+import { CliError } from '../errors.ts';
 import { promptHidden, readPasswordFromStdin } from './login.ts';
 
 interface UserInfo {
@@ -63,6 +63,6 @@ async function newPassword(username: string, options: PasswordOptions): Promise<
   if (options.passwordStdin) return readPasswordFromStdin();
   const first = await promptHidden(`New password for ${username}: `);
   const second = await promptHidden('Repeat it: ');
-  if (first !== second) throw new BerthError('BERTH_CLI_USAGE', 'the two passwords differ; nothing was changed', { hint: 'run the command again' });
+  if (first !== second) throw new CliError('BERTH_CLI_USAGE', 'the two passwords differ; nothing was changed', { hint: 'run the command again' });
   return first;
 }

@@ -8,15 +8,17 @@ import type { Principal } from './principal.ts';
 import { hashSecret } from './secrets.ts';
 import type { TokenRow, UserRow } from './store.ts';
 import { strictId } from '../ids.ts';
+import * as schemas from './schemas.ts';
+import type { CreateTokenBody, CreateUserBody, PasswordBody, TokenIdParams, UsernameParams } from './schemas.ts';
 
 const MAX_TOKEN_DAYS = 3650;
 
 export function registerAdminRoutes(app: FastifyInstance, core: AuthCore): void {
   const { store } = core;
 
-  app.post('/api/auth/tokens', async function createToken(request, reply) {
+  app.post<{ Body: CreateTokenBody }>('/api/auth/tokens', { schema: schemas.createToken }, async function createToken(request, reply) {
     const principal = requireAdmin(request);
-    const body = (request.body ?? {}) as { name?: unknown; expiresInDays?: unknown };
+    const body = request.body;
     if (typeof body.name !== 'string' || body.name.trim() === '' || body.name.length > 100) {
       throw badRequest('"name" must be a non-empty string of at most 100 characters', 'name tokens after where they are used, e.g. {"name": "laptop CLI"}');
     }
@@ -34,28 +36,28 @@ export function registerAdminRoutes(app: FastifyInstance, core: AuthCore): void 
   });
 
   // `berth login-link`: a fresh one-day admin link, for the server machine's owner who has no password yet or lost the first one.
-  app.post('/api/auth/login-links', async function createLoginLink(request, reply) {
+  app.post('/api/auth/login-links', { schema: schemas.createLoginLink }, async function createLoginLink(request, reply) {
     const principal = requireAdmin(request);
     const { token, row } = createLoginLinkToken(store, core.now(), `login link for ${principal.name}`);
     return reply.code(201).send({ token, ...tokenView(row) });
   });
 
-  app.get('/api/auth/tokens', async function listTokens(request) {
+  app.get('/api/auth/tokens', { schema: schemas.listTokens }, async function listTokens(request) {
     requireAdmin(request);
     return { tokens: store.listTokens(['api', 'cli', 'login-link']).map(tokenView) };
   });
 
-  app.delete('/api/auth/tokens/:id', async function revokeToken(request) {
+  app.delete<{ Params: TokenIdParams }>('/api/auth/tokens/:id', { schema: schemas.revokeToken }, async function revokeToken(request) {
     requireAdmin(request);
-    const id = strictId((request.params as { id: string }).id);
+    const id = strictId(request.params.id);
     if (id === undefined) {
-      throw new AuthError('BERTH_AUTH_BAD_ID', `token id ${JSON.stringify((request.params as { id: string }).id)} is not a plain decimal number`, 400, {
+      throw new AuthError('BERTH_AUTH_BAD_ID', `token id ${JSON.stringify((request.params as { id: string }).id)} is not a plain decimal number`, {
         hint: 'use the "id" that GET /api/auth/tokens lists, e.g. DELETE /api/auth/tokens/2',
       });
     }
     const row = store.tokenById(id);
     if (!row || row.kind === 'session') {
-      throw new AuthError('BERTH_AUTH_TOKEN_NOT_FOUND', `no API token with id ${(request.params as { id: string }).id}`, 404, {
+      throw new AuthError('BERTH_AUTH_TOKEN_NOT_FOUND', `no API token with id ${(request.params as { id: string }).id}`, {
         hint: 'GET /api/auth/tokens lists them',
       });
     }
@@ -63,37 +65,38 @@ export function registerAdminRoutes(app: FastifyInstance, core: AuthCore): void 
     return { removed: tokenView(row) };
   });
 
-  app.get('/api/users', async function listUsers(request) {
+  app.get('/api/users', { schema: schemas.listUsers }, async function listUsers(request) {
     requireAdmin(request);
     return { users: store.listUsers().map(userView) };
   });
 
-  app.post('/api/users', async function createUser(request, reply) {
+  app.post<{ Body: CreateUserBody }>('/api/users', { schema: schemas.createUser }, async function createUser(request, reply) {
     requireAdmin(request);
-    const body = (request.body ?? {}) as { username?: unknown; password?: unknown };
+    const body = request.body;
     const username = checkUsername(body.username);
     const password = checkPasswordPolicy(body.password);
     const user = store.createUser(username, await hashPassword(password));
     if (!user) {
-      throw new AuthError('BERTH_AUTH_USER_EXISTS', `a user named ${username} already exists`, 409, {
+      throw new AuthError('BERTH_AUTH_USER_EXISTS', `a user named ${username} already exists`, {
         hint: `pick another name, or change the password with \`berth user passwd ${username}\``,
       });
     }
     return reply.code(201).send({ user: userView(user) });
   });
 
-  app.delete('/api/users/:username', async function deleteUser(request) {
+  app.delete<{ Params: UsernameParams }>('/api/users/:username', { schema: schemas.deleteUser }, async function deleteUser(request) {
     requireAdmin(request);
-    const { username } = request.params as { username: string };
+    const { username } = request.params;
     const user = store.findUser(username);
     if (!user || !store.deleteUser(user.username)) throw userNotFound(username);
     return { removed: userView(user) };
   });
 
-  app.put('/api/users/:username/password', async function changePassword(request) {
+  type PasswordChange = { Params: UsernameParams; Body: PasswordBody };
+  app.put<PasswordChange>('/api/users/:username/password', { schema: schemas.changePassword }, async function changePassword(request) {
     requireAdmin(request);
-    const { username } = request.params as { username: string };
-    const password = checkPasswordPolicy(((request.body ?? {}) as { password?: unknown }).password);
+    const { username } = request.params;
+    const password = checkPasswordPolicy(request.body.password);
     const user = store.findUser(username);
     if (!user) throw userNotFound(username);
     // Other browsers signed in as this user are signed out; the one making the change stays in.
@@ -107,13 +110,13 @@ function requireAdmin(request: FastifyRequest): Principal {
   const principal = request.principal;
   if (!principal) throw authRequired();
   if (principal.scope !== 'admin') {
-    throw new AuthError('BERTH_AUTH_FORBIDDEN', `${principal.name} is limited to ${principal.scope} and cannot manage users or tokens`, 403);
+    throw new AuthError('BERTH_AUTH_FORBIDDEN', `${principal.name} is limited to ${principal.scope} and cannot manage users or tokens`);
   }
   return principal;
 }
 
 function userNotFound(username: string): AuthError {
-  return new AuthError('BERTH_AUTH_USER_NOT_FOUND', `no user named ${username}`, 404, { hint: '`berth user list` shows the users' });
+  return new AuthError('BERTH_AUTH_USER_NOT_FOUND', `no user named ${username}`, { hint: '`berth user list` shows the users' });
 }
 
 export interface UserView {

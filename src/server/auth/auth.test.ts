@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import Fastify, { type FastifyInstance, type LightMyRequestResponse } from 'fastify';
 import { openDatabase } from '../../store/index.ts';
 import { AuthError, authMigrations, createAuth, stripSessionCookie, AUTH_OFF_WARNING, type Auth } from './index.ts';
+import { lazySchemaCompilers } from '../lazy-schema-compilers.ts';
 
 interface Harness {
   app: FastifyInstance;
@@ -29,7 +30,8 @@ async function harness(t: After, options: { enabled?: boolean; dataDir?: string 
   const clock = { now: Date.parse('2026-01-01T00:00:00Z') };
   const auth = createAuth({ db, dataDir, now: () => clock.now, ...(options.enabled === undefined ? {} : { enabled: options.enabled }) });
   const { loginToken, warning } = auth.bootstrap();
-  const app = Fastify();
+  // As the server builds it: its validator takes a bodiless POST (logout) as {}.
+  const app = Fastify({ schemaController: { compilersFactory: lazySchemaCompilers() } });
   app.setErrorHandler(function testErrors(error, _request, reply) {
     const status = error instanceof AuthError ? error.status : 500;
     void reply.code(status).send({ error: { code: (error as AuthError).code ?? 'X', message: (error as Error).message } });

@@ -68,7 +68,7 @@ export function removeCliTokenFile(dataDir: string): void {
 }
 
 function fileError(path: string, what: string, cause: unknown): AuthError {
-  return new AuthError('BERTH_AUTH_TOKEN_FILE', `${what} the CLI token file ${path}: ${(cause as Error).message ?? String(cause)}`, 500, {
+  return new AuthError('BERTH_AUTH_TOKEN_FILE', `${what} the CLI token file ${path}: ${(cause as Error).message ?? String(cause)}`, {
     cause,
     hint: 'check that the data directory (--data-dir) belongs to the user running `berth serve` and is writable by it',
   });

@@ -9,8 +9,18 @@ import { sameSecret } from './secrets.ts';
 
 export const CSRF_HEADER = 'x-berth-csrf';
 
-/** Reachable without a principal. Matched on the route Fastify chose, not on the raw URL. */
-const PUBLIC_ROUTES = new Set(['GET /api/health', 'HEAD /api/health', 'POST /api/auth/login', 'POST /api/auth/logout']);
+/**
+ * Reachable without a principal. Matched on the route Fastify chose, not on the raw URL. The OpenAPI
+ * document is public like health: it describes the routes (what the source says), holds no state.
+ */
+const PUBLIC_ROUTES = new Set([
+  'GET /api/health',
+  'HEAD /api/health',
+  'GET /api/openapi.json',
+  'HEAD /api/openapi.json',
+  'POST /api/auth/login',
+  'POST /api/auth/logout',
+]);
 const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 export interface GuardInput {
@@ -48,7 +58,7 @@ export function guardApiRequest(input: GuardInput): AuthError | null {
   if (principal.via === 'disabled') return null;
   const own = scopedSession(principal);
   if (own !== null && !sessionReadAllowed(own, input.method, input.url)) {
-    return new AuthError('BERTH_AUTH_FORBIDDEN', `this token belongs to session ${own}: it may only read /api/sessions/${own}/…, not ${input.method} ${pathOf(input.url)}`, 403, {
+    return new AuthError('BERTH_AUTH_FORBIDDEN', `this token belongs to session ${own}: it may only read /api/sessions/${own}/…, not ${input.method} ${pathOf(input.url)}`, {
       hint: 'session tokens (BERTH_TOKEN inside steps and services) only read their own session; use an admin token for anything else',
     });
   }
@@ -74,7 +84,7 @@ function checkCsrf(input: GuardInput): AuthError | null {
   const sent = input.headers[CSRF_HEADER];
   const token = Array.isArray(sent) ? sent[0] : sent;
   if (!token || !input.csrfSecret || !sameSecret(token, input.csrfSecret)) {
-    return new AuthError('BERTH_AUTH_CSRF', `${input.method} ${pathOf(input.url)} needs the X-Berth-CSRF header with this session's CSRF token`, 403, {
+    return new AuthError('BERTH_AUTH_CSRF', `${input.method} ${pathOf(input.url)} needs the X-Berth-CSRF header with this session's CSRF token`, {
       hint: 'read csrfToken from POST /api/auth/login or GET /api/auth/me and send it as X-Berth-CSRF; scripts should use an API token (Authorization: Bearer) instead of the cookie',
     });
   }
@@ -100,7 +110,7 @@ export function checkSameOrigin(headers: IncomingHttpHeaders, what: string): Aut
     from = null;
   }
   if (from !== null && hosts.includes(from)) return null;
-  return new AuthError('BERTH_AUTH_CSRF', `${what} came from ${claimed}, not from this server (${headers.host ?? 'no Host header'})`, 403, {
+  return new AuthError('BERTH_AUTH_CSRF', `${what} came from ${claimed}, not from this server (${headers.host ?? 'no Host header'})`, {
     hint: 'open Berth at the address you use for it; behind a reverse proxy, forward the original Host header (or X-Forwarded-Host)',
   });
 }

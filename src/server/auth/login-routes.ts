@@ -13,6 +13,8 @@ import { safeNextPath } from './next-path.ts';
 import { burnPasswordCheck, verifyPassword } from './passwords.ts';
 import { looksLikeToken, sameSecret } from './secrets.ts';
 import type { Principal } from './principal.ts';
+import * as schemas from './schemas.ts';
+import type { LoginBody, LoginPageQuery, LogoutBody, NextQuery } from './schemas.ts';
 
 export interface PrincipalView {
   kind: Principal['kind'];
@@ -29,13 +31,13 @@ type Credentials = { token: string } | { username: string; password: string };
 
 export function registerLoginRoutes(app: FastifyInstance, core: AuthCore): void {
   // The UI's old address for signing in: one page serves both, so bookmarks and links keep working.
-  app.get('/signin', async function signinMovedToLogin(request, reply) {
-    const next = safeNextPath((request.query as { next?: unknown }).next);
+  app.get<{ Querystring: NextQuery }>('/signin', { schema: schemas.signinMoved }, async function signinMovedToLogin(request, reply) {
+    const next = safeNextPath(request.query.next);
     return reply.redirect(next === '/' ? '/login' : `/login?next=${encodeURIComponent(next)}`, 302);
   });
 
-  app.get('/login', async function loginPage(request, reply) {
-    const query = request.query as { next?: unknown; token?: unknown };
+  app.get<{ Querystring: LoginPageQuery }>('/login', { schema: schemas.loginPage }, async function loginPage(request, reply) {
+    const query = request.query;
     const next = safeNextPath(query.next);
     if (!core.enabled) return reply.redirect(next, 303);
     if (typeof query.token === 'string' && query.token !== '') {
@@ -52,9 +54,9 @@ export function registerLoginRoutes(app: FastifyInstance, core: AuthCore): void 
   });
 
   // The sign-in page posts to its own address, so after a wrong password the address bar still says /login.
-  app.post('/login', async function loginForm(request, reply) {
-    const body = (request.body ?? {}) as Record<string, unknown>;
-    const next = safeNextPath(body.next ?? (request.query as { next?: unknown }).next);
+  app.post<{ Body: LoginBody; Querystring: NextQuery }>('/login', { schema: schemas.loginForm }, async function loginForm(request, reply) {
+    const body = request.body;
+    const next = safeNextPath(body.next ?? request.query.next);
     try {
       await signIn(core, request, reply, readCredentials(body));
     } catch (error) {
@@ -63,9 +65,9 @@ export function registerLoginRoutes(app: FastifyInstance, core: AuthCore): void 
     return reply.redirect(next, 303);
   });
 
-  app.post('/api/auth/login', async function login(request, reply) {
+  app.post<{ Body: LoginBody }>('/api/auth/login', { schema: schemas.login }, async function login(request, reply) {
     const form = isForm(request);
-    const body = (request.body ?? {}) as Record<string, unknown>;
+    const body = request.body;
     const next = safeNextPath(body.next);
     let result: { principal: Principal; csrfToken: string };
     try {
@@ -79,7 +81,7 @@ export function registerLoginRoutes(app: FastifyInstance, core: AuthCore): void 
     return { user: principalView(result.principal), csrfToken: result.csrfToken };
   });
 
-  app.post('/api/auth/logout', async function logout(request, reply) {
+  app.post<{ Body: LogoutBody }>('/api/auth/logout', { schema: schemas.logout }, async function logout(request, reply) {
     const resolved = core.resolve(request.raw);
     if (resolved?.webSession) {
       // Another site must not sign the user out: the live session's CSRF token comes as the header or a form field.
@@ -93,7 +95,7 @@ export function registerLoginRoutes(app: FastifyInstance, core: AuthCore): void 
     return { ok: true };
   });
 
-  app.get('/api/auth/me', async function me(request) {
+  app.get('/api/auth/me', { schema: schemas.me }, async function me(request) {
     const resolved = core.resolve(request.raw) as Resolved;
     return {
       user: principalView(resolved.principal),
@@ -116,7 +118,7 @@ async function signIn(core: AuthCore, request: FastifyRequest, reply: FastifyRep
   if (wait > 0) {
     const seconds = Math.ceil(wait / 1000);
     reply.header('retry-after', String(seconds));
-    throw new AuthError('BERTH_AUTH_RATE_LIMITED', `too many failed sign-ins from ${address}; try again in ${seconds} s`, 429, {
+    throw new AuthError('BERTH_AUTH_RATE_LIMITED', `too many failed sign-ins from ${address}; try again in ${seconds} s`, {
       hint: 'check the username and password, or sign in with a token',
     });
   }
@@ -132,7 +134,7 @@ async function signIn(core: AuthCore, request: FastifyRequest, reply: FastifyRep
       owner = { tokenId: row.id };
     }
     if (!owner) {
-      throw new AuthError('BERTH_AUTH_LOGIN_FAILED', 'this token is not valid: it may be mistyped, expired or revoked', 401, {
+      throw new AuthError('BERTH_AUTH_LOGIN_FAILED', 'this token is not valid: it may be mistyped, expired or revoked', {
         hint: 'login links expire after 24 hours: on the server machine, `npx berth login-link` prints a new one (or add a user with `npx berth user add NAME`)',
       });
     }
@@ -144,7 +146,7 @@ async function signIn(core: AuthCore, request: FastifyRequest, reply: FastifyRep
       owner = { userId: user.id };
     }
     if (!owner) {
-      throw new AuthError('BERTH_AUTH_LOGIN_FAILED', 'wrong username or password', 401, {
+      throw new AuthError('BERTH_AUTH_LOGIN_FAILED', 'wrong username or password', {
         hint: 'an admin can reset it on the Users page or with `npx berth user passwd NAME`; on the server machine `npx berth login-link` signs you in without one',
       });
     }
@@ -182,12 +184,12 @@ function sendPage(core: AuthCore, reply: FastifyReply, next: string, error?: unk
 }
 
 /** Sign-out needs the session's CSRF token (X-Berth-CSRF, or the form's `csrf` field) and this origin. */
-function checkLogoutCsrf(request: FastifyRequest, csrfSecret: string): AuthError | null {
+function checkLogoutCsrf(request: FastifyRequest<{ Body: LogoutBody }>, csrfSecret: string): AuthError | null {
   const header = request.headers[CSRF_HEADER];
-  const field = ((request.body ?? {}) as Record<string, unknown>).csrf;
+  const field = request.body.csrf;
   const sent = (Array.isArray(header) ? header[0] : header) ?? (typeof field === 'string' ? field : undefined);
   if (!sent || !sameSecret(sent, csrfSecret)) {
-    return new AuthError('BERTH_AUTH_CSRF', "signing out needs this session's CSRF token (X-Berth-CSRF header or a `csrf` form field)", 403, {
+    return new AuthError('BERTH_AUTH_CSRF', "signing out needs this session's CSRF token (X-Berth-CSRF header or a `csrf` form field)", {
       hint: 'use the Sign out button in the UI, or send csrfToken from GET /api/auth/me',
     });
   }

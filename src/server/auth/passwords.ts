@@ -49,15 +49,15 @@ export async function burnPasswordCheck(password: string): Promise<false> {
 
 export function checkPasswordPolicy(password: unknown, field = 'password'): string {
   if (typeof password !== 'string') {
-    throw new AuthError('BERTH_AUTH_BAD_REQUEST', `"${field}" must be a string`, 400);
+    throw new AuthError('BERTH_AUTH_BAD_REQUEST', `"${field}" must be a string`);
   }
   if (password.length < MIN_PASSWORD_LENGTH) {
-    throw new AuthError('BERTH_AUTH_PASSWORD_TOO_SHORT', `"${field}" has ${password.length} characters; passwords need at least ${MIN_PASSWORD_LENGTH}`, 422, {
+    throw new AuthError('BERTH_AUTH_PASSWORD_TOO_SHORT', `"${field}" has ${password.length} characters; passwords need at least ${MIN_PASSWORD_LENGTH}`, {
       hint: 'use a longer passphrase, e.g. four random words',
     });
   }
   if (password.length > MAX_PASSWORD_LENGTH) {
-    throw new AuthError('BERTH_AUTH_PASSWORD_TOO_LONG', `"${field}" is longer than ${MAX_PASSWORD_LENGTH} characters`, 422);
+    throw new AuthError('BERTH_AUTH_PASSWORD_TOO_LONG', `"${field}" is longer than ${MAX_PASSWORD_LENGTH} characters`);
   }
   return password;
 }
@@ -66,7 +66,7 @@ const USERNAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
 export function checkUsername(username: unknown): string {
   if (typeof username !== 'string' || !USERNAME.test(username)) {
-    throw new AuthError('BERTH_AUTH_USERNAME_INVALID', `username ${JSON.stringify(username)} is not valid`, 422, {
+    throw new AuthError('BERTH_AUTH_USERNAME_INVALID', `username ${JSON.stringify(username)} is not valid`, {
       hint: 'use 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit',
     });
   }

@@ -36,7 +36,7 @@ export function checkSessionAccess(principal: Principal | null, sessionUuid: str
   if (!principal) throw authRequired();
   const own = scopedSession(principal);
   if (own !== null && own !== sessionUuid) {
-    throw new AuthError('BERTH_AUTH_FORBIDDEN', `this token belongs to session ${own} and cannot reach session ${sessionUuid}`, 403, {
+    throw new AuthError('BERTH_AUTH_FORBIDDEN', `this token belongs to session ${own} and cannot reach session ${sessionUuid}`, {
       hint: 'session tokens (BERTH_TOKEN inside steps and services) only read their own session; use an admin token for anything else',
     });
   }

@@ -15,13 +15,14 @@ import {
   listEnvironments,
   updateEnvironment,
   type EnvironmentBuild,
-  type EnvironmentInput,
 } from '../../environments/index.ts';
 import type { ImageBuilder } from '../../runtime/index.ts';
 import type { Db } from '../../store/index.ts';
 import type { Projects } from '../projects.ts';
 import { ApiError } from '../errors.ts';
 import { strictId } from '../ids.ts';
+import * as schemas from './schemas.ts';
+import type { BuildParams, CreateEnvironmentBody, EnvironmentParams, ProjectParams, UpdateEnvironmentBody } from './schemas.ts';
 
 export interface EnvironmentRoutesDeps {
   db: Db;
@@ -62,7 +63,6 @@ export function registerEnvironmentRoutes(app: FastifyInstance, deps: Environmen
   const store = environmentBuildStore(db);
   store.failInterrupted();
   const active = new ActiveBuilds();
-  type P = { project: string; env: string; number?: string };
 
   const withBuilds = (projectUuid: string, environmentUuid: string) => {
     const builds = store.list(projectUuid, environmentUuid).map(({ log: _log, ...rest }) => rest);
@@ -70,43 +70,45 @@ export function registerEnvironmentRoutes(app: FastifyInstance, deps: Environmen
     return { builds, currentImage: current?.image ?? null };
   };
 
-  app.get('/api/projects/:project/environments', async (request) => {
-    const project = projects.get((request.params as P).project);
+  app.get<{ Params: ProjectParams }>('/api/projects/:project/environments', { schema: schemas.listEnvironments }, async (request) => {
+    const project = projects.get(request.params.project);
     const environments = await listEnvironments(project.path);
     return {
       environments: environments.map((e) => ({ ...e.properties, ...withBuilds(project.uuid, e.properties.uuid) })),
     };
   });
 
-  app.post('/api/projects/:project/environments', async (request, reply) => {
-    const project = projects.get((request.params as P).project);
-    const created = await createEnvironment(project.path, (request.body ?? {}) as EnvironmentInput);
+  type Create = { Params: ProjectParams; Body: CreateEnvironmentBody };
+  app.post<Create>('/api/projects/:project/environments', { schema: schemas.createEnvironment }, async (request, reply) => {
+    const project = projects.get(request.params.project);
+    const created = await createEnvironment(project.path, request.body);
     return reply.code(201).send({ environment: { ...created.properties, setupScript: created.setupScript } });
   });
 
-  app.get('/api/projects/:project/environments/:env', async (request) => {
-    const params = request.params as P;
+  app.get<{ Params: EnvironmentParams }>('/api/projects/:project/environments/:env', { schema: schemas.getEnvironment }, async (request) => {
+    const params = request.params;
     const project = projects.get(params.project);
     const environment = await getEnvironment(project.path, params.env);
     return { environment: { ...environment.properties, setupScript: environment.setupScript, ...withBuilds(project.uuid, params.env) } };
   });
 
-  app.put('/api/projects/:project/environments/:env', async (request) => {
-    const params = request.params as P;
+  type Update = { Params: EnvironmentParams; Body: UpdateEnvironmentBody };
+  app.put<Update>('/api/projects/:project/environments/:env', { schema: schemas.updateEnvironment }, async (request) => {
+    const params = request.params;
     const project = projects.get(params.project);
-    const updated = await updateEnvironment(project.path, params.env, (request.body ?? {}) as Partial<EnvironmentInput>);
+    const updated = await updateEnvironment(project.path, params.env, request.body);
     return { environment: { ...updated.properties, setupScript: updated.setupScript } };
   });
 
-  app.delete('/api/projects/:project/environments/:env', async (request) => {
-    const params = request.params as P;
+  app.delete<{ Params: EnvironmentParams }>('/api/projects/:project/environments/:env', { schema: schemas.deleteEnvironment }, async (request) => {
+    const params = request.params;
     const project = projects.get(params.project);
     await deleteEnvironment(project.path, params.env);
     return { deleted: params.env };
   });
 
-  app.post('/api/projects/:project/environments/:env/builds', async (request, reply) => {
-    const params = request.params as P;
+  app.post<{ Params: EnvironmentParams }>('/api/projects/:project/environments/:env/builds', { schema: schemas.startBuild }, async (request, reply) => {
+    const params = request.params;
     const project = projects.get(params.project);
     await getEnvironment(project.path, params.env); // 404 before anything starts
     const builder = await deps.imageBuilder();
@@ -142,8 +144,8 @@ export function registerEnvironmentRoutes(app: FastifyInstance, deps: Environmen
     return reply.code(202).send({ build: { number, status: 'building' } });
   });
 
-  app.post('/api/projects/:project/environments/:env/builds/:number/cancel', async (request) => {
-    const params = request.params as P;
+  app.post<{ Params: BuildParams }>('/api/projects/:project/environments/:env/builds/:number/cancel', { schema: schemas.cancelBuild }, async (request) => {
+    const params = request.params;
     const project = projects.get(params.project);
     const number = buildNumber(params.number);
     const live = active.get(active.key(project.uuid, params.env, number));
@@ -157,16 +159,16 @@ export function registerEnvironmentRoutes(app: FastifyInstance, deps: Environmen
     return { build: store.get(project.uuid, params.env, number) };
   });
 
-  app.get('/api/projects/:project/environments/:env/builds/:number', async (request) => {
-    const params = request.params as P;
+  app.get<{ Params: BuildParams }>('/api/projects/:project/environments/:env/builds/:number', { schema: schemas.getBuild }, async (request) => {
+    const params = request.params;
     const project = projects.get(params.project);
     const build = store.get(project.uuid, params.env, buildNumber(params.number));
     if (!build) throw new ApiError('BERTH_API_BUILD_NOT_FOUND', `environment ${params.env} has no build ${params.number}`);
     return { build };
   });
 
-  app.get('/api/projects/:project/environments/:env/builds/:number/log', async (request, reply) => {
-    const params = request.params as P;
+  app.get<{ Params: BuildParams }>('/api/projects/:project/environments/:env/builds/:number/log', { schema: schemas.buildLog }, async (request, reply) => {
+    const params = request.params;
     const project = projects.get(params.project);
     const number = buildNumber(params.number);
     const key = active.key(project.uuid, params.env, number);
@@ -198,7 +200,7 @@ export function registerEnvironmentRoutes(app: FastifyInstance, deps: Environmen
 function buildNumber(text: string | undefined): number {
   const number = strictId(text ?? '');
   if (number === undefined) {
-    throw new ApiError('BERTH_API_BAD_ID', `build number ${JSON.stringify(text ?? '')} is not a plain decimal number`, {
+    throw new ApiError('BERTH_API_BAD_NUMBER', `build number ${JSON.stringify(text ?? '')} is not a plain decimal number`, {
       hint: 'use the "number" that the builds list shows, e.g. …/builds/3',
     });
   }

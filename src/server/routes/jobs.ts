@@ -8,6 +8,8 @@ import type { CoreStore } from '../../store/index.ts';
 import type { Projects } from '../projects.ts';
 import { followFile, readTail } from '../log-files.ts';
 import { queryCount } from '../ids.ts';
+import * as schemas from './schemas.ts';
+import type { CreateJobBody, JobParams, ListJobsQuery, ListRunsQuery, LogQuery, PipelineRunBody, RevealQuery, RunParams, StepParams } from './schemas.ts';
 
 export interface JobRoutesDeps {
   store: CoreStore;
@@ -15,28 +17,16 @@ export interface JobRoutesDeps {
   jobs: Jobs;
 }
 
-interface CreateJobBody {
-  project?: string;
-  pipeline?: string;
-  name?: string;
-  /** `key=value` / `<step>.key=value` assignments, as the CLI's --param. */
-  params?: string[];
-  /** Or structured: { pipeline: {...}, steps: { <step uuid>: {...} } }. */
-  parameters?: JobParameters;
-  /** `NAME=VALUE` assignments or an object: overrides of the project+pipeline vars copied now. */
-  env?: string[] | Record<string, string>;
-}
-
 export function registerJobRoutes(app: FastifyInstance, deps: JobRoutesDeps): void {
   const { projects, jobs } = deps;
 
-  app.get('/api/jobs', async (request) => {
-    const { project } = request.query as { project?: string };
+  app.get<{ Querystring: ListJobsQuery }>('/api/jobs', { schema: schemas.listJobs }, async (request) => {
+    const { project } = request.query;
     return { jobs: jobs.listJobs(project ? projects.get(project).uuid : undefined) };
   });
 
-  app.post('/api/jobs', async (request, reply) => {
-    const body = (request.body ?? {}) as CreateJobBody;
+  app.post<{ Body: CreateJobBody }>('/api/jobs', { schema: schemas.createJob }, async (request, reply) => {
+    const body = request.body;
     const { project, pipeline } = await projects.fromBody(body, '{"project": "demo", "pipeline": "demo.orchest", "params": ["greeting=hi"], "env": ["TOKEN=x"]}');
     const fromAssignments = parseParameterAssignments(body.params ?? [], pipeline.spec);
     const parameters: JobParameters = {
@@ -56,29 +46,29 @@ export function registerJobRoutes(app: FastifyInstance, deps: JobRoutesDeps): vo
     return reply.code(201).send({ job });
   });
 
-  app.get('/api/jobs/:job', async (request) => {
-    const { job } = request.params as { job: string };
-    const { reveal } = request.query as { reveal?: string };
+  app.get<{ Params: JobParams; Querystring: RevealQuery }>('/api/jobs/:job', { schema: schemas.getJob }, async (request) => {
+    const { job } = request.params;
+    const { reveal } = request.query;
     return { job: jobs.getJob(job, { reveal: reveal === '1' }) };
   });
 
-  app.delete('/api/jobs/:job', async (request) => {
-    const { job } = request.params as { job: string };
+  app.delete<{ Params: JobParams }>('/api/jobs/:job', { schema: schemas.deleteJob }, async (request) => {
+    const { job } = request.params;
     return { deleted: await jobs.deleteJob(job) };
   });
 
-  app.post('/api/jobs/:job/runs', async (request, reply) => {
-    const { job } = request.params as { job: string };
+  app.post<{ Params: JobParams }>('/api/jobs/:job/runs', { schema: schemas.startRun }, async (request, reply) => {
+    const { job } = request.params;
     return reply.code(202).send({ run: await jobs.startRun(job) });
   });
 
-  app.get('/api/jobs/:job/runs', async (request) => {
-    const { job } = request.params as { job: string };
+  app.get<{ Params: JobParams }>('/api/jobs/:job/runs', { schema: schemas.listJobRuns }, async (request) => {
+    const { job } = request.params;
     return { runs: jobs.listRuns({ job }) };
   });
 
-  app.get('/api/runs', async (request) => {
-    const query = request.query as { job?: string; project?: string; active?: string };
+  app.get<{ Querystring: ListRunsQuery }>('/api/runs', { schema: schemas.listRuns }, async (request) => {
+    const query = request.query;
     return {
       runs: jobs.listRuns({
         ...(query.job ? { job: query.job } : {}),
@@ -88,19 +78,19 @@ export function registerJobRoutes(app: FastifyInstance, deps: JobRoutesDeps): vo
     };
   });
 
-  app.get('/api/runs/:run', async (request) => {
-    const { run } = request.params as { run: string };
+  app.get<{ Params: RunParams }>('/api/runs/:run', { schema: schemas.getRun }, async (request) => {
+    const { run } = request.params;
     return { run: jobs.getRun(run) };
   });
 
-  app.post('/api/runs/:run/cancel', async (request) => {
-    const { run } = request.params as { run: string };
+  app.post<{ Params: RunParams }>('/api/runs/:run/cancel', { schema: schemas.cancelRun }, async (request) => {
+    const { run } = request.params;
     return { run: await jobs.cancelRun(run) };
   });
 
-  app.get('/api/runs/:run/steps/:step/logs', async (request, reply) => {
-    const { run, step } = request.params as { run: string; step: string };
-    const query = request.query as { follow?: string; tail?: string };
+  app.get<{ Params: StepParams; Querystring: LogQuery }>('/api/runs/:run/steps/:step/logs', { schema: schemas.stepLogs }, async (request, reply) => {
+    const { run, step } = request.params;
+    const query = request.query;
     const tail = queryCount(query.tail, 'tail');
     const file = jobs.stepLogFile(run, step);
     if (query.follow !== '1') {
@@ -119,8 +109,8 @@ export function registerJobRoutes(app: FastifyInstance, deps: JobRoutesDeps): vo
     void followFile(file, { tail, signal: controller.signal, ended: stepDone, write: (chunk) => raw.write(chunk) }).finally(() => raw.end());
   });
 
-  app.post('/api/pipeline-runs', async (request, reply) => {
-    const body = (request.body ?? {}) as { project?: string; pipeline?: string; steps?: string[] };
+  app.post<{ Body: PipelineRunBody }>('/api/pipeline-runs', { schema: schemas.startPipelineRun }, async (request, reply) => {
+    const body = request.body;
     const { project, pipeline } = await projects.fromBody(body, '{"project": "demo", "pipeline": "demo.orchest", "steps": ["Prepare"]}');
     const run = await jobs.runPipelineSteps({
       projectUuid: project.uuid,

@@ -16,22 +16,22 @@ import { hostProgramProblem } from '../../runtime/index.ts';
 import type { Projects, PipelineRef } from '../projects.ts';
 import type { ProjectRecord } from '../../store/index.ts';
 import { ApiError } from '../errors.ts';
-
-type PipelineParams = { project: string; pipeline: string };
+import * as schemas from './schemas.ts';
+import type { PipelineParams, SavePipelineBody, ValidateBody } from './schemas.ts';
 
 export function registerPipelineRoutes(app: FastifyInstance, deps: { projects: Projects; runtimeKind?: string }): void {
   const { projects } = deps;
 
-  app.get('/api/projects/:project/pipelines/:pipeline', async (request) => {
-    const params = request.params as PipelineParams;
+  app.get<{ Params: PipelineParams }>('/api/projects/:project/pipelines/:pipeline', { schema: schemas.getPipeline }, async (request) => {
+    const params = request.params;
     const project = projects.get(params.project);
     const found = await projects.find(project, params.pipeline);
     return pipelineBody(project, found, await readText(project, found), deps.runtimeKind);
   });
 
-  app.put('/api/projects/:project/pipelines/:pipeline', async (request) => {
-    const params = request.params as PipelineParams;
-    const body = (request.body ?? {}) as { spec?: unknown; expectedContent?: unknown };
+  app.put<{ Params: PipelineParams; Body: SavePipelineBody }>('/api/projects/:project/pipelines/:pipeline', { schema: schemas.savePipeline }, async (request) => {
+    const params = request.params;
+    const body = request.body;
     if (!isObject(body.spec) || typeof body.expectedContent !== 'string') {
       throw new ApiError('BERTH_API_BAD_REQUEST', 'body needs "spec" (the pipeline object) and "expectedContent" (the file text you read)', {
         hint: 'GET the pipeline first; send its "content" back as "expectedContent"',
@@ -49,8 +49,8 @@ export function registerPipelineRoutes(app: FastifyInstance, deps: { projects: P
    * Validation of a draft for clients that do not bundle the validator (scripts, editors). The web UI
    * bundles the same validator and checks as the user types without a round trip.
    */
-  app.post('/api/validate', async (request) => {
-    const body = (request.body ?? {}) as { spec?: unknown; file?: unknown };
+  app.post<{ Body: ValidateBody }>('/api/validate', { schema: schemas.validateDraft }, async (request) => {
+    const body = request.body;
     if (body.spec === undefined) throw new ApiError('BERTH_API_BAD_REQUEST', 'body needs "spec" (the pipeline object to check)');
     const file = typeof body.file === 'string' && body.file ? body.file : 'pipeline.orchest';
     return { diagnostics: validatePipeline(body.spec, file, { runtime: deps.runtimeKind }) };
@@ -60,7 +60,7 @@ export function registerPipelineRoutes(app: FastifyInstance, deps: { projects: P
    * On the local runtime a template runs a host program: `unavailable` says which ones would fail
    * at start (program not installed, or an image with no host program), so the picker warns first.
    */
-  app.get('/api/templates', async () => ({
+  app.get('/api/templates', { schema: schemas.listTemplates }, async () => ({
     runtime: deps.runtimeKind ?? null,
     templates: SERVICE_TEMPLATES.map((t) => ({
       id: t.id,

@@ -4,19 +4,21 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { CoreStore } from '../../store/index.ts';
-import { STARTERS, type Projects, type Starter } from '../projects.ts';
+import { STARTERS, type Projects } from '../projects.ts';
 import { ApiError } from '../errors.ts';
+import * as schemas from './schemas.ts';
+import type { CreateProjectBody, EnvVarBody, EnvVarParams, ProjectParams, RevealQuery } from './schemas.ts';
 
 const ENV_NAME = /^[0-9a-zA-Z\-_]+$/;
 
 export function registerProjectRoutes(app: FastifyInstance, deps: { store: CoreStore; projects: Projects }): void {
   const { store, projects } = deps;
 
-  app.get('/api/projects', async () => ({ projects: store.listProjects() }));
+  app.get('/api/projects', { schema: schemas.listProjects }, async () => ({ projects: store.listProjects() }));
 
   // {path, name?} registers an existing directory; {name, starter} creates a new project from a starter.
-  app.post('/api/projects', async (request, reply) => {
-    const body = (request.body ?? {}) as { path?: string; name?: string; starter?: Starter };
+  app.post<{ Body: CreateProjectBody }>('/api/projects', { schema: schemas.createProject }, async (request, reply) => {
+    const body = request.body;
     if (body.starter !== undefined && body.name) {
       return reply.code(201).send({ project: await projects.create(body.name, body.starter) });
     }
@@ -28,21 +30,21 @@ export function registerProjectRoutes(app: FastifyInstance, deps: { store: CoreS
     return reply.code(201).send({ project: await projects.add(body.path, body.name) });
   });
 
-  app.get('/api/starters', async () => ({ starters: STARTERS }));
+  app.get('/api/starters', { schema: schemas.listStarters }, async () => ({ starters: STARTERS }));
 
-  app.get('/api/projects/:project', async (request) => {
-    const project = projects.get((request.params as { project: string }).project);
+  app.get<{ Params: ProjectParams }>('/api/projects/:project', { schema: schemas.getProject }, async (request) => {
+    const project = projects.get(request.params.project);
     return { project };
   });
 
-  app.delete('/api/projects/:project', async (request) => {
-    const project = projects.get((request.params as { project: string }).project);
+  app.delete<{ Params: ProjectParams }>('/api/projects/:project', { schema: schemas.removeProject }, async (request) => {
+    const project = projects.get(request.params.project);
     store.removeProject(project.uuid);
     return { removed: project };
   });
 
-  app.get('/api/projects/:project/pipelines', async (request) => {
-    const project = projects.get((request.params as { project: string }).project);
+  app.get<{ Params: ProjectParams }>('/api/projects/:project/pipelines', { schema: schemas.listPipelines }, async (request) => {
+    const project = projects.get(request.params.project);
     const pipelines = await projects.pipelines(project);
     return {
       pipelines: pipelines.map((p) => ({
@@ -68,32 +70,33 @@ export function registerProjectRoutes(app: FastifyInstance, deps: { store: CoreS
     const vars = store.envVars(project.uuid, pipelineUuid);
     return { env: Object.entries(vars).map(([name, value]) => ({ name, ...(reveal ? { value } : {}) })) };
   };
-  const set = async (params: { project: string; pipeline?: string; name: string }, body: unknown) => {
+  const set = async (params: EnvVarParams, body: EnvVarBody) => {
     if (!ENV_NAME.test(params.name)) {
       throw new ApiError('BERTH_API_ENV_NAME_INVALID', `env var name "${params.name}" is not valid`, {
         hint: 'use letters, digits, "-" and "_" only (Orchest\'s rule)',
       });
     }
-    const value = (body as { value?: unknown } | undefined)?.value;
+    const value: unknown = body.value;
     if (typeof value !== 'string') throw new ApiError('BERTH_API_BAD_REQUEST', 'body needs a string "value"');
     const { project, pipelineUuid } = await scope(params);
     store.setEnvVar(project.uuid, pipelineUuid, params.name, value);
     return { name: params.name, set: true };
   };
-  const unset = async (params: { project: string; pipeline?: string; name: string }) => {
+  const unset = async (params: EnvVarParams) => {
     const { project, pipelineUuid } = await scope(params);
     if (!store.unsetEnvVar(project.uuid, pipelineUuid, params.name)) {
       throw new ApiError('BERTH_API_ENV_NOT_FOUND', `no env var "${params.name}" is set there`);
     }
     return { name: params.name, unset: true };
   };
-  type P = { project: string; pipeline?: string; name: string };
-  app.get('/api/projects/:project/env', async (r) => list(r.params as P, (r.query as { reveal?: string }).reveal === '1'));
-  app.put('/api/projects/:project/env/:name', async (r) => set(r.params as P, r.body));
-  app.delete('/api/projects/:project/env/:name', async (r) => unset(r.params as P));
-  app.get('/api/projects/:project/pipelines/:pipeline/env', async (r) =>
-    list(r.params as P, (r.query as { reveal?: string }).reveal === '1'),
+  type Listing = { Params: ProjectParams & { pipeline?: string }; Querystring: RevealQuery };
+  type Setting = { Params: EnvVarParams; Body: EnvVarBody };
+  app.get<Listing>('/api/projects/:project/env', { schema: schemas.listProjectEnv }, async (r) => list(r.params, r.query.reveal === '1'));
+  app.put<Setting>('/api/projects/:project/env/:name', { schema: schemas.setProjectEnv }, async (r) => set(r.params, r.body));
+  app.delete<{ Params: EnvVarParams }>('/api/projects/:project/env/:name', { schema: schemas.unsetProjectEnv }, async (r) => unset(r.params));
+  app.get<Listing>('/api/projects/:project/pipelines/:pipeline/env', { schema: schemas.listPipelineEnv }, async (r) => list(r.params, r.query.reveal === '1'));
+  app.put<Setting>('/api/projects/:project/pipelines/:pipeline/env/:name', { schema: schemas.setPipelineEnv }, async (r) => set(r.params, r.body));
+  app.delete<{ Params: EnvVarParams }>('/api/projects/:project/pipelines/:pipeline/env/:name', { schema: schemas.unsetPipelineEnv }, async (r) =>
+    unset(r.params),
   );
-  app.put('/api/projects/:project/pipelines/:pipeline/env/:name', async (r) => set(r.params as P, r.body));
-  app.delete('/api/projects/:project/pipelines/:pipeline/env/:name', async (r) => unset(r.params as P));
 }

@@ -2,12 +2,13 @@
  * Session API: start, stop, restart, apply, status, logs and a server-sent event stream.
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import type { SessionEvent, SessionManager } from '../../sessions/index.ts';
+import { SessionError, type SessionEvent, type SessionManager } from '../../sessions/index.ts';
 import type { CoreStore } from '../../store/index.ts';
 import type { Projects } from '../projects.ts';
 import { followFile, readTail } from '../log-files.ts';
-import { ApiError } from '../errors.ts';
 import { queryCount } from '../ids.ts';
+import * as schemas from './schemas.ts';
+import type { EventsQuery, ListSessionsQuery, LogQuery, RestartBody, ServiceParams, SessionParams, StartSessionBody } from './schemas.ts';
 
 export interface SessionRoutesDeps {
   store: CoreStore;
@@ -20,14 +21,14 @@ export interface SessionRoutesDeps {
 export function registerSessionRoutes(app: FastifyInstance, deps: SessionRoutesDeps): void {
   const { store, projects, sessions } = deps;
 
-  app.get('/api/sessions', async (request) => {
-    const query = request.query as { project?: string; all?: string };
+  app.get<{ Querystring: ListSessionsQuery }>('/api/sessions', { schema: schemas.listSessions }, async (request) => {
+    const query = request.query;
     const projectUuid = query.project ? projects.get(query.project).uuid : undefined;
     return { sessions: sessions.list({ ...(projectUuid ? { projectUuid } : {}), activeOnly: query.all !== '1' }) };
   });
 
-  app.post('/api/sessions', async (request, reply) => {
-    const { project, pipeline } = await projects.fromBody((request.body ?? {}) as { project?: string; pipeline?: string }, '{"project": "demo", "pipeline": "demo.orchest"}');
+  app.post<{ Body: StartSessionBody }>('/api/sessions', { schema: schemas.startSession }, async (request, reply) => {
+    const { project, pipeline } = await projects.fromBody(request.body, '{"project": "demo", "pipeline": "demo.orchest"}');
     const session = await sessions.start({
       projectUuid: project.uuid,
       pipelinePath: pipeline.path,
@@ -39,29 +40,29 @@ export function registerSessionRoutes(app: FastifyInstance, deps: SessionRoutesD
     return reply.code(202).send({ session });
   });
 
-  app.get('/api/sessions/:sid', async (request) => {
-    const { sid } = request.params as { sid: string };
+  app.get<{ Params: SessionParams }>('/api/sessions/:sid', { schema: schemas.getSession }, async (request) => {
+    const { sid } = request.params;
     deps.assertSessionAccess(request, sid);
     const session = sessions.get(sid);
     // Orchest's API named the started specs `user_services`; the Python SDK reads that key.
     return { session, user_services: session.userServices };
   });
 
-  app.delete('/api/sessions/:sid', async (request) => {
-    const { sid } = request.params as { sid: string };
+  app.delete<{ Params: SessionParams }>('/api/sessions/:sid', { schema: schemas.stopSession }, async (request) => {
+    const { sid } = request.params;
     return { session: await sessions.stop(sid) };
   });
 
-  app.post('/api/sessions/:sid/restart', async (request, reply) => {
-    const { sid } = request.params as { sid: string };
-    const { service } = (request.body ?? {}) as { service?: string };
+  app.post<{ Params: SessionParams; Body: RestartBody }>('/api/sessions/:sid/restart', { schema: schemas.restartSession }, async (request, reply) => {
+    const { sid } = request.params;
+    const { service } = request.body;
     return reply.code(202).send({ session: await sessions.restart(sid, service) });
   });
 
   /** The session's pipeline file as it is now, in the shape apply takes. */
   async function currentInput(sid: string) {
     const record = sessions.find(sid);
-    if (!record) throw new ApiError('BERTH_API_SESSION_NOT_FOUND', `no session ${sid}`);
+    if (!record) throw new SessionError('BERTH_SESSION_NOT_FOUND', `no session ${sid}`, { hint: 'list sessions with `berth session status`' });
     const project = projects.get(record.projectUuid);
     const pipeline = await projects.pipeline(project, record.pipelinePath);
     return {
@@ -73,27 +74,27 @@ export function registerSessionRoutes(app: FastifyInstance, deps: SessionRoutesD
     };
   }
 
-  app.post('/api/sessions/:sid/apply', async (request, reply) => {
-    const { sid } = request.params as { sid: string };
+  app.post<{ Params: SessionParams }>('/api/sessions/:sid/apply', { schema: schemas.applySession }, async (request, reply) => {
+    const { sid } = request.params;
     const diff = await sessions.apply(sid, await currentInput(sid));
     return reply.code(202).send({ diff, session: sessions.get(sid) });
   });
 
   /** What Apply would do now: the UI says the file changed since the session started, and which services. */
-  app.get('/api/sessions/:sid/changes', async (request) => {
-    const { sid } = request.params as { sid: string };
+  app.get<{ Params: SessionParams }>('/api/sessions/:sid/changes', { schema: schemas.sessionChanges }, async (request) => {
+    const { sid } = request.params;
     deps.assertSessionAccess(request, sid);
     return { diff: sessions.previewApply(sid, await currentInput(sid)) };
   });
 
-  app.get('/api/sessions/:sid/services/:name/logs', async (request, reply) => {
-    const { sid, name } = request.params as { sid: string; name: string };
+  app.get<{ Params: ServiceParams; Querystring: LogQuery }>('/api/sessions/:sid/services/:name/logs', { schema: schemas.serviceLogs }, async (request, reply) => {
+    const { sid, name } = request.params;
     deps.assertSessionAccess(request, sid);
-    const query = request.query as { follow?: string; tail?: string };
+    const query = request.query;
     const session = sessions.get(sid);
     const service = session.services.find((s) => s.name === name);
     if (!service) {
-      throw new ApiError('BERTH_API_SERVICE_NOT_FOUND', `session ${sid} has no service "${name}"`, {
+      throw new SessionError('BERTH_SESSION_NO_SUCH_SERVICE', `session ${sid} has no service "${name}"`, {
         hint: `services: ${session.services.map((s) => s.name).join(', ')}`,
       });
     }
@@ -108,8 +109,8 @@ export function registerSessionRoutes(app: FastifyInstance, deps: SessionRoutesD
     });
   });
 
-  app.get('/api/events', async (request, reply) => {
-    const { session } = request.query as { session?: string };
+  app.get<{ Querystring: EventsQuery }>('/api/events', { schema: schemas.sessionEvents }, async (request, reply) => {
+    const { session } = request.query;
     if (session) deps.assertSessionAccess(request, session);
     reply.hijack();
     const raw = reply.raw;

@@ -8,6 +8,7 @@ import type { ReadinessPlan, ServicePlan } from '../../plan/index.ts';
 import type { RuntimeState } from '../../runtime/index.ts';
 import { CommandCheck } from './command.ts';
 import { ReadinessError } from './errors.ts';
+import type { ReadinessCode } from '../errors.ts';
 import { HttpCheck } from './http.ts';
 import { lastLogLines } from './log-lines.ts';
 import { LogCheck } from './log.ts';
@@ -86,7 +87,7 @@ export async function waitForReadiness(plan: ServicePlan, probe: ReadinessProbe)
   }
   const description = check.description;
 
-  const fail = async (code: string, message: string, hint: string, cause?: unknown): Promise<never> => {
+  const fail = async (code: ReadinessCode, message: string, hint: string, cause?: unknown): Promise<never> => {
     const lines = await lastLogLines(probe.logFile, LOG_LINES, true).catch(() => []);
     throw new ReadinessError(code, message, {
       hint,
