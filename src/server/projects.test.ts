@@ -21,19 +21,19 @@ test('a pipeline file is parsed again only when it changed; every caller gets it
   const project: ProjectRecord = { uuid: 'u', name: 'p', path: dir, createdAt: '' };
 
   const [first] = await projects.pipelines(project);
-  assert.deepEqual(first!.loaded.spec?.services.redis?.ports, [6379]);
+  assert.deepEqual(first!.loaded.spec?.services?.redis?.ports, [6379]);
   first!.loaded.spec!.services.redis!.ports = [1];
   const [again] = await projects.pipelines(project);
-  assert.deepEqual(again!.loaded.spec?.services.redis?.ports, [6379], "a caller's change to its copy is not the next caller's");
+  assert.deepEqual(again!.loaded.spec?.services?.redis?.ports, [6379], "a caller's change to its copy is not the next caller's");
 
   // The editor's save: a new file renamed over the old one.
   writeFileSync(`${file}.tmp`, pipelineText({ redis: redis(6380) }));
   renameSync(`${file}.tmp`, file);
   const [saved] = await projects.pipelines(project);
-  assert.deepEqual(saved!.loaded.spec?.services.redis?.ports, [6380], 'the changed file is read again');
+  assert.deepEqual(saved!.loaded.spec?.services?.redis?.ports, [6380], 'the changed file is read again');
 
   // Written in place with the same size: mtime (ns) still tells.
   writeFileSync(file, pipelineText({ redis: redis(6381) }));
   const [inPlace] = await projects.pipelines(project);
-  assert.deepEqual(inPlace!.loaded.spec?.services.redis?.ports, [6381]);
+  assert.deepEqual(inPlace!.loaded.spec?.services?.redis?.ports, [6381]);
 });
