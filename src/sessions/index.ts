@@ -1,12 +1,6 @@
-/** @module sessions: the session manager (reconcile loop) and readiness. */
-export {
-  SessionManager,
-  SPEC_HASH_LABEL,
-  type SessionManagerOptions,
-  type StartSessionInput,
-  type SessionEvent,
-  type SessionView,
-  type ServiceView,
-  type ApplyResult,
-} from './manager.ts';
+/** @module sessions: the session manager (commands over a reconcile controller) and readiness. */
+export { SessionManager, type SessionManagerOptions, type ApplyResult } from './manager.ts';
+export { SPEC_HASH_LABEL, type StartSessionInput } from './context.ts';
+export type { SessionEvent } from './records.ts';
+export type { SessionView, ServiceView } from './views.ts';
 export { SessionError, SESSION_CODES, type SessionCode, type ReadinessCode } from './errors.ts';

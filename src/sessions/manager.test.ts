@@ -14,7 +14,7 @@
  *   its instance); ready | failed | exited → pending (restart, apply); exited → starting (any later
  *   reconcile); gone when apply removes it or the session stops; after a restart of Berth: adopted
  *   (→ starting → ready on the same instance) or restarted (→ pending → starting → ready).
- * The `known bugs` block at the end holds tests of what the manager gets wrong today.
+ * The `fixed bugs` block at the end holds tests of what the manager before the controller got wrong.
  */
 import { describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
@@ -62,8 +62,11 @@ class TestBerth {
   readonly events: SessionEvent[] = [];
   sessions: SessionManager;
   readonly #db: Db;
+  readonly #resyncMs: number | undefined;
 
-  constructor(t: TestContext) {
+  /** `resyncMs`: how often every session is reconciled whatever the exit watcher saw (default: the manager's 30 s). */
+  constructor(t: TestContext, options: { resyncMs?: number } = {}) {
+    this.#resyncMs = options.resyncMs;
     this.dir = mkdtempSync(join(tmpdir(), 'berth-manager-'));
     this.#db = openDatabase(join(this.dir, 'berth.db'), [coreMigrations]);
     this.store = new CoreStore(this.#db);
@@ -86,6 +89,7 @@ class TestBerth {
       graceMs: 10,
       // The exit watcher polls this often: fast enough for tests to see an exit within a few ticks.
       watchIntervalMs: 20,
+      ...(this.#resyncMs ? { resyncMs: this.#resyncMs } : {}),
     });
     manager.on('event', (event) => this.events.push(event));
     return manager;
@@ -735,15 +739,53 @@ describe('recovery: failures', () => {
   });
 });
 
+describe('controller', () => {
+  test('apply while a service still waits for its readiness: the wait is cancelled and the new plan starts at once, nothing failed', async (t) => {
+    const berth = new TestBerth(t);
+    berth.runtime.behave('web', { readyAfterMs: Infinity });
+    const sid = await berth.start(pipeline(service('web', { readiness: { type: 'none', timeout_seconds: 30 } })));
+    await until('web to be starting on an instance', () => berth.store.getService(sid, 'web')?.runtimeId != null);
+    const waited = berth.service(sid, 'web').runtimeId;
+
+    berth.runtime.behave('web', {});
+    const began = Date.now();
+    assert.deepEqual((await berth.apply(sid, pipeline(service('web', { env_variables: { MODE: 'new' } })))).changed, ['web']);
+    assert.equal((await berth.settled(sid)).status, 'running');
+    assert.ok(Date.now() - began < 2_000, 'apply did not wait for the 30 s readiness deadline');
+    assert.ok(!berth.serviceStatuses('web').includes('failed'), `web went ${berth.serviceStatuses('web').join(' → ')}`);
+    const [instance] = berth.runtime.instances(sid);
+    assert.notEqual(instance?.id, waited);
+    assert.equal(instance?.labels[SPEC_HASH_LABEL], berth.service(sid, 'web').specHash);
+  });
+
+  test('the periodic resync removes an instance the plan does not have and leaves an exited service down', async (t) => {
+    const berth = new TestBerth(t, { resyncMs: 60 });
+    const sid = await berth.startSettled(pipeline(service('db'), service('web')));
+    const db = berth.service(sid, 'db').runtimeId;
+    const [instance] = berth.runtime.instances(sid);
+    assert.ok(instance);
+
+    // Every service runs, so the exit watcher sees nothing: only the resync finds the stray instance.
+    berth.runtime.plant({ sessionUuid: sid, service: 'stray' }, { ...instance.labels, [LABELS.service]: 'stray' });
+    await until('the stray instance to be removed', () => !berth.runtime.services(sid).includes('stray'));
+    assert.equal(berth.session(sid).status, 'running');
+    berth.runtime.exit('web', 1);
+    await until('the session to fail', () => berth.session(sid).status === 'failed');
+    await sleep(150); // a few more resyncs
+    assert.equal(berth.service(sid, 'web').status, 'exited');
+    assert.equal(berth.starts('web'), 1, 'a resync does not restart an exited service');
+    assert.equal(berth.service(sid, 'db').runtimeId, db);
+  });
+});
+
 /**
- * Bugs of today's manager, each shown by a test of what it should do. `todo`: node:test reports
- * them (`# TODO`) without failing the run; drop the option when the controller (issue 16, point 1)
- * fixes them.
+ * Bugs of the manager before the controller (issue 16, point 1), each shown by a test of what it
+ * should do: a start whose prepareSession threw stayed starting; a failed session started again
+ * had its running services refused; a restart queued behind a readiness wait.
  */
-describe('known bugs', () => {
+describe('fixed bugs', () => {
   test(
     'a start whose runtime cannot prepare the session leaves it failed (or unrecorded), not starting forever',
-    { todo: 'start() records the session starting before prepareSession; when that throws, nothing reconciles it and a second start returns it unchanged' },
     async (t) => {
       const berth = new TestBerth(t);
       berth.runtime.prepareError = { code: 'BERTH_RUNTIME_NAME_CONFLICT', message: 'cannot create the session network' };
@@ -760,9 +802,6 @@ describe('known bugs', () => {
 
   test(
     'session failed → starting → running when started again: the services still running are replaced, not refused',
-    {
-      todo: 'start() of a failed session deletes its service records and starts every service anew without stopping those still running: the runtime refuses them (local: BERTH_RUNTIME_ALREADY_RUNNING) and the session fails again',
-    },
     async (t) => {
       const berth = new TestBerth(t);
       berth.runtime.behave('web', { startError: { code: 'BERTH_RUNTIME_PORT_IN_USE', message: 'port in use' } });
@@ -780,7 +819,6 @@ describe('known bugs', () => {
 
   test(
     'restart of a service still waiting for its readiness restarts it at once, without failing it first',
-    { todo: 'restart() queues behind the running reconcile, so it waits for the readiness deadline (60 s by default) and the service and session flash failed' },
     async (t) => {
       const berth = new TestBerth(t);
       berth.runtime.behave('web', { readyAfterMs: Infinity });

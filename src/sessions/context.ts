@@ -1,0 +1,147 @@
+/**
+ * What the manager's parts share (options, store, runtime, lock, the work in flight) and the pure
+ * helpers around a session's plan: its context, planning it, and what a session row keeps of it.
+ */
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { planSession, LABELS, type SessionContext, type SessionPlan, type ServicePlan } from '../plan/index.ts';
+import type { Runtime } from '../runtime/index.ts';
+import type { PipelineSpec } from '../spec/index.ts';
+import type { CoreStore, SessionRecord } from '../store/index.ts';
+import { BerthError } from '../shared/index.ts';
+import { SessionError } from './errors.ts';
+import type { KeyedLock, Slots } from './lock.ts';
+import type { Records } from './records.ts';
+import type { InFlight } from './tasks.ts';
+
+/** Label carrying the plan hash on runtime objects, so recovery can tell a stale instance. */
+export const SPEC_HASH_LABEL = 'berth.spec-hash';
+
+export interface StartSessionInput {
+  projectUuid: string;
+  /** Pipeline file path relative to projectDir. */
+  pipelinePath: string;
+  spec: PipelineSpec;
+  projectDir: string;
+  type: 'interactive' | 'noninteractive';
+  runUuid?: string;
+  userEnv: Record<string, string>;
+}
+
+/** What a session row keeps of its plan (the context without secrets). */
+export interface StoredPlan {
+  plan: SessionPlan;
+  context: Partial<SessionContext>;
+}
+
+/** The manager's parts: each module gets this, not the manager. */
+export interface Deps {
+  store: CoreStore;
+  runtime: Runtime;
+  installationId: string;
+  stateDir: string;
+  sharedDataDir: string;
+  logger: Logger;
+  graceMs: number;
+  resolveEnvironmentImages?: (projectUuid: string, environmentUuids: string[]) => Record<string, string>;
+  lock: KeyedLock;
+  /** Services being started (runtime.start) at once, across sessions. */
+  starts: Slots;
+  /** Starts and readiness waits in flight, per session and service. */
+  tasks: InFlight;
+  records: Records;
+  plans: PlanCache;
+}
+
+/** Services handled before the event loop may answer requests (exit watcher, recovery, reconcile). */
+export const BATCH = 25;
+
+export function yieldToRequests(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+export function sessionDir(deps: Pick<Deps, 'stateDir'>, sessionUuid: string): string {
+  return join(deps.stateDir, 'sessions', sessionUuid);
+}
+
+export function logFile(deps: Pick<Deps, 'stateDir'>, sessionUuid: string, service: string): string {
+  return join(sessionDir(deps, sessionUuid), 'logs', `${service}.log`);
+}
+
+/** A session whose services should run: recorded, not stopped and not being stopped. */
+export function isWanted(session: SessionRecord | undefined): boolean {
+  return session !== undefined && session.status !== 'stopped' && session.status !== 'stopping' && session.desired !== 'stopped';
+}
+
+export function buildContext(deps: Deps, input: Omit<StartSessionInput, 'spec'> & { spec?: PipelineSpec }): SessionContext {
+  const spec = input.spec;
+  if (!spec) throw new SessionError('BERTH_SESSION_NO_SPEC', 'no pipeline spec given');
+  const envUuids = Object.values(spec.services ?? {})
+    .map((s) => (typeof s.image === 'string' && s.image.startsWith('environment@') ? s.image.slice('environment@'.length) : null))
+    .filter((u): u is string => u !== null);
+  // The local runtime cannot run images: it fails such a service at start with a clear reason,
+  // so planning must not fail first with "not built".
+  const environmentImages =
+    deps.runtime.kind === 'local'
+      ? Object.fromEntries(envUuids.map((uuid) => [uuid, `environment@${uuid}`]))
+      : envUuids.length && deps.resolveEnvironmentImages
+        ? deps.resolveEnvironmentImages(input.projectUuid, envUuids)
+        : {};
+  return {
+    installationId: deps.installationId,
+    projectUuid: input.projectUuid,
+    pipelineUuid: spec.uuid,
+    pipelinePath: input.pipelinePath,
+    sessionType: input.type,
+    ...(input.runUuid ? { runUuid: input.runUuid } : {}),
+    projectDir: input.projectDir,
+    dataDir: deps.sharedDataDir,
+    userEnv: input.userEnv,
+    environmentImages,
+  };
+}
+
+export function makePlan(spec: PipelineSpec, context: SessionContext): SessionPlan {
+  try {
+    return planSession(spec, context);
+  } catch (cause) {
+    if (cause instanceof BerthError) throw cause;
+    throw new SessionError('BERTH_SESSION_PLAN', `cannot plan the session: ${String(cause)}`, { cause });
+  }
+}
+
+/** The plan as a session row stores it: the context is kept for apply, but user env values are secrets and stay out. */
+export function storedPlanJson(plan: SessionPlan, context: SessionContext): string {
+  const { userEnv: _secret, ...rest } = context;
+  return JSON.stringify({ plan, context: rest });
+}
+
+/** Parses each session's stored plan once per version: every service event of a large session reads it again. */
+export class PlanCache {
+  readonly #plans = new Map<string, { json: string; value: StoredPlan }>();
+
+  get(session: SessionRecord): StoredPlan {
+    const cached = this.#plans.get(session.uuid);
+    if (cached?.json === session.planJson) return cached.value;
+    const value = JSON.parse(session.planJson) as StoredPlan;
+    this.#plans.set(session.uuid, { json: session.planJson, value });
+    return value;
+  }
+
+  delete(sessionUuid: string): void {
+    this.#plans.delete(sessionUuid);
+  }
+}
+
+export function withHashLabel(service: ServicePlan): ServicePlan {
+  return { ...service, labels: { ...service.labels, [SPEC_HASH_LABEL]: service.specHash } };
+}
+
+export function sessionLabels(installationId: string, plan: SessionPlan): Record<string, string> {
+  return {
+    [LABELS.installation]: installationId,
+    [LABELS.project]: plan.projectUuid,
+    [LABELS.pipeline]: plan.pipelineUuid,
+    [LABELS.session]: plan.sessionUuid,
+  };
+}
