@@ -60,6 +60,26 @@ export function yieldToRequests(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
+/**
+ * `each` for every item, all running together, but begun BATCH at a time with the event loop free in
+ * between: 1,000 local stops begun in one turn held it 0.35-0.39 s (each reads its state and /proc,
+ * and signals). Rejects with the first failure once every one has settled.
+ */
+export async function allInTurns<T>(items: readonly T[], each: (item: T) => Promise<void>): Promise<void> {
+  const settled: Promise<void>[] = [];
+  let failure: { error: unknown } | undefined;
+  for (const [index, item] of items.entries()) {
+    if (index > 0 && index % BATCH === 0) await yieldToRequests();
+    settled.push(
+      (async () => each(item))().catch((error: unknown) => {
+        failure ??= { error };
+      }),
+    );
+  }
+  await Promise.all(settled);
+  if (failure) throw failure.error;
+}
+
 export function sessionDir(deps: Pick<Deps, 'stateDir'>, sessionUuid: string): string {
   return join(deps.stateDir, 'sessions', sessionUuid);
 }

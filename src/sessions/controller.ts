@@ -8,7 +8,7 @@ import { rm } from 'node:fs/promises';
 import { LABELS, type ServicePlan } from '../plan/index.ts';
 import type { RuntimeObject, RuntimeRef } from '../runtime/index.ts';
 import { bringUp, type BringUpMode } from './bring-up.ts';
-import { BATCH, isWanted, logFile, sessionDir, SPEC_HASH_LABEL, yieldToRequests, type Deps } from './context.ts';
+import { allInTurns, BATCH, isWanted, logFile, sessionDir, SPEC_HASH_LABEL, yieldToRequests, type Deps } from './context.ts';
 import { SessionError } from './errors.ts';
 import { lastLogLines } from './readiness/index.ts';
 import { decide, type Action, type Decision, type ObservedInstance, type Trigger } from './reconcile.ts';
@@ -137,7 +137,7 @@ export class Controller {
         this.#deps.records.setService(sessionUuid, plan(action.service), { status: 'pending' });
       }
     }
-    await Promise.all(stops.map((a) => this.#deps.runtime.stop(this.#ref(sessionUuid, a.service ?? '', a.id), { graceMs: this.#deps.graceMs })));
+    await allInTurns(stops, (a) => this.#deps.runtime.stop(this.#ref(sessionUuid, a.service ?? '', a.id), { graceMs: this.#deps.graceMs }));
     if (counts) counts.removed += stops.filter((a) => a.type === 'stop' && (a.why === 'unplanned' || a.why === 'foreign')).length;
   }
 
@@ -199,7 +199,7 @@ export async function teardown(deps: Deps, sessionUuid: string): Promise<void> {
   const { runtime, store } = deps;
   await deps.tasks.cancel(sessionUuid);
   const objects = await runtime.list({ [LABELS.installation]: deps.installationId, [LABELS.session]: sessionUuid });
-  await Promise.all(objects.map((o) => runtime.stop(o.ref, { graceMs: deps.graceMs })));
+  await allInTurns(objects, (o) => runtime.stop(o.ref, { graceMs: deps.graceMs }));
   await runtime.cleanupSession(sessionUuid);
   await rm(sessionDir(deps, sessionUuid), { recursive: true, force: true });
   for (const record of store.listServices(sessionUuid)) store.deleteService(sessionUuid, record.name);
