@@ -4,7 +4,8 @@
  * - src/**: a feature is a top-level folder of src (spec, plan, runtime, proxy, …). Inside one
  *   feature, subfolders included, imports are free; another feature is reached only through its
  *   `src/<feature>/index.ts`, `import type` included (types are erased, but the index is the
- *   contract: re-export what is missing with `export type`).
+ *   contract: re-export what is missing with `export type`), or its browser-safe `browser.ts`,
+ *   which a browser-safe feature (src/api) must use: its index may reach node:*.
  * - src/** never imports test/ or bench/, nor the test helpers kept beside the code (below):
  *   production code must not depend on test code.
  * - web/src/** reaches server code only through a browser-safe entry `src/<feature>/browser.ts`
@@ -39,7 +40,7 @@ function problemOf(importer, target) {
   const from = importer.split('/');
   const to = target.split('/');
   if (to[0] !== 'src' || to.length < 3 || to[1] === from[1]) return undefined;
-  if (to.length === 3 && to[2] === 'index.ts') return undefined;
+  if (to.length === 3 && (to[2] === 'index.ts' || to[2] === 'browser.ts')) return undefined;
   return { messageId: 'deepImport', entry: `src/${to[1]}/index.ts` };
 }
 

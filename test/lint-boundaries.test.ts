@@ -30,6 +30,10 @@ describe('lint: features import each other through index.ts', () => {
     assert.deepEqual(await boundaryMessages('src/plan/example.ts', "import type { PipelineSpec } from '../spec/index.ts';\nexport type P = PipelineSpec;\n"), []);
   });
 
+  test("another feature's browser-safe entry passes too (what a browser-safe feature such as src/api must use)", async () => {
+    assert.deepEqual(await boundaryMessages('src/api/example.ts', "import type { PipelineSpec } from '../spec/browser.ts';\nexport type P = PipelineSpec;\n"), []);
+  });
+
   test('a subfolder reaching into another feature fails; reaching into its own feature passes', async () => {
     const code = "import { routeBasePath } from '../../plan/naming.ts';\nimport type { Runtime } from '../types.ts';\nexport const x: [typeof routeBasePath, Runtime?] = [routeBasePath];\n";
     const messages = await boundaryMessages('src/runtime/docker/example.ts', code);

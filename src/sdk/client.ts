@@ -1,10 +1,12 @@
 /**
- * A typed client for Berth's HTTP API, used by the CLI and by scripts.
+ * A typed client for Berth's HTTP API, used by the CLI and by scripts: `call` takes any operation
+ * of the API's route table (src/api), and the named methods below are the common ones on it.
  *
  * @example
  *   const berth = new BerthClient({ url: 'http://127.0.0.1:8765', token });
  *   const { session } = await berth.startSession('demo', 'demo.orchest');
  */
+import { API_ROUTES, apiPath, bodyFor, type CallArgs, type OperationName, type Params, type Reply, type Starter } from '../api/index.ts';
 import { BerthError, type BerthErrorOptions } from '../shared/index.ts';
 import type { ClientCode } from './codes.ts';
 import { requestText, type TextResponse } from './http-text.ts';
@@ -49,6 +51,7 @@ export class BerthClient {
     this.#token = options.token;
   }
 
+  /** A request by method and path: prefer `call`, which knows the operation's URL and types. */
   async request<T = Json>(method: string, path: string, body?: unknown): Promise<T> {
     const { ok, status, text } = await this.#send(method, path, body);
     const data = text ? (JSON.parse(text) as unknown) : {};
@@ -103,250 +106,137 @@ export class BerthClient {
     }
   }
 
+  /**
+   * One operation of the API by its name in the route table (src/api/routes.ts): the URL is built
+   * from its path template, and the answer has the operation's declared type.
+   *
+   * @example
+   *   const { sessions } = await berth.call('listSessions', { project: 'demo', all: true });
+   */
+  call<O extends OperationName>(operation: O, ...[params, body]: CallArgs<O>): Promise<Reply<O>> {
+    const { method } = API_ROUTES[operation];
+    return this.request<Reply<O>>(method, apiPath(operation, params), bodyFor(operation, body));
+  }
+
+  /** An operation that answers plain text (a log as it is now). */
+  async callText<O extends TextOperation>(operation: O, ...[params]: CallArgs<O>): Promise<string> {
+    const path = apiPath(operation, params);
+    const { ok, status, text } = await this.#send(API_ROUTES[operation].method, path);
+    if (!ok) throw ApiClientError.fromAnswer(status, safeJson(text), 'GET', path);
+    return text;
+  }
+
+  /** An operation that streams its answer (a log with follow): the raw body stream. */
+  callStream<O extends TextOperation>(operation: O, params: Params<O>, signal?: AbortSignal): Promise<ReadableStream<Uint8Array>> {
+    return this.stream(apiPath(operation, params), signal);
+  }
+
   health() {
-    return this.request<{ ok: boolean; version: string; runtime: string; runtimeDescription: string }>('GET', '/api/health');
+    return this.call('health');
   }
   listProjects() {
-    return this.request<{ projects: ProjectInfo[] }>('GET', '/api/projects');
+    return this.call('listProjects');
   }
   addProject(path: string, name?: string) {
-    return this.request<{ project: ProjectInfo }>('POST', '/api/projects', { path, ...(name ? { name } : {}) });
+    return this.call('createProject', {}, { path, ...(name ? { name } : {}) });
   }
   /** Creates `<data-dir>/projects/<name>` on the server from a starter (`demo` or `empty`) and registers it. */
-  createProject(name: string, starter: 'demo' | 'empty' = 'empty') {
-    return this.request<{ project: ProjectInfo }>('POST', '/api/projects', { name, starter });
+  createProject(name: string, starter: Starter = 'empty') {
+    return this.call('createProject', {}, { name, starter });
   }
   removeProject(project: string) {
-    return this.request<{ removed: ProjectInfo }>('DELETE', `/api/projects/${enc(project)}`);
+    return this.call('removeProject', { project });
   }
   listPipelines(project: string) {
-    return this.request<{ pipelines: PipelineInfo[] }>('GET', `/api/projects/${enc(project)}/pipelines`);
+    return this.call('listPipelines', { project });
   }
-  listEnv(project: string, pipeline?: string) {
-    return this.request<{ env: { name: string; value?: string }[] }>('GET', `${envBase(project, pipeline)}`);
+  listEnv(project: string, pipeline?: string, options: { reveal?: boolean } = {}) {
+    return pipeline ? this.call('listPipelineEnv', { project, pipeline, ...options }) : this.call('listProjectEnv', { project, ...options });
   }
   setEnv(project: string, name: string, value: string, pipeline?: string) {
-    return this.request('PUT', `${envBase(project, pipeline)}/${enc(name)}`, { value });
+    return pipeline ? this.call('setPipelineEnv', { project, pipeline, name }, { value }) : this.call('setProjectEnv', { project, name }, { value });
   }
   unsetEnv(project: string, name: string, pipeline?: string) {
-    return this.request('DELETE', `${envBase(project, pipeline)}/${enc(name)}`);
+    return pipeline ? this.call('unsetPipelineEnv', { project, pipeline, name }) : this.call('unsetProjectEnv', { project, name });
   }
   startSession(project: string, pipeline: string) {
-    return this.request<{ session: SessionInfo }>('POST', '/api/sessions', { project, pipeline });
+    return this.call('startSession', {}, { project, pipeline });
   }
   listSessions(options: { project?: string; all?: boolean } = {}) {
-    const query = new URLSearchParams();
-    if (options.project) query.set('project', options.project);
-    if (options.all) query.set('all', '1');
-    return this.request<{ sessions: SessionInfo[] }>('GET', `/api/sessions?${query}`);
+    return this.call('listSessions', options);
   }
   getSession(sessionUuid: string) {
-    return this.request<{ session: SessionInfo; user_services: Record<string, Json> }>('GET', `/api/sessions/${enc(sessionUuid)}`);
+    return this.call('getSession', { sid: sessionUuid });
   }
   stopSession(sessionUuid: string) {
-    return this.request<{ session: SessionInfo }>('DELETE', `/api/sessions/${enc(sessionUuid)}`);
+    return this.call('stopSession', { sid: sessionUuid });
   }
   restartSession(sessionUuid: string, service?: string) {
-    return this.request<{ session: SessionInfo }>('POST', `/api/sessions/${enc(sessionUuid)}/restart`, service ? { service } : {});
+    return this.call('restartSession', { sid: sessionUuid }, service ? { service } : {});
   }
   applySession(sessionUuid: string) {
-    return this.request<{ diff: PlanDiff; session: SessionInfo }>('POST', `/api/sessions/${enc(sessionUuid)}/apply`, {});
+    return this.call('applySession', { sid: sessionUuid });
   }
   logs(sessionUuid: string, service: string, options: { tail?: number } = {}) {
-    const query = options.tail === undefined ? '' : `?tail=${options.tail}`;
-    return this.#send('GET', `/api/sessions/${enc(sessionUuid)}/services/${enc(service)}/logs${query}`).then(({ ok, status, text }) => {
-      if (!ok) throw ApiClientError.fromAnswer(status, safeJson(text), 'GET', 'logs');
-      return text;
-    });
+    return this.callText('serviceLogs', { sid: sessionUuid, name: service, ...options });
   }
   followLogs(sessionUuid: string, service: string, options: { tail?: number; signal?: AbortSignal } = {}) {
-    const query = `?follow=1${options.tail === undefined ? '' : `&tail=${options.tail}`}`;
-    return this.stream(`/api/sessions/${enc(sessionUuid)}/services/${enc(service)}/logs${query}`, options.signal);
+    return this.callStream('serviceLogs', { sid: sessionUuid, name: service, follow: true, tail: options.tail }, options.signal);
   }
 
   // --- jobs and runs (src/server/routes/jobs.ts) -------------------------------------------------
   createJob(project: string, pipeline: string, options: { name?: string; params?: string[]; env?: string[] } = {}) {
-    return this.request<{ job: JobInfo }>('POST', '/api/jobs', { project, pipeline, ...options });
+    return this.call('createJob', {}, { project, pipeline, ...options });
   }
   listJobs(options: { project?: string } = {}) {
-    const query = options.project ? `?project=${enc(options.project)}` : '';
-    return this.request<{ jobs: JobInfo[] }>('GET', `/api/jobs${query}`);
+    return this.call('listJobs', options);
   }
   getJob(job: string, options: { reveal?: boolean } = {}) {
-    return this.request<{ job: JobInfo }>('GET', `/api/jobs/${enc(job)}${options.reveal ? '?reveal=1' : ''}`);
+    return this.call('getJob', { job, ...options });
   }
   /** Deletes the job, its runs' records and their directories; 409 while a run is active. */
   deleteJob(job: string) {
-    return this.request<{ deleted: { uuid: string; runs: number } }>('DELETE', `/api/jobs/${enc(job)}`);
+    return this.call('deleteJob', { job });
   }
   startRun(job: string) {
-    return this.request<{ run: RunInfo }>('POST', `/api/jobs/${enc(job)}/runs`, {});
+    return this.call('startRun', { job });
   }
   listRuns(options: { job?: string; project?: string; active?: boolean } = {}) {
-    const query = new URLSearchParams();
-    if (options.job) query.set('job', options.job);
-    if (options.project) query.set('project', options.project);
-    if (options.active) query.set('active', '1');
-    return this.request<{ runs: RunInfo[] }>('GET', `/api/runs?${query}`);
+    return this.call('listRuns', options);
   }
   getRun(run: string) {
-    return this.request<{ run: RunInfo }>('GET', `/api/runs/${enc(run)}`);
+    return this.call('getRun', { run });
   }
   cancelRun(run: string) {
-    return this.request<{ run: RunInfo }>('POST', `/api/runs/${enc(run)}/cancel`, {});
+    return this.call('cancelRun', { run });
   }
   startEnvironmentBuild(project: string, environment: string) {
-    return this.request<{ build: { number: number; status: string } }>('POST', buildsPath(project, environment), {});
+    return this.call('startBuild', { project, env: environment });
   }
   getEnvironmentBuild(project: string, environment: string, number: number) {
-    return this.request<{ build: BuildInfo }>('GET', `${buildsPath(project, environment)}/${number}`);
+    return this.call('getBuild', { project, env: environment, number });
   }
   cancelEnvironmentBuild(project: string, environment: string, number: number | string) {
-    return this.request<{ build: BuildInfo }>('POST', `${buildsPath(project, environment)}/${enc(String(number))}/cancel`, {});
+    return this.call('cancelBuild', { project, env: environment, number });
   }
   /** The build's log as it is written, ending with `berth: build N <status>`. */
   environmentBuildLog(project: string, environment: string, number: number) {
-    return this.stream(`${buildsPath(project, environment)}/${number}/log`);
+    return this.callStream('buildLog', { project, env: environment, number });
   }
   stepLogs(run: string, step: string, options: { tail?: number } = {}) {
-    const query = options.tail === undefined ? '' : `?tail=${options.tail}`;
-    return this.#send('GET', `/api/runs/${enc(run)}/steps/${enc(step)}/logs${query}`).then(({ ok, status, text }) => {
-      if (!ok) throw ApiClientError.fromAnswer(status, safeJson(text), 'GET', 'step logs');
-      return text;
-    });
+    return this.callText('stepLogs', { run, step, ...options });
   }
   followStepLogs(run: string, step: string, options: { tail?: number; signal?: AbortSignal } = {}) {
-    const query = `?follow=1${options.tail === undefined ? '' : `&tail=${options.tail}`}`;
-    return this.stream(`/api/runs/${enc(run)}/steps/${enc(step)}/logs${query}`, options.signal);
+    return this.callStream('stepLogs', { run, step, follow: true, tail: options.tail }, options.signal);
   }
   /** Runs steps (all, or the given uuids/titles) inside the pipeline's running interactive session. */
   runPipeline(project: string, pipeline: string, steps?: string[]) {
-    return this.request<{ run: RunInfo }>('POST', '/api/pipeline-runs', { project, pipeline, ...(steps && steps.length ? { steps } : {}) });
+    return this.call('startPipelineRun', {}, { project, pipeline, ...(steps && steps.length ? { steps } : {}) });
   }
 }
 
-export interface ProjectInfo {
-  uuid: string;
-  name: string;
-  path: string;
-  createdAt: string;
-}
-export interface PipelineInfo {
-  path: string;
-  uuid: string | null;
-  name: string | null;
-  version: string;
-  valid: boolean;
-  services: string[];
-  diagnostics: { severity: string; path: string; message: string }[];
-}
-export interface ServiceInfo {
-  name: string;
-  status: string;
-  reason: string | null;
-  details: { code?: string; hint?: string; lastLogLines?: string[] } | null;
-  hostname: string;
-  internalHostname: string;
-  ports: number[];
-  exposed: boolean;
-  urls: string[];
-  endpoints: Record<string, { host: string; port: number }> | null;
-  /** The runtime's id of the running instance (pgid, container id, object name). */
-  runtimeId: string | null;
-  attempt: number;
-  startedAt: string | null;
-  readyAt: string | null;
-}
-export interface SessionInfo {
-  uuid: string;
-  projectUuid: string;
-  pipelineUuid: string;
-  pipelinePath: string;
-  type: string;
-  runtime: string;
-  status: string;
-  reason: string | null;
-  services: ServiceInfo[];
-  warnings: string[];
-  /** Local runtime: `namespace` (the session has its own network) or `host` (services on host ports). */
-  isolation?: string;
-}
-export interface JobInfo {
-  uuid: string;
-  name: string;
-  projectUuid: string;
-  pipelineUuid: string;
-  pipelinePath: string;
-  createdAt: string;
-  env: { name: string; value?: string }[];
-  parameters: { pipeline: Record<string, unknown>; steps: Record<string, Record<string, unknown>> };
-  effectiveParameters: { pipeline: Record<string, unknown>; steps: Record<string, Record<string, unknown>> };
-  steps: { uuid: string; title: string; filePath: string }[];
-  services: string[];
-}
-export interface RunStepInfo {
-  stepUuid: string;
-  title: string;
-  filePath: string;
-  position: number;
-  status: 'pending' | 'running' | 'succeeded' | 'failed' | 'skipped' | 'cancelled';
-  reason: string | null;
-  exitCode: number | null;
-  startedAt: string | null;
-  finishedAt: string | null;
-  durationMs: number | null;
-  logFile: string;
-}
-export interface RunInfo {
-  uuid: string;
-  jobUuid: string | null;
-  jobName: string | null;
-  type: 'job' | 'interactive';
-  projectUuid: string;
-  pipelineUuid: string;
-  pipelinePath: string;
-  sessionUuid: string;
-  status: 'pending' | 'starting' | 'running' | 'succeeded' | 'failed' | 'cancelled';
-  reason: string | null;
-  runDir: string;
-  createdAt: string;
-  startedAt: string | null;
-  finishedAt: string | null;
-  steps: RunStepInfo[];
-  services: ServiceInfo[];
-  sessionStatus: string | null;
-}
-export interface PlanDiff {
-  added: string[];
-  removed: string[];
-  changed: string[];
-  unchanged: string[];
-}
-
-export interface BuildInfo {
-  projectUuid: string;
-  environmentUuid: string;
-  number: number;
-  status: 'building' | 'succeeded' | 'failed' | 'cancelled';
-  /** What services run: an engine tag, or `<registry>/<repo>@sha256:…` on Kubernetes. */
-  image: string;
-  startedAt: string;
-  finishedAt: string | null;
-  log: string;
-  error: string | null;
-}
-
-function buildsPath(project: string, environment: string): string {
-  return `/api/projects/${enc(project)}/environments/${enc(environment)}/builds`;
-}
-
-function enc(value: string): string {
-  return encodeURIComponent(value);
-}
-
-function envBase(project: string, pipeline?: string): string {
-  return pipeline ? `/api/projects/${enc(project)}/pipelines/${enc(pipeline)}/env` : `/api/projects/${enc(project)}/env`;
-}
+/** The operations whose answer is text rather than JSON (logs). */
+type TextOperation = { [O in OperationName]: (typeof API_ROUTES)[O] extends { answer: 'text' } ? O : never }[OperationName];
 
 function safeJson(text: string): unknown {
   try {

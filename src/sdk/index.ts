@@ -1,17 +1,21 @@
 /** @module sdk: the typed API client (scripts, the CLI) and the step SDK for Node steps. */
-export {
-  BerthClient,
-  ApiClientError,
-  type ClientOptions,
-  type ProjectInfo,
-  type PipelineInfo,
-  type ServiceInfo,
-  type SessionInfo,
-  type PlanDiff,
-  type JobInfo,
-  type RunInfo,
-  type RunStepInfo,
-} from './client.ts';
+export { BerthClient, ApiClientError, type ClientOptions } from './client.ts';
+/** The API's types, from its one contract (src/api), for the SDK's users. */
+export type {
+  BuildInfo,
+  EnvironmentInfo,
+  JobInfo,
+  OperationName,
+  PipelineInfo,
+  PlanDiff,
+  ProjectInfo,
+  Reply,
+  RunInfo,
+  RunStepInfo,
+  ServiceInfo,
+  SessionInfo,
+  UserInfo,
+} from '../api/index.ts';
 export {
   getService,
   getServices,

@@ -9,6 +9,7 @@
  *   const [stepParams, pipelineParams] = await getParams();
  */
 import { readFile } from 'node:fs/promises';
+import { apiPath } from '../api/index.ts';
 import { BerthError, type BerthErrorOptions } from '../shared/index.ts';
 import type { SdkCode } from './codes.ts';
 
@@ -66,7 +67,7 @@ export async function getServices(options: SdkOptions = {}): Promise<Record<stri
     // Steps of an interactive run get the session's services in a file (see the Python SDK).
     const data = env.BERTH_SERVICES_FILE
       ? (JSON.parse(await readFile(env.BERTH_SERVICES_FILE, 'utf8')) as Json)
-      : await requestJson(`/api/sessions/${encodeURIComponent(sessionUuid(env))}`, env, options.timeoutMs ?? 10_000);
+      : await requestJson(apiPath('getSession', { sid: sessionUuid(env) }), env, options.timeoutMs ?? 10_000);
     const specs = (data.user_services ?? {}) as Record<string, Json>;
     return Object.fromEntries(Object.entries(specs).map(([name, spec]) => [name, fromApi(spec, env)]));
   }

@@ -1,6 +1,7 @@
 /** Environment builds through a test server's API: start one, or wait for one to end. */
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { BerthClient, BuildInfo } from '../../src/sdk/client.ts';
+import type { BuildInfo } from '../../src/api/index.ts';
+import type { BerthClient } from '../../src/sdk/client.ts';
 
 /** Polls the build record until the build is no longer `building`; every wait has a bound. */
 export async function waitForBuild(client: BerthClient, project: string, environment: string, number: number, timeoutMs = 600_000): Promise<BuildInfo> {

@@ -4,7 +4,7 @@
  */
 import { useEffect, useState, type ReactNode } from 'react';
 import type { ApiFailure} from './api.ts';
-import { api, goToSignIn, setCsrfToken, type Me } from './api.ts';
+import { api, API_ROUTES, apiPath, goToSignIn, setCsrfToken, type MeInfo } from './api.ts';
 import { Link, match, useLocation } from './router.tsx';
 import { SignInPage } from './pages/SignInPage.tsx';
 import { UsersPage } from './pages/UsersPage.tsx';
@@ -18,6 +18,9 @@ import { EnvironmentsPage } from './pages/EnvironmentsPage.tsx';
 import { NotFoundPage } from './pages/NotFoundPage.tsx';
 import { ErrorNote } from './components/ErrorNote.tsx';
 
+/** Who is signed in; empty on a server without login (BERTH_AUTH=off), whose /api/auth/me answers 404. */
+type Me = Partial<MeInfo>;
+
 type AuthState = { kind: 'checking' } | { kind: 'in'; me: Me } | { kind: 'out' } | { kind: 'error'; error: ApiFailure };
 
 export function App() {
@@ -27,7 +30,7 @@ export function App() {
   useEffect(
     function checkLogin() {
       if (auth.kind !== 'checking') return;
-      api<Me>('GET', '/api/auth/me', undefined, { signInOn401: false })
+      api<MeInfo>(API_ROUTES.me.method, apiPath('me'), undefined, { signInOn401: false })
         .then((me) => {
           setCsrfToken(typeof me.csrfToken === 'string' ? me.csrfToken : null);
           setAuth({ kind: 'in', me });
@@ -101,7 +104,7 @@ function Frame(props: { user?: Me; children: ReactNode }) {
  * Who is signed in, and Sign out: a plain form post with the session's CSRF token, so it works
  * the same with or without the page's script; the server answers with the sign-in page.
  */
-function UserMenu(props: { name: string; csrfToken: string | undefined }) {
+function UserMenu(props: { name: string; csrfToken: string | null | undefined }) {
   return (
     <details className="user-menu" style={{ position: 'relative' }}>
       <summary title={`Signed in as ${props.name}`} style={{ cursor: 'pointer', whiteSpace: 'nowrap', overflow: 'hidden', textOverflow: 'ellipsis', maxWidth: '14rem' }}>
@@ -110,7 +113,7 @@ function UserMenu(props: { name: string; csrfToken: string | undefined }) {
       </summary>
       <div className="card" style={{ position: 'absolute', right: 0, top: '2rem', zIndex: 10, minWidth: '12rem', display: 'grid', gap: '0.5rem' }}>
         <Link href="/users">Users</Link>
-        <form method="post" action="/api/auth/logout">
+        <form method="post" action={API_ROUTES.logout.path}>
           <input type="hidden" name="csrf" value={props.csrfToken ?? ''} />
           <button type="submit">Sign out</button>
         </form>

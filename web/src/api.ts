@@ -1,16 +1,14 @@
 /**
  * The UI's only way to the server: same-origin fetch with the session cookie, the CSRF header on
- * every write, and one place that turns "not logged in" into a trip to the sign-in page.
+ * every write, and one place that turns "not logged in" into a trip to the sign-in page. Which
+ * operations there are, their URLs and their types come from the API contract (src/api), as the
+ * CLI's do: `call('getSession', { sid })`, and `apiPath` for the streams.
  */
-import type { Diagnostic, PipelineSpec, ServiceSpec } from '../../src/spec/browser.ts';
+import { API_ROUTES, apiPath, bodyFor, type ApiErrorBody, type CallArgs, type OperationName, type Reply } from '../../src/api/browser.ts';
 import { navigate } from './router.tsx';
 
-export interface ApiErrorBody {
-  code: string;
-  message: string;
-  hint?: string;
-  details?: unknown;
-}
+export { API_ROUTES, apiPath };
+export type * from '../../src/api/browser.ts';
 
 export class ApiFailure extends Error {
   constructor(
@@ -86,7 +84,12 @@ function parseJson(text: string): unknown {
   }
 }
 
-/** A streaming GET (logs with ?follow=1): the body reader, or an ApiFailure. */
+/** One operation of the API, by its name in the route table, with its declared answer type. */
+export function call<O extends OperationName>(operation: O, ...[params, body]: CallArgs<O>): Promise<Reply<O>> {
+  return api<Reply<O>>(API_ROUTES[operation].method, apiPath(operation, params), bodyFor(operation, body));
+}
+
+/** A streaming GET (logs with ?follow=1; the URL from apiPath): the body reader, or an ApiFailure. */
 export async function openStream(path: string, signal: AbortSignal): Promise<ReadableStreamDefaultReader<Uint8Array>> {
   const response = await fetch(path, { credentials: 'same-origin', signal, headers: { accept: 'text/plain' } });
   if (!response.ok || !response.body) {
@@ -95,97 +98,4 @@ export async function openStream(path: string, signal: AbortSignal): Promise<Rea
     throw new ApiFailure(response.status, data?.error ?? { code: `BERTH_UI_HTTP_${response.status}`, message: `logs answered ${response.status}` });
   }
   return response.body.getReader();
-}
-
-export const enc = encodeURIComponent;
-
-// ---- shapes of the API's answers (src/server/routes/*.ts) ----
-
-export interface Project {
-  uuid: string;
-  name: string;
-  path: string;
-  createdAt: string;
-}
-
-export interface PipelineSummary {
-  path: string;
-  uuid: string | null;
-  name: string | null;
-  version: string;
-  valid: boolean;
-  services: string[];
-  diagnostics: Diagnostic[];
-}
-
-export interface PipelineDocument {
-  project: { uuid: string; name: string; path: string };
-  path: string;
-  content: string;
-  spec: PipelineSpec | null;
-  sourceVersion: string;
-  migrated: boolean;
-  valid: boolean;
-  diagnostics: Diagnostic[];
-  /** The server's runtime, whose own rules the diagnostics include (local: shared ports; kubernetes: env names). */
-  runtime: string | null;
-  sessionUuid: string | null;
-}
-
-export type ServiceStatus = 'pending' | 'starting' | 'ready' | 'failed' | 'exited' | 'stopped';
-export type SessionStatus = 'starting' | 'running' | 'failed' | 'stopping' | 'stopped';
-
-export interface ServiceState {
-  name: string;
-  status: ServiceStatus;
-  reason: string | null;
-  details: { code?: string; hint?: string; lastLogLines?: string[] } | null;
-  hostname: string;
-  internalHostname: string;
-  ports: number[];
-  exposed: boolean;
-  urls: string[];
-  attempt: number;
-  startedAt: string | null;
-  readyAt: string | null;
-}
-
-export interface Session {
-  uuid: string;
-  projectUuid: string;
-  pipelineUuid: string;
-  pipelinePath: string;
-  type: string;
-  runtime: string;
-  status: SessionStatus;
-  reason: string | null;
-  services: ServiceState[];
-  warnings: string[];
-}
-
-export interface ApplyDiff {
-  added: string[];
-  removed: string[];
-  changed: string[];
-  unchanged: string[];
-}
-
-export interface ServiceTemplate {
-  id: string;
-  label: string;
-  description?: string;
-  service: Partial<ServiceSpec>;
-  /** Why it would fail to start on this server's runtime (a host program that is missing), if it would. */
-  unavailable?: { program: string | null; message: string; hint: string } | null;
-}
-
-export interface EnvVarEntry {
-  name: string;
-  value?: string;
-}
-
-export interface Me {
-  csrfToken?: string;
-  user?: { name?: string; username?: string } | null;
-  [extra: string]: unknown;
 }

@@ -4,14 +4,6 @@ import { readFile } from 'node:fs/promises';
 import { addConnectOptions, connect, type ConnectOptions } from '../connect.ts';
 import { CliExit, colors as c, printJson } from '../output.ts';
 
-interface EnvironmentInfo {
-  uuid: string;
-  name: string;
-  base_image: string;
-  currentImage: string | null;
-  builds: { number: number; status: string; image: string; startedAt: string; finishedAt: string | null }[];
-}
-
 export function registerEnvImage(program: Command): void {
   const envImage = program
     .command('env-image')
@@ -19,10 +11,7 @@ export function registerEnvImage(program: Command): void {
 
   addConnectOptions(envImage.command('list').description("a project's environments and their builds").argument('<project>').option('--json')).action(
     async function envImageList(project: string, options: ConnectOptions & { json?: boolean }) {
-      const { environments } = await connect(options).request<{ environments: EnvironmentInfo[] }>(
-        'GET',
-        `/api/projects/${encodeURIComponent(project)}/environments`,
-      );
+      const { environments } = await connect(options).call('listEnvironments', { project });
       if (options.json) return printJson({ environments });
       if (environments.length === 0) process.stdout.write('no environments; create one with `berth env-image create PROJECT NAME --base-image IMAGE`\n');
       for (const e of environments) {
@@ -49,11 +38,8 @@ export function registerEnvImage(program: Command): void {
     options: ConnectOptions & { baseImage: string; setupScript?: string; json?: boolean },
   ) {
     const setupScript = options.setupScript ? await readFile(options.setupScript, 'utf8') : undefined;
-    const { environment } = await connect(options).request<{ environment: EnvironmentInfo }>(
-      'POST',
-      `/api/projects/${encodeURIComponent(project)}/environments`,
-      { name, base_image: options.baseImage, ...(setupScript === undefined ? {} : { setupScript }) },
-    );
+    const body = { name, base_image: options.baseImage, ...(setupScript === undefined ? {} : { setupScript }) };
+    const { environment } = await connect(options).call('createEnvironment', { project }, body);
     if (options.json) return printJson({ environment });
     process.stdout.write(`created environment ${c.bold(name)} ${environment.uuid}; use it as "image": "environment@${environment.uuid}"\n`);
   });

@@ -12,7 +12,7 @@ export function registerLoginLink(program: Command): void {
       .option('--json', 'machine-readable output'),
   ).action(async function loginLink(options: ConnectOptions & { json?: boolean }) {
     const client = connect(options);
-    const made = await client.request<{ token: string; expiresAt: string }>('POST', '/api/auth/login-links');
+    const made = await client.call('createLoginLink');
     const url = loginLinkUrl(client.url, made.token);
     if (options.json) return printJson({ url, expiresAt: made.expiresAt });
     process.stdout.write(`${c.cyan(url)}\n${c.dim(`open it in a browser to sign in; it expires at ${made.expiresAt}`)}\n`);

@@ -5,6 +5,7 @@
 import type { Command } from 'commander';
 import { hostname } from 'node:os';
 import { createInterface } from 'node:readline/promises';
+import { API_ROUTES, type Reply } from '../../api/index.ts';
 import { BerthClient, ApiClientError, normaliseUrl, saveCredentials } from '../../sdk/index.ts';
 import { CliError } from '../errors.ts';
 import { CliExit, colors as c, printJson } from '../output.ts';
@@ -41,7 +42,7 @@ export function registerLogin(program: Command): void {
         const password = options.passwordStdin ? await readPasswordFromStdin() : await promptHidden(`Password for ${username}: `);
         token = await tokenFromPassword(url, username, password, name);
       }
-      const me = await new BerthClient({ url, token }).request<{ user: { name: string; username: string | null } }>('GET', '/api/auth/me');
+      const me = await new BerthClient({ url, token }).call('me');
       const path = saveCredentials(url, token);
       if (options.json) return printJson({ url, user: me.user, tokenName: name, credentials: path });
       process.stdout.write(`${c.green('signed in')} to ${c.bold(url)} as ${c.bold(me.user.username ?? me.user.name)}\n`);
@@ -50,25 +51,27 @@ export function registerLogin(program: Command): void {
 }
 
 async function createToken(client: BerthClient, name: string): Promise<string> {
-  const created = await client.request<{ token: string }>('POST', '/api/auth/tokens', { name });
+  const created = await client.call('createToken', {}, { name });
   return created.token;
 }
 
 /** Signs in like the browser does (cookie + CSRF token), makes the API token, then signs that web session out. */
 async function tokenFromPassword(url: string, username: string, password: string, name: string): Promise<string> {
-  const login = await send(url, 'POST', '/api/auth/login', { username, password });
+  const login = await send(url, API_ROUTES.login.path, { username, password });
   const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
-  const csrf = (login.data as { csrfToken?: string }).csrfToken ?? '';
+  const csrf = (login.data as Partial<Reply<'login'>>).csrfToken ?? '';
   const session = { cookie, 'x-berth-csrf': csrf };
   try {
-    const created = await send(url, 'POST', '/api/auth/tokens', { name }, session);
-    return (created.data as { token: string }).token;
+    const created = await send(url, API_ROUTES.createToken.path, { name }, session);
+    return (created.data as Reply<'createToken'>).token;
   } finally {
-    await send(url, 'POST', '/api/auth/logout', {}, session).catch(() => undefined);
+    await send(url, API_ROUTES.logout.path, {}, session).catch(() => undefined);
   }
 }
 
-async function send(url: string, method: string, path: string, body: unknown, headers: Record<string, string> = {}): Promise<{ data: unknown; headers: Headers }> {
+/** A POST on fetch, for the browser-style sign-in: BerthClient sends no cookies and reads no headers. */
+async function send(url: string, path: string, body: unknown, headers: Record<string, string> = {}): Promise<{ data: unknown; headers: Headers }> {
+  const method = 'POST';
   let response: Response;
   try {
     response = await fetch(`${url}${path}`, {

@@ -114,10 +114,7 @@ export function registerEnv(program: Command): void {
       .option('--json', 'machine-readable output'),
   ).action(async function envList(projectName: string, options: ConnectOptions & { pipeline?: string; reveal?: boolean; json?: boolean }) {
     const client = connect(options);
-    const base = options.pipeline
-      ? `/api/projects/${encodeURIComponent(projectName)}/pipelines/${encodeURIComponent(options.pipeline)}/env`
-      : `/api/projects/${encodeURIComponent(projectName)}/env`;
-    const { env: vars } = await client.request<{ env: { name: string; value?: string }[] }>('GET', `${base}${options.reveal ? '?reveal=1' : ''}`);
+    const { env: vars } = await client.listEnv(projectName, options.pipeline, { reveal: options.reveal ?? false });
     if (options.json) return printJson({ env: vars });
     if (vars.length === 0) process.stdout.write('no variables\n');
     for (const v of vars) process.stdout.write(`${v.name}=${v.value ?? c.dim('********')}\n`);

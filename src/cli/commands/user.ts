@@ -5,12 +5,6 @@ import { colors as c, printJson } from '../output.ts';
 import { CliError } from '../errors.ts';
 import { promptHidden, readPasswordFromStdin } from './login.ts';
 
-interface UserInfo {
-  username: string;
-  createdAt: string;
-  updatedAt: string;
-}
-
 type PasswordOptions = ConnectOptions & { passwordStdin?: boolean };
 
 export function registerUser(program: Command): void {
@@ -25,13 +19,13 @@ export function registerUser(program: Command): void {
   ).action(async function userAdd(username: string, options: PasswordOptions) {
     const password = await newPassword(username, options);
     const client = connect(options);
-    const { user: added } = await client.request<{ user: UserInfo }>('POST', '/api/users', { username, password });
+    const { user: added } = await client.call('createUser', {}, { username, password });
     process.stdout.write(`${c.green('added')} user ${c.bold(added.username)}; they sign in at ${client.url}/login\n`);
   });
 
   addConnectOptions(user.command('list').description('list users').option('--json', 'machine-readable output')).action(
     async function userList(options: ConnectOptions & { json?: boolean }) {
-      const { users } = await connect(options).request<{ users: UserInfo[] }>('GET', '/api/users');
+      const { users } = await connect(options).call('listUsers');
       if (options.json) return printJson({ users });
       if (users.length === 0) process.stdout.write('no users yet; add one with `berth user add NAME`\n');
       for (const u of users) process.stdout.write(`${c.bold(u.username)}  ${c.dim(`created ${u.createdAt}`)}\n`);
@@ -40,7 +34,7 @@ export function registerUser(program: Command): void {
 
   addConnectOptions(user.command('remove').description('delete a user, their web sessions and the API tokens they created').argument('<username>')).action(
     async function userRemove(username: string, options: ConnectOptions) {
-      const { removed } = await connect(options).request<{ removed: UserInfo }>('DELETE', `/api/users/${encodeURIComponent(username)}`);
+      const { removed } = await connect(options).call('deleteUser', { username });
       process.stdout.write(`removed user ${c.bold(removed.username)}\n`);
     },
   );
@@ -53,7 +47,7 @@ export function registerUser(program: Command): void {
       .option('--password-stdin', 'read the password from standard input instead of asking'),
   ).action(async function userPasswd(username: string, options: PasswordOptions) {
     const password = await newPassword(username, options);
-    await connect(options).request('PUT', `/api/users/${encodeURIComponent(username)}/password`, { password });
+    await connect(options).call('changePassword', { username }, { password });
     process.stdout.write(`${c.green('changed')} the password of ${c.bold(username)}\n`);
   });
 }

@@ -1,5 +1,6 @@
 /** Admin-only management: API tokens (`berth login` makes one) and users. */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { TokenInfo, UserInfo } from '../../api/index.ts';
 import type { AuthCore } from './core.ts';
 import { AuthError, authRequired, badRequest } from './errors.ts';
 import { createLoginLinkToken } from './login-link.ts';
@@ -119,26 +120,15 @@ function userNotFound(username: string): AuthError {
   return new AuthError('BERTH_AUTH_USER_NOT_FOUND', `no user named ${username}`, { hint: '`berth user list` shows the users' });
 }
 
-export interface UserView {
-  username: string;
-  createdAt: string;
-  updatedAt: string;
-}
+/** What the API answers for a user: the contract's type (src/api/types.ts). */
+export type UserView = UserInfo;
 
 function userView(user: UserRow): UserView {
   return { username: user.username, createdAt: new Date(user.createdAt).toISOString(), updatedAt: new Date(user.updatedAt).toISOString() };
 }
 
-export interface TokenView {
-  id: number;
-  name: string;
-  kind: TokenRow['kind'];
-  scope: TokenRow['scope'];
-  username: string | null;
-  createdAt: string;
-  lastUsedAt: string | null;
-  expiresAt: string | null;
-}
+/** What the API answers for a token (never its secret): the contract's type. */
+export type TokenView = TokenInfo;
 
 function tokenView(row: TokenRow): TokenView {
   const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());

@@ -6,22 +6,10 @@
 import type { FastifySchema } from 'fastify';
 import { describedString, fields, json, OBJECT, OBJECTS, optionalFields, pathParams, STRING } from '../api-schemas.ts';
 
-/** The sign-in form and JSON body: a token, or a username and password; `next` is where to go after. */
-export type LoginBody = { token?: string; username?: string; password?: string; next?: string };
+/** The bodies are the clients' too: written once in the API contract (src/api/types.ts). */
+export type { CreateTokenBody, CreateUserBody, LoginBody, LogoutBody, PasswordBody } from '../../api/index.ts';
 export type NextQuery = { next?: string };
 export type LoginPageQuery = { next?: string; token?: string };
-export type LogoutBody = { csrf?: string };
-export interface CreateTokenBody {
-  name: string;
-  expiresInDays?: number;
-}
-export interface CreateUserBody {
-  username: string;
-  password: string;
-}
-export interface PasswordBody {
-  password: string;
-}
 export interface TokenIdParams {
   id: string;
 }
@@ -39,7 +27,19 @@ const LOGIN_FIELDS = optionalFields({
 const PAGE = { description: 'the sign-in page', content: { 'text/html': { schema: STRING } } };
 const REDIRECT = { description: 'a redirect to `next` (or to the sign-in page)' };
 const PRINCIPAL = fields({ kind: STRING, name: STRING, username: { type: ['string', 'null'] }, scope: STRING });
-const TOKEN_VIEW = { type: 'object', required: ['id', 'name', 'kind', 'scope'], properties: { id: { type: 'integer' }, name: STRING, kind: STRING, scope: STRING } };
+const NULLABLE_STRING = { type: ['string', 'null'] };
+/** A new token as POST answers it: its record (admin-routes.ts tokenView) and, this once, its secret. */
+const CREATED_TOKEN = fields({
+  id: { type: 'integer' },
+  name: STRING,
+  kind: STRING,
+  scope: STRING,
+  username: NULLABLE_STRING,
+  createdAt: STRING,
+  lastUsedAt: NULLABLE_STRING,
+  expiresAt: NULLABLE_STRING,
+  token: describedString('the secret: shown only in this answer'),
+});
 
 export const signinMoved: FastifySchema = {
   summary: 'the old sign-in address: redirects to /login',
@@ -96,13 +96,13 @@ export const createToken: FastifySchema = {
       expiresInDays: { type: 'number', description: 'days until it expires (default: never)' },
     },
   },
-  documentedResponses: { 201: json('the token and its record', { ...TOKEN_VIEW, properties: { ...TOKEN_VIEW.properties, token: STRING } }) },
+  documentedResponses: { 201: json('the token and its record', CREATED_TOKEN) },
 };
 
 export const createLoginLink: FastifySchema = {
   summary: 'a fresh one-day admin sign-in link token',
   tags: ['auth'],
-  documentedResponses: { 201: json('the token and its record', { ...TOKEN_VIEW, properties: { ...TOKEN_VIEW.properties, token: STRING } }) },
+  documentedResponses: { 201: json('the token and its record', CREATED_TOKEN) },
 };
 
 export const listTokens: FastifySchema = {

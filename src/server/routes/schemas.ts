@@ -2,12 +2,12 @@
  * The shapes the API routes in this folder take (params, query, body) and answer, one const per
  * route, with the TypeScript types the handlers read them as (`app.post<{ Body: …; Params: … }>`).
  * Keep a type and its schema side by side: the schema is what Fastify checks, the type is what the
- * handler may then assume. api-schemas.ts says what a schema checks and what the handlers still do.
+ * handler may then assume. The bodies' types are the clients' too, so they are written once in the
+ * API contract (src/api/types.ts) and named here. api-schemas.ts says what a schema checks and what
+ * the handlers still do.
  */
 import type { FastifySchema } from 'fastify';
 import type { EnvironmentInput } from '../../environments/index.ts';
-import type { JobParameters } from '../../jobs/index.ts';
-import type { Starter } from '../projects.ts';
 import {
   describedString,
   fields,
@@ -71,17 +71,20 @@ const PROJECT_REF = "the project's name or uuid";
 
 const REVEAL_QUERY = optionalFields({ reveal: flag('show the values too, not only the names') });
 
-// --- projects and env vars (projects.ts) ---
+// --- bodies: the API contract's types (src/api/types.ts) ---
 
-export interface CreateProjectBody {
-  path?: string;
-  name?: string;
-  /** Any string passes the schema: projects.create refuses an unknown one (BERTH_API_STARTER_INVALID, 422). */
-  starter?: Starter;
-}
-export interface EnvVarBody {
-  value: string;
-}
+export type {
+  CreateJobBody,
+  CreateProjectBody,
+  EnvVarBody,
+  PipelineRunBody,
+  RestartBody,
+  SavePipelineBody,
+  StartSessionBody,
+  ValidateBody,
+} from '../../api/index.ts';
+
+// --- projects and env vars (projects.ts) ---
 
 export const listProjects: FastifySchema = {
   summary: 'the registered projects',
@@ -180,15 +183,6 @@ export const unsetPipelineEnv: FastifySchema = {
 
 // --- pipelines (pipelines.ts) ---
 
-export interface SavePipelineBody {
-  spec: Record<string, unknown>;
-  expectedContent: string;
-}
-export interface ValidateBody {
-  spec: unknown;
-  file?: string;
-}
-
 const PIPELINE_ANSWER = json(
   'the file: its text, the migrated spec, diagnostics, and the interactive session uuid it would get',
   fields({
@@ -248,13 +242,6 @@ export const listTemplates: FastifySchema = {
 export interface ListSessionsQuery {
   project?: string;
   all?: string;
-}
-export interface StartSessionBody {
-  project: string;
-  pipeline: string;
-}
-export interface RestartBody {
-  service?: string;
 }
 export interface EventsQuery {
   session?: string;
@@ -335,26 +322,10 @@ export const sessionEvents: FastifySchema = {
 export interface ListJobsQuery {
   project?: string;
 }
-export interface CreateJobBody {
-  project: string;
-  pipeline: string;
-  name?: string;
-  /** `key=value` / `<step>.key=value` assignments, as the CLI's --param. */
-  params?: string[];
-  /** Or structured: { pipeline: {...}, steps: { <step uuid>: {...} } }. */
-  parameters?: Partial<JobParameters>;
-  /** `NAME=VALUE` assignments or an object: overrides of the project+pipeline vars copied now. */
-  env?: string[] | Record<string, string>;
-}
 export interface ListRunsQuery {
   job?: string;
   project?: string;
   active?: string;
-}
-export interface PipelineRunBody {
-  project: string;
-  pipeline: string;
-  steps?: string[];
 }
 
 export const listJobs: FastifySchema = {

@@ -3,10 +3,10 @@
  * changed (Orchest could only restart the whole session, issue #728).
  */
 import { useState } from 'react';
-import { api, enc, type ApplyDiff, type Session } from '../api.ts';
+import { call, type PlanDiff, type SessionInfo } from '../api.ts';
 import { ErrorNote } from './ErrorNote.tsx';
 
-export function ApplyBanner(props: { session: Session; onApplied: (diff: ApplyDiff) => void }) {
+export function ApplyBanner(props: { session: SessionInfo; onApplied: (diff: PlanDiff) => void }) {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
 
@@ -14,7 +14,7 @@ export function ApplyBanner(props: { session: Session; onApplied: (diff: ApplyDi
     setBusy(true);
     setError(null);
     try {
-      const body = await api<{ diff: ApplyDiff }>('POST', `/api/sessions/${enc(props.session.uuid)}/apply`, {});
+      const body = await call('applySession', { sid: props.session.uuid });
       props.onApplied(body.diff);
     } catch (caught) {
       setError(caught);
@@ -37,7 +37,7 @@ export function ApplyBanner(props: { session: Session; onApplied: (diff: ApplyDi
   );
 }
 
-export function ApplyResult(props: { diff: ApplyDiff }) {
+export function ApplyResult(props: { diff: PlanDiff }) {
   const { diff } = props;
   const parts = [
     diff.changed.length ? `restarted ${diff.changed.join(', ')}` : null,

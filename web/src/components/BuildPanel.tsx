@@ -5,8 +5,8 @@
  * and its hint are shown here.
  */
 import { useEffect, useLayoutEffect, useRef, useState } from 'react';
-import { api, ApiFailure, enc } from '../api.ts';
-import { BUILD_TONE, environmentsBase, statusFromLog, streamBuildLog, type EnvironmentBuildInfo, type EnvironmentInfo } from '../lib/environments.ts';
+import { ApiFailure, call } from '../api.ts';
+import { BUILD_TONE, statusFromLog, streamBuildLog, type BuildSummary, type EnvironmentDetail } from '../lib/environments.ts';
 import { ErrorNote } from './ErrorNote.tsx';
 import { StatusBadge } from './StatusBadge.tsx';
 import { TableHead } from './TableHead.tsx';
@@ -17,7 +17,8 @@ interface Followed {
   done: boolean;
 }
 
-export function BuildPanel(props: { project: string; environment: EnvironmentInfo; onChange: () => Promise<void> }) {
+/** The environment as GET answers it: its builds, when the server listed them. */
+export function BuildPanel(props: { project: string; environment: Pick<EnvironmentDetail, 'uuid' | 'name' | 'builds'>; onChange: () => Promise<void> }) {
   const { project, environment } = props;
   const [followed, setFollowed] = useState<Followed | null>(null);
   const [error, setError] = useState<unknown>(null);
@@ -61,7 +62,7 @@ export function BuildPanel(props: { project: string; environment: EnvironmentInf
     setError(null);
     setStarting(true);
     try {
-      const { build: started } = await api<{ build: { number: number } }>('POST', `${environmentsBase(project)}/${enc(environment.uuid)}/builds`, {});
+      const { build: started } = await call('startBuild', { project, env: environment.uuid });
       setStarting(false);
       await props.onChange();
       await follow(started.number);
@@ -76,7 +77,7 @@ export function BuildPanel(props: { project: string; environment: EnvironmentInf
     setError(null);
     try {
       // The followed log ends by itself with `berth: build N cancelled`.
-      await api('POST', `${environmentsBase(project)}/${enc(environment.uuid)}/builds/${number}/cancel`, {});
+      await call('cancelBuild', { project, env: environment.uuid, number });
     } catch (caught) {
       setError(caught);
     }
@@ -122,7 +123,7 @@ export function BuildPanel(props: { project: string; environment: EnvironmentInf
   );
 }
 
-function BuildHistory(props: { builds: EnvironmentBuildInfo[]; onShowLog: (number: number) => void }) {
+function BuildHistory(props: { builds: BuildSummary[]; onShowLog: (number: number) => void }) {
   return (
     <div className="table-scroll">
       <table className="table" aria-label="Build history">

@@ -3,7 +3,7 @@
  * stay masked unless the user asks to see them; setting a value never needs to reveal the old one.
  */
 import { useState, type FormEvent } from 'react';
-import { api, type EnvVarEntry } from '../api.ts';
+import { apiPath, call } from '../api.ts';
 import { useAsync } from '../lib/use-async.ts';
 import { ErrorNote } from './ErrorNote.tsx';
 import { TableHead } from './TableHead.tsx';
@@ -11,12 +11,28 @@ import { TableHead } from './TableHead.tsx';
 /** Orchest's rule (webserver-utils.ts isValidEnvironmentVariableName), also enforced by the API. */
 const ENV_NAME = /^[0-9a-zA-Z\-_]+$/;
 
-export function EnvVarsEditor(props: { base: string; label: string; onChange?: () => void }) {
+/** The env var operations of one scope: the project's vars, or one pipeline's (which override them). */
+function envVarsOf(project: string, pipeline: string | undefined) {
+  if (pipeline === undefined) {
+    return {
+      base: apiPath('listProjectEnv', { project }),
+      list: (reveal: boolean) => call('listProjectEnv', { project, reveal }),
+      set: (name: string, value: string) => call('setProjectEnv', { project, name }, { value }),
+      unset: (name: string) => call('unsetProjectEnv', { project, name }),
+    };
+  }
+  return {
+    base: apiPath('listPipelineEnv', { project, pipeline }),
+    list: (reveal: boolean) => call('listPipelineEnv', { project, pipeline, reveal }),
+    set: (name: string, value: string) => call('setPipelineEnv', { project, pipeline, name }, { value }),
+    unset: (name: string) => call('unsetPipelineEnv', { project, pipeline, name }),
+  };
+}
+
+export function EnvVarsEditor(props: { project: string; pipeline?: string; label: string; onChange?: () => void }) {
+  const vars = envVarsOf(props.project, props.pipeline);
   const [revealed, setRevealed] = useState(false);
-  const list = useAsync(
-    () => api<{ env: EnvVarEntry[] }>('GET', `${props.base}${revealed ? '?reveal=1' : ''}`),
-    `${props.base}|${revealed}`,
-  );
+  const list = useAsync(() => vars.list(revealed), `${vars.base}|${revealed}`);
   const [editing, setEditing] = useState<string | null>(null);
   const [editValue, setEditValue] = useState('');
   const [newName, setNewName] = useState('');
@@ -39,7 +55,7 @@ export function EnvVarsEditor(props: { base: string; label: string; onChange?: (
     event.preventDefault();
     if (nameProblem || !newName) return;
     void run(async () => {
-      await api('PUT', `${props.base}/${encodeURIComponent(newName)}`, { value: newValue });
+      await vars.set(newName, newValue);
       setNewName('');
       setNewValue('');
     });
@@ -74,7 +90,7 @@ export function EnvVarsEditor(props: { base: string; label: string; onChange?: (
                         onSubmit={(e) => {
                           e.preventDefault();
                           void run(async () => {
-                            await api('PUT', `${props.base}/${encodeURIComponent(entry.name)}`, { value: editValue });
+                            await vars.set(entry.name, editValue);
                             setEditing(null);
                           });
                         }}
@@ -110,7 +126,7 @@ export function EnvVarsEditor(props: { base: string; label: string; onChange?: (
                         <button
                           type="button"
                           className="small danger"
-                          onClick={() => void run(() => api('DELETE', `${props.base}/${encodeURIComponent(entry.name)}`))}
+                          onClick={() => void run(() => vars.unset(entry.name))}
                         >
                           Remove<span className="sr-only"> {entry.name}</span>
                         </button>
@@ -125,9 +141,9 @@ export function EnvVarsEditor(props: { base: string; label: string; onChange?: (
       ) : null}
       <form className="env-add" onSubmit={add}>
         <div className="field">
-          <label htmlFor={`${props.base}-name`}>Name</label>
+          <label htmlFor={`${vars.base}-name`}>Name</label>
           <input
-            id={`${props.base}-name`}
+            id={`${vars.base}-name`}
             value={newName}
             onChange={(e) => setNewName(e.target.value)}
             aria-invalid={nameProblem ? true : undefined}
@@ -136,8 +152,8 @@ export function EnvVarsEditor(props: { base: string; label: string; onChange?: (
           <p className={nameProblem ? 'field-error' : 'help'}>{nameProblem ?? 'Letters, digits, "-" and "_".'}</p>
         </div>
         <div className="field">
-          <label htmlFor={`${props.base}-value`}>Value</label>
-          <input id={`${props.base}-value`} type="password" autoComplete="off" value={newValue} onChange={(e) => setNewValue(e.target.value)} />
+          <label htmlFor={`${vars.base}-value`}>Value</label>
+          <input id={`${vars.base}-value`} type="password" autoComplete="off" value={newValue} onChange={(e) => setNewValue(e.target.value)} />
           <p className="help">Stored by Berth, never written to the project.</p>
         </div>
         <button type="submit" disabled={!newName || Boolean(nameProblem)}>

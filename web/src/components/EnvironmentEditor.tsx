@@ -4,8 +4,8 @@
  * the server's own validation (e.g. spaces in the image) still answers through the error note.
  */
 import { useState, type FormEvent } from 'react';
-import { api, enc } from '../api.ts';
-import { environmentsBase, type EnvironmentDetail } from '../lib/environments.ts';
+import { call } from '../api.ts';
+import type { EnvironmentDetail } from '../lib/environments.ts';
 import { described, Field } from './Field.tsx';
 import { ErrorNote } from './ErrorNote.tsx';
 import { ScriptEditor } from './ScriptEditor.tsx';
@@ -45,7 +45,7 @@ export function EnvironmentEditor(props: { project: string; environment: Environ
     if (!draft.name.trim() || !draft.baseImage.trim()) return;
     setSaving(true);
     try {
-      await api('PUT', `${environmentsBase(props.project)}/${enc(environment.uuid)}`, {
+      await call('updateEnvironment', { project: props.project, env: environment.uuid }, {
         name: draft.name.trim(),
         base_image: draft.baseImage.trim(),
         setupScript: draft.script,

@@ -4,7 +4,7 @@
  * the server has the environments API; without it the route is a 404 and the section stays away.
  */
 import { useState, type FormEvent } from 'react';
-import { api, enc, openStream } from '../api.ts';
+import { apiPath, call, openStream } from '../api.ts';
 import { BUILD_TONE, fetchEnvironments, lastBuild, type EnvironmentInfo } from '../lib/environments.ts';
 import { Link, projectHref } from '../router.tsx';
 import { useAsync } from '../lib/use-async.ts';
@@ -15,7 +15,6 @@ export type { EnvironmentInfo } from '../lib/environments.ts';
 export { fetchEnvironments } from '../lib/environments.ts';
 
 export function EnvironmentsSection(props: { project: string }) {
-  const base = `/api/projects/${enc(props.project)}/environments`;
   const environments = useAsync(() => fetchEnvironments(props.project), props.project);
   const [error, setError] = useState<unknown>(null);
   const [log, setLog] = useState<{ env: string; number: number; text: string; done: boolean } | null>(null);
@@ -27,7 +26,7 @@ export function EnvironmentsSection(props: { project: string }) {
   async function build(env: EnvironmentInfo) {
     setError(null);
     try {
-      const { build: started } = await api<{ build: { number: number } }>('POST', `${base}/${enc(env.uuid)}/builds`, {});
+      const { build: started } = await call('startBuild', { project: props.project, env: env.uuid });
       await environments.reload();
       await followBuild(env.uuid, started.number);
     } catch (caught) {
@@ -37,7 +36,7 @@ export function EnvironmentsSection(props: { project: string }) {
 
   async function followBuild(env: string, number: number) {
     setLog({ env, number, text: '', done: false });
-    const reader = await openStream(`${base}/${enc(env)}/builds/${number}/log`, new AbortController().signal);
+    const reader = await openStream(apiPath('buildLog', { project: props.project, env, number }), new AbortController().signal);
     const decoder = new TextDecoder();
     for (;;) {
       const { value, done } = await reader.read();
@@ -53,7 +52,7 @@ export function EnvironmentsSection(props: { project: string }) {
     event.preventDefault();
     setError(null);
     try {
-      await api('POST', base, { name: name.trim(), base_image: baseImage.trim() });
+      await call('createEnvironment', { project: props.project }, { name: name.trim(), base_image: baseImage.trim() });
       setName('');
       await environments.reload();
     } catch (caught) {

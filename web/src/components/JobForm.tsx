@@ -4,7 +4,7 @@
  * a run and opens it. Nothing is sent while a field has a problem.
  */
 import { useEffect, useState, type FormEvent } from 'react';
-import { api, enc, type EnvVarEntry, type PipelineDocument, type PipelineSummary } from '../api.ts';
+import { call, type PipelineDocument, type PipelineInfo } from '../api.ts';
 import { useAsync } from '../lib/use-async.ts';
 import { envRowProblem, inheritedEnvRows, jobBody, paramProblem, paramRows, type EnvRow, type ParamRow } from '../lib/job-form.ts';
 import { ErrorNote } from './ErrorNote.tsx';
@@ -18,20 +18,19 @@ interface Loaded {
 
 export function JobForm(props: {
   project: string;
-  pipelines: PipelineSummary[];
+  pipelines: PipelineInfo[];
   initialPipeline: string | null;
   onCreated: (job: { uuid: string; name: string }, run: { uuid: string } | null) => Promise<void>;
 }) {
   const valid = props.pipelines.filter((p) => p.valid);
   const [chosen, setChosen] = useState(props.initialPipeline ?? '');
   const pipeline = chosen || valid[0]?.path || '';
-  const base = `/api/projects/${enc(props.project)}`;
   const loaded = useAsync<Loaded | null>(async () => {
     if (!pipeline) return null;
     const [doc, projectEnv, pipelineEnv] = await Promise.all([
-      api<PipelineDocument>('GET', `${base}/pipelines/${enc(pipeline)}`),
-      api<{ env: EnvVarEntry[] }>('GET', `${base}/env`),
-      api<{ env: EnvVarEntry[] }>('GET', `${base}/pipelines/${enc(pipeline)}/env`),
+      call('getPipeline', { project: props.project, pipeline }),
+      call('listProjectEnv', { project: props.project }),
+      call('listPipelineEnv', { project: props.project, pipeline }),
     ]);
     return { doc, env: inheritedEnvRows(projectEnv.env, pipelineEnv.env) };
   }, `${props.project}|${pipeline}`);
@@ -59,8 +58,8 @@ export function JobForm(props: {
     if (!pipeline || blocked) return;
     setBusy(true);
     try {
-      const { job } = await api<{ job: { uuid: string; name: string } }>('POST', '/api/jobs', jobBody({ project: props.project, pipeline, name, env, params }));
-      const started = run ? (await api<{ run: { uuid: string } }>('POST', `/api/jobs/${enc(job.uuid)}/runs`, {})).run : null;
+      const { job } = await call('createJob', {}, jobBody({ project: props.project, pipeline, name, env, params }));
+      const started = run ? (await call('startRun', { job: job.uuid })).run : null;
       setName('');
       setEnv(loaded.data?.env ?? []);
       setParams(paramRows(loaded.data?.doc.spec ?? null));

@@ -5,7 +5,7 @@
  */
 import { useEffect, useLayoutEffect, useRef, useState } from 'react';
 import { isStartMarker } from '../../../src/runtime/browser.ts';
-import { enc, openStream } from '../api.ts';
+import { apiPath, openStream } from '../api.ts';
 
 const MAX_LINES = 5000;
 
@@ -32,7 +32,7 @@ export function LogViewer(props: { sessionUuid: string; service: string; active:
         let partial = '';
         let first = replace;
         try {
-          const reader = await openStream(`/api/sessions/${enc(sessionUuid)}/services/${enc(service)}/logs?follow=1&tail=${MAX_LINES}`, controller.signal);
+          const reader = await openStream(apiPath('serviceLogs', { sid: sessionUuid, name: service, follow: true, tail: MAX_LINES }), controller.signal);
           setState('following');
           setProblem(null);
           const decoder = new TextDecoder();

@@ -6,7 +6,7 @@
  */
 import { useState } from 'react';
 import type { ServiceSpec } from '../../../src/spec/browser.ts';
-import { api, enc, type Session, type ServiceState } from '../api.ts';
+import { call, type ServiceInfo, type SessionInfo } from '../api.ts';
 import { serviceUrl, useServiceDomain } from '../lib/urls.ts';
 import { speaksHttp } from '../lib/protocols.ts';
 import { CopyButton } from './CopyButton.tsx';
@@ -16,7 +16,7 @@ import { ErrorNote } from './ErrorNote.tsx';
 
 export function ServicesPanel(props: {
   services: ServiceSpec[];
-  session: Session | null | undefined;
+  session: SessionInfo | null | undefined;
   sessionUuid: string | null;
   onChanged: () => void;
 }) {
@@ -29,7 +29,7 @@ export function ServicesPanel(props: {
   // Services of the running session first come from the session (what actually runs); services only
   // in the file (not started: other scope, or added since) are listed after, from the file.
   const names = new Set<string>();
-  const rows: { name: string; spec?: ServiceSpec; state?: ServiceState }[] = [];
+  const rows: { name: string; spec?: ServiceSpec; state?: ServiceInfo }[] = [];
   for (const state of active ? (session?.services ?? []) : []) {
     names.add(state.name);
     rows.push({ name: state.name, state, ...specFor(props.services, state.name) });
@@ -41,7 +41,7 @@ export function ServicesPanel(props: {
     setBusy(name);
     setError(null);
     try {
-      await api('POST', `/api/sessions/${enc(session.uuid)}/restart`, { service: name });
+      await call('restartSession', { sid: session.uuid }, { service: name });
       props.onChanged();
     } catch (caught) {
       setError(caught);
@@ -86,7 +86,7 @@ function specFor(services: ServiceSpec[], name: string): { spec?: ServiceSpec } 
 }
 
 function ServiceRow(props: {
-  row: { name: string; spec?: ServiceSpec; state?: ServiceState };
+  row: { name: string; spec?: ServiceSpec; state?: ServiceInfo };
   active: boolean;
   sessionUuid: string | null;
   busy: boolean;
@@ -142,7 +142,7 @@ function ServiceRow(props: {
 }
 
 /** "restart 2 · started 10:02:11 · ready in 3 s": the first start is not a restart, so attempt 1 says nothing. */
-export function serviceMeta(state: ServiceState): string {
+export function serviceMeta(state: ServiceInfo): string {
   const parts: string[] = [];
   if (state.attempt > 1) parts.push(`restart ${state.attempt - 1}`);
   if (state.startedAt) parts.push(`started ${new Date(state.startedAt).toLocaleTimeString()}`);
@@ -152,19 +152,19 @@ export function serviceMeta(state: ServiceState): string {
 }
 
 /** readyAt − startedAt, as the CLI shows it; null until the service is ready. */
-export function readySeconds(state: Pick<ServiceState, 'status' | 'startedAt' | 'readyAt'>): number | null {
+export function readySeconds(state: Pick<ServiceInfo, 'status' | 'startedAt' | 'readyAt'>): number | null {
   if (state.status !== 'ready' || !state.startedAt || !state.readyAt) return null;
   const ms = Date.parse(state.readyAt) - Date.parse(state.startedAt);
   return Number.isFinite(ms) && ms >= 0 ? ms / 1000 : null;
 }
 
-function urlNote(state: ServiceState | undefined): string {
+function urlNote(state: ServiceInfo | undefined): string {
   if (!state) return 'when the session runs';
   if (state.status === 'failed' || state.status === 'exited') return `(not serving: the service ${state.status})`;
   return 'once ready';
 }
 
-function Endpoints(props: { name: string; ports: number[]; exposed: boolean; state?: ServiceState; spec?: ServiceSpec; sessionUuid: string | null }) {
+function Endpoints(props: { name: string; ports: number[]; exposed: boolean; state?: ServiceInfo; spec?: ServiceSpec; sessionUuid: string | null }) {
   if (props.ports.length === 0) return <div className="endpoint muted small-text">No ports: nothing to connect to.</div>;
   const host = props.state?.internalHostname ?? props.state?.hostname;
   if (!props.exposed) {
@@ -182,7 +182,7 @@ function Endpoints(props: { name: string; ports: number[]; exposed: boolean; sta
 }
 
 /** The exposed HTTP ports' links: on the service's own origin when the server has one, else the path URL. */
-function HttpEndpoints(props: { name: string; ports: number[]; state?: ServiceState; spec?: ServiceSpec; sessionUuid: string | null; pbp: boolean; host: string | undefined }) {
+function HttpEndpoints(props: { name: string; ports: number[]; state?: ServiceInfo; spec?: ServiceSpec; sessionUuid: string | null; pbp: boolean; host: string | undefined }) {
   const serviceDomain = useServiceDomain();
   const { pbp, host } = props;
   return (
@@ -214,7 +214,7 @@ function HttpEndpoints(props: { name: string; ports: number[]; state?: ServiceSt
 }
 
 /** A port that is not a web page (Redis, Postgres): the address steps connect to, ready to copy. */
-function Address(props: { name: string; host: string | undefined; port: number; state?: ServiceState }) {
+function Address(props: { name: string; host: string | undefined; port: number; state?: ServiceInfo }) {
   const address = `${props.host ?? `${props.name}-<session>`}:${props.port}`;
   return (
     <li className="address">

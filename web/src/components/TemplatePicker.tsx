@@ -3,13 +3,13 @@
  * keeps focus inside and closes on Escape (the native <dialog> does both).
  */
 import { useEffect, useRef } from 'react';
-import { api, type ServiceTemplate } from '../api.ts';
+import { call, type TemplateInfo } from '../api.ts';
 import { useAsync } from '../lib/use-async.ts';
 import { ErrorNote } from './ErrorNote.tsx';
 
-export function TemplatePicker(props: { open: boolean; onPick: (template: ServiceTemplate) => void; onClose: () => void }) {
+export function TemplatePicker(props: { open: boolean; onPick: (template: TemplateInfo) => void; onClose: () => void }) {
   const dialog = useRef<HTMLDialogElement>(null);
-  const templates = useAsync(() => api<{ templates: ServiceTemplate[] }>('GET', '/api/templates'), 'templates');
+  const templates = useAsync(() => call('listTemplates'), 'templates');
 
   useEffect(
     function syncDialog() {

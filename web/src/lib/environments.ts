@@ -1,39 +1,16 @@
 /**
- * The environments API as the UI uses it: shapes, the list fetch (null when the server has no
+ * The environments API as the UI uses it: the list fetch (null when the server has no
  * environments API), and the streamed build log with its closing `berth: build N <status>` line.
+ * The shapes are the API contract's (src/api/types.ts).
  */
-import { api, ApiFailure, enc, openStream } from '../api.ts';
+import { apiPath, ApiFailure, call, openStream, type BuildSummary, type EnvironmentDetail, type EnvironmentInfo } from '../api.ts';
 
-export interface EnvironmentBuildInfo {
-  number: number;
-  status: string;
-  image: string;
-  startedAt: string;
-  finishedAt: string | null;
-  error: string | null;
-}
-
-export interface EnvironmentInfo {
-  uuid: string;
-  name: string;
-  base_image: string;
-  language?: string;
-  builds?: EnvironmentBuildInfo[];
-  currentImage?: string | null;
-}
-
-export interface EnvironmentDetail extends EnvironmentInfo {
-  setupScript: string;
-}
-
-export function environmentsBase(project: string): string {
-  return `/api/projects/${enc(project)}/environments`;
-}
+export type { BuildSummary, EnvironmentDetail, EnvironmentInfo };
 
 export async function fetchEnvironments(project: string): Promise<EnvironmentInfo[] | null> {
   try {
-    const body = await api<{ environments?: EnvironmentInfo[] }>('GET', environmentsBase(project));
-    return body.environments ?? [];
+    const body = await call('listEnvironments', { project });
+    return body.environments;
   } catch (error) {
     if (error instanceof ApiFailure && error.status === 404 && !/PROJECT_NOT_FOUND/.test(error.code)) return null;
     throw error;
@@ -43,7 +20,7 @@ export async function fetchEnvironments(project: string): Promise<EnvironmentInf
 /** Build states in the CLI's colours: succeeded green, building amber, failed red. */
 export const BUILD_TONE: Record<string, string> = { succeeded: 'ready', building: 'starting', failed: 'failed', cancelled: 'stopped' };
 
-export function lastBuild(env: EnvironmentInfo): EnvironmentBuildInfo | undefined {
+export function lastBuild(env: Pick<EnvironmentDetail, 'builds'>): BuildSummary | undefined {
   return env.builds?.length ? env.builds.reduce((a, b) => (b.number > a.number ? b : a)) : undefined;
 }
 
@@ -58,7 +35,7 @@ export function statusFromLog(text: string): string | null {
 
 /** Streams a build's log, calling onChunk as text arrives; resolves when the server ends it. */
 export async function streamBuildLog(project: string, env: string, number: number, signal: AbortSignal, onChunk: (text: string) => void): Promise<void> {
-  const reader = await openStream(`${environmentsBase(project)}/${enc(env)}/builds/${number}/log`, signal);
+  const reader = await openStream(apiPath('buildLog', { project, env, number }), signal);
   const decoder = new TextDecoder();
   for (;;) {
     const { value, done } = await reader.read();

@@ -4,6 +4,7 @@
  * origin (GET /api/health's `serviceDomain`), links point there directly; else at the path URL.
  */
 import { useEffect, useState } from 'react';
+import { apiPath } from '../../../src/api/browser.ts';
 import { routeBasePath } from '../../../src/plan/browser.ts';
 import { serviceHostKey } from '../../../src/proxy/browser.ts';
 
@@ -24,7 +25,7 @@ let known: string | null = null;
 
 /** Asks the server once per page load; a server that does not say (or cannot be asked) means path URLs. */
 function askServiceDomain(): Promise<string | null> {
-  asked ??= fetch('/api/health')
+  asked ??= fetch(apiPath('health'))
     .then((answer) => (answer.ok ? (answer.json() as Promise<{ serviceDomain?: unknown }>) : {}))
     .then((health: { serviceDomain?: unknown }) => (known = typeof health.serviceDomain === 'string' ? health.serviceDomain : null))
     .catch(() => null);

@@ -5,18 +5,18 @@
  * its start comes as an event, or through setSession when this page starts it.
  */
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { api, ApiFailure, enc, type Session } from '../api.ts';
+import { apiPath, ApiFailure, call, type SessionInfo } from '../api.ts';
 
 export interface SessionState {
   /** undefined while loading; null when the pipeline has no session (never started, or deleted). */
-  session: Session | null | undefined;
+  session: SessionInfo | null | undefined;
   error: unknown;
   refresh: () => Promise<void>;
-  setSession: (session: Session | null) => void;
+  setSession: (session: SessionInfo | null) => void;
 }
 
 export function useSession(sessionUuid: string | null): SessionState {
-  const [session, setSessionState] = useState<Session | null | undefined>(sessionUuid ? undefined : null);
+  const [session, setSessionState] = useState<SessionInfo | null | undefined>(sessionUuid ? undefined : null);
   const [missing, setMissing] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const timer = useRef<number | undefined>(undefined);
@@ -25,7 +25,7 @@ export function useSession(sessionUuid: string | null): SessionState {
     async function refreshSession() {
       if (!sessionUuid) return;
       try {
-        const body = await api<{ session: Session }>('GET', `/api/sessions/${enc(sessionUuid)}`);
+        const body = await call('getSession', { sid: sessionUuid });
         setSessionState(body.session);
         setMissing(false);
         setError(null);
@@ -48,7 +48,7 @@ export function useSession(sessionUuid: string | null): SessionState {
         window.clearTimeout(timer.current);
         timer.current = window.setTimeout(() => void refresh(), 120);
       };
-      const events = new EventSource(`/api/events?session=${enc(sessionUuid)}`);
+      const events = new EventSource(apiPath('sessionEvents', { session: sessionUuid }));
       events.addEventListener('session', soon);
       events.addEventListener('service', soon);
       return () => {
@@ -68,7 +68,7 @@ export function useSession(sessionUuid: string | null): SessionState {
     [sessionUuid, missing, refresh],
   );
 
-  const setSession = useCallback(function setSession(next: Session | null) {
+  const setSession = useCallback(function setSession(next: SessionInfo | null) {
     setSessionState(next);
     setMissing(next === null);
   }, []);
@@ -76,6 +76,6 @@ export function useSession(sessionUuid: string | null): SessionState {
   return { session, error, refresh, setSession };
 }
 
-export function isActive(session: Session | null | undefined): session is Session {
+export function isActive(session: SessionInfo | null | undefined): session is SessionInfo {
   return Boolean(session && session.status !== 'stopped');
 }

@@ -4,11 +4,11 @@
  * can be linked and survives a reload.
  */
 import { useState, type FormEvent } from 'react';
-import { api, enc } from '../api.ts';
+import { call } from '../api.ts';
 import { Link, navigate, projectHref, useLocation } from '../router.tsx';
 import { useAsync } from '../lib/use-async.ts';
 import { useTitle } from '../lib/use-title.ts';
-import { BUILD_TONE, environmentsBase, fetchEnvironments, lastBuild, type EnvironmentDetail, type EnvironmentInfo } from '../lib/environments.ts';
+import { BUILD_TONE, fetchEnvironments, lastBuild, type EnvironmentInfo } from '../lib/environments.ts';
 import { ErrorNote } from '../components/ErrorNote.tsx';
 import { StatusBadge } from '../components/StatusBadge.tsx';
 import { described, Field } from '../components/Field.tsx';
@@ -24,7 +24,7 @@ export function EnvironmentsPage(props: { project: string }) {
   const list = useAsync(() => fetchEnvironments(props.project), `envs-${props.project}`);
   useTitle('Environments', props.project);
   const detail = useAsync(
-    () => (selected ? api<{ environment: EnvironmentDetail }>('GET', `${environmentsBase(props.project)}/${enc(selected)}`).then((b) => b.environment) : Promise.resolve(null)),
+    () => (selected ? call('getEnvironment', { project: props.project, env: selected }).then((b) => b.environment) : Promise.resolve(null)),
     `env-${props.project}-${selected ?? ''}`,
   );
 
@@ -50,7 +50,7 @@ export function EnvironmentsPage(props: { project: string }) {
           <div>
             {environments.length === 0 ? <div className="empty-state">No environments in this project yet. Create one below.</div> : null}
             {environments.length > 0 ? <EnvironmentTable project={props.project} environments={environments} selected={selected} /> : null}
-            <NewEnvironmentForm project={props.project} onCreated={(uuid) => void list.reload().then(() => navigate(`${here}?env=${enc(uuid)}`))} />
+            <NewEnvironmentForm project={props.project} onCreated={(uuid) => void list.reload().then(() => navigate(`${here}?env=${encodeURIComponent(uuid)}`))} />
           </div>
           <div>
             {detail.error ? <ErrorNote error={detail.error} /> : null}
@@ -82,7 +82,7 @@ function EnvironmentTable(props: { project: string; environments: EnvironmentInf
             return (
               <tr key={env.uuid} className={env.uuid === props.selected ? 'selected' : undefined}>
                 <td>
-                  <Link href={`${here}?env=${enc(env.uuid)}`} aria-current={env.uuid === props.selected ? 'true' : undefined}>
+                  <Link href={`${here}?env=${encodeURIComponent(env.uuid)}`} aria-current={env.uuid === props.selected ? 'true' : undefined}>
                     {env.name}
                   </Link>
                   <div className="muted small-text mono">{env.currentImage ?? env.base_image}</div>
@@ -114,7 +114,7 @@ function NewEnvironmentForm(props: { project: string; onCreated: (uuid: string) 
     setError(null);
     if (!name.trim() || !baseImage.trim()) return;
     try {
-      const { environment } = await api<{ environment: EnvironmentDetail }>('POST', environmentsBase(props.project), {
+      const { environment } = await call('createEnvironment', { project: props.project }, {
         name: name.trim(),
         base_image: baseImage.trim(),
         setupScript: script,

@@ -4,7 +4,7 @@
  * is unfinished: the jobs API has no event stream of its own.
  */
 import { useEffect, useState } from 'react';
-import { api, ApiFailure, enc, type PipelineSummary } from '../api.ts';
+import { ApiFailure, call, type JobInfo, type RunInfo } from '../api.ts';
 import { Link, navigate, projectHref, useLocation } from '../router.tsx';
 import { JobForm } from '../components/JobForm.tsx';
 import { useAsync } from '../lib/use-async.ts';
@@ -12,27 +12,6 @@ import { ErrorNote } from '../components/ErrorNote.tsx';
 import { StatusBadge } from '../components/StatusBadge.tsx';
 import { TableHead } from '../components/TableHead.tsx';
 import { useTitle } from '../lib/use-title.ts';
-
-export interface JobInfo {
-  uuid: string;
-  name: string;
-  pipelinePath: string;
-  createdAt: string;
-  services?: string[];
-}
-
-export interface RunInfo {
-  uuid: string;
-  jobUuid: string | null;
-  jobName: string | null;
-  type: string;
-  pipelinePath: string;
-  status: string;
-  reason: string | null;
-  createdAt: string;
-  startedAt: string | null;
-  finishedAt: string | null;
-}
 
 /** Run and step states in the CLI's colours. */
 export const RUN_TONE: Record<string, string> = {
@@ -48,9 +27,9 @@ export const RUN_TONE: Record<string, string> = {
 export const FINISHED = new Set(['succeeded', 'failed', 'cancelled']);
 
 export function JobsPage(props: { project: string }) {
-  const jobs = useAsync(() => api<{ jobs: JobInfo[] }>('GET', `/api/jobs?project=${enc(props.project)}`).catch(unavailable), `jobs-${props.project}`);
-  const runs = useAsync(() => api<{ runs: RunInfo[] }>('GET', `/api/runs?project=${enc(props.project)}`).catch(unavailable), `runs-${props.project}`);
-  const pipelines = useAsync(() => api<{ pipelines: PipelineSummary[] }>('GET', `/api/projects/${enc(props.project)}/pipelines`), `p-${props.project}`);
+  const jobs = useAsync(() => call('listJobs', { project: props.project }).catch(unavailable), `jobs-${props.project}`);
+  const runs = useAsync(() => call('listRuns', { project: props.project }).catch(unavailable), `runs-${props.project}`);
+  const pipelines = useAsync(() => call('listPipelines', { project: props.project }), `p-${props.project}`);
   const { query } = useLocation();
   const [error, setError] = useState<unknown>(null);
   // The run "Run now" just started, said next to the jobs table with a link to follow it.
@@ -99,7 +78,7 @@ export function JobsPage(props: { project: string }) {
     setStarting(job.uuid);
     setStarted(null);
     await act(async () => {
-      const body = await api<{ run: RunInfo }>('POST', `/api/jobs/${enc(job.uuid)}/runs`, {});
+      const body = await call('startRun', { job: job.uuid });
       setStarted({ job: job.name, run: body.run });
     });
     setStarting(null);
@@ -115,7 +94,7 @@ export function JobsPage(props: { project: string }) {
       {started ? (
         <div className="note note-ok" role="status">
           Started a run of {started.job}.{' '}
-          <Link href={`${projectHref(props.project)}/runs/${enc(started.run.uuid)}`}>Follow run {started.run.uuid.slice(0, 8)}</Link>
+          <Link href={`${projectHref(props.project)}/runs/${encodeURIComponent(started.run.uuid)}`}>Follow run {started.run.uuid.slice(0, 8)}</Link>
         </div>
       ) : null}
       {jobs.data && jobs.data.jobs.length === 0 ? <div className="empty-state">No jobs yet. Create one below.</div> : null}
@@ -127,7 +106,7 @@ export function JobsPage(props: { project: string }) {
               {jobs.data.jobs.map((job) => (
                 <tr key={job.uuid}>
                   <td>
-                    <Link href={`${jobsHref}?job=${enc(job.uuid)}#runs`} title={`Runs of ${job.name}`}>
+                    <Link href={`${jobsHref}?job=${encodeURIComponent(job.uuid)}#runs`} title={`Runs of ${job.name}`}>
                       {job.name}
                     </Link>
                   </td>
@@ -144,7 +123,7 @@ export function JobsPage(props: { project: string }) {
                       onClick={() => {
                         // The runs' logs and copies of the project go too: ask first.
                         if (window.confirm(`Delete job "${job.name}" with all its runs, their step logs and copies of the project?`)) {
-                          void act(() => api('DELETE', `/api/jobs/${enc(job.uuid)}`));
+                          void act(() => call('deleteJob', { job: job.uuid }));
                         }
                       }}
                     >
@@ -165,7 +144,7 @@ export function JobsPage(props: { project: string }) {
           pipelines={pipelines.data.pipelines}
           initialPipeline={query.get('pipeline')}
           onCreated={async (_job, run) => {
-            if (run) navigate(`${projectHref(props.project)}/runs/${enc(run.uuid)}`);
+            if (run) navigate(`${projectHref(props.project)}/runs/${encodeURIComponent(run.uuid)}`);
             else await Promise.all([jobs.reload(), runs.reload()]);
           }}
         />
@@ -187,7 +166,7 @@ export function JobsPage(props: { project: string }) {
               {runList.map((run) => (
                 <tr key={run.uuid}>
                   <td>
-                    <Link href={`${projectHref(props.project)}/runs/${enc(run.uuid)}`}>{run.jobName ?? (run.type === 'interactive' ? 'interactive run' : run.uuid.slice(0, 8))}</Link>
+                    <Link href={`${projectHref(props.project)}/runs/${encodeURIComponent(run.uuid)}`}>{run.jobName ?? (run.type === 'interactive' ? 'interactive run' : run.uuid.slice(0, 8))}</Link>
                     <div className="muted small-text mono">{run.uuid.slice(0, 8)}</div>
                   </td>
                   <td>
@@ -198,7 +177,7 @@ export function JobsPage(props: { project: string }) {
                   <td>{run.finishedAt ? new Date(run.finishedAt).toLocaleString() : '—'}</td>
                   <td className="actions">
                     {FINISHED.has(run.status) ? null : (
-                      <button type="button" className="small danger" onClick={() => void act(() => api('POST', `/api/runs/${enc(run.uuid)}/cancel`, {}))}>
+                      <button type="button" className="small danger" onClick={() => void act(() => call('cancelRun', { run: run.uuid }))}>
                         Cancel<span className="sr-only"> run {run.uuid.slice(0, 8)}</span>
                       </button>
                     )}

@@ -4,7 +4,7 @@
  */
 import { useEffect, useState } from 'react';
 import type { ServiceSpec } from '../../../src/spec/browser.ts';
-import { api, enc, type ApplyDiff, type PipelineDocument, type Session } from '../api.ts';
+import { call, type PlanDiff, type SessionInfo } from '../api.ts';
 import { Link, pipelineHref, projectHref } from '../router.tsx';
 import { useAsync } from '../lib/use-async.ts';
 import { isActive, useSession } from '../lib/use-session.ts';
@@ -18,12 +18,11 @@ import { useTitle } from '../lib/use-title.ts';
 import { announcement, summarizeSession } from '../lib/session-summary.ts';
 
 export function PipelinePage(props: { project: string; pipeline: string }) {
-  const url = `/api/projects/${enc(props.project)}/pipelines/${enc(props.pipeline)}`;
-  const doc = useAsync(() => api<PipelineDocument>('GET', url), url);
+  const doc = useAsync(() => call('getPipeline', { project: props.project, pipeline: props.pipeline }), `${props.project}|${props.pipeline}`);
   const live = useSession(doc.data?.sessionUuid ?? null);
   const [busy, setBusy] = useState<'start' | 'stop' | 'apply' | null>(null);
   const [error, setError] = useState<unknown>(null);
-  const [applied, setApplied] = useState<ApplyDiff | null>(null);
+  const [applied, setApplied] = useState<PlanDiff | null>(null);
 
   const spec = doc.data?.spec ?? null;
   const services: ServiceSpec[] = Object.values(spec?.services ?? {}).sort((a, b) => a.order - b.order);
@@ -39,13 +38,13 @@ export function PipelinePage(props: { project: string; pipeline: string }) {
     setApplied(null);
     try {
       if (kind === 'start') {
-        const body = await api<{ session: Session }>('POST', '/api/sessions', { project: props.project, pipeline: doc.data!.path });
+        const body = await call('startSession', {}, { project: props.project, pipeline: doc.data!.path });
         live.setSession(body.session);
       } else if (kind === 'stop' && session) {
-        const body = await api<{ session: Session }>('DELETE', `/api/sessions/${enc(session.uuid)}`);
+        const body = await call('stopSession', { sid: session.uuid });
         live.setSession(body.session);
       } else if (kind === 'apply' && session) {
-        const body = await api<{ diff: ApplyDiff; session: Session }>('POST', `/api/sessions/${enc(session.uuid)}/apply`, {});
+        const body = await call('applySession', { sid: session.uuid });
         setApplied(body.diff);
         live.setSession(body.session);
       }
@@ -69,7 +68,7 @@ export function PipelinePage(props: { project: string; pipeline: string }) {
           <p className="muted mono small-text placeholder-line">{doc.data?.path ?? ' '}</p>
         </div>
         <div className="session-actions">
-          <Link href={`${projectHref(props.project)}/jobs?pipeline=${enc(props.pipeline)}`} className="button">
+          <Link href={`${projectHref(props.project)}/jobs?pipeline=${encodeURIComponent(props.pipeline)}`} className="button">
             New job
           </Link>
           <Link href={pipelineHref(props.project, props.pipeline, 'services')} className="button">
@@ -147,8 +146,8 @@ export function PipelinePage(props: { project: string; pipeline: string }) {
  * Whether the pipeline file differs from what the session runs (GET …/changes is apply's dry run),
  * checked again whenever the session's state is refreshed.
  */
-function useFileChanges(session: Session | null, applied: ApplyDiff | null): ApplyDiff | null {
-  const [diff, setDiff] = useState<ApplyDiff | null>(null);
+function useFileChanges(session: SessionInfo | null, applied: PlanDiff | null): PlanDiff | null {
+  const [diff, setDiff] = useState<PlanDiff | null>(null);
   useEffect(
     function checkFile() {
       if (!session) {
@@ -156,7 +155,7 @@ function useFileChanges(session: Session | null, applied: ApplyDiff | null): App
         return;
       }
       let current = true;
-      api<{ diff: ApplyDiff }>('GET', `/api/sessions/${enc(session.uuid)}/changes`)
+      call('sessionChanges', { sid: session.uuid })
         .then((body) => {
           if (current) setDiff(body.diff.added.length + body.diff.removed.length + body.diff.changed.length > 0 ? body.diff : null);
         })
@@ -172,7 +171,7 @@ function useFileChanges(session: Session | null, applied: ApplyDiff | null): App
   return diff;
 }
 
-function FileChangedNote(props: { diff: ApplyDiff }) {
+function FileChangedNote(props: { diff: PlanDiff }) {
   const { diff } = props;
   const parts = [
     diff.changed.length ? `${diff.changed.join(', ')} changed` : null,

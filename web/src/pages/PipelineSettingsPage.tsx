@@ -6,7 +6,7 @@
  */
 import { useEffect, useMemo, useState } from 'react';
 import type { Diagnostic, PipelineSpec } from '../../../src/spec/browser.ts';
-import { api, ApiFailure, enc, type ApplyDiff, type EnvVarEntry, type PipelineDocument, type ServiceTemplate } from '../api.ts';
+import { ApiFailure, call, type EnvVarEntry, type PipelineDocument, type PlanDiff, type TemplateInfo } from '../api.ts';
 import { guardLeaving, Link, pipelineHref, projectHref } from '../router.tsx';
 import { useAsync } from '../lib/use-async.ts';
 import { isActive, useSession } from '../lib/use-session.ts';
@@ -37,21 +37,21 @@ interface Loaded {
 export function PipelineSettingsPage(props: { project: string; pipeline: string }) {
   const { query } = useLocation();
   const tab = (TABS.find((t) => t.id === query.get('tab'))?.id ?? 'services') as Tab;
-  const url = `/api/projects/${enc(props.project)}/pipelines/${enc(props.pipeline)}`;
+  const file = { project: props.project, pipeline: props.pipeline };
   const loaded = useAsync<Loaded>(async () => {
     const [doc, projectEnv, pipelineEnv] = await Promise.all([
-      api<PipelineDocument>('GET', url),
-      api<{ env: EnvVarEntry[] }>('GET', `/api/projects/${enc(props.project)}/env`),
-      api<{ env: EnvVarEntry[] }>('GET', `${url}/env`).catch(() => ({ env: [] as EnvVarEntry[] })),
+      call('getPipeline', file),
+      call('listProjectEnv', { project: props.project }),
+      call('listPipelineEnv', file).catch(() => ({ env: [] as EnvVarEntry[] })),
     ]);
     return { doc, inheritable: [...new Set([...projectEnv.env, ...pipelineEnv.env].map((e) => e.name))] };
-  }, url);
+  }, `${props.project}|${props.pipeline}`);
   const environments = useAsync(() => fetchEnvironments(props.project).catch(() => null), `env-${props.project}`);
   const doc = loaded.data?.doc;
   const live = useSession(doc?.sessionUuid ?? null);
   // Kept here, not in the editor: a save reloads the file and remounts the editor.
   const [savedWhileRunning, setSavedWhileRunning] = useState(false);
-  const [applied, setApplied] = useState<ApplyDiff | null>(null);
+  const [applied, setApplied] = useState<PlanDiff | null>(null);
   // Which service card is open, by name: it stays open when a save reloads the editor.
   const [openName, setOpenName] = useState<string | null>(null);
   useTitle(`${TABS.find((t) => t.id === tab)!.label} settings`, doc?.spec?.name ?? props.pipeline);
@@ -93,7 +93,7 @@ export function PipelineSettingsPage(props: { project: string; pipeline: string 
       {doc?.spec && tab === 'env' ? (
         <>
           <p className="muted">Only this pipeline sees these; they win over project variables of the same name.</p>
-          <EnvVarsEditor base={`${url}/env`} label="Pipeline variables" onChange={() => void loaded.reload()} />
+          <EnvVarsEditor project={props.project} pipeline={props.pipeline} label="Pipeline variables" onChange={() => void loaded.reload()} />
         </>
       ) : null}
       {doc?.spec && tab !== 'env' ? (
@@ -104,7 +104,7 @@ export function PipelineSettingsPage(props: { project: string; pipeline: string 
           tab={tab}
           inheritable={loaded.data?.inheritable ?? []}
           environments={environments.data ?? null}
-          url={url}
+          file={file}
           onEdited={() => setApplied(null)}
           onSaved={() => {
             setSavedWhileRunning(isActive(live.session));
@@ -125,7 +125,7 @@ function Editor(props: {
   tab: Tab;
   inheritable: string[];
   environments: Awaited<ReturnType<typeof fetchEnvironments>>;
-  url: string;
+  file: { project: string; pipeline: string };
   onEdited: () => void;
   onSaved: () => void;
   onReload: () => void;
@@ -180,7 +180,7 @@ function Editor(props: {
     props.onEdited();
   }
 
-  function addFromTemplate(template: ServiceTemplate) {
+  function addFromTemplate(template: TemplateInfo) {
     setPicking(false);
     const order = Math.max(-1, ...drafts.map((d) => d.order)) + 1;
     const draft = draftFromService({ ...template.service, name: uniqueName(String(template.service.name ?? template.id), names) }, order);
@@ -196,7 +196,7 @@ function Editor(props: {
     setSaveError(null);
     try {
       const toSave = specToSave({ content: doc.content, migrated: doc.migrated, edited: spec, initial, drafts, parametersChanged: parametersText !== initialParameters });
-      await api<PipelineDocument>('PUT', props.url, { spec: toSave, expectedContent: doc.content });
+      await call('savePipeline', props.file, { spec: toSave, expectedContent: doc.content });
       setDirty(false);
       props.onSaved();
     } catch (error) {

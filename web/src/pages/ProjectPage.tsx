@@ -1,4 +1,4 @@
-import { api, enc, type PipelineSummary, type Project } from '../api.ts';
+import { call } from '../api.ts';
 import { Link, pipelineHref, projectHref } from '../router.tsx';
 import { useAsync } from '../lib/use-async.ts';
 import { useTitle } from '../lib/use-title.ts';
@@ -8,9 +8,8 @@ import { StatusBadge } from '../components/StatusBadge.tsx';
 import { EnvironmentsSection } from '../components/EnvironmentsSection.tsx';
 
 export function ProjectPage(props: { project: string }) {
-  const base = `/api/projects/${enc(props.project)}`;
-  const project = useAsync(() => api<{ project: Project }>('GET', base), base);
-  const pipelines = useAsync(() => api<{ pipelines: PipelineSummary[] }>('GET', `${base}/pipelines`), `${base}/pipelines`);
+  const project = useAsync(() => call('getProject', { project: props.project }), `project-${props.project}`);
+  const pipelines = useAsync(() => call('listPipelines', { project: props.project }), `pipelines-${props.project}`);
   useTitle(props.project);
 
   return (
@@ -73,7 +72,7 @@ export function ProjectPage(props: { project: string }) {
 
       <h2>Project environment variables</h2>
       <p className="muted">Every pipeline of the project sees these; a pipeline's own variables win. Services get them only by inheriting them by name.</p>
-      <EnvVarsEditor base={`${base}/env`} label="Project variables" />
+      <EnvVarsEditor project={props.project} label="Project variables" />
     </section>
   );
 }

@@ -1,12 +1,12 @@
 import { useState, type FormEvent } from 'react';
-import { api, type Project } from '../api.ts';
+import { call } from '../api.ts';
 import { Link, navigate, projectHref } from '../router.tsx';
 import { useAsync } from '../lib/use-async.ts';
 import { useTitle } from '../lib/use-title.ts';
 import { ErrorNote } from '../components/ErrorNote.tsx';
 
 export function ProjectsPage() {
-  const projects = useAsync(() => api<{ projects: Project[] }>('GET', '/api/projects'), 'projects');
+  const projects = useAsync(() => call('listProjects'), 'projects');
   useTitle('Projects');
   const [path, setPath] = useState('');
   const [name, setName] = useState('');
@@ -22,7 +22,7 @@ export function ProjectsPage() {
     setCreating(true);
     setCreateError(null);
     try {
-      const { project } = await api<{ project: Project }>('POST', '/api/projects', { name: newName.trim(), starter });
+      const { project } = await call('createProject', {}, { name: newName.trim(), starter });
       navigate(projectHref(project.name));
     } catch (caught) {
       setCreateError(caught);
@@ -36,7 +36,7 @@ export function ProjectsPage() {
     setBusy(true);
     setError(null);
     try {
-      const { project } = await api<{ project: Project }>('POST', '/api/projects', { path: path.trim(), ...(name.trim() ? { name: name.trim() } : {}) });
+      const { project } = await call('createProject', {}, { path: path.trim(), ...(name.trim() ? { name: name.trim() } : {}) });
       navigate(projectHref(project.name));
     } catch (caught) {
       setError(caught);

@@ -3,23 +3,17 @@
  * step's and service's log (followed live while the run runs).
  */
 import { useEffect, useState } from 'react';
-import { api, enc } from '../api.ts';
+import { apiPath, call } from '../api.ts';
 import { StreamedLog } from '../components/StreamedLog.tsx';
 import { Link, projectHref } from '../router.tsx';
 import { useAsync } from '../lib/use-async.ts';
 import { useTitle } from '../lib/use-title.ts';
 import { ErrorNote } from '../components/ErrorNote.tsx';
 import { StatusBadge } from '../components/StatusBadge.tsx';
-import { FINISHED, RUN_TONE, type RunInfo } from './JobsPage.tsx';
-
-interface RunDetail extends RunInfo {
-  steps: { stepUuid: string; title: string; filePath: string; status: string; reason: string | null; exitCode: number | null; durationMs: number | null }[];
-  services: { name: string; status: string; reason: string | null }[];
-  sessionStatus: string | null;
-}
+import { FINISHED, RUN_TONE } from './JobsPage.tsx';
 
 export function RunPage(props: { project: string; run: string }) {
-  const run = useAsync(() => api<{ run: RunDetail }>('GET', `/api/runs/${enc(props.run)}`), props.run);
+  const run = useAsync(() => call('getRun', { run: props.run }), props.run);
   const [step, setStep] = useState<string | null>(null);
   const [service, setService] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(null);
@@ -50,7 +44,7 @@ export function RunPage(props: { project: string; run: string }) {
             type="button"
             className="danger"
             onClick={() =>
-              void api('POST', `/api/runs/${enc(props.run)}/cancel`, {})
+              void call('cancelRun', { run: props.run })
                 .then(() => run.reload())
                 .catch(setError)
             }
@@ -95,7 +89,7 @@ export function RunPage(props: { project: string; run: string }) {
                         <span className="sr-only"> of {s.title}</span>
                       </button>
                     </div>
-                    {step === s.stepUuid ? <StreamedLog url={`/api/runs/${enc(props.run)}/steps/${enc(s.stepUuid)}/logs?follow=1`} label={`Log of ${s.title}`} /> : null}
+                    {step === s.stepUuid ? <StreamedLog url={apiPath('stepLogs', { run: props.run, step: s.stepUuid, follow: true })} label={`Log of ${s.title}`} /> : null}
                   </li>
                 ))}
               </ul>
@@ -120,7 +114,7 @@ export function RunPage(props: { project: string; run: string }) {
                       </button>
                     </div>
                     {/* The run's session has the run's uuid, so its services' logs are the session's. */}
-                    {service === s.name ? <StreamedLog url={`/api/sessions/${enc(props.run)}/services/${enc(s.name)}/logs?follow=1&tail=2000`} label={`Log of service ${s.name}`} /> : null}
+                    {service === s.name ? <StreamedLog url={apiPath('serviceLogs', { sid: props.run, name: s.name, follow: true, tail: 2000 })} label={`Log of service ${s.name}`} /> : null}
                   </li>
                 ))}
               </ul>

@@ -3,18 +3,12 @@
  * `berth user add|list|remove|passwd`; the server enforces the rules (name format, 12+ characters).
  */
 import { useEffect, useState, type FormEvent } from 'react';
-import { api } from '../api.ts';
+import { call } from '../api.ts';
 import { useAsync } from '../lib/use-async.ts';
 import { ErrorNote } from '../components/ErrorNote.tsx';
 
-interface UserInfo {
-  username: string;
-  createdAt: string;
-  updatedAt: string;
-}
-
 export function UsersPage(props: { me: string | undefined }) {
-  const users = useAsync(() => api<{ users: UserInfo[] }>('GET', '/api/users'), 'users');
+  const users = useAsync(() => call('listUsers'), 'users');
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
   const [busy, setBusy] = useState(false);
@@ -43,7 +37,7 @@ export function UsersPage(props: { me: string | undefined }) {
   function addUser(event: FormEvent) {
     event.preventDefault();
     void run(async function add() {
-      const { user } = await api<{ user: UserInfo }>('POST', '/api/users', { username: username.trim(), password });
+      const { user } = await call('createUser', {}, { username: username.trim(), password });
       setUsername('');
       setPassword('');
       return `Added ${user.username}. They sign in with this password at /login.`;
@@ -53,7 +47,7 @@ export function UsersPage(props: { me: string | undefined }) {
   function removeUser(name: string) {
     if (!window.confirm(`Remove ${name}? Their web sessions and the API tokens they created stop working.`)) return;
     void run(async function remove() {
-      await api('DELETE', `/api/users/${encodeURIComponent(name)}`);
+      await call('deleteUser', { username: name });
       return `Removed ${name}.`;
     });
   }
@@ -118,7 +112,7 @@ export function UsersPage(props: { me: string | undefined }) {
           busy={busy}
           onSubmit={(newPassword) =>
             void run(async function reset() {
-              await api('PUT', `/api/users/${encodeURIComponent(resetting)}/password`, { password: newPassword });
+              await call('changePassword', { username: resetting }, { password: newPassword });
               setResetting(null);
               return `Changed the password of ${resetting}; their other sign-ins were ended.`;
             })
