@@ -15,6 +15,7 @@ export {
   type EnvironmentProperties,
 } from './definitions.ts';
 export { buildEnvironment, type BuildEnvironmentOptions } from './build.ts';
+export { EnvironmentBuilds, type EnvironmentBuildsOptions, type LiveBuild, type CancelResult } from './builds.ts';
 export {
   environmentMigrations,
   environmentBuildStore,

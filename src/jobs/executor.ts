@@ -1,8 +1,8 @@
 /**
  * Step executors: run one step to completion with its env and a log file, and kill it on abort.
  * The local executor runs host processes (each in its own process group, so a step's children die
- * with it); the docker executor (docker-executor.ts) runs containers, the task executor
- * (task-executor.ts) runs them through the runtime (kubernetes: a Pod per step).
+ * with it); on container runtimes the task executor (task-executor.ts) has the runtime run them
+ * (docker: a container per step, kubernetes: a Pod per step).
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';

@@ -22,8 +22,8 @@ export {
 export { parseParameterAssignments, parseEnvAssignments, applyParameters, checkParameters, emptyParameters } from './parameters.ts';
 export { orderSteps, walkDag, type DagStep, type StepOutcome } from './dag.ts';
 export { createLocalStepExecutor, type StepExecutor, type StepExecution } from './executor.ts';
-export { createTaskStepExecutor, type TaskStepExecutorOptions } from './task-executor.ts';
-export { createDockerStepExecutor, containerApiUrl, STEP_LABELS, type DockerStepExecutorOptions } from './docker-executor.ts';
+export { createTaskStepExecutor, stepTask, type TaskStepExecutorOptions } from './task-executor.ts';
+export { STEP_LABELS } from './container-step.ts';
 export { stepCommand, defaultNotebookPython, STEP_FILE_TYPES } from './step-command.ts';
 export { stepEnv, PYTHON_SDK_DIR } from './step-env.ts';
 export { JobError } from './errors.ts';

@@ -125,8 +125,8 @@ export interface Runtime {
    */
   imageBuilder?(): ImageBuilder;
   /**
-   * Runs a container to completion next to the session's services (a job step): kubernetes runs
-   * it as a Pod. Resolves with the exit code, or a reason when it could not run or was cancelled;
+   * Runs a container to completion next to the session's services (a job step): docker runs it
+   * as a container on the session network, kubernetes as a Pod. Resolves with the exit code, or a reason when it could not run or was cancelled;
    * the task's objects are removed afterwards in every case.
    */
   runTask?(task: TaskSpec, options: TaskOptions): Promise<TaskResult>;
@@ -182,8 +182,20 @@ export interface TaskSpec {
   env: Record<string, string>;
   /** Host directories (project: under the projects mount; data: the shared data directory). */
   mounts: (MountPlan & { readOnly?: boolean })[];
-  /** Small files made for this task (the Python SDK, the session's services), read-only at their absolute paths. */
+  /** Small files made for this task, read-only at their absolute paths. */
   files: { path: string; content: string }[];
+  /**
+   * Berth's own files and directories on its host (the Python SDK, the session's services file),
+   * read-only at `target`. A runtime that shares Berth's filesystem binds them (docker); one that
+   * does not ships their contents as `files` do (kubernetes: the task's ConfigMap).
+   */
+  hostFiles?: { hostPath: string; target: string }[];
+  /**
+   * Names of env variables whose value is a URL of Berth's own host (BERTH_API_URL): where the
+   * task's container reaches that host under another name (docker: `host.docker.internal`), the
+   * runtime rewrites a loopback host to it.
+   */
+  hostUrlEnv?: string[];
   labels: Record<string, string>;
 }
 

@@ -102,7 +102,7 @@ export async function startServer(options: ServerOptions): Promise<BerthServer> 
   const sharedDataDir = join(options.dataDir, 'data');
   await mkdir(sharedDataDir, { recursive: true });
 
-  const { runtime, description: runtimeDescription, socketPath: engineSocket, runsDir, projectsDir, namespace } = await chooseRuntime({
+  const { runtime, description: runtimeDescription, runsDir, projectsDir, namespace } = await chooseRuntime({
     choice: options.runtime ?? 'auto',
     stateDir: join(options.dataDir, 'runtime'),
     installationId,
@@ -144,7 +144,6 @@ export async function startServer(options: ServerOptions): Promise<BerthServer> 
     revokeSessionTokens: (sid) => void auth.revokeSessionTokens(sid),
     logger: logger.child({ component: 'jobs' }),
     ...(options.graceMs === undefined ? {} : { graceMs: options.graceMs }),
-    ...(engineSocket ? { engineSocket } : {}),
     ...(runsDir ? { runsDir } : {}),
     ...(namespace ? { namespace } : {}),
   });

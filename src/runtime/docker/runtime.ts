@@ -1,12 +1,13 @@
 /**
  * The docker runtime: one container per service on a per-session user-defined bridge network,
- * through the Engine API (Docker, or Podman's compatible socket). Containers carry the plan's
- * labels plus this installation's id, so `list` finds them again after a Berth restart.
+ * through the Engine API (Docker, or Podman's compatible socket), and one per task (a job step:
+ * task.ts) on the same network. Containers carry the plan's (or task's) labels plus this
+ * installation's id, so `list` finds them again after a Berth restart.
  */
 import { statSync } from 'node:fs';
 import { appendStartMarker } from '../log-cursor.ts';
 import { type RuntimeKind, type ServicePlan, LABELS } from '../../plan/index.ts';
-import type { Endpoint, ExecResult, Runtime, RuntimeObject, RuntimeRef, RuntimeState, StartOptions } from '../types.ts';
+import type { Endpoint, ExecResult, Runtime, RuntimeObject, RuntimeRef, RuntimeState, StartOptions, TaskOptions, TaskResult, TaskSpec } from '../types.ts';
 import { RuntimeError } from '../errors.ts';
 import { createEngineImageBuilder } from './image-build.ts';
 import { createDockerClient, engineStatus, readAll, type DockerClient } from './client.ts';
@@ -15,6 +16,7 @@ import { chooseReach, engineHostFacts, onLocalSubnet, parseReach, type DockerRea
 import { ensureImage } from './images.ts';
 import { followLogs, type LogFollower } from './logs.ts';
 import { demuxAll } from './streams.ts';
+import { engineFacts, runTaskContainer, type EngineFacts } from './task.ts';
 
 export interface DockerRuntimeOptions {
   /** Unix socket of the engine (`/var/run/docker.sock`, `/run/podman/podman.sock`). */
@@ -62,6 +64,17 @@ export function createDockerRuntime(options: DockerRuntimeOptions): Runtime {
   const defaultGraceMs = options.graceMs ?? 10_000;
   const reachOption = options.reach ?? parseReach(process.env.BERTH_DOCKER_REACH);
   let engineReach: Promise<DockerReach> | undefined;
+
+  let facts: Promise<EngineFacts> | undefined;
+
+  /** What the engine is (Docker or Podman), for task containers: asked again after a failure, as the engine may have been restarted. */
+  function taskFacts(): Promise<EngineFacts> {
+    facts ??= engineFacts(client).catch((error: unknown) => {
+      facts = undefined;
+      throw error;
+    });
+    return facts;
+  }
 
   /** Decided once per engine: where Berth runs does not change between sessions. */
   function reach(): Promise<DockerReach> {
@@ -255,6 +268,10 @@ export function createDockerRuntime(options: DockerRuntimeOptions): Runtime {
     async reattachLogs(ref: RuntimeRef, logFile: string): Promise<void> {
       if (followers.has(ref.id)) return;
       follow(ref.id, logFile);
+    },
+
+    runTask(task: TaskSpec, taskOptions: TaskOptions): Promise<TaskResult> {
+      return runTaskContainer(client, task, { installationId: options.installationId, facts: taskFacts, graceMs: defaultGraceMs }, taskOptions);
     },
 
     imageBuilder: () => createEngineImageBuilder(options.socketPath),

@@ -14,6 +14,7 @@ import { apiError, createKubernetesClients, ignoreCodes, kubeStatus, loadKubeCon
 import { createBuildJobImageBuilder, type BuildSettings } from './build-job.ts';
 import { execInPod } from './exec.ts';
 import { runTaskPod } from './task.ts';
+import { taskFileContents } from '../task-files.ts';
 import { hasLabels, labelSelector, originalLabels, sanitizeLabelValue, sanitizeLabels, selectorLabels } from './labels.ts';
 import { followServiceLogs, type LogFollower } from './logs.ts';
 import { DEFAULT_GRACE_MS, deploymentManifest, networkPolicyManifest, networkPolicyName, readinessProbe, secretManifest, serviceManifest, type ManifestOptions } from './manifests.ts';
@@ -339,8 +340,10 @@ export function createKubernetesRuntime(options: KubernetesRuntimeOptions): Runt
       follow(ref, logFile);
     },
 
-    runTask(task, taskOptions) {
-      return runTaskPod(clients, task, manifestOptions, taskOptions);
+    async runTask(task, taskOptions) {
+      // A pod cannot mount Berth's host: its own files travel in the task's ConfigMap.
+      const files = await taskFileContents(task);
+      return runTaskPod(clients, { ...task, files, hostFiles: [] }, manifestOptions, taskOptions);
     },
 
     imageBuilder() {

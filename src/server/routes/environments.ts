@@ -1,16 +1,13 @@
 /**
  * Environments API: the project's `.orchest/environments/<uuid>` definitions and their image
- * builds. A build runs in the background; its log can be followed live while it runs and read
- * from the build record afterwards.
+ * builds, over HTTP. The builds' lifecycle (background runs, cancel, live logs) is
+ * src/environments/builds.ts; this file maps it to routes, statuses and a streamed log.
  */
-import { EventEmitter } from 'node:events';
 import type { FastifyInstance } from 'fastify';
 import {
-  buildEnvironment,
   createEnvironment,
   deleteEnvironment,
-  EnvironmentError,
-  environmentBuildStore,
+  EnvironmentBuilds,
   getEnvironment,
   listEnvironments,
   updateEnvironment,
@@ -33,48 +30,16 @@ export interface EnvironmentRoutesDeps {
   imageInUse?: (image: string) => boolean;
 }
 
-/** Live builds: lines so far plus an emitter for followers. */
-class ActiveBuilds {
-  readonly #builds = new Map<string, { lines: string[]; events: EventEmitter; done: boolean; controller: AbortController }>();
-
-  key(projectUuid: string, environmentUuid: string, number: number): string {
-    return `${projectUuid}/${environmentUuid}/${number}`;
-  }
-  open(key: string) {
-    const entry = { lines: [] as string[], events: new EventEmitter(), done: false, controller: new AbortController() };
-    this.#builds.set(key, entry);
-    return entry;
-  }
-  get(key: string) {
-    return this.#builds.get(key);
-  }
-  close(key: string) {
-    const entry = this.#builds.get(key);
-    if (!entry) return;
-    entry.done = true;
-    entry.events.emit('done');
-    // Followers that arrive later read the stored log; keep the entry briefly for the race.
-    setTimeout(() => this.#builds.delete(key), 5_000).unref();
-  }
-}
-
 export function registerEnvironmentRoutes(app: FastifyInstance, deps: EnvironmentRoutesDeps): void {
-  const { db, projects } = deps;
-  const store = environmentBuildStore(db);
-  store.failInterrupted();
-  const active = new ActiveBuilds();
-
-  const withBuilds = (projectUuid: string, environmentUuid: string) => {
-    const builds = store.list(projectUuid, environmentUuid).map(({ log: _log, ...rest }) => rest);
-    const current = store.current(projectUuid, environmentUuid);
-    return { builds, currentImage: current?.image ?? null };
-  };
+  const { projects } = deps;
+  const builds = new EnvironmentBuilds({ db: deps.db, ...(deps.imageInUse ? { imageInUse: deps.imageInUse } : {}) });
+  const noBuild = (environmentUuid: string, number: number | string) => new ApiError('BERTH_API_BUILD_NOT_FOUND', `environment ${environmentUuid} has no build ${number}`);
 
   app.get<{ Params: ProjectParams }>('/api/projects/:project/environments', { schema: schemas.listEnvironments }, async (request) => {
     const project = projects.get(request.params.project);
     const environments = await listEnvironments(project.path);
     return {
-      environments: environments.map((e) => ({ ...e.properties, ...withBuilds(project.uuid, e.properties.uuid) })),
+      environments: environments.map((e) => ({ ...e.properties, ...builds.summary(project.uuid, e.properties.uuid) })),
     };
   });
 
@@ -89,7 +54,7 @@ export function registerEnvironmentRoutes(app: FastifyInstance, deps: Environmen
     const params = request.params;
     const project = projects.get(params.project);
     const environment = await getEnvironment(project.path, params.env);
-    return { environment: { ...environment.properties, setupScript: environment.setupScript, ...withBuilds(project.uuid, params.env) } };
+    return { environment: { ...environment.properties, setupScript: environment.setupScript, ...builds.summary(project.uuid, params.env) } };
   });
 
   type Update = { Params: EnvironmentParams; Body: UpdateEnvironmentBody };
@@ -117,53 +82,24 @@ export function registerEnvironmentRoutes(app: FastifyInstance, deps: Environmen
         hint: 'start Docker or `podman system service` (or set DOCKER_HOST), then build again',
       });
     }
-    const number = (store.list(project.uuid, params.env).reduce((max, b) => Math.max(max, b.number), 0) ?? 0) + 1;
-    const key = active.key(project.uuid, params.env, number);
-    const live = active.open(key);
-    void buildEnvironment({
-      builder,
-      projectDir: project.path,
-      projectUuid: project.uuid,
-      environmentUuid: params.env,
-      db,
-      signal: live.controller.signal,
-      ...(deps.imageInUse ? { imageInUse: deps.imageInUse } : {}),
-      onLog: (line) => {
-        live.lines.push(line);
-        live.events.emit('line', line);
-      },
-    })
-      .catch((error: unknown) => {
-        // A failed or cancelled build has said so in its log already; anything else (the environment vanished) has not.
-        if (error instanceof EnvironmentError && ['BERTH_ENV_BUILD_FAILED', 'BERTH_ENV_BUILD_CANCELLED'].includes(error.code)) return;
-        const message = error instanceof Error ? error.message : String(error);
-        live.lines.push(`berth: ${message}`);
-        live.events.emit('line', `berth: ${message}`);
-      })
-      .finally(() => active.close(key));
-    return reply.code(202).send({ build: { number, status: 'building' } });
+    return reply.code(202).send({ build: builds.start(project, params.env, builder) });
   });
 
   app.post<{ Params: BuildParams }>('/api/projects/:project/environments/:env/builds/:number/cancel', { schema: schemas.cancelBuild }, async (request) => {
     const params = request.params;
     const project = projects.get(params.project);
     const number = buildNumber(params.number);
-    const live = active.get(active.key(project.uuid, params.env, number));
-    if (!live || live.done) {
-      if (!store.get(project.uuid, params.env, number)) throw new ApiError('BERTH_API_BUILD_NOT_FOUND', `environment ${params.env} has no build ${params.number}`);
-      throw new ApiError('BERTH_API_BUILD_NOT_RUNNING', `build ${number} of environment ${params.env} is not running`, { hint: 'only a running build can be cancelled' });
-    }
-    live.controller.abort();
-    // The builder stops (the engine's build request is aborted, the Kubernetes Job deleted) and the record says cancelled.
-    await new Promise<void>((resolve) => (live.done ? resolve() : live.events.once('done', () => resolve())));
-    return { build: store.get(project.uuid, params.env, number) };
+    const cancelled = await builds.cancel(project.uuid, params.env, number);
+    if ('build' in cancelled) return { build: cancelled.build };
+    if (cancelled.problem === 'not found') throw noBuild(params.env, params.number);
+    throw new ApiError('BERTH_API_BUILD_NOT_RUNNING', `build ${number} of environment ${params.env} is not running`, { hint: 'only a running build can be cancelled' });
   });
 
   app.get<{ Params: BuildParams }>('/api/projects/:project/environments/:env/builds/:number', { schema: schemas.getBuild }, async (request) => {
     const params = request.params;
     const project = projects.get(params.project);
-    const build = store.get(project.uuid, params.env, buildNumber(params.number));
-    if (!build) throw new ApiError('BERTH_API_BUILD_NOT_FOUND', `environment ${params.env} has no build ${params.number}`);
+    const build = builds.get(project.uuid, params.env, buildNumber(params.number));
+    if (!build) throw noBuild(params.env, params.number);
     return { build };
   });
 
@@ -171,12 +107,11 @@ export function registerEnvironmentRoutes(app: FastifyInstance, deps: Environmen
     const params = request.params;
     const project = projects.get(params.project);
     const number = buildNumber(params.number);
-    const key = active.key(project.uuid, params.env, number);
-    const live = active.get(key);
-    const stored = (): EnvironmentBuild | undefined => store.get(project.uuid, params.env, number);
+    const live = builds.live(project.uuid, params.env, number);
+    const stored = (): EnvironmentBuild | undefined => builds.get(project.uuid, params.env, number);
     if (!live) {
       const build = stored();
-      if (!build) throw new ApiError('BERTH_API_BUILD_NOT_FOUND', `environment ${params.env} has no build ${number}`);
+      if (!build) throw noBuild(params.env, number);
       reply.type('text/plain; charset=utf-8');
       return `${build.log}${build.log.endsWith('\n') || !build.log ? '' : '\n'}berth: build ${number} ${build.status}\n`;
     }
@@ -184,15 +119,10 @@ export function registerEnvironmentRoutes(app: FastifyInstance, deps: Environmen
     const raw = reply.raw;
     raw.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-cache' });
     for (const line of live.lines) raw.write(`${line}\n`);
-    const onLine = (line: string) => raw.write(`${line}\n`);
-    const finish = () => {
-      live.events.off('line', onLine);
-      raw.end(`berth: build ${number} ${stored()?.status ?? 'failed'}\n`);
-    };
+    const finish = () => raw.end(`berth: build ${number} ${stored()?.status ?? 'failed'}\n`);
     if (live.done) return finish();
-    live.events.on('line', onLine);
-    live.events.once('done', finish);
-    request.raw.on('close', () => live.events.off('line', onLine));
+    const unfollow = live.follow((line) => raw.write(`${line}\n`), finish);
+    request.raw.on('close', unfollow);
   });
 }
 
