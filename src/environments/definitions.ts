@@ -7,14 +7,11 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { EnvironmentProperties as ApiEnvironmentProperties } from '../api/index.ts';
 import { EnvironmentError } from './errors.ts';
 
-export interface EnvironmentProperties {
-  uuid: string;
-  name: string;
-  base_image: string;
-  language: string;
-  gpu_support: boolean;
+/** The API's properties (src/api/types.ts); unknown ones in the file are kept. */
+export interface EnvironmentProperties extends ApiEnvironmentProperties {
   [extra: string]: unknown;
 }
 

@@ -3,6 +3,7 @@
  * environment), like Orchest's image tag; the newest *successful* build is the current image, so a
  * failed build never replaces a working one.
  */
+import type { BuildInfo, BuildStatus } from '../api/index.ts';
 import { rowMapper, type Db, type MigrationSet } from '../store/index.ts';
 import { EnvironmentError } from './errors.ts';
 
@@ -24,19 +25,9 @@ export const environmentMigrations: MigrationSet = {
   ],
 };
 
-export type BuildStatus = 'building' | 'succeeded' | 'failed' | 'cancelled';
-
-export interface EnvironmentBuild {
-  projectUuid: string;
-  environmentUuid: string;
-  number: number;
-  status: BuildStatus;
-  image: string;
-  startedAt: string;
-  finishedAt: string | null;
-  log: string;
-  error: string | null;
-}
+export type { BuildStatus };
+/** A build record is what the API answers for a build (src/api/types.ts). */
+export type EnvironmentBuild = BuildInfo;
 
 
 /** `berth-env-<project>-<environment>:<n>` (Orchest: `orchest-env-<project>-<environment>:<n>`). */

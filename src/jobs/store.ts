@@ -6,6 +6,10 @@
 import { randomUUID } from 'node:crypto';
 import { rowMapper, type Db, type MigrationSet, type SecretBox } from '../store/index.ts';
 import type { PipelineSpec } from '../spec/index.ts';
+import type { JobParameters, RunInfo, RunStatus, RunStepInfo, StepStatus } from '../api/index.ts';
+
+// The API's shapes (src/api/types.ts) are the source; a record adds what only storage keeps.
+export type { JobParameters, RunStatus, StepStatus };
 
 export const jobMigrations: MigrationSet = {
   feature: 'jobs',
@@ -38,11 +42,6 @@ export interface RunServiceRecord {
   readyAt: string | null;
 }
 
-/** User-given overrides: pipeline parameters, and step parameters by step uuid. */
-export interface JobParameters {
-  pipeline: Record<string, unknown>;
-  steps: Record<string, Record<string, unknown>>;
-}
 
 export interface JobRecord {
   uuid: string;
@@ -58,44 +57,17 @@ export interface JobRecord {
   createdAt: string;
 }
 
-export type RunStatus = 'pending' | 'starting' | 'running' | 'succeeded' | 'failed' | 'cancelled';
-export type StepStatus = 'pending' | 'running' | 'succeeded' | 'failed' | 'skipped' | 'cancelled';
 export const FINISHED_RUN_STATUSES: readonly RunStatus[] = ['succeeded', 'failed', 'cancelled'];
 
-export interface RunRecord {
-  uuid: string;
-  /** null for interactive runs (selected steps of a live pipeline). */
-  jobUuid: string | null;
-  type: 'job' | 'interactive';
-  projectUuid: string;
-  pipelineUuid: string;
-  pipelinePath: string;
-  sessionUuid: string;
-  status: RunStatus;
-  reason: string | null;
-  runDir: string;
-  createdAt: string;
-  startedAt: string | null;
-  finishedAt: string | null;
+/** A run as stored: the API's run without what views add (job name, steps, services), plus bookkeeping. */
+export interface RunRecord extends Omit<RunInfo, 'jobName' | 'steps' | 'services' | 'sessionStatus'> {
   updatedAt: string;
   /** The session's services when the steps were allowed to start; null until then. */
   servicesReady: RunServiceRecord[] | null;
 }
 
-export interface RunStepRecord {
+export interface RunStepRecord extends RunStepInfo {
   runUuid: string;
-  stepUuid: string;
-  title: string;
-  filePath: string;
-  /** Order in which the steps were listed (a topological order of the DAG). */
-  position: number;
-  status: StepStatus;
-  reason: string | null;
-  exitCode: number | null;
-  startedAt: string | null;
-  finishedAt: string | null;
-  durationMs: number | null;
-  logFile: string;
 }
 
 const now = () => new Date().toISOString();
