@@ -1,4 +1,4 @@
-import { BerthError, type BerthErrorOptions, type ErrorCatalogue } from '../shared/index.ts';
+import { BerthError, type ErrorCatalogue } from '../shared/index.ts';
 
 /** The environments layer's codes (BERTH_ENV_*), each declared once with its status and cause. */
 export const ENVIRONMENT_CODES = {
@@ -13,8 +13,4 @@ export const ENVIRONMENT_CODES = {
 export type EnvironmentCode = keyof typeof ENVIRONMENT_CODES;
 
 /** Errors of environments (definitions in the project, image builds): BERTH_ENV_* codes. */
-export class EnvironmentError extends BerthError {
-  constructor(code: EnvironmentCode, message: string, options: BerthErrorOptions = {}) {
-    super(code, message, options);
-  }
-}
+export class EnvironmentError extends BerthError<EnvironmentCode> {}

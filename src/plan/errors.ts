@@ -1,5 +1,5 @@
 /** The plan layer's error: a pipeline that loads but cannot become a session. */
-import { BerthError, type BerthErrorOptions, type ErrorCatalogue } from '../shared/index.ts';
+import { BerthError, type ErrorCatalogue } from '../shared/index.ts';
 
 /** The plan layer's codes (BERTH_PLAN_*), each declared once with its status and cause. */
 export const PLAN_CODES = {
@@ -16,8 +16,4 @@ export const PLAN_CODES = {
 
 export type PlanCode = keyof typeof PLAN_CODES;
 
-export class PlanError extends BerthError {
-  constructor(code: PlanCode, message: string, options: BerthErrorOptions = {}) {
-    super(code, message, options);
-  }
-}
+export class PlanError extends BerthError<PlanCode> {}

@@ -1,4 +1,4 @@
-import { BerthError, type BerthErrorOptions, type ErrorCatalogue } from '../shared/index.ts';
+import { BerthError, type ErrorCatalogue } from '../shared/index.ts';
 
 /**
  * Errors of the proxy layer: BERTH_PROXY_* codes. The same codes appear in the JSON bodies the
@@ -31,8 +31,4 @@ export const PROXY_CATALOGUE = {
 
 export type ProxyCode = keyof typeof PROXY_CATALOGUE;
 
-export class ProxyError extends BerthError {
-  constructor(code: ProxyCode, message: string, options: BerthErrorOptions = {}) {
-    super(code, message, options);
-  }
-}
+export class ProxyError extends BerthError<ProxyCode> {}

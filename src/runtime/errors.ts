@@ -1,4 +1,4 @@
-import { BerthError, type BerthErrorOptions } from '../shared/index.ts';
+import { BerthError } from '../shared/index.ts';
 import type { RuntimeCode } from './codes.ts';
 
 /**
@@ -6,8 +6,4 @@ import type { RuntimeCode } from './codes.ts';
  * ./codes.ts, e.g. BERTH_RUNTIME_PORT_IN_USE, BERTH_RUNTIME_EXECUTABLE_NOT_FOUND. The message
  * names the service and what to change.
  */
-export class RuntimeError extends BerthError {
-  constructor(code: RuntimeCode, message: string, options: BerthErrorOptions = {}) {
-    super(code, message, options);
-  }
-}
+export class RuntimeError extends BerthError<RuntimeCode> {}

@@ -10,15 +10,11 @@
  */
 import { readFile } from 'node:fs/promises';
 import { apiPath } from '../api/index.ts';
-import { BerthError, type BerthErrorOptions } from '../shared/index.ts';
+import { BerthError } from '../shared/index.ts';
 import type { SdkCode } from './codes.ts';
 
 /** Errors of the step SDK: BERTH_SDK_* codes (Python: Orchest's classes, same cases). */
-export class SdkError extends BerthError {
-  constructor(code: SdkCode, message: string, options: BerthErrorOptions = {}) {
-    super(code, message, options);
-  }
-}
+export class SdkError extends BerthError<SdkCode> {}
 
 export interface SdkService {
   [field: string]: unknown;

@@ -1,13 +1,9 @@
-import { BerthError, type BerthErrorOptions } from '../shared/index.ts';
+import { BerthError } from '../shared/index.ts';
 import { type ApiCode } from './codes.ts';
 import { statusOfCode } from './error-catalogue.ts';
 
 /** Errors of the HTTP API layer: BERTH_API_* codes, declared in ./codes.ts. */
-export class ApiError extends BerthError {
-  constructor(code: ApiCode, message: string, options: BerthErrorOptions = {}) {
-    super(code, message, options);
-  }
-}
+export class ApiError extends BerthError<ApiCode> {}
 
 /**
  * HTTP status for a BerthError: the one its code's catalogue declares (src/server/error-catalogue.ts),

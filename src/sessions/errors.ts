@@ -1,4 +1,4 @@
-import { BerthError, type BerthErrorOptions, type ErrorCatalogue } from '../shared/index.ts';
+import { BerthError, type ErrorCatalogue } from '../shared/index.ts';
 
 /**
  * The session layer's codes, each declared once with its status and cause: BERTH_SESSION_* for the
@@ -24,8 +24,4 @@ export type SessionCode = keyof typeof SESSION_CODES;
 export type ReadinessCode = Extract<SessionCode, `BERTH_READINESS_${string}`>;
 
 /** Errors of the session layer: codes of SESSION_CODES. */
-export class SessionError extends BerthError {
-  constructor(code: SessionCode, message: string, options: BerthErrorOptions = {}) {
-    super(code, message, options);
-  }
-}
+export class SessionError extends BerthError<SessionCode> {}

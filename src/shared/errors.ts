@@ -31,13 +31,16 @@ export interface ErrorSpec {
 
 export type ErrorCatalogue = Readonly<Record<string, ErrorSpec>>;
 
-/** Abstract: every error is thrown through its layer's class, whose constructor takes only that layer's codes. */
-export abstract class BerthError extends Error {
-  readonly code: string;
+/**
+ * Abstract: every error is thrown through its layer's class, `class PlanError extends
+ * BerthError<PlanCode> {}`, whose constructor then takes only that layer's codes.
+ */
+export abstract class BerthError<Code extends string = string> extends Error {
+  readonly code: Code;
   readonly hint?: string;
   readonly details?: unknown;
 
-  constructor(code: string, message: string, options: BerthErrorOptions = {}) {
+  constructor(code: Code, message: string, options: BerthErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.code = code;
@@ -64,11 +67,7 @@ export const SHARED_CODES = {
 export type SharedCode = keyof typeof SHARED_CODES;
 
 /** Errors of no particular layer: BERTH_INTERNAL for anything thrown that is not a BerthError. */
-export class InternalError extends BerthError {
-  constructor(code: SharedCode, message: string, options: BerthErrorOptions = {}) {
-    super(code, message, options);
-  }
-}
+export class InternalError extends BerthError<SharedCode> {}
 
 /**
  * Normalises anything thrown into a BerthError, keeping the original as `cause` and its stack.

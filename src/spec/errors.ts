@@ -1,10 +1,6 @@
 /** The spec layer's one error class: pipeline files that cannot be read, parsed, validated or written. */
-import { BerthError, type BerthErrorOptions } from '../shared/index.ts';
+import { BerthError } from '../shared/index.ts';
 import type { SpecCode } from './codes.ts';
 
 /** Codes: SPEC_CODES and THROWN_DIAGNOSTIC_CODES in ./codes.ts; BERTH_SPEC_INVALID has details: Diagnostic[]. */
-export class SpecError extends BerthError {
-  constructor(code: SpecCode, message: string, options: BerthErrorOptions = {}) {
-    super(code, message, options);
-  }
-}
+export class SpecError extends BerthError<SpecCode> {}

@@ -6,17 +6,13 @@
 import Database from 'better-sqlite3';
 import { chmodSync, mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { BerthError, type BerthErrorOptions } from '../shared/index.ts';
+import { BerthError } from '../shared/index.ts';
 import type { StoreCode } from './codes.ts';
 
 export type Db = Database.Database;
 
 /** Errors of the store: BERTH_STORE_* codes, declared in ./codes.ts. */
-export class StoreError extends BerthError {
-  constructor(code: StoreCode, message: string, options: BerthErrorOptions = {}) {
-    super(code, message, options);
-  }
-}
+export class StoreError extends BerthError<StoreCode> {}
 
 export interface MigrationSet {
   /** Unique per feature, e.g. `core`, `auth`, `environments`. */
