@@ -34,16 +34,29 @@ export interface StoredPlan {
   context: Partial<SessionContext>;
 }
 
-/** The manager's parts: each module gets this, not the manager. */
-export interface Deps {
+export interface SessionManagerOptions {
   store: CoreStore;
   runtime: Runtime;
   installationId: string;
+  /** Berth's data directory: session logs live under `<stateDir>/sessions/<sid>/logs`. */
   stateDir: string;
+  /** The shared data directory mounted as Orchest's `/data`. */
   sharedDataDir: string;
   logger: Logger;
-  graceMs: number;
+  /** Resolves `environment@<uuid>` images for a project (pinned for the session's lifetime). */
   resolveEnvironmentImages?: (projectUuid: string, environmentUuids: string[]) => Record<string, string>;
+  graceMs?: number;
+  /** How often running services are checked for unexpected exits. */
+  watchIntervalMs?: number;
+  /** How often every wanted session is reconciled whatever the exit checks saw. Default 30 s. */
+  resyncMs?: number;
+  /** Services being started (runtime.start) at once, across sessions; readiness waits are not limited. Default 8. */
+  maxParallelStarts?: number;
+}
+
+/** The manager's parts: its options, with the defaults applied, and what they share. Each module gets this, not the manager. */
+export interface Deps extends Omit<SessionManagerOptions, 'graceMs' | 'watchIntervalMs' | 'resyncMs' | 'maxParallelStarts'> {
+  graceMs: number;
   lock: KeyedLock;
   /** Services being started (runtime.start) at once, across sessions. */
   starts: Slots;

@@ -8,10 +8,9 @@
 import { EventEmitter } from 'node:events';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Logger } from 'pino';
 import { diffPlans, sessionUuidFor, type SessionPlan, type ServicePlan } from '../plan/index.ts';
 import type { Runtime } from '../runtime/index.ts';
-import type { CoreStore, ServiceRecord, SessionRecord } from '../store/index.ts';
+import type { ServiceRecord, SessionRecord } from '../store/index.ts';
 import { toBerthError } from '../shared/index.ts';
 import {
   buildContext,
@@ -22,6 +21,7 @@ import {
   sessionLabels,
   storedPlanJson,
   type Deps,
+  type SessionManagerOptions,
   type StartSessionInput,
 } from './context.ts';
 import { Controller } from './controller.ts';
@@ -33,29 +33,9 @@ import { InFlight } from './tasks.ts';
 import { sessionView, type SessionView } from './views.ts';
 import { Watcher } from './watcher.ts';
 
-export { SPEC_HASH_LABEL, type StartSessionInput } from './context.ts';
+export { SPEC_HASH_LABEL, type SessionManagerOptions, type StartSessionInput } from './context.ts';
 export type { SessionEvent } from './records.ts';
 export type { SessionView, ServiceView } from './views.ts';
-
-export interface SessionManagerOptions {
-  store: CoreStore;
-  runtime: Runtime;
-  installationId: string;
-  /** Berth's data directory: session logs live under `<stateDir>/sessions/<sid>/logs`. */
-  stateDir: string;
-  /** The shared data directory mounted as Orchest's `/data`. */
-  sharedDataDir: string;
-  logger: Logger;
-  /** Resolves `environment@<uuid>` images for a project (pinned for the session's lifetime). */
-  resolveEnvironmentImages?: (projectUuid: string, environmentUuids: string[]) => Record<string, string>;
-  graceMs?: number;
-  /** How often running services are checked for unexpected exits. */
-  watchIntervalMs?: number;
-  /** How often every wanted session is reconciled whatever the exit checks saw. Default 30 s. */
-  resyncMs?: number;
-  /** Services being started (runtime.start) at once, across sessions; readiness waits are not limited. Default 8. */
-  maxParallelStarts?: number;
-}
 
 export interface ApplyResult {
   added: string[];
