@@ -1,8 +1,8 @@
 // The local runtime's launcher (docs/runtimes/local.md, "The launcher"): a small child of Berth's
 // server, over a Node IPC channel, that spawns the services' processes. Spawning forks the process
-// that spawns: from the server, whose memory grows with its sessions, each fork held its event loop
-// 20-50 ms (a 1,000-service start spent 27 s of the server's CPU in ChildProcess.spawn); from this
-// process, small and doing nothing else, the fork is cheap and blocks nobody's requests.
+// that spawns: from the server each fork held its event loop 6-8 ms on an idle machine, about 27 ms
+// under load (bench/local-spawn; a 1,000-service start spent 27 s of the server's CPU in
+// ChildProcess.spawn); from this process, doing nothing else, it blocks nobody's requests.
 // Plain JavaScript, no tsx: it starts with the first service.
 //
 // Messages in:  { type: 'spawn', id, file, args, cwd, env, logFile }  (stdout and stderr append to logFile,
