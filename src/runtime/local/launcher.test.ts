@@ -40,6 +40,12 @@ test('the launcher forks services, not this process: each leads its own group, r
   assert.equal(readFileSync(logFile, 'utf8').split('\n').filter(Boolean).length, 1, 'nothing ran');
 
   await assert.rejects(launcher.launch({ ...waitThenExit(0), file: join(dir, 'missing') }), { code: 'ENOENT' });
+
+  // Its exit is told right after its pid, before launch() resumes: it must not be lost.
+  const atOnce = await launcher.launch({ ...waitThenExit(0), args: ['-c', 'exit 7'] });
+  atOnce.ref();
+  assert.equal((await atOnce.exited)?.exitCode, 7);
+  atOnce.unref();
 });
 
 test("the launcher ends with its Berth process; the services it started run on", async (t) => {

@@ -4,9 +4,9 @@
  * One launcher per Berth process, started on the first spawn and again after it died; it exits with
  * the server (its IPC channel closes) while the services, detached, run on.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { installPath } from '../../shared/index.ts';
 import type { ExitInfo } from './groups.ts';
+import { IpcChild } from './ipc-child.ts';
 
 const LAUNCHER = installPath('src', 'runtime', 'local', 'launcher.mjs');
 
@@ -31,9 +31,19 @@ export interface LaunchedProcess {
   unref(): void;
 }
 
-type LauncherMessage =
-  | { type: 'spawned'; id: number; pid?: number; error?: { message: string; code?: string } }
-  | { type: 'exit'; pid: number; exitCode: number | null; signal: string | null; at: string };
+interface SpawnedReply {
+  id: number;
+  pid?: number;
+  error?: { message: string; code?: string };
+}
+
+interface ExitMessage {
+  type: 'exit';
+  pid: number;
+  exitCode: number | null;
+  signal: string | null;
+  at: string;
+}
 
 /** A spawn the launcher could not do, with the errno code spawn gave (ENOENT, EACCES, …). */
 export class LaunchError extends Error {
@@ -46,105 +56,61 @@ export class LaunchError extends Error {
 }
 
 class Launcher {
-  #child: ChildProcess | undefined;
-  #nextId = 1;
-  readonly #spawning = new Map<number, { resolve(pid: number): void; reject(error: Error): void }>();
+  #child: IpcChild<SpawnedReply> | undefined;
   readonly #exits = new Map<number, (exit: ExitInfo | undefined) => void>();
-  /** Callers that need the launcher's messages to keep this process alive. */
-  #refs = 0;
+  /**
+   * Exits told before `launch` could listen: a process that ends at once is reported right after
+   * its pid, and both messages are delivered before the awaiting `launch` resumes.
+   */
+  readonly #early = new Map<number, ExitInfo>();
 
   async launch(request: LaunchRequest): Promise<LaunchedProcess> {
     const child = this.#running();
-    const id = this.#nextId++;
-    this.#ref();
-    let pid: number;
-    try {
-      pid = await new Promise<number>((resolve, reject) => {
-        this.#spawning.set(id, { resolve, reject });
-        child.send({ type: 'spawn', id, ...request }, (error) => {
-          if (error) this.#settleSpawn(id, error);
-        });
-      });
-    } finally {
-      this.#unref();
-    }
-    const exited = new Promise<ExitInfo | undefined>((resolve) => this.#exits.set(pid, resolve));
-    const tell = (type: 'release' | 'abort') => child.connected && child.send({ type, pid }, () => undefined);
+    const { reply } = await child.request({ type: 'spawn', ...request });
+    if (reply.pid === undefined) throw new LaunchError(reply.error?.message ?? 'spawn failed', reply.error?.code);
+    const pid = reply.pid;
+    const early = this.#early.get(pid);
+    this.#early.delete(pid);
+    const exited = early ? Promise.resolve(early) : new Promise<ExitInfo | undefined>((resolve) => this.#exits.set(pid, resolve));
     return {
       pid,
-      release: () => tell('release'),
-      abort: () => tell('abort'),
+      release: () => child.tell({ type: 'release', pid }),
+      abort: () => child.tell({ type: 'abort', pid }),
       exited,
-      ref: () => this.#ref(),
-      unref: () => this.#unref(),
+      ref: () => child.ref(),
+      unref: () => child.unref(),
     };
   }
 
   /** Ends the launcher (tests; a server closing). Services it started run on. */
   stop(): void {
-    this.#child?.kill('SIGKILL');
+    this.#child?.kill();
     this.#child = undefined;
   }
 
-  #running(): ChildProcess {
+  #running(): IpcChild<SpawnedReply> {
     if (this.#child?.connected) return this.#child;
-    const child = spawn(process.execPath, [LAUNCHER], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], env: {} });
-    child.on('message', (message: LauncherMessage) => this.#receive(message));
-    child.once('error', (error) => this.#lost(child, error));
-    child.once('exit', (code, signal) => this.#lost(child, new Error(`the launcher exited (${signal ?? `code ${code}`})`)));
+    const child = new IpcChild<SpawnedReply>([process.execPath, LAUNCHER], {
+      name: 'the launcher',
+      env: {},
+      onMessage: (message) => this.#exited(message as ExitMessage),
+      // Exits of its processes are no longer told: the exit watcher reads /proc.
+      onGone: () => {
+        if (this.#child === child) this.#child = undefined;
+        for (const resolve of this.#exits.values()) resolve(undefined);
+        this.#exits.clear();
+      },
+    });
     this.#child = child;
-    this.#applyRef();
     return child;
   }
 
-  #receive(message: LauncherMessage): void {
-    if (message.type === 'spawned') {
-      if (message.pid !== undefined) this.#settleSpawn(message.id, message.pid);
-      else this.#settleSpawn(message.id, new LaunchError(message.error?.message ?? 'spawn failed', message.error?.code));
-      return;
-    }
+  #exited(message: ExitMessage): void {
+    const exit = { exitCode: message.exitCode, signal: message.signal, at: message.at };
     const resolve = this.#exits.get(message.pid);
     this.#exits.delete(message.pid);
-    resolve?.({ exitCode: message.exitCode, signal: message.signal, at: message.at });
-  }
-
-  #settleSpawn(id: number, outcome: number | Error): void {
-    const pending = this.#spawning.get(id);
-    this.#spawning.delete(id);
-    if (outcome instanceof Error) pending?.reject(outcome);
-    else pending?.resolve(outcome);
-  }
-
-  /** Spawns in flight fail; exits of its processes are no longer known (the exit watcher reads /proc). */
-  #lost(child: ChildProcess, error: Error): void {
-    if (this.#child === child) this.#child = undefined;
-    for (const id of [...this.#spawning.keys()]) this.#settleSpawn(id, error);
-    for (const resolve of this.#exits.values()) resolve(undefined);
-    this.#exits.clear();
-  }
-
-  #ref(): void {
-    this.#refs += 1;
-    this.#applyRef();
-  }
-
-  #unref(): void {
-    this.#refs = Math.max(0, this.#refs - 1);
-    this.#applyRef();
-  }
-
-  /** The launcher keeps this process alive only while someone waits for one of its answers. */
-  #applyRef(): void {
-    const child = this.#child;
-    if (!child) return;
-    const channel = child.channel as { ref?: () => void; unref?: () => void } | undefined;
-    if (this.#refs > 0) {
-      child.ref();
-      channel?.ref?.();
-    } else {
-      child.unref();
-      channel?.unref?.();
-    }
+    if (resolve) resolve(exit);
+    else this.#early.set(message.pid, exit);
   }
 }
 

@@ -8,20 +8,14 @@
  * A dialer starts on its session's first connection and leaves after a minute without one: sockets
  * it handed over live on here, and the proxy keeps them in its keep-alive pools.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { Socket } from 'node:net';
 import { installPath } from '../../../shared/index.ts';
 import { RuntimeError } from '../../errors.ts';
+import { IpcChild } from '../ipc-child.ts';
 import { TOOL_PATH } from './mode.ts';
 
 const DIALER = installPath('src', 'runtime', 'local', 'isolation', 'dialer.mjs');
 const CONNECT_TIMEOUT_MS = 10_000;
-
-interface Pending {
-  resolve(socket: Socket): void;
-  reject(error: Error): void;
-  timer: NodeJS.Timeout;
-}
 
 /** The port's own answer inside the session (ECONNREFUSED…), as opposed to a dialer that failed. */
 class InsideConnectError extends Error {
@@ -38,82 +32,36 @@ interface DialerReply {
   error?: string;
 }
 
-/** One session's dialer process and the connects it has not answered yet. */
+/** One session's dialer process. */
 class Dialer {
-  readonly #child: ChildProcess;
-  readonly #pending = new Map<number, Pending>();
-  #nextId = 1;
-  #gone: Error | undefined;
+  readonly #child: IpcChild<DialerReply>;
 
   constructor(
     readonly sessionUuid: string,
     enterArgv: string[],
     idleMs: number,
-    onExit: (dialer: Dialer) => void,
+    onGone: (dialer: Dialer) => void,
   ) {
-    const [file, ...args] = enterArgv;
-    this.#child = spawn(file!, [...args, process.execPath, DIALER, String(idleMs)], {
-      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+    this.#child = new IpcChild([...enterArgv, process.execPath, DIALER, String(idleMs)], {
+      name: `the dialer of session ${sessionUuid}`,
       env: { PATH: TOOL_PATH },
+      onGone: () => onGone(this),
     });
-    let stderr = '';
-    this.#child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
-      stderr = (stderr + chunk).slice(-500);
-    });
-    this.#child.on('message', (message: DialerReply, handle: unknown) => this.#answer(message, handle));
-    this.#child.once('error', (error) => this.#end(error));
-    this.#child.once('exit', (code, signal) => {
-      const why = stderr.trim() || `exited (${signal ?? `code ${code}`})`;
-      this.#end(new Error(`the dialer of session ${sessionUuid} ${why}`));
-      onExit(this);
-    });
-    this.#child.unref();
-    (this.#child.channel as { unref?: () => void } | undefined)?.unref?.();
   }
 
   get gone(): boolean {
-    return this.#gone !== undefined;
+    return this.#child.gone !== undefined;
   }
 
-  connect(port: number): Promise<Socket> {
-    if (this.#gone) return Promise.reject(this.#gone);
-    const id = this.#nextId++;
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => this.#settle(id, new Error(`no connection to port ${port} within ${CONNECT_TIMEOUT_MS / 1000} s`)), CONNECT_TIMEOUT_MS);
-      this.#pending.set(id, { resolve, reject, timer });
-      this.#child.send({ id, port }, (error) => {
-        if (error) this.#settle(id, error);
-      });
-    });
+  async connect(port: number): Promise<Socket> {
+    const { reply, handle } = await this.#child.request({ port }, CONNECT_TIMEOUT_MS);
+    if (reply.error !== undefined) throw new InsideConnectError(`connect to the port inside session ${this.sessionUuid}: ${reply.error}`, reply.error);
+    if (handle instanceof Socket) return handle;
+    throw new Error(`the dialer of session ${this.sessionUuid} answered without a socket`);
   }
 
   stop(): void {
-    this.#end(new Error(`the dialer of session ${this.sessionUuid} was stopped`));
-    this.#child.kill('SIGKILL');
-  }
-
-  #answer(message: DialerReply, handle: unknown): void {
-    if (message.error !== undefined) {
-      this.#settle(message.id, new InsideConnectError(`connect to the port inside session ${this.sessionUuid}: ${message.error}`, message.error));
-    } else if (handle instanceof Socket) {
-      if (!this.#settle(message.id, handle)) handle.destroy();
-    }
-  }
-
-  /** Resolves or rejects connect `id`; false when nobody waits for it any more (timed out). */
-  #settle(id: number, outcome: Socket | Error): boolean {
-    const pending = this.#pending.get(id);
-    if (!pending) return false;
-    this.#pending.delete(id);
-    clearTimeout(pending.timer);
-    if (outcome instanceof Error) pending.reject(outcome);
-    else pending.resolve(outcome);
-    return true;
-  }
-
-  #end(error: Error): void {
-    this.#gone ??= error;
-    for (const id of [...this.#pending.keys()]) this.#settle(id, this.#gone);
+    this.#child.kill();
   }
 }
 
