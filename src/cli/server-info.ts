@@ -30,10 +30,7 @@ export function writeServerInfo(dataDir: string, info: ServerInfo): string {
     renameSync(temp, path);
   } catch (cause) {
     rmSync(temp, { force: true });
-    throw new CliError('BERTH_CLI_SERVER_INFO', `cannot write ${path}: ${(cause as Error).message}`, {
-      cause,
-      hint: 'check that the data directory (--data-dir) is writable by the user running `berth serve`',
-    });
+    throw new CliError('BERTH_CLI_SERVER_INFO', { path, reason: (cause as Error).message }, { cause });
   }
   return path;
 }

@@ -44,6 +44,7 @@ export async function buildEnvironment(options: BuildEnvironmentOptions): Promis
     options.onLog?.(line);
   };
   const label = `environment "${properties.name}" (${options.environmentUuid}) of project ${options.projectUuid}`;
+  const facts = { number: build.number, name: properties.name, environmentUuid: options.environmentUuid, projectUuid: options.projectUuid };
   log(`berth: building ${label}, build ${build.number}, from ${properties.base_image} (${options.builder.description})`);
 
   try {
@@ -66,15 +67,14 @@ export async function buildEnvironment(options: BuildEnvironmentOptions): Promis
     if (options.signal?.aborted) {
       log('berth: build cancelled');
       store.finish(build, { status: 'cancelled', log: lines.join('\n') });
-      throw new EnvironmentError('BERTH_ENV_BUILD_CANCELLED', `build ${build.number} of ${label} was cancelled`, { cause });
+      throw new EnvironmentError('BERTH_ENV_BUILD_CANCELLED', facts, { cause });
     }
     const reason = cause instanceof Error ? cause.message : String(cause);
     log(`berth: ${reason}`);
     store.finish(build, { status: 'failed', log: lines.join('\n'), error: reason });
     const tail = lines.filter((l) => l.trim() !== '').slice(-LAST_LINES).join('\n');
-    throw new EnvironmentError('BERTH_ENV_BUILD_FAILED', `build ${build.number} of ${label} failed: ${reason}\nlast lines of the build log:\n${tail}`, {
+    throw new EnvironmentError('BERTH_ENV_BUILD_FAILED', { ...facts, reason, tail }, {
       cause,
-      hint: 'fix the setup script (or the base image) and build again; the previous successful image stays in use',
       details: { number: build.number, image: build.image, reason },
     });
   }

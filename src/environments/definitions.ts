@@ -62,10 +62,7 @@ export async function getEnvironment(projectDir: string, uuid: string): Promise<
     text = await readFile(file, 'utf8');
   } catch (cause) {
     if ((cause as NodeJS.ErrnoException).code === 'ENOENT') {
-      throw new EnvironmentError('BERTH_ENV_NOT_FOUND', `environment ${uuid} does not exist in ${projectDir} (no ${file})`, {
-        cause,
-        hint: 'list the project\'s environments, or create one',
-      });
+      throw new EnvironmentError('BERTH_ENV_NOT_FOUND', { uuid, projectDir, file }, { cause });
     }
     throw cause;
   }
@@ -73,13 +70,11 @@ export async function getEnvironment(projectDir: string, uuid: string): Promise<
   try {
     parsed = JSON.parse(text);
   } catch (cause) {
-    throw new EnvironmentError('BERTH_ENV_INVALID', `${file}: not valid JSON (${(cause as Error).message})`, { cause, hint: 'fix the JSON syntax of the file' });
+    throw new EnvironmentError('BERTH_ENV_INVALID', { problem: 'json', file, reason: (cause as Error).message }, { cause });
   }
   const properties = validateProperties(parsed, file);
   if (properties.uuid !== uuid) {
-    throw new EnvironmentError('BERTH_ENV_INVALID', `${file}: uuid is "${properties.uuid}" but the directory is ${uuid}`, {
-      hint: 'make the uuid in properties.json equal to its directory name',
-    });
+    throw new EnvironmentError('BERTH_ENV_INVALID', { problem: 'uuid-mismatch', file, uuid: properties.uuid, directory: uuid });
   }
   let setupScript = '';
   try {
@@ -103,7 +98,7 @@ export async function createEnvironment(projectDir: string, input: EnvironmentIn
     await mkdir(dir);
   } catch (cause) {
     if ((cause as NodeJS.ErrnoException).code === 'EEXIST') {
-      throw new EnvironmentError('BERTH_ENV_EXISTS', `environment ${uuid} already exists in ${projectDir}`, { cause, hint: 'update it instead, or use another uuid' });
+      throw new EnvironmentError('BERTH_ENV_EXISTS', { uuid, projectDir }, { cause });
     }
     throw cause;
   }
@@ -150,16 +145,14 @@ export function validateSetupScript(script: unknown, where: string): string {
   return script;
 }
 
-function invalid(where: string, field: string, what: string): EnvironmentError {
-  return new EnvironmentError('BERTH_ENV_INVALID', `${where}: ${field ? `${field} ` : ''}${what}`, {
-    hint: 'fix the value and save again',
-    details: { where, field },
-  });
+/** `field` of the value in `where` breaks `rule`; the details name both for the UI. */
+function invalid(where: string, field: string, rule: string): EnvironmentError {
+  return new EnvironmentError('BERTH_ENV_INVALID', { problem: 'value', where, field, rule }, { details: { where, field } });
 }
 
 function checkUuid(uuid: string): void {
   if (!UUID.test(uuid)) {
-    throw new EnvironmentError('BERTH_ENV_INVALID', `"${uuid}" is not an environment uuid`, { hint: 'use the uuid shown by the environment list' });
+    throw new EnvironmentError('BERTH_ENV_INVALID', { problem: 'uuid', uuid });
   }
 }
 

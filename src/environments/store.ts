@@ -114,10 +114,7 @@ export function environmentBuildStore(db: Db): EnvironmentBuildStore {
 export function resolveEnvironmentImage(db: Db, projectUuid: string, environmentUuid: string): string {
   const build = environmentBuildStore(db).current(projectUuid, environmentUuid);
   if (build) return build.image;
-  throw new EnvironmentError('BERTH_ENV_NOT_BUILT', `environment ${environmentUuid} of project ${projectUuid} has no successfully built image: build it with \`berth env-image build ${projectUuid} ${environmentUuid}\``, {
-    hint: `build it first: berth env-image build ${projectUuid} ${environmentUuid}`,
-    details: { projectUuid, environmentUuid },
-  });
+  throw new EnvironmentError('BERTH_ENV_NOT_BUILT', { projectUuid, environmentUuid }, { details: { projectUuid, environmentUuid } });
 }
 
 const fromRow = rowMapper<EnvironmentBuild>();

@@ -85,9 +85,7 @@ export function containerStepLayout(step: StepExecution, context: { apiUrl: stri
   }
   if (input.servicesFile) mounts.push({ source: 'berth', hostPath: input.servicesFile, target: CONTAINER_SERVICES_FILE, readOnly: true });
   if (['.ts', '.mts'].includes(extname(step.filePath))) {
-    throw new JobError('BERTH_JOB_STEP_FILE_TYPE', `step "${step.title}" (${step.filePath}) is TypeScript: TypeScript steps run through Berth's own Node and tsx, which a step container does not have`, {
-      hint: 'compile the step to .mjs (it runs with the image\'s node), or run the pipeline on the local runtime',
-    });
+    throw new JobError('BERTH_JOB_STEP_FILE_TYPE', { step: step.title, filePath: step.filePath });
   }
   // The image's python runs notebooks (the host's Debian python is not in the container), with the
   // runner from the SDK mount; a missing kernel is reported as the image's.
@@ -158,9 +156,7 @@ export async function prepareContainerStep<T>(
 
 function resolveStepImage(resolveImage: (projectUuid: string, environmentUuid: string) => string, step: StepExecution): string {
   if (!step.environment) {
-    throw new JobError('BERTH_JOB_STEP_NO_ENVIRONMENT', `step "${step.title}" has no environment: on a container runtime each step runs in its environment's image`, {
-      hint: `set the step's "environment" in the pipeline file to an environment uuid (\`berth env-image list ${step.projectUuid}\`) and build it with \`berth env-image build\``,
-    });
+    throw new JobError('BERTH_JOB_STEP_NO_ENVIRONMENT', { step: step.title, projectUuid: step.projectUuid });
   }
   try {
     return resolveImage(step.projectUuid, step.environment);
@@ -169,8 +165,8 @@ function resolveStepImage(resolveImage: (projectUuid: string, environmentUuid: s
     if (!(cause instanceof EnvironmentError) || cause.code !== 'BERTH_ENV_NOT_BUILT') throw cause;
     throw new EnvironmentError(
       'BERTH_ENV_NOT_BUILT',
-      `step "${step.title}" cannot run: its environment ${step.environment} has no built image`,
-      { cause, hint: `build it with \`berth env-image build ${step.projectUuid} ${step.environment}\` and run again`, details: { step: step.stepUuid, environment: step.environment } },
+      { step: step.title, projectUuid: step.projectUuid, environmentUuid: step.environment },
+      { cause, details: { step: step.stepUuid, environment: step.environment } },
     );
   }
 }

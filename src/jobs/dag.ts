@@ -24,13 +24,9 @@ export function orderSteps(spec: PipelineSpec, only?: string[]): { steps: StepSp
   if (only && only.length > 0) {
     selected = only.map((ref) => {
       const matches = all.filter((s) => s.uuid === ref || s.title === ref);
-      if (matches.length !== 1) {
-        throw new JobError(
-          matches.length === 0 ? 'BERTH_JOB_STEP_NOT_FOUND' : 'BERTH_JOB_STEP_REF_INVALID',
-          matches.length === 0 ? `pipeline "${spec.name}" has no step "${ref}"` : `${matches.length} steps of pipeline "${spec.name}" are titled "${ref}"`,
-          { hint: `steps: ${all.map((s) => `${s.title} (${s.uuid})`).join(', ') || '(none)'}${matches.length > 1 ? '; name it by uuid' : ''}` },
-        );
-      }
+      const steps = all.map((s) => `${s.title} (${s.uuid})`);
+      if (matches.length === 0) throw new JobError('BERTH_JOB_STEP_NOT_FOUND', { step: ref, pipeline: spec.name, steps });
+      if (matches.length > 1) throw new JobError('BERTH_JOB_STEP_REF_INVALID', { step: ref, count: matches.length, pipeline: spec.name, steps });
       return matches[0]!;
     });
     selected = [...new Set(selected)];
@@ -39,9 +35,7 @@ export function orderSteps(spec: PipelineSpec, only?: string[]): { steps: StepSp
   for (const step of selected) {
     for (const from of step.incoming_connections) {
       if (!spec.steps[from]) {
-        throw new JobError('BERTH_JOB_DAG_INVALID', `step "${step.title}" has an incoming connection from unknown step ${from}`, {
-          hint: `fix steps.${step.uuid}.incoming_connections in the pipeline file`,
-        });
+        throw new JobError('BERTH_JOB_DAG_INVALID', { step: step.title, stepUuid: step.uuid, from });
       }
     }
   }
@@ -51,9 +45,7 @@ export function orderSteps(spec: PipelineSpec, only?: string[]): { steps: StepSp
     const seen = state.get(step.uuid);
     if (seen === 'done') return;
     if (seen === 'visiting') {
-      throw new JobError('BERTH_JOB_DAG_INVALID', `the steps form a cycle: ${[...path, step.title].join(' -> ')}`, {
-        hint: 'remove one of the connections so the steps form a DAG',
-      });
+      throw new JobError('BERTH_JOB_DAG_INVALID', { cycle: [...path, step.title] });
     }
     state.set(step.uuid, 'visiting');
     for (const from of step.incoming_connections) if (ids.has(from)) visit(spec.steps[from]!, [...path, step.title]);

@@ -131,9 +131,7 @@ export class Jobs extends EventEmitter<{ event: [JobEvent] }> {
     const runs = this.store.listRuns({ jobUuid: job.uuid });
     const active = runs.filter((r) => !FINISHED_RUN_STATUSES.includes(r.status));
     if (active.length) {
-      throw new JobError('BERTH_JOB_RUN_STILL_ACTIVE', `job "${job.name}" has ${active.length === 1 ? 'a run' : 'runs'} still going (${active.map((r) => r.uuid).join(', ')})`, {
-        hint: `cancel ${active.length === 1 ? 'it' : 'them'} first: berth run cancel ${active[0]!.uuid}`,
-      });
+      throw new JobError('BERTH_JOB_RUN_STILL_ACTIVE', { job: job.name, runs: active.map((r) => r.uuid) });
     }
     this.store.deleteJob(job.uuid);
     // The records go first: a directory that cannot be removed leaves files behind, never a job without its runs.
@@ -182,9 +180,7 @@ export class Jobs extends EventEmitter<{ event: [JobEvent] }> {
     const steps = this.store.listSteps(run.uuid);
     const step = steps.find((s) => s.stepUuid === stepRef) ?? steps.find((s) => s.title === stepRef);
     if (!step) {
-      throw new JobError('BERTH_JOB_STEP_NOT_FOUND', `run ${run.uuid} has no step "${stepRef}"`, {
-        hint: `steps of this run: ${steps.map((s) => s.title).join(', ') || '(none)'}`,
-      });
+      throw new JobError('BERTH_JOB_STEP_NOT_FOUND', { step: stepRef, run: run.uuid, steps: steps.map((s) => s.title) });
     }
     return step.logFile;
   }

@@ -20,9 +20,7 @@ export function parseParameterAssignments(assignments: string[], spec: PipelineS
   for (const assignment of assignments) {
     const eq = assignment.indexOf('=');
     if (eq <= 0) {
-      throw new JobError('BERTH_JOB_PARAM_INVALID', `parameter "${assignment}" is not KEY=VALUE`, {
-        hint: 'use --param key=value for a pipeline parameter or --param "<step title>.key=value" for a step parameter',
-      });
+      throw new JobError('BERTH_JOB_PARAM_INVALID', { assignment });
     }
     const target = assignment.slice(0, eq);
     const value = parseValue(assignment.slice(eq + 1));
@@ -31,17 +29,13 @@ export function parseParameterAssignments(assignments: string[], spec: PipelineS
     if (step && !(target in pipelineParams)) {
       const key = target.slice(step.prefix.length + 1);
       if (!(key in step.spec.parameters)) {
-        throw new JobError('BERTH_JOB_PARAM_INVALID_NAME', `step "${step.spec.title}" has no parameter "${key}"`, {
-          hint: describeParams(`parameters of step "${step.spec.title}"`, step.spec.parameters),
-        });
+        throw new JobError('BERTH_JOB_PARAM_INVALID_NAME', { step: step.spec.title, parameter: key, parameters: Object.keys(step.spec.parameters) });
       }
       (result.steps[step.spec.uuid] ??= {})[key] = value;
       continue;
     }
     if (!(target in pipelineParams)) {
-      throw new JobError('BERTH_JOB_PARAM_INVALID_NAME', `pipeline "${spec.name}" has no parameter "${target}"`, {
-        hint: `${describeParams('pipeline parameters', pipelineParams)}; step parameters are named "<step title or uuid>.<name>"`,
-      });
+      throw new JobError('BERTH_JOB_PARAM_INVALID_NAME', { pipeline: spec.name, parameter: target, parameters: Object.keys(pipelineParams), assigned: true });
     }
     result.pipeline[target] = value;
   }
@@ -53,19 +47,18 @@ export function checkParameters(parameters: JobParameters, spec: PipelineSpec): 
   const pipelineParams = spec.parameters ?? {};
   for (const key of Object.keys(parameters.pipeline ?? {})) {
     if (!(key in pipelineParams)) {
-      throw new JobError('BERTH_JOB_PARAM_INVALID_NAME', `pipeline "${spec.name}" has no parameter "${key}"`, {
-        hint: describeParams('pipeline parameters', pipelineParams),
-      });
+      throw new JobError('BERTH_JOB_PARAM_INVALID_NAME', { pipeline: spec.name, parameter: key, parameters: Object.keys(pipelineParams) });
     }
   }
   for (const [stepUuid, params] of Object.entries(parameters.steps ?? {})) {
     const step = spec.steps[stepUuid];
-    if (!step) throw new JobError('BERTH_JOB_PARAM_INVALID_NAME', `pipeline "${spec.name}" has no step ${stepUuid}`);
+    if (!step) {
+      const steps = Object.values(spec.steps).map((s) => `${s.title} (${s.uuid})`);
+      throw new JobError('BERTH_JOB_PARAM_INVALID_NAME', { pipeline: spec.name, stepUuid, steps });
+    }
     for (const key of Object.keys(params)) {
       if (!(key in step.parameters)) {
-        throw new JobError('BERTH_JOB_PARAM_INVALID_NAME', `step "${step.title}" has no parameter "${key}"`, {
-          hint: describeParams(`parameters of step "${step.title}"`, step.parameters),
-        });
+        throw new JobError('BERTH_JOB_PARAM_INVALID_NAME', { step: step.title, parameter: key, parameters: Object.keys(step.parameters) });
       }
     }
   }
@@ -90,9 +83,7 @@ export function parseEnvAssignments(assignments: string[]): Record<string, strin
     const eq = assignment.indexOf('=');
     const name = eq === -1 ? assignment : assignment.slice(0, eq);
     if (eq === -1 || !ENV_NAME.test(name)) {
-      throw new JobError('BERTH_JOB_ENV_INVALID', `env assignment "${name}" is not NAME=VALUE with a valid name`, {
-        hint: 'use --env NAME=VALUE; names have letters, digits, "-" and "_" only (Orchest\'s rule)',
-      });
+      throw new JobError('BERTH_JOB_ENV_INVALID', { assignment: name });
     }
     env[name] = assignment.slice(eq + 1);
   }
@@ -102,9 +93,7 @@ export function parseEnvAssignments(assignments: string[]): Record<string, strin
 export function checkEnvNames(env: Record<string, string>): Record<string, string> {
   for (const [name, value] of Object.entries(env)) {
     if (!ENV_NAME.test(name) || typeof value !== 'string') {
-      throw new JobError('BERTH_JOB_ENV_INVALID', `env var "${name}" is not valid`, {
-        hint: 'names have letters, digits, "-" and "_" only; values are strings',
-      });
+      throw new JobError('BERTH_JOB_ENV_INVALID', { name });
     }
   }
   return env;
@@ -127,9 +116,4 @@ function stepForTarget(steps: StepSpec[], target: string): { spec: StepSpec; pre
     }
   }
   return best;
-}
-
-function describeParams(label: string, params: Record<string, unknown>): string {
-  const names = Object.keys(params);
-  return names.length ? `${label}: ${names.join(', ')}` : `there are no ${label}; add them in the pipeline file first`;
 }

@@ -10,16 +10,12 @@ import { JobError } from './errors.ts';
 import type { JobStore, RunRecord } from './store.ts';
 import type { StepTokens } from './tokens.ts';
 
-export function cancelled(): JobError {
-  return new JobError('BERTH_JOB_CANCELLED', 'the run was cancelled');
-}
-
 /** Waits until every service of the session is ready; a failed service fails the run with its reason. */
 export async function waitForServices(sessions: SessionManager, store: JobStore, run: RunRecord, timeoutMs: number, signal: AbortSignal): Promise<void> {
   const { sessionUuid } = run;
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    if (signal.aborted) throw cancelled();
+    if (signal.aborted) throw new JobError('BERTH_JOB_CANCELLED');
     const view = sessions.get(sessionUuid);
     if (view.status === 'running') {
       // The record shows every step started after every service's check passed.
@@ -27,19 +23,16 @@ export async function waitForServices(sessions: SessionManager, store: JobStore,
       return;
     }
     if (view.status === 'failed') {
-      throw new JobError('BERTH_JOB_SERVICES_FAILED', `the run's services did not start: ${view.reason ?? 'a service failed'}`, {
-        hint: `see the service's log with \`berth run status\`; fix the pipeline's services and create a new job`,
+      throw new JobError('BERTH_JOB_SERVICES_FAILED', { reason: view.reason }, {
         details: { services: view.services.map((s) => ({ name: s.name, status: s.status, reason: s.reason, details: s.details })) },
       });
     }
     if (view.status === 'stopped' || view.status === 'stopping') {
-      throw new SessionError('BERTH_SESSION_STOPPED', `session ${sessionUuid} was stopped before the steps ran`);
+      throw new SessionError('BERTH_SESSION_STOPPED', { why: 'before-steps' });
     }
     if (Date.now() > deadline) {
       const waiting = view.services.filter((s) => s.status !== 'ready').map((s) => `${s.name} (${s.status})`);
-      throw new JobError('BERTH_JOB_SERVICES_TIMEOUT', `the run's services were not ready after ${Math.round(timeoutMs / 1000)} s: ${waiting.join(', ')}`, {
-        hint: 'give slow services a readiness timeout_seconds in the pipeline file',
-      });
+      throw new JobError('BERTH_JOB_SERVICES_TIMEOUT', { seconds: Math.round(timeoutMs / 1000), waiting });
     }
     await pause(signal, 200);
   }

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pino from 'pino';
+import { RuntimeError } from '../runtime/index.ts';
 import { FakeRuntime } from '../runtime/fixtures/fake-runtime.ts';
 import { SessionManager } from '../sessions/index.ts';
 import type { PipelineSpec, ServiceSpec, StepSpec } from '../spec/index.ts';
@@ -192,12 +193,12 @@ describe('job runs', () => {
 
   test('run starting → failed when a service fails: no step runs, every step skipped, the session stopped', async (t) => {
     const h = new TestJobs(t);
-    h.runtime.behave('db', { startError: { code: 'BERTH_RUNTIME_IMAGE_PULL', message: 'no image redis:7' } });
+    h.runtime.behave('db', { startError: new RuntimeError('BERTH_RUNTIME_IMAGE_PULL', { image: 'redis:7', reason: 'manifest unknown' }) });
     const run = await h.startRun(pipeline(['load'], service('db')));
     const view = await h.jobs.waitRun(run, 5_000);
 
     assert.equal(view.status, 'failed');
-    assert.equal(view.reason, "the run's services did not start: service db failed: no image redis:7");
+    assert.equal(view.reason, "the run's services did not start: service db failed: image redis:7 is not present and pulling it failed: manifest unknown");
     assert.deepEqual(h.runStatuses(run), ['starting', 'failed']);
     assert.deepEqual(h.executor.ran, []);
     assert.deepEqual(h.steps(run), [['load', 'skipped']]);

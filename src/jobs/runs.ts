@@ -19,7 +19,7 @@ import type { JobsOptions } from './jobs.ts';
 import { killStepProcesses } from './orphans.ts';
 import { applyParameters } from './parameters.ts';
 import { requireProject, requireRun } from './refs.ts';
-import { cancelled, stopRunSession, waitForServices, writeServicesFile } from './run-session.ts';
+import { stopRunSession, waitForServices, writeServicesFile } from './run-session.ts';
 import { pendingStep, runSteps, StepLifecycle, type StepContext, type StepRunner } from './run-steps.ts';
 import { FINISHED_RUN_STATUSES, type JobRecord, type JobStore, type RunRecord, type RunStatus } from './store.ts';
 import { StepTokens } from './tokens.ts';
@@ -85,15 +85,13 @@ export class Runs {
   startInteractiveRun(input: { projectUuid: string; pipelinePath: string; spec: PipelineSpec; stepIds?: string[] }): RunRecord {
     const project = requireProject(this.#o.store, input.projectUuid);
     if (orderSteps(input.spec, input.stepIds).steps.length === 0) {
-      throw new JobError('BERTH_JOB_NEEDS_STEPS', `pipeline ${input.pipelinePath} has no steps to run`, { hint: 'add steps to the pipeline file first' });
+      throw new JobError('BERTH_JOB_NEEDS_STEPS', { pipelinePath: input.pipelinePath });
     }
     const session = this.#o.sessions
       .records({ projectUuid: project.uuid, activeOnly: true })
       .find((s) => s.type === 'interactive' && s.pipelineUuid === input.spec.uuid && s.desired === 'running');
     if (!session) {
-      throw new JobError('BERTH_JOB_SESSION_NOT_RUNNING', `no interactive session of ${input.pipelinePath} is running in project "${project.name}"`, {
-        hint: `start it with \`berth session start ${project.name} ${input.pipelinePath}\`, or run the pipeline as a job`,
-      });
+      throw new JobError('BERTH_JOB_SESSION_NOT_RUNNING', { pipelinePath: input.pipelinePath, project: project.name });
     }
     const uuid = randomUUID();
     const run = this.#addRun(input.spec, input.stepIds, { uuid, jobUuid: null, type: 'interactive', projectUuid: project.uuid, pipelineUuid: input.spec.uuid, pipelinePath: input.pipelinePath, sessionUuid: session.uuid, runDir: join(this.#c.runsDir, 'interactive', uuid) });
@@ -105,7 +103,7 @@ export class Runs {
   async cancel(ref: string): Promise<RunRecord> {
     const run = requireRun(this.#c.store, ref);
     if (FINISHED_RUN_STATUSES.includes(run.status)) {
-      throw new JobError('BERTH_JOB_RUN_NOT_RUNNING', `run ${run.uuid} already ${run.status}`, { hint: 'only pending, starting or running runs can be cancelled' });
+      throw new JobError('BERTH_JOB_RUN_NOT_RUNNING', { runUuid: run.uuid, status: run.status });
     }
     const active = this.#active.get(run.uuid);
     if (active) {
@@ -172,7 +170,7 @@ export class Runs {
     await this.#execute(run, signal, async () => {
       await copyProject(project.path, projectCopy, [this.#o.dataDir, this.#c.runsDir]);
       await writePipelineFile(pipelineFile, spec);
-      if (signal.aborted) throw cancelled();
+      if (signal.aborted) throw new JobError('BERTH_JOB_CANCELLED');
       sessionStarted = true;
       await this.#o.sessions.start({ projectUuid: job.projectUuid, pipelinePath: job.pipelinePath, spec, projectDir: projectCopy, type: 'noninteractive', runUuid: run.uuid, userEnv: job.env });
       // The job's env vars: project < pipeline < the job's own, merged when the job was created.

@@ -58,9 +58,7 @@ export function stepCommand(filePath: string, options: StepCommandOptions = {}):
       return [python, runner, filePath, ...output, '--where', options.notebookWhere ?? 'the host'];
     }
     default:
-      throw new JobError('BERTH_JOB_STEP_FILE_TYPE', `cannot run step file ${filePath}: unknown file type "${ext || '(none)'}"`, {
-        hint: `steps can be ${STEP_FILE_TYPES.join(', ')} files`,
-      });
+      throw new JobError('BERTH_JOB_STEP_FILE_TYPE', { filePath, ext, types: STEP_FILE_TYPES });
   }
 }
 

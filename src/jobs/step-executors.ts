@@ -16,9 +16,7 @@ export function chooseStepExecutor(options: JobsOptions): StepExecutor {
   }
   const environmentImage = (projectUuid: string, environmentUuid: string): string => {
     if (!options.resolveEnvironmentImage) {
-      throw new JobError('BERTH_JOB_NO_ENVIRONMENTS', `steps on the ${runtime.kind} runtime need environment images, and none can be looked up here`, {
-        hint: 'run Jobs with a resolveEnvironmentImage option (berth serve gives one)',
-      });
+      throw new JobError('BERTH_JOB_NO_ENVIRONMENTS', { runtime: runtime.kind });
     }
     return options.resolveEnvironmentImage(projectUuid, environmentUuid);
   };

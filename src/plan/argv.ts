@@ -23,14 +23,7 @@ export function splitArgs(args: string | undefined, where: string, name: string)
   if (result.ok) return result.words.length ? result.words : undefined;
   const path = `services.${name}.args`;
   if (result.problem === 'unclosed-quote') {
-    const kind = result.quote === "'" ? 'single' : 'double';
-    throw new PlanError('BERTH_PLAN_ARGS_UNBALANCED', `${where}.args: the ${kind} quote at column ${result.column} is never closed: ${args}`, {
-      hint: `add the closing ${result.quote}, or escape a literal quote (\\${result.quote} outside quotes${result.quote === '"' ? ', \\" inside double quotes' : ''})`,
-      details: { path, column: result.column },
-    });
+    throw new PlanError('BERTH_PLAN_ARGS_UNBALANCED', { where, quote: result.quote, column: result.column, args }, { details: { path, column: result.column } });
   }
-  throw new PlanError('BERTH_PLAN_ARGS_TRAILING_ESCAPE', `${where}.args: the backslash at column ${result.column} ends the text and escapes nothing: ${args}`, {
-    hint: 'remove it, or write \\\\ for a literal backslash',
-    details: { path, column: result.column },
-  });
+  throw new PlanError('BERTH_PLAN_ARGS_TRAILING_ESCAPE', { where, column: result.column, args }, { details: { path, column: result.column } });
 }

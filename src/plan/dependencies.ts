@@ -17,8 +17,7 @@ export function assertNoDependencyCycle(services: ServicePlan[], pipelinePath: s
     if (state.get(name) === 'done') return;
     if (state.get(name) === 'visiting') {
       const cycle = [...trail.slice(trail.indexOf(name)), name];
-      throw new PlanError('BERTH_PLAN_DEPENDENCY_CYCLE', `${pipelinePath}: services.${name}.depends_on: services wait for each other in a cycle: ${cycle.join(' -> ')}`, {
-        hint: 'remove one of these depends_on entries',
+      throw new PlanError('BERTH_PLAN_DEPENDENCY_CYCLE', { pipelinePath, service: name, cycle }, {
         details: { path: `services.${name}.depends_on`, cycle },
       });
     }

@@ -7,8 +7,7 @@ export function planMounts(spec: ServiceSpec, ctx: SessionContext, where: string
   const binds = spec.binds ?? {};
   for (const key of Object.keys(binds)) {
     if (!BIND_SOURCES.includes(key as BindSource)) {
-      throw new PlanError('BERTH_PLAN_BIND_UNKNOWN', `${where}.binds: "${key}" is not a bind source`, {
-        hint: `only ${BIND_SOURCES.join(' and ')} can be bound (Orchest allowed no others)`,
+      throw new PlanError('BERTH_PLAN_BIND_UNKNOWN', { where, source: key, sources: BIND_SOURCES }, {
         details: { path: `services.${spec.name}.binds` },
       });
     }

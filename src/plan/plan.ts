@@ -47,8 +47,7 @@ function planService(original: ServiceSpec, ctx: SessionContext, sessionUuid: st
 
   const hostname = serviceHostname(name, sessionUuid);
   if (!isValidHostname(hostname)) {
-    throw new PlanError('BERTH_PLAN_HOSTNAME_INVALID', `${where}.name: the host name "${hostname}" (${hostname.length} characters) is not a valid DNS label of at most ${MAX_HOSTNAME_LENGTH} characters`, {
-      hint: 'service names are at most 26 lowercase letters, digits or dashes, start with a letter and do not end with a dash; session uuids are 36 characters',
+    throw new PlanError('BERTH_PLAN_HOSTNAME_INVALID', { where, hostname, maxLength: MAX_HOSTNAME_LENGTH }, {
       details: { path: `services.${name}.name`, hostname },
     });
   }
@@ -132,8 +131,7 @@ function resolveImage(image: string, ctx: SessionContext, where: string, name: s
   const environmentUuid = image.slice(ENVIRONMENT_IMAGE_PREFIX.length);
   const pinned = ctx.environmentImages?.[environmentUuid];
   if (!pinned) {
-    throw new PlanError('BERTH_PLAN_ENVIRONMENT_NOT_BUILT', `${where}.image: environment ${environmentUuid} has no built image, so "${image}" cannot run`, {
-      hint: `build it first: berth env-image build PROJECT ${environmentUuid}`,
+    throw new PlanError('BERTH_PLAN_ENVIRONMENT_NOT_BUILT', { where, environmentUuid, image }, {
       details: { path: `services.${name}.image`, environmentUuid },
     });
   }

@@ -16,19 +16,15 @@ export function sessionUuidFor(ctx: SessionUuidInput): string {
   let sessionUuid: string;
   if (ctx.sessionType === 'noninteractive') {
     if (!ctx.runUuid) {
-      throw new PlanError('BERTH_PLAN_RUN_UUID_MISSING', 'a noninteractive session needs the uuid of its job run (its session uuid)', {
-        hint: 'pass the run uuid (`berth plan … --run-uuid UUID`), or plan an interactive session instead',
-      });
+      throw new PlanError('BERTH_PLAN_RUN_UUID_MISSING');
     }
     sessionUuid = ctx.runUuid;
   } else {
     sessionUuid = ctx.projectUuid.slice(0, 18) + ctx.pipelineUuid.slice(0, 18);
   }
   if (!SESSION_UUID.test(sessionUuid)) {
-    const from = ctx.sessionType === 'noninteractive' ? `run uuid "${sessionUuid}"` : `project uuid "${ctx.projectUuid}" and pipeline uuid "${ctx.pipelineUuid}"`;
-    throw new PlanError('BERTH_PLAN_SESSION_UUID_INVALID', `the session uuid "${sessionUuid}" made from the ${from} is not usable in host names`, {
-      hint: 'uuids must be lowercase letters, digits and dashes (36 characters at most), e.g. 3f2a8c1e-5b7d-4e9f-a1c2-6d8e0f1a2b3c',
-    });
+    const from = ctx.sessionType === 'noninteractive' ? { runUuid: sessionUuid } : { projectUuid: ctx.projectUuid, pipelineUuid: ctx.pipelineUuid };
+    throw new PlanError('BERTH_PLAN_SESSION_UUID_INVALID', { sessionUuid, ...from });
   }
   return sessionUuid;
 }
@@ -39,7 +35,7 @@ export function sessionUuidFor(ctx: SessionUuidInput): string {
  */
 export function nameBasedUuid(namespace: string, name: string): string {
   const namespaceBytes = Buffer.from(namespace.replace(/-/g, ''), 'hex');
-  if (namespaceBytes.length !== 16) throw new PlanError('BERTH_PLAN_NAMESPACE_INVALID', `"${namespace}" is not a uuid`);
+  if (namespaceBytes.length !== 16) throw new PlanError('BERTH_PLAN_NAMESPACE_INVALID', { namespace });
   const digest = createHash('sha1').update(namespaceBytes).update(name, 'utf8').digest();
   const bytes = digest.subarray(0, 16);
   bytes[6] = ((bytes[6] ?? 0) & 0x0f) | 0x50;

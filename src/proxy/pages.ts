@@ -2,21 +2,22 @@
  * The answers the proxy gives itself (no upstream involved): unknown route, service starting,
  * service failed or unreachable, login required. Each is an HTML page for browsers and a JSON body
  * (`{ error: { code, message, hint, details } }`, the server's API error shape) for API clients;
- * WebSocket handshakes get the same answer written on the raw socket.
+ * WebSocket handshakes get the same answer written on the raw socket. The status, message and hint
+ * of each come from its code in PROXY_CATALOGUE (errors.ts); a page adds only how it looks.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { PROXY_CODES } from './errors.ts';
+import { ProxyError, PROXY_CODES } from './errors.ts';
 import type { ProxyRoute } from './route-table.ts';
 
+/**
+ * One answer of the proxy: a ProxyError (its code, message, hint and details are the JSON body and
+ * the page's text, its status the catalogue's) and how a browser shows it.
+ */
 export interface Page {
-  status: number;
-  code: string;
+  error: ProxyError;
   title: string;
-  message: string;
-  hint?: string;
-  details?: unknown;
   headers?: Record<string, string>;
   /** Extra HTML after the message (already escaped). */
   html?: string;
@@ -31,42 +32,25 @@ export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-function serviceLabel(route: ProxyRoute): string {
-  return `service "${route.service}" (port ${route.port}) of session ${route.sessionUuid}`;
-}
-
 export function notFoundPage(target: string, visible: ProxyRoute[]): Page {
   const services = visible.map((r) => ({ service: r.service, sessionUuid: r.sessionUuid, port: r.port, state: r.state, url: `${r.basePath}/` }));
   const items = services.map((s) => `<li><a href="${escapeHtml(s.url)}">${escapeHtml(s.url)}</a> — ${escapeHtml(s.service)} (${s.state})</li>`).join('');
   return {
-    status: 404,
-    code: PROXY_CODES.notFound,
+    error: new ProxyError(PROXY_CODES.notFound, { path: pathOnly(target) }, { details: { services } }),
     title: 'No such service',
-    message: `no running service answers at ${pathOnly(target)}`,
-    hint: 'the session may have stopped or the URL has the wrong session, service or port; the running services are listed in details',
-    details: { services },
     html: services.length ? `<p>Running services:</p><ul>${items}</ul>` : '<p>No services are running.</p>',
   };
 }
 
 /** A request target no upstream can be sent (a `#` fragment, bytes outside printable ASCII): the client's mistake. */
 export function badTargetPage(target: string): Page {
-  return {
-    status: 400,
-    code: PROXY_CODES.badTarget,
-    title: 'Bad request target',
-    message: `the request target ${JSON.stringify(target.length > 200 ? `${target.slice(0, 200)}…` : target)} is not a valid URL path`,
-    hint: 'percent-encode the path (a "#" is %23; browsers never send the fragment)',
-  };
+  return { error: new ProxyError(PROXY_CODES.badTarget, { target }), title: 'Bad request target' };
 }
 
 export function startingPage(route: ProxyRoute): Page {
   return {
-    status: 503,
-    code: PROXY_CODES.starting,
+    error: new ProxyError(PROXY_CODES.starting, { ...serviceOf(route), retrySeconds: RETRY_AFTER_SECONDS }),
     title: 'Service starting',
-    message: `${serviceLabel(route)} is starting`,
-    hint: `this page reloads itself every ${RETRY_AFTER_SECONDS} s until the service is ready`,
     headers: { 'Retry-After': String(RETRY_AFTER_SECONDS) },
     refreshSeconds: RETRY_AFTER_SECONDS,
   };
@@ -74,37 +58,25 @@ export function startingPage(route: ProxyRoute): Page {
 
 export function failedPage(route: ProxyRoute): Page {
   const reason = route.reason ?? 'no reason was recorded';
-  return {
-    status: 502,
-    code: PROXY_CODES.failed,
-    title: 'Service failed',
-    message: `${serviceLabel(route)} failed: ${reason}`,
-    hint: 'see the service logs (`berth session logs`) and restart the service or the session',
-    details: { reason },
-  };
+  return { error: new ProxyError(PROXY_CODES.failed, { ...serviceOf(route), reason }, { details: { reason } }), title: 'Service failed' };
 }
 
 export function unreachablePage(route: ProxyRoute, cause: unknown): Page {
   const target = route.target ? `${route.target.host}:${route.target.port}` : 'no address';
   const why = (cause as { code?: string } | undefined)?.code ?? (cause instanceof Error ? cause.message : String(cause));
   return {
-    status: 502,
-    code: PROXY_CODES.unreachable,
+    error: new ProxyError(PROXY_CODES.unreachable, { ...serviceOf(route), target, error: why }, { details: { target: route.target ?? null, error: why } }),
     title: 'Service unreachable',
-    message: `${serviceLabel(route)} did not answer at ${target} (${why})`,
-    hint: 'the service may have exited or may not listen on that port; check its logs and its ports',
-    details: { target: route.target ?? null, error: why },
   };
 }
 
 export function unauthenticatedPage(route: ProxyRoute, loginPath: string): Page {
-  return {
-    status: 401,
-    code: PROXY_CODES.unauthenticated,
-    title: 'Login required',
-    message: `${serviceLabel(route)} requires a login`,
-    hint: `log in at ${loginPath} (browsers are redirected there) or send the Berth session cookie`,
-  };
+  return { error: new ProxyError(PROXY_CODES.unauthenticated, { ...serviceOf(route), loginPath }), title: 'Login required' };
+}
+
+/** The facts every page about a service names it by. */
+function serviceOf(route: ProxyRoute): { service: string; port: number; sessionUuid: string } {
+  return { service: route.service, port: route.port, sessionUuid: route.sessionUuid };
 }
 
 /** API clients ask for JSON explicitly; anything that accepts HTML (browsers) gets the page. */
@@ -119,24 +91,22 @@ export function isBrowserNavigation(req: IncomingMessage): boolean {
 }
 
 function pageBody(page: Page, json: boolean): { type: string; body: string } {
-  if (json) {
-    const error = { code: page.code, message: page.message, ...(page.hint ? { hint: page.hint } : {}), ...(page.details === undefined ? {} : { details: page.details }) };
-    return { type: 'application/json; charset=utf-8', body: JSON.stringify({ error }) };
-  }
+  const { error } = page;
+  if (json) return { type: 'application/json; charset=utf-8', body: JSON.stringify({ error: error.toJSON() }) };
   const refresh = page.refreshSeconds ? `<meta http-equiv="refresh" content="${page.refreshSeconds}">` : '';
   const body =
     `<!doctype html><html><head><meta charset="utf-8">${refresh}<title>${escapeHtml(page.title)} · Berth</title>` +
     '<style>body{font-family:system-ui,sans-serif;max-width:46rem;margin:3rem auto;padding:0 1rem;color:#222}code{color:#555}</style></head>' +
-    `<body><h1>${escapeHtml(page.title)}</h1><p>${escapeHtml(page.message)}</p>` +
-    (page.hint ? `<p><em>${escapeHtml(page.hint)}</em></p>` : '') +
+    `<body><h1>${escapeHtml(page.title)}</h1><p>${escapeHtml(error.message)}</p>` +
+    (error.hint ? `<p><em>${escapeHtml(error.hint)}</em></p>` : '') +
     (page.html ?? '') +
-    `<p><code>${escapeHtml(page.code)}</code></p></body></html>`;
+    `<p><code>${escapeHtml(error.code)}</code></p></body></html>`;
   return { type: 'text/html; charset=utf-8', body };
 }
 
 export function sendPage(req: IncomingMessage, res: ServerResponse, page: Page, json = wantsJson(req)): void {
   const { type, body } = pageBody(page, json);
-  res.writeHead(page.status, {
+  res.writeHead(page.error.status, {
     'Content-Type': type,
     'Content-Length': Buffer.byteLength(body),
     'Cache-Control': 'no-store',
@@ -154,7 +124,7 @@ export function sendRedirect(res: ServerResponse, status: 302 | 307 | 308, locat
 export function writeRawPage(req: IncomingMessage, socket: Duplex, page: Page, json = wantsJson(req)): void {
   const { type, body } = pageBody(page, json);
   const headers: Record<string, string | number> = { 'Content-Type': type, 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'no-store', Connection: 'close', ...page.headers };
-  writeRawResponse(socket, page.status, headers, body);
+  writeRawResponse(socket, page.error.status, headers, body);
 }
 
 export function writeRawResponse(socket: Duplex, status: number, headers: Record<string, string | number>, body = ''): void {

@@ -150,10 +150,6 @@ export class RouteTable {
 function assertValidBasePath(basePath: string): void {
   const found = serviceSegment(basePath);
   if (!found || found.end !== basePath.length) {
-    throw new ProxyError(
-      PROXY_CODES.routeInvalid,
-      `proxy route "${basePath}": a base path must be one path segment starting with /service- or /pbp-service- (e.g. /service-redis-<session>_6379)`,
-      { hint: 'use the basePath of a RoutePlan (src/plan), or with `berth proxy --route` a prefix like /service-app-dev_8080', details: { basePath } },
-    );
+    throw new ProxyError(PROXY_CODES.routeInvalid, { problem: 'base-path', basePath }, { details: { basePath } });
   }
 }

@@ -21,35 +21,26 @@ export interface StandaloneProxy {
   close(): Promise<void>;
 }
 
-function invalidRoute(argument: string, why: string): ProxyError {
-  return new ProxyError(PROXY_CODES.routeInvalid, `--route ${argument}: ${why}`, {
-    hint: 'write --route PREFIX=URL, e.g. --route /service-app-dev_8080=http://127.0.0.1:8080 (PREFIX is one path segment starting with /service- or /pbp-service-)',
-  });
-}
-
 /** `PREFIX=URL` arguments (and `--preserve PREFIX`) to ready routes; throws ProxyError naming the bad argument. */
 export function parseStaticRoutes(routeArgs: string[], preserveArgs: string[] = []): ProxyRoute[] {
   const normalise = (prefix: string) => (prefix.startsWith('/') ? prefix : `/${prefix}`).replace(/\/+$/, '');
   const preserve = new Set(preserveArgs.map(normalise));
   const routes = routeArgs.map(function parseRoute(argument): ProxyRoute {
     const eq = argument.indexOf('=');
-    if (eq <= 0) throw invalidRoute(argument, 'expected PREFIX=URL');
+    if (eq <= 0) throw new ProxyError(PROXY_CODES.routeInvalid, { problem: 'no-equals', argument });
     const basePath = normalise(argument.slice(0, eq));
     const found = serviceSegment(basePath);
-    if (!found || found.end !== basePath.length) throw invalidRoute(argument, `"${basePath}" is not a single /service-… or /pbp-service-… path segment`);
+    if (!found || found.end !== basePath.length) throw new ProxyError(PROXY_CODES.routeInvalid, { problem: 'prefix', argument, prefix: basePath });
     const value = argument.slice(eq + 1);
-    if (!value.includes('://')) throw invalidRoute(argument, `"${value}" has no scheme: write http://${value}`);
+    if (!value.includes('://')) throw new ProxyError(PROXY_CODES.routeInvalid, { problem: 'no-scheme', argument, upstream: value });
     let url: URL;
     try {
       url = new URL(value);
     } catch (cause) {
-      throw new ProxyError(PROXY_CODES.routeInvalid, `--route ${argument}: "${value}" is not a URL`, {
-        cause,
-        hint: 'write the upstream as http://HOST:PORT, e.g. http://127.0.0.1:8080',
-      });
+      throw new ProxyError(PROXY_CODES.routeInvalid, { problem: 'not-a-url', argument, upstream: value }, { cause });
     }
-    if (url.protocol !== 'http:') throw invalidRoute(argument, `only http:// upstreams are supported, not ${url.protocol}`);
-    if (url.pathname !== '/' || url.search) throw invalidRoute(argument, 'the upstream URL cannot have a path or query (use --preserve to keep the prefix)');
+    if (url.protocol !== 'http:') throw new ProxyError(PROXY_CODES.routeInvalid, { problem: 'protocol', argument, protocol: url.protocol });
+    if (url.pathname !== '/' || url.search) throw new ProxyError(PROXY_CODES.routeInvalid, { problem: 'upstream-path', argument });
     const targetPort = url.port ? Number(url.port) : 80;
     const portInName = /_(\d+)$/.exec(basePath);
     const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
@@ -67,7 +58,7 @@ export function parseStaticRoutes(routeArgs: string[], preserveArgs: string[] = 
   const known = new Set(routes.map((r) => r.basePath));
   for (const prefix of preserve) {
     if (!known.has(prefix)) {
-      throw new ProxyError(PROXY_CODES.routeInvalid, `--preserve ${prefix}: no --route has that prefix`, { hint: `add --route ${prefix}=http://HOST:PORT or fix the prefix` });
+      throw new ProxyError(PROXY_CODES.routeInvalid, { problem: 'preserve', prefix });
     }
   }
   return routes;
@@ -94,10 +85,7 @@ export async function startStandaloneProxy(options: StandaloneProxyOptions): Pro
       resolve();
     });
   }).catch((cause: NodeJS.ErrnoException) => {
-    throw new ProxyError(PROXY_CODES.listenFailed, `cannot listen on ${options.host}:${options.port}: ${cause.code ?? cause.message}`, {
-      cause,
-      hint: cause.code === 'EADDRINUSE' ? 'another program uses that port; pick another with --port' : 'check --host and --port',
-    });
+    throw new ProxyError(PROXY_CODES.listenFailed, { host: options.host, port: options.port, error: cause.code ?? cause.message }, { cause });
   });
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;

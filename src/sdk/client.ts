@@ -7,31 +7,63 @@
  *   const { session } = await berth.startSession('demo', 'demo.orchest');
  */
 import { API_ROUTES, apiPath, bodyFor, type CallArgs, type OperationName, type Params, type Reply, type Starter } from '../api/index.ts';
-import { BerthError, type BerthErrorOptions } from '../shared/index.ts';
-import type { ClientCode } from './codes.ts';
+import { BerthError, renderError, type ErrorArgs, type ErrorText } from '../shared/index.ts';
+import { CLIENT_CODES } from './codes.ts';
 import { requestText, type TextResponse } from './http-text.ts';
 
-/** An error of the API client: `status` is the server's HTTP status, 0 when there was no answer. */
+/**
+ * The key of ApiClientError's second constructor form (an error in a server's words). Not
+ * exported, so only fromAnswer below can pass it.
+ */
+const ANSWERED: unique symbol = Symbol('ApiClientError.fromAnswer');
+
+/** An error as a server answered it: its code (any layer's), its words and details, the HTTP status. */
+interface Answered {
+  code: string;
+  text: ErrorText;
+  status: number;
+  details?: unknown;
+}
+
+/**
+ * An error of the API client, in one of two forms:
+ *   - a client code (CLIENT_CODES) with its facts, like every layer's error class: the words are
+ *     rendered from the catalogue and `status` is the code's status there;
+ *   - the error a server answered with (`fromAnswer`): the server's code, message, hint and
+ *     details and the answer's HTTP status, unchanged.
+ * One class rather than two, so a script catches one `instanceof ApiClientError` and reads
+ * `.status` whatever failed. The server's codes cannot be rendered here (their catalogues are the
+ * server's, and its words must reach the user as it wrote them), so the second form takes the
+ * words as they are; it is keyed by a symbol only this module holds, so that everywhere else
+ * `new ApiClientError(...)` takes a client code and its facts and nothing else.
+ */
 export class ApiClientError extends BerthError {
-  constructor(
-    code: ClientCode,
-    message: string,
-    readonly status: number,
-    options: BerthErrorOptions = {},
-  ) {
-    super(code, message, options);
+  /** The HTTP status: the answer's, for a server's error; the catalogue's, for a client code (503 when no server answered). */
+  readonly status: number;
+
+  constructor(...args: ErrorArgs<typeof CLIENT_CODES> | [form: typeof ANSWERED, answered: Answered]) {
+    if (args[0] === ANSWERED) {
+      const [, { code, text, status, details }] = args;
+      super(code, text, { details });
+      this.status = status;
+    } else {
+      const [code, params, options] = args;
+      super(code, renderError(CLIENT_CODES[code], params), options);
+      this.status = CLIENT_CODES[code].status;
+    }
   }
 
   /**
    * The error a server answered with, under the server's own code (declared in the server's
-   * catalogues, not the client's); BERTH_CLIENT_HTTP when the answer has no Berth error body.
+   * catalogues, not the client's); BERTH_CLIENT_HTTP when the answer has no Berth error body,
+   * with the body's text as its message when there was one (a proxy's error page), else the
+   * catalogue's. Its status is always the answer's.
    */
   static fromAnswer(status: number, answer: unknown, method: string, path: string): ApiClientError {
     const error = (answer as { error?: { code?: string; message?: string; hint?: string; details?: unknown } } | undefined)?.error ?? {};
-    const message = error.message ?? `${method} ${path} answered ${status}`;
-    const options = { ...(error.hint ? { hint: error.hint } : {}), ...(error.details === undefined ? {} : { details: error.details }) };
-    // The server's code is a string from the wire: whichever layer declared it, it is not a client code.
-    return new ApiClientError((error.code ?? 'BERTH_CLIENT_HTTP') as ClientCode, message, status, options);
+    const message = error.message ?? CLIENT_CODES.BERTH_CLIENT_HTTP.message({ method, path, status });
+    const text = { message, ...(error.hint ? { hint: error.hint } : {}) };
+    return new ApiClientError(ANSWERED, { code: error.code ?? 'BERTH_CLIENT_HTTP', text, status, details: error.details });
   }
 }
 
@@ -77,10 +109,7 @@ export class BerthClient {
   }
 
   #unreachable(cause: unknown): ApiClientError {
-    return new ApiClientError('BERTH_CLIENT_UNREACHABLE', `cannot reach the Berth server at ${this.url}`, 0, {
-      cause,
-      hint: 'start it with `berth serve` (or `npm start`), or point --url / BERTH_URL at a running server',
-    });
+    return new ApiClientError('BERTH_CLIENT_UNREACHABLE', { url: this.url }, { cause });
   }
 
   /** A whole answer as text, on node:http (see http-text.ts for why not fetch). */

@@ -75,10 +75,7 @@ export function saveCredentials(url: string, token: string): string {
     renameSync(temp, path);
   } catch (cause) {
     rmSync(temp, { force: true });
-    throw new ApiClientError('BERTH_CLIENT_CREDENTIALS', `cannot save credentials to ${path}: ${(cause as Error).message}`, 0, {
-      cause,
-      hint: 'check that the config directory (XDG_CONFIG_HOME or ~/.config) is writable',
-    });
+    throw new ApiClientError('BERTH_CLIENT_CREDENTIALS', { path, failed: 'save', reason: (cause as Error).message }, { cause });
   }
   return path;
 }
@@ -89,13 +86,10 @@ export function normaliseUrl(url: string, where: string): string {
   try {
     parsed = new URL(url);
   } catch (cause) {
-    throw new ApiClientError('BERTH_CLIENT_URL_INVALID', `${where}: ${JSON.stringify(url)} is not a URL`, 0, {
-      cause,
-      hint: 'give the full address, e.g. http://127.0.0.1:8765',
-    });
+    throw new ApiClientError('BERTH_CLIENT_URL_INVALID', { where, url }, { cause });
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-    throw new ApiClientError('BERTH_CLIENT_URL_INVALID', `${where}: ${url} is not an http(s) URL`, 0, { hint: 'e.g. https://berth.example.com' });
+    throw new ApiClientError('BERTH_CLIENT_URL_INVALID', { where, url, protocol: parsed.protocol });
   }
   return `${parsed.origin}${parsed.pathname.replace(/\/+$/, '')}`;
 }
@@ -112,24 +106,19 @@ function readCredentialsFile(): CredentialsFile | undefined {
     text = readFileSync(path, 'utf8');
   } catch (cause) {
     if ((cause as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new ApiClientError('BERTH_CLIENT_CREDENTIALS', `cannot read ${path}: ${(cause as Error).message}`, 0, { cause });
+    throw new ApiClientError('BERTH_CLIENT_CREDENTIALS', { path, failed: 'read', reason: (cause as Error).message }, { cause });
   }
   // Like ssh with private keys: a token file others can read is refused, not silently used.
   const mode = statSync(path).mode & 0o777;
   if (process.platform !== 'win32' && (mode & 0o077) !== 0) {
-    throw new ApiClientError('BERTH_CLIENT_CREDENTIALS', `${path} is readable by other users (mode ${mode.toString(8)}), so its tokens may have leaked`, 0, {
-      hint: `run \`chmod 600 ${path}\`, and if others could really read it, \`berth login\` again and revoke the old token`,
-    });
+    throw new ApiClientError('BERTH_CLIENT_CREDENTIALS', { path, mode });
   }
   try {
     const data = JSON.parse(text) as Partial<CredentialsFile>;
     if (data.version !== 1 || typeof data.current !== 'string' || !Array.isArray(data.servers)) throw new Error('unexpected layout');
     return data as CredentialsFile;
   } catch (cause) {
-    throw new ApiClientError('BERTH_CLIENT_CREDENTIALS', `${path} is not a Berth credentials file: ${(cause as Error).message}`, 0, {
-      cause,
-      hint: 'delete it and run `berth login <server-url>` again',
-    });
+    throw new ApiClientError('BERTH_CLIENT_CREDENTIALS', { path, failed: 'parse', reason: (cause as Error).message }, { cause });
   }
 }
 

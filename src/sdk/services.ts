@@ -10,11 +10,15 @@
  */
 import { readFile } from 'node:fs/promises';
 import { apiPath } from '../api/index.ts';
-import { BerthError } from '../shared/index.ts';
-import type { SdkCode } from './codes.ts';
+import { BerthError, renderError, type ErrorArgs } from '../shared/index.ts';
+import { SDK_CODES, type SdkCode } from './codes.ts';
 
-/** Errors of the step SDK: BERTH_SDK_* codes (Python: Orchest's classes, same cases). */
-export class SdkError extends BerthError<SdkCode> {}
+/** Errors of the step SDK: BERTH_SDK_* codes of SDK_CODES (Python: Orchest's classes, same cases). */
+export class SdkError extends BerthError<SdkCode> {
+  constructor(...[code, params, options]: ErrorArgs<typeof SDK_CODES>) {
+    super(code, renderError(SDK_CODES[code], params), options);
+  }
+}
 
 export interface SdkService {
   [field: string]: unknown;
@@ -40,9 +44,7 @@ export async function getService(name: string, options: SdkOptions = {}): Promis
   const services = await getServices(options);
   const service = services[name];
   if (!service) {
-    throw new SdkError('BERTH_SDK_SERVICE_NOT_FOUND', `Could not find service with name ${name}`, {
-      hint: `services of this session: ${Object.keys(services).join(', ') || '(none)'}`,
-    });
+    throw new SdkError('BERTH_SDK_SERVICE_NOT_FOUND', { service: name, services: Object.keys(services) });
   }
   return service;
 }
@@ -67,11 +69,7 @@ export async function getServices(options: SdkOptions = {}): Promise<Record<stri
     const specs = (data.user_services ?? {}) as Record<string, Json>;
     return Object.fromEntries(Object.entries(specs).map(([name, spec]) => [name, fromApi(spec, env)]));
   }
-  throw new SdkError(
-    'BERTH_SDK_NO_SESSION',
-    type ? `ORCHEST_SESSION_TYPE is "${type}", expected "interactive" or "noninteractive"` : 'ORCHEST_SESSION_TYPE is not set: this code is not running as a step of a Berth session or job run',
-    { hint: 'run it as a pipeline step: `berth pipeline run PROJECT PIPELINE` or `berth job run JOB`' },
-  );
+  throw new SdkError('BERTH_SDK_NO_SESSION', type ? { sessionType: type } : { unset: 'ORCHEST_SESSION_TYPE' });
 }
 
 /** Orchest's get_params: [step parameters, pipeline parameters]. */
@@ -102,39 +100,31 @@ interface PipelineFile {
 
 async function readPipeline(env: NodeJS.ProcessEnv): Promise<PipelineFile> {
   const path = env.ORCHEST_PIPELINE_PATH;
-  if (!path) {
-    throw new SdkError('BERTH_SDK_NO_SESSION', 'ORCHEST_PIPELINE_PATH is not set: this code is not running as a step of a Berth session or job run', {
-      hint: 'run it as a pipeline step: `berth pipeline run PROJECT PIPELINE` or `berth job run JOB`',
-    });
-  }
+  if (!path) throw new SdkError('BERTH_SDK_NO_SESSION', { unset: 'ORCHEST_PIPELINE_PATH' });
   let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch (cause) {
-    throw new SdkError('BERTH_SDK_PIPELINE_NOT_FOUND', `The pipeline file ${path} (ORCHEST_PIPELINE_PATH) does not exist`, { cause });
+    throw new SdkError('BERTH_SDK_PIPELINE_NOT_FOUND', { path }, { cause });
   }
   try {
     return JSON.parse(text) as PipelineFile;
   } catch (cause) {
-    throw new SdkError('BERTH_SDK_PIPELINE_INVALID', `The pipeline file ${path} is not valid JSON`, { cause });
+    throw new SdkError('BERTH_SDK_PIPELINE_INVALID', { path }, { cause });
   }
 }
 
 function currentStep(pipeline: PipelineFile, env: NodeJS.ProcessEnv): { parameters?: Record<string, unknown> } {
   const uuid = env.ORCHEST_STEP_UUID;
-  if (!uuid) {
-    throw new SdkError('BERTH_SDK_STEP_UNKNOWN', 'Parameters could not be identified: ORCHEST_STEP_UUID is not set', {
-      hint: 'the current step is only known when Berth runs this code as a step',
-    });
-  }
+  if (!uuid) throw new SdkError('BERTH_SDK_STEP_UNKNOWN');
   const step = pipeline.steps?.[uuid];
-  if (!step) throw new SdkError('BERTH_SDK_STEP_UNKNOWN', `Step does not exist in the pipeline with UUID: ${uuid}.`);
+  if (!step) throw new SdkError('BERTH_SDK_STEP_UNKNOWN', { stepUuid: uuid });
   return step;
 }
 
 function sessionUuid(env: NodeJS.ProcessEnv): string {
   const uuid = env.ORCHEST_SESSION_UUID;
-  if (!uuid) throw new SdkError('BERTH_SDK_NO_SESSION', 'ORCHEST_SESSION_UUID is not set: this code is not running in a Berth session');
+  if (!uuid) throw new SdkError('BERTH_SDK_NO_SESSION', { unset: 'ORCHEST_SESSION_UUID' });
   return uuid;
 }
 
@@ -165,11 +155,7 @@ function fromApi(spec: Json, env: NodeJS.ProcessEnv): SdkService {
 
 async function requestJson(path: string, env: NodeJS.ProcessEnv, timeoutMs: number): Promise<Json> {
   const base = env.BERTH_API_URL;
-  if (!base) {
-    throw new SdkError('BERTH_SDK_NO_API', 'BERTH_API_URL is not set, so the Berth API cannot be asked about this session', {
-      hint: 'run this code as a step of a Berth session (`berth pipeline run`)',
-    });
-  }
+  if (!base) throw new SdkError('BERTH_SDK_NO_API');
   const url = `${base.replace(/\/+$/, '')}${path}`;
   const headers: Record<string, string> = { accept: 'application/json' };
   if (env.BERTH_SESSION_TOKEN) headers.authorization = `Bearer ${env.BERTH_SESSION_TOKEN}`;
@@ -177,10 +163,7 @@ async function requestJson(path: string, env: NodeJS.ProcessEnv, timeoutMs: numb
   try {
     response = await fetch(url, { headers, signal: AbortSignal.timeout(timeoutMs) });
   } catch (cause) {
-    throw new SdkError('BERTH_SDK_UNREACHABLE', `Failed to fetch data from ${url}: the Berth server is unreachable`, {
-      cause,
-      hint: 'check that `berth serve` is running and that BERTH_API_URL points at it',
-    });
+    throw new SdkError('BERTH_SDK_UNREACHABLE', { url }, { cause });
   }
   const text = await response.text();
   let body: Json;
@@ -190,16 +173,9 @@ async function requestJson(path: string, env: NodeJS.ProcessEnv, timeoutMs: numb
     body = {};
   }
   if (response.ok) return body;
-  const message = ((body.error ?? {}) as { message?: string }).message;
-  if (response.status === 404) {
-    throw new SdkError('BERTH_SDK_SESSION_NOT_FOUND', `The Berth server has no session at ${url}${message ? `: ${message}` : ''}`, {
-      hint: 'the session may have been stopped; start it again with `berth session start`',
-    });
-  }
-  if (response.status === 401 || response.status === 403) {
-    throw new SdkError('BERTH_SDK_FORBIDDEN', `The Berth server refused the request to ${url} (${response.status}${message ? `: ${message}` : ''})`, {
-      hint: 'BERTH_SESSION_TOKEN is missing or no longer valid (tokens end when their session stops)',
-    });
-  }
-  throw new SdkError('BERTH_SDK_HTTP', `Failed to fetch data from ${url}: the server answered ${response.status}${message ? `: ${message}` : ''}`);
+  const serverMessage = ((body.error ?? {}) as { message?: string }).message;
+  const { status } = response;
+  if (status === 404) throw new SdkError('BERTH_SDK_SESSION_NOT_FOUND', { url, serverMessage });
+  if (status === 401 || status === 403) throw new SdkError('BERTH_SDK_FORBIDDEN', { url, status, serverMessage });
+  throw new SdkError('BERTH_SDK_HTTP', { url, status, serverMessage });
 }

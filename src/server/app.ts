@@ -297,6 +297,6 @@ async function realProjectRoot(root: string): Promise<string> {
   try {
     return await realpath(resolve(root));
   } catch (cause) {
-    throw new ApiError('BERTH_API_PROJECT_ROOT_INVALID', `--project-root ${root} is not an existing directory`, { cause, hint: 'give an existing directory, e.g. --project-root ~/work' });
+    throw new ApiError('BERTH_API_PROJECT_ROOT_INVALID', { root }, { cause });
   }
 }

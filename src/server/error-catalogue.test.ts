@@ -106,11 +106,13 @@ describe('error catalogues', () => {
     }
   });
 
-  test('every status is an HTTP error status with a summary', () => {
+  test('every code has an HTTP error status, a summary, and its message and hint in the catalogue', () => {
     for (const [layer, catalogue] of Object.entries(CATALOGUES)) {
       for (const [code, spec] of Object.entries(catalogue)) {
         assert.ok(Number.isInteger(spec.status) && spec.status >= 400 && spec.status <= 599 && STATUS_CODES[spec.status], `${layer} ${code}: ${spec.status}`);
         assert.ok(spec.summary.length > 10, `${layer} ${code} needs a summary of its cause`);
+        assert.equal(typeof spec.message, 'function', `${layer} ${code} needs its message`);
+        assert.ok(spec.hint === undefined || typeof spec.hint === 'function', `${layer} ${code}: hint`);
       }
     }
   });

@@ -14,23 +14,23 @@ class StrayError extends BerthError {}
 
 describe('statusForError', () => {
   test('answers the status the catalogue of the code declares', () => {
-    assert.equal(statusForError(new ApiError('BERTH_API_BAD_REQUEST', 'body needs "spec"')), 400);
-    assert.equal(statusForError(new ApiError('BERTH_API_NO_ENGINE', 'no engine')), 503);
-    assert.equal(statusForError(new AuthError('BERTH_AUTH_RATE_LIMITED', 'wait')), 429);
-    assert.equal(statusForError(new RuntimeError('BERTH_RUNTIME_PORT_IN_USE', 'port 8080 is in use')), 409);
-    assert.equal(statusForError(new RuntimeError('BERTH_RUNTIME_ENGINE_UNREACHABLE', 'no answer')), 503);
-    assert.equal(statusForError(new SessionError('BERTH_SESSION_NOT_FOUND', 'no session')), 404);
-    assert.equal(statusForError(new SpecError('BERTH_SPEC_CHANGED_ON_DISK', 'changed')), 409);
-    assert.equal(statusForError(new ProxyError(PROXY_CODES.starting, 'starting')), 503);
+    assert.equal(statusForError(new ApiError('BERTH_API_BAD_REQUEST', { needs: 'spec' })), 400);
+    assert.equal(statusForError(new ApiError('BERTH_API_NO_ENGINE')), 503);
+    assert.equal(statusForError(new AuthError('BERTH_AUTH_RATE_LIMITED', { address: '192.0.2.1', seconds: 30 })), 429);
+    assert.equal(statusForError(new RuntimeError('BERTH_RUNTIME_PORT_IN_USE', { service: 'web', port: 8080, index: 0, isolationReason: "services listen on the host's real ports" })), 409);
+    assert.equal(statusForError(new RuntimeError('BERTH_RUNTIME_ENGINE_UNREACHABLE', { socketPath: '/run/docker.sock', method: 'GET', path: '/_ping', reason: 'connect ENOENT' })), 503);
+    assert.equal(statusForError(new SessionError('BERTH_SESSION_NOT_FOUND', { sessionUuid: 'sess1' })), 404);
+    assert.equal(statusForError(new SpecError('BERTH_SPEC_CHANGED_ON_DISK', { path: 'p.orchest' })), 409);
+    assert.equal(statusForError(new ProxyError(PROXY_CODES.starting, { service: 'web', port: 8080, sessionUuid: 'sess1', retrySeconds: 2 })), 503);
   });
 
   test('a diagnostic thrown on its own answers as unacceptable content', () => {
-    assert.equal(statusForError(new SpecError('BERTH_SPEC_VERSION_UNKNOWN', 'version "9" is not a pipeline version Berth knows')), 422);
+    assert.equal(statusForError(new SpecError('BERTH_SPEC_VERSION_UNKNOWN', { path: 'version', value: '9' })), 422);
   });
 
   test("reads no status from the code's spelling: an undeclared code is a server fault, 500", () => {
-    assert.equal(statusForError(new StrayError('BERTH_API_SOMETHING_NOT_FOUND', 'nobody declared this')), 500);
-    assert.equal(statusForError(new StrayError('BERTH_API_BAD_THING', 'nor this')), 500);
+    assert.equal(statusForError(new StrayError('BERTH_API_SOMETHING_NOT_FOUND', { message: 'nobody declared this' })), 500);
+    assert.equal(statusForError(new StrayError('BERTH_API_BAD_THING', { message: 'nor this' })), 500);
     assert.equal(statusForError(toBerthError(new Error('boom'))), 500);
     assert.ok(toBerthError(new Error('boom')) instanceof InternalError);
   });
@@ -44,7 +44,7 @@ describe('statusForError', () => {
   });
 
   test('an auth error answers its catalogue status wherever it is handled', () => {
-    const error = new AuthError('BERTH_AUTH_REQUIRED', 'sign in');
+    const error = new AuthError('BERTH_AUTH_REQUIRED');
     assert.equal(error.status, 401);
     assert.equal(statusForError(error), error.status);
   });

@@ -1,9 +1,13 @@
-import { BerthError } from '../shared/index.ts';
-import { type ApiCode } from './codes.ts';
+import { BerthError, renderError, type ErrorArgs } from '../shared/index.ts';
+import { API_CODES, type ApiCode } from './codes.ts';
 import { statusOfCode } from './error-catalogue.ts';
 
-/** Errors of the HTTP API layer: BERTH_API_* codes, declared in ./codes.ts. */
-export class ApiError extends BerthError<ApiCode> {}
+/** Errors of the HTTP API layer: BERTH_API_* codes, with their words from ./codes.ts. */
+export class ApiError extends BerthError<ApiCode> {
+  constructor(...[code, params, options]: ErrorArgs<typeof API_CODES>) {
+    super(code, renderError(API_CODES[code], params), options);
+  }
+}
 
 /**
  * HTTP status for a BerthError: the one its code's catalogue declares (src/server/error-catalogue.ts),

@@ -13,19 +13,9 @@ export function frameworkError(error: unknown): ApiError | undefined {
   const status = (error as { statusCode?: unknown }).statusCode;
   if (typeof status !== 'number' || status < 400 || status >= 500) return undefined;
   const message = error instanceof Error ? error.message : String(error);
-  if (status === 413) {
-    return new ApiError('BERTH_API_BODY_TOO_LARGE', `the request body is too large: ${message}`, {
-      cause: error,
-      hint: 'API bodies are small JSON documents; put large data in project files instead',
-    });
-  }
-  if (status === 415) {
-    return new ApiError('BERTH_API_MEDIA_TYPE_UNSUPPORTED', `the request body's Content-Type is not accepted here: ${message}`, {
-      cause: error,
-      hint: 'send JSON with "Content-Type: application/json"',
-    });
-  }
-  return new ApiError('BERTH_API_BAD_REQUEST', message, { cause: error, hint: 'check the URL escapes, the JSON and the Content-Type of the request (API bodies are JSON: "Content-Type: application/json")' });
+  if (status === 413) return new ApiError('BERTH_API_BODY_TOO_LARGE', { reason: message }, { cause: error });
+  if (status === 415) return new ApiError('BERTH_API_MEDIA_TYPE_UNSUPPORTED', { reason: message }, { cause: error });
+  return new ApiError('BERTH_API_BAD_REQUEST', { framework: message }, { cause: error });
 }
 
 /**
@@ -55,13 +45,7 @@ function hasBody(req: IncomingMessage): boolean {
 function cutSlowBody(req: IncomingMessage, res: ServerResponse, timeoutMs: number): void {
   if (req.complete || res.writableEnded) return;
   if (!res.headersSent) {
-    const body = JSON.stringify({
-      error: {
-        code: 'BERTH_API_BODY_TIMEOUT',
-        message: `the request body did not arrive within ${timeoutMs / 1000} s`,
-        hint: 'send the whole body at once; requests without a sign-in have a short body deadline',
-      },
-    });
+    const body = JSON.stringify({ error: new ApiError('BERTH_API_BODY_TIMEOUT', { timeoutMs }).toJSON() });
     res.writeHead(API_CODES.BERTH_API_BODY_TIMEOUT.status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body), connection: 'close' });
     res.end(body, () => req.socket.destroy());
     return;
@@ -83,13 +67,7 @@ export function protectFraming(app: FastifyInstance): void {
 
 /** A request target Node accepted but no route can mean (`/#x`, bytes outside printable ASCII): 400, said by name. */
 export function refuseBadTarget(res: ServerResponse, target: string): void {
-  const body = JSON.stringify({
-    error: {
-      code: 'BERTH_API_BAD_TARGET',
-      message: `the request target ${JSON.stringify(target.slice(0, 200))} is not a valid URL path`,
-      hint: 'percent-encode the path (a "#" is %23; browsers never send the fragment)',
-    },
-  });
+  const body = JSON.stringify({ error: new ApiError('BERTH_API_BAD_TARGET', { target }).toJSON() });
   res.writeHead(API_CODES.BERTH_API_BAD_TARGET.status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body), 'x-frame-options': 'DENY' });
   res.end(body);
 }

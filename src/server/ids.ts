@@ -17,7 +17,5 @@ const DECIMAL_COUNT = /^(0|[1-9][0-9]{0,14})$/;
 export function queryCount(text: string | undefined, parameter: string): number | undefined {
   if (text === undefined) return undefined;
   if (DECIMAL_COUNT.test(text)) return Number(text);
-  throw new ApiError('BERTH_API_BAD_NUMBER', `?${parameter}=${JSON.stringify(text).slice(1, -1)} is not a plain decimal number`, {
-    hint: `give ${parameter} as digits only, e.g. ?${parameter}=100`,
-  });
+  throw new ApiError('BERTH_API_BAD_NUMBER', { text, parameter });
 }

@@ -5,6 +5,7 @@
  * `berth serve --project-root DIR` (repeatable). See docs/security.md.
  */
 import { sep } from 'node:path';
+import type { ForbiddenRoot } from './codes.ts';
 import { ApiError } from './errors.ts';
 
 /** System trees refused with everything inside them. */
@@ -27,20 +28,16 @@ function inside(path: string, root: string): boolean {
 
 /** Throws BERTH_API_PROJECT_PATH_FORBIDDEN when `dir` (a real, absolute path) may not be a project. */
 export function assertProjectRootAllowed(dir: string, policy: ProjectRootPolicy): void {
+  const forbidden = whyForbidden(dir, policy);
+  if (forbidden) throw new ApiError('BERTH_API_PROJECT_PATH_FORBIDDEN', forbidden, { details: { path: dir } });
+}
+
+function whyForbidden(dir: string, policy: ProjectRootPolicy): ForbiddenRoot | undefined {
   const ownProject = dir !== policy.projectsDir && inside(dir, policy.projectsDir);
-  let why: string | undefined;
-  if (SYSTEM_ROOTS.includes(dir)) why = `${dir} is a system directory`;
-  else if (SYSTEM_TREES.some((tree) => inside(dir, tree))) why = `${dir} is a system directory or lies inside one`;
-  else if (policy.dataDir !== undefined && !ownProject && (inside(dir, policy.dataDir) || inside(policy.dataDir, dir))) {
-    why = `${dir} holds Berth's data directory (${policy.dataDir}) or lies inside it`;
-  } else if (policy.allowedRoots && policy.allowedRoots.length > 0 && !ownProject && !policy.allowedRoots.some((root) => inside(dir, root))) {
-    why = `${dir} is outside the allowed project roots (${policy.allowedRoots.join(', ')})`;
-  }
-  if (why === undefined) return;
-  throw new ApiError('BERTH_API_PROJECT_PATH_FORBIDDEN', `cannot register ${dir} as a project: ${why}`, {
-    hint: policy.allowedRoots?.length
-      ? 'register a directory inside an allowed root, or start Berth with another --project-root'
-      : 'register the directory that holds the project\'s files (e.g. ~/work/analysis), not a system directory',
-    details: { path: dir },
-  });
+  const { dataDir, allowedRoots } = policy;
+  if (SYSTEM_ROOTS.includes(dir)) return { dir, reason: 'system-directory', allowedRoots };
+  if (SYSTEM_TREES.some((tree) => inside(dir, tree))) return { dir, reason: 'inside-system-directory', allowedRoots };
+  if (dataDir !== undefined && !ownProject && (inside(dir, dataDir) || inside(dataDir, dir))) return { dir, reason: 'data-directory', dataDir, allowedRoots };
+  if (allowedRoots && allowedRoots.length > 0 && !ownProject && !allowedRoots.some((root) => inside(dir, root))) return { dir, reason: 'outside-roots', allowedRoots };
+  return undefined;
 }

@@ -68,21 +68,17 @@ export class Projects {
    */
   async create(name: string, starter: Starter = 'empty'): Promise<ProjectRecord> {
     if (!PROJECT_NAME.test(name)) {
-      throw new ApiError('BERTH_API_PROJECT_NAME_INVALID', `project name "${name}" is not valid`, {
-        hint: 'use letters, digits, ".", "_" or "-" (at most 63), starting with a letter or digit',
-      });
+      throw new ApiError('BERTH_API_PROJECT_NAME_INVALID', { name, on: 'create' });
     }
     if (!STARTERS.includes(starter)) {
-      throw new ApiError('BERTH_API_STARTER_INVALID', `there is no starter "${String(starter)}"`, { hint: `starters: ${STARTERS.join(', ')}` });
+      throw new ApiError('BERTH_API_STARTER_INVALID', { starter: String(starter), starters: STARTERS });
     }
     if (this.store.findProject(name)) {
-      throw new ApiError('BERTH_API_PROJECT_EXISTS', `a project named "${name}" already exists`, { hint: 'choose another name' });
+      throw new ApiError('BERTH_API_PROJECT_EXISTS', { clash: 'name', name });
     }
     const dir = join(this.projectsDir, name);
     if (await stat(dir).then(() => true, () => false)) {
-      throw new ApiError('BERTH_API_PROJECT_EXISTS', `${dir} already exists`, {
-        hint: `register it with \`berth project add ${dir}\`, or choose another name`,
-      });
+      throw new ApiError('BERTH_API_PROJECT_EXISTS', { clash: 'directory', dir });
     }
     await mkdir(this.projectsDir, { recursive: true });
     if (starter === 'demo') await cp(DEMO_SOURCE, dir, { recursive: true, errorOnExist: true, force: false });
@@ -96,24 +92,18 @@ export class Projects {
       dir = await realpath(resolve(path));
       if (!(await stat(dir)).isDirectory()) throw new Error('not a directory');
     } catch (cause) {
-      throw new ApiError('BERTH_API_PROJECT_PATH_INVALID', `project path ${path} is not a directory`, {
-        cause,
-        hint: 'give the path of an existing project directory',
-      });
+      throw new ApiError('BERTH_API_PROJECT_PATH_INVALID', { path }, { cause });
     }
     assertProjectRootAllowed(dir, { ...this.roots, projectsDir: await realpath(this.projectsDir).catch(() => resolve(this.projectsDir)) });
     const projectName = name ?? basename(dir);
     if (!PROJECT_NAME.test(projectName)) {
-      throw new ApiError('BERTH_API_PROJECT_NAME_INVALID', `project name "${projectName}" is not valid`, {
-        hint: 'use letters, digits, ".", "_" or "-" (at most 63), starting with a letter or digit; pass --name',
-      });
+      throw new ApiError('BERTH_API_PROJECT_NAME_INVALID', { name: projectName, on: 'add' });
     }
     const clash = this.store.listProjects().find((p) => p.name === projectName || p.path === dir);
     if (clash) {
       throw new ApiError(
         'BERTH_API_PROJECT_EXISTS',
-        clash.path === dir ? `${dir} is already registered as project "${clash.name}"` : `a project named "${projectName}" already exists (${clash.path})`,
-        { hint: 'choose another name with --name, or remove the other project first' },
+        clash.path === dir ? { clash: 'directory', dir, otherName: clash.name } : { clash: 'name', name: projectName, otherPath: clash.path },
       );
     }
     return this.store.addProject({ name: projectName, path: dir });
@@ -122,10 +112,7 @@ export class Projects {
   get(ref: string): ProjectRecord {
     const project = this.store.findProject(ref);
     if (!project) {
-      const known = this.store.listProjects().map((p) => p.name);
-      throw new ApiError('BERTH_API_PROJECT_NOT_FOUND', `no project "${ref}"`, {
-        hint: known.length ? `registered projects: ${known.join(', ')}` : 'register one with `berth project add DIR`',
-      });
+      throw new ApiError('BERTH_API_PROJECT_NOT_FOUND', { ref, known: this.store.listProjects().map((p) => p.name) });
     }
     return project;
   }
@@ -144,9 +131,7 @@ export class Projects {
       all.find((p) => p.loaded.spec?.uuid === ref) ??
       all.find((p) => p.loaded.spec?.name === ref);
     if (!found) {
-      throw new ApiError('BERTH_API_PIPELINE_NOT_FOUND', `project "${project.name}" has no pipeline "${ref}"`, {
-        hint: all.length ? `pipelines: ${all.map((p) => p.path).join(', ')}` : 'the project has no .orchest files',
-      });
+      throw new ApiError('BERTH_API_PIPELINE_NOT_FOUND', { project: project.name, ref, pipelines: all.map((p) => p.path) });
     }
     return found;
   }
@@ -158,7 +143,7 @@ export class Projects {
    */
   async fromBody(body: { project?: string; pipeline?: string }, example: string): Promise<{ project: ProjectRecord; pipeline: PipelineRef & { spec: PipelineSpec } }> {
     if (!body.project || !body.pipeline) {
-      throw new ApiError('BERTH_API_BAD_REQUEST', 'body needs "project" and "pipeline"', { hint: `e.g. ${example}` });
+      throw new ApiError('BERTH_API_BAD_REQUEST', { needs: 'project-and-pipeline', example });
     }
     const project = this.get(body.project);
     return { project, pipeline: await this.pipeline(project, body.pipeline) };
@@ -168,11 +153,7 @@ export class Projects {
     const found = await this.find(project, ref);
     const errors = found.loaded.diagnostics.filter((d) => d.severity === 'error');
     if (errors.length > 0 || !found.loaded.spec) {
-      throw new ApiError(
-        'BERTH_API_PIPELINE_INVALID',
-        `${found.path} has ${errors.length} error(s):\n${errors.map((d) => `  ${d.path || '(file)'}: ${d.message}`).join('\n')}`,
-        { hint: `fix them, then try again; \`berth validate ${resolve(project.path, found.path)}\` lists them`, details: errors },
-      );
+      throw new ApiError('BERTH_API_PIPELINE_INVALID', { file: found.path, fullPath: resolve(project.path, found.path), errors }, { details: errors });
     }
     return { ...found, spec: found.loaded.spec };
   }

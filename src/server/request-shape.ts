@@ -13,12 +13,10 @@ export interface ShapeProblem {
   message: string;
 }
 
-export const SHAPE_HINT = 'GET /api/openapi.json describes the params, query and body every route takes';
-
 /** Fastify's `schemaErrorFormatter` for the API: BERTH_API_BAD_REQUEST naming the fields. */
 export function requestShapeError(errors: FastifySchemaValidationError[], part: string): ApiError {
   const problems = shapeProblems(errors, part);
-  return new ApiError('BERTH_API_BAD_REQUEST', shapeMessage(problems), { hint: SHAPE_HINT, details: problems });
+  return new ApiError('BERTH_API_BAD_REQUEST', { problems }, { details: problems });
 }
 
 export function shapeProblems(errors: FastifySchemaValidationError[], part: string): ShapeProblem[] {
@@ -36,10 +34,6 @@ function withoutAlternatives(errors: FastifySchemaValidationError[]): FastifySch
 
 function isUnion(error: FastifySchemaValidationError): boolean {
   return error.keyword === 'anyOf' || error.keyword === 'oneOf';
-}
-
-export function shapeMessage(problems: ShapeProblem[]): string {
-  return problems.map((problem) => `${problem.path} ${problem.message}`).join('; ');
 }
 
 /** ajv says `must have required property 'name'` at the object: Berth says `body.name is required`. */

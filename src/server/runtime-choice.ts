@@ -52,9 +52,7 @@ export async function chooseRuntime(
       }
     }
     if (options.choice === 'docker') {
-      throw new ApiError('BERTH_API_NO_ENGINE', `no container engine answers at ${candidates.map((s) => `unix://${s}`).join(', ')}`, {
-        hint: 'start Docker or `podman system service`, set DOCKER_HOST / --docker-host, or use --runtime local',
-      });
+      throw new ApiError('BERTH_API_NO_ENGINE', { sockets: candidates });
     }
   }
   const reason = options.choice === 'auto' ? ' (no container engine answered)' : '';

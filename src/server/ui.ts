@@ -15,6 +15,8 @@ import { extname, join, normalize, resolve, sep } from 'node:path';
 import { installPath } from '../shared/index.ts';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { UI_SCHEMA, type UiParams } from './api-schemas.ts';
+import { API_CODES } from './codes.ts';
+import { ApiError } from './errors.ts';
 
 export interface UiOptions {
   /** Directory holding the built UI; default: web/dist of this checkout. */
@@ -47,9 +49,8 @@ export function registerUi(app: FastifyInstance, options: UiOptions = {}): void 
     const pathname = decodeSafely(request.url.split('?')[0] ?? '/');
     if (pathname === null) return reply.code(400).type('text/plain').send('bad URL encoding');
     if (NOT_UI.test(pathname)) {
-      return reply.code(404).send({
-        error: { code: 'BERTH_API_NOT_FOUND', message: `no route ${request.method} ${pathname}`, hint: 'see /api/health' },
-      });
+      const error = new ApiError('BERTH_API_NOT_FOUND', { method: request.method, path: pathname });
+      return reply.code(API_CODES.BERTH_API_NOT_FOUND.status).send({ error: error.toJSON() });
     }
     const asset = await findFile(root, pathname);
     if (asset) return sendFile(reply, asset, request.headers['if-none-match']);

@@ -69,7 +69,7 @@ interface Failure {
 }
 
 async function failed(deps: Deps, sessionUuid: string, service: ServicePlan, at: Failure): Promise<void> {
-  const error = toBerthError(at.cause, (message, options) => new SessionError('BERTH_SESSION_SERVICE_FAILED', message, options));
+  const error = toBerthError(at.cause, (message, options) => new SessionError('BERTH_SESSION_SERVICE_FAILED', { message }, options));
   const details = (error.details ?? {}) as { lastLogLines?: string[] };
   const lines = details.lastLogLines ?? (await lastLogLines(at.file, 20, true).catch(() => []));
   if (at.ref) await deps.runtime.stop(at.ref, { graceMs: deps.graceMs }).catch(() => undefined);

@@ -108,7 +108,7 @@ export function isWanted(session: SessionRecord | undefined): boolean {
 
 export function buildContext(deps: Deps, input: Omit<StartSessionInput, 'spec'> & { spec?: PipelineSpec }): SessionContext {
   const spec = input.spec;
-  if (!spec) throw new SessionError('BERTH_SESSION_NO_SPEC', 'no pipeline spec given');
+  if (!spec) throw new SessionError('BERTH_SESSION_NO_SPEC');
   const envUuids = Object.values(spec.services ?? {})
     .map((s) => (typeof s.image === 'string' && s.image.startsWith('environment@') ? s.image.slice('environment@'.length) : null))
     .filter((u): u is string => u !== null);
@@ -139,7 +139,7 @@ export function makePlan(spec: PipelineSpec, context: SessionContext): SessionPl
     return planSession(spec, context);
   } catch (cause) {
     if (cause instanceof BerthError) throw cause;
-    throw new SessionError('BERTH_SESSION_PLAN', `cannot plan the session: ${String(cause)}`, { cause });
+    throw new SessionError('BERTH_SESSION_PLAN', { reason: String(cause) }, { cause });
   }
 }
 

@@ -54,7 +54,7 @@ export class Controller {
       if (!decision) return;
       const cancels = decision.actions.flatMap((a) => (a.type === 'cancel' ? [a.service] : []));
       if (cancels.length === 0) return this.#execute(sessionUuid, decision, counts);
-      await this.#deps.tasks.cancel(sessionUuid, cancels, new SessionError('BERTH_SESSION_STOPPED', 'replaced by a newer start of the service'));
+      await this.#deps.tasks.cancel(sessionUuid, cancels, new SessionError('BERTH_SESSION_STOPPED', { why: 'replaced' }));
     }
   }
 
@@ -105,7 +105,7 @@ export class Controller {
     const planned = new Map(this.#deps.plans.get(session).plan.services.map((s) => [s.name, s]));
     const plan = (name: string): ServicePlan => {
       const service = planned.get(name);
-      if (!service) throw new SessionError('BERTH_SESSION_NO_SUCH_SERVICE', `the session has no service "${name}"`);
+      if (!service) throw new SessionError('BERTH_SESSION_NO_SUCH_SERVICE', { service: name });
       return service;
     };
     await this.#stop(sessionUuid, actions, plan, counts);

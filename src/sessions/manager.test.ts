@@ -24,6 +24,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pino from 'pino';
 import { LABELS } from '../plan/index.ts';
+import { RuntimeError } from '../runtime/index.ts';
 import { FakeRuntime } from '../runtime/fixtures/fake-runtime.ts';
 import type { PipelineSpec, ServiceSpec } from '../spec/index.ts';
 import { CoreStore, coreMigrations, openDatabase, type Db, type ServiceRecord, type SessionRecord } from '../store/index.ts';
@@ -48,6 +49,11 @@ function pipeline(...services: ServiceSpec[]): PipelineSpec {
     steps: {},
     services: Object.fromEntries(services.map((s, i) => [s.name, { ...s, order: i + 1 }])),
   };
+}
+
+/** What the local runtime throws when something on the host already listens on the service's port 8080. */
+function portInUse(name: string): RuntimeError {
+  return new RuntimeError('BERTH_RUNTIME_PORT_IN_USE', { service: name, port: 8080, index: 0, isolationReason: "services listen on the host's real ports" });
 }
 
 /**
@@ -215,18 +221,18 @@ describe('session start', () => {
 
   test('service starting → failed when the runtime cannot start it; session starting → failed naming it, the others keep running', async (t) => {
     const berth = new TestBerth(t);
-    berth.runtime.behave('web', { startError: { code: 'BERTH_RUNTIME_PORT_IN_USE', message: 'port 8080 of service web is in use' } });
+    berth.runtime.behave('web', { startError: portInUse('web') });
     const sid = await berth.startSettled(pipeline(service('db'), service('web')));
 
     const web = berth.service(sid, 'web');
     assert.equal(web.status, 'failed');
-    assert.equal(web.reason, 'port 8080 of service web is in use');
+    assert.equal(web.reason, 'service web: port 8080 is already in use on this host');
     assert.equal((web.details as { code: string }).code, 'BERTH_RUNTIME_PORT_IN_USE');
     assert.equal(web.runtimeId, null);
     assert.deepEqual(berth.serviceStatuses('web'), ['starting', 'failed']);
     const session = berth.session(sid);
     assert.equal(session.status, 'failed');
-    assert.equal(session.reason, 'service web failed: port 8080 of service web is in use');
+    assert.equal(session.reason, 'service web failed: service web: port 8080 is already in use on this host');
     assert.equal(berth.service(sid, 'db').status, 'ready');
     assert.deepEqual(berth.runtime.services(sid), ['db']);
   });
@@ -264,7 +270,7 @@ describe('session start', () => {
 
   test('service pending → failed without a start when a service it depends on does not become ready', async (t) => {
     const berth = new TestBerth(t);
-    berth.runtime.behave('db', { startError: { code: 'BERTH_RUNTIME_IMAGE_PULL', message: 'no image redis:7' } });
+    berth.runtime.behave('db', { startError: new RuntimeError('BERTH_RUNTIME_IMAGE_PULL', { image: 'redis:7', reason: 'manifest unknown' }) });
     const sid = await berth.startSettled(pipeline(service('db'), service('web', { depends_on: ['db'] })));
 
     const web = berth.service(sid, 'web');
@@ -490,7 +496,9 @@ describe('restart', () => {
 
   test('service failed → pending → starting → ready once fixed; session failed → starting → running', async (t) => {
     const berth = new TestBerth(t);
-    berth.runtime.behave('web', { startError: { code: 'BERTH_RUNTIME_EXECUTABLE_NOT_FOUND', message: 'web: no such program' } });
+    berth.runtime.behave('web', {
+      startError: new RuntimeError('BERTH_RUNTIME_EXECUTABLE_NOT_FOUND', { run: 'service', service: 'web', executable: 'web-server', exists: false, argsOnly: false }),
+    });
     const sid = await berth.startSettled(pipeline(service('db'), service('web')));
     assert.equal(berth.session(sid).status, 'failed');
     berth.clearEvents();
@@ -713,7 +721,7 @@ describe('recovery after SIGKILL (a new manager over the same store and runtime)
 
   test('a failed session is retried: its failed service → pending → starting → ready once the runtime can start it', async (t) => {
     const berth = new TestBerth(t);
-    berth.runtime.behave('web', { startError: { code: 'BERTH_RUNTIME_PORT_IN_USE', message: 'port in use' } });
+    berth.runtime.behave('web', { startError: portInUse('web') });
     const sid = await berth.startSettled(pipeline(service('db'), service('web')));
     assert.equal(berth.session(sid).status, 'failed');
 
@@ -728,14 +736,16 @@ describe('recovery after SIGKILL (a new manager over the same store and runtime)
 describe('recovery: failures', () => {
   test('session → failed when recovery cannot stop a stale instance; the other sessions recover all the same', async (t) => {
     const berth = new TestBerth(t);
-    berth.runtime.behave('web', { stopError: { code: 'BERTH_RUNTIME_ENGINE', message: 'the engine did not answer' } });
+    berth.runtime.behave('web', {
+      stopError: new RuntimeError('BERTH_RUNTIME_ENGINE', { socketPath: '/run/docker.sock', method: 'POST', path: '/containers/fake-1/stop', status: 500, engineMessage: 'the engine did not answer' }),
+    });
     const sid = await berth.startSettled(pipeline(service('web')));
 
     const sessions = await berth.crash();
     berth.runtime.exit('web', 1);
     await sessions.recover();
     assert.equal(berth.session(sid).status, 'failed');
-    assert.equal(berth.session(sid).reason, 'the engine did not answer');
+    assert.equal(berth.session(sid).reason, 'container engine at /run/docker.sock refused POST /containers/fake-1/stop (HTTP 500): the engine did not answer');
   });
 });
 
@@ -788,7 +798,7 @@ describe('fixed bugs', () => {
     'a start whose runtime cannot prepare the session leaves it failed (or unrecorded), not starting forever',
     async (t) => {
       const berth = new TestBerth(t);
-      berth.runtime.prepareError = { code: 'BERTH_RUNTIME_NAME_CONFLICT', message: 'cannot create the session network' };
+      berth.runtime.prepareError = new RuntimeError('BERTH_RUNTIME_NAME_CONFLICT', { kind: 'network', name: 'berth-session', socketPath: '/run/docker.sock' });
       const spec = pipeline(service('web'));
       await assert.rejects(berth.start(spec), { code: 'BERTH_RUNTIME_NAME_CONFLICT' });
       for (const session of berth.store.listSessions({})) assert.notEqual(session.status, 'starting', 'no session is left starting');
@@ -804,7 +814,7 @@ describe('fixed bugs', () => {
     'session failed → starting → running when started again: the services still running are replaced, not refused',
     async (t) => {
       const berth = new TestBerth(t);
-      berth.runtime.behave('web', { startError: { code: 'BERTH_RUNTIME_PORT_IN_USE', message: 'port in use' } });
+      berth.runtime.behave('web', { startError: portInUse('web') });
       const spec = pipeline(service('db'), service('web'));
       const sid = await berth.startSettled(spec);
       assert.equal(berth.session(sid).status, 'failed');

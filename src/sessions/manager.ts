@@ -120,7 +120,7 @@ export class SessionManager extends EventEmitter<{ event: [SessionEvent] }> {
     const targets = service ? [requirePlannedService(plan, service)] : plan.services;
     await this.#d.lock.run(sessionUuid, async () => {
       // Work in flight for them ends first, so its last write cannot land on the restart's.
-      await this.#d.tasks.cancel(sessionUuid, targets.map((s) => s.name), new SessionError('BERTH_SESSION_STOPPED', 'the service is being restarted'));
+      await this.#d.tasks.cancel(sessionUuid, targets.map((s) => s.name), new SessionError('BERTH_SESSION_STOPPED', { why: 'restart' }));
       for (const target of targets) this.#d.records.setService(sessionUuid, target, { status: 'pending' });
       this.#d.records.setSessionStatus(sessionUuid, 'starting', null);
     });
@@ -213,7 +213,7 @@ export class SessionManager extends EventEmitter<{ event: [SessionEvent] }> {
   async close(): Promise<void> {
     this.#watcher.close();
     this.#controller.close();
-    this.#d.tasks.abortAll(new SessionError('BERTH_SESSION_SHUTDOWN', 'Berth is shutting down'));
+    this.#d.tasks.abortAll(new SessionError('BERTH_SESSION_SHUTDOWN'));
     await this.#d.lock.idle();
   }
 
@@ -243,14 +243,14 @@ export class SessionManager extends EventEmitter<{ event: [SessionEvent] }> {
 
   #requireSession(sessionUuid: string): SessionRecord {
     const session = this.#d.store.getSession(sessionUuid);
-    if (!session) throw new SessionError('BERTH_SESSION_NOT_FOUND', `no session ${sessionUuid}`, { hint: 'list sessions with `berth session status`' });
+    if (!session) throw new SessionError('BERTH_SESSION_NOT_FOUND', { sessionUuid });
     return session;
   }
 
   #requireActive(sessionUuid: string): SessionRecord {
     const session = this.#requireSession(sessionUuid);
     if (session.desired !== 'running' || session.status === 'stopped' || session.status === 'stopping') {
-      throw new SessionError('BERTH_SESSION_NOT_RUNNING', `session ${sessionUuid} is ${session.status}`, { hint: 'start it with `berth session start PROJECT PIPELINE`' });
+      throw new SessionError('BERTH_SESSION_NOT_RUNNING', { sessionUuid, status: session.status });
     }
     return session;
   }
@@ -259,9 +259,7 @@ export class SessionManager extends EventEmitter<{ event: [SessionEvent] }> {
 function requirePlannedService(plan: SessionPlan, name: string): ServicePlan {
   const service = plan.services.find((s) => s.name === name);
   if (!service) {
-    throw new SessionError('BERTH_SESSION_NO_SUCH_SERVICE', `the session has no service "${name}"`, {
-      hint: `services of this session: ${plan.services.map((s) => s.name).join(', ') || '(none)'}`,
-    });
+    throw new SessionError('BERTH_SESSION_NO_SUCH_SERVICE', { service: name, services: plan.services.map((s) => s.name) });
   }
   return service;
 }

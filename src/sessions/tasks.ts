@@ -44,7 +44,7 @@ export class InFlight {
   }
 
   /** Aborts the work of these services (all of the session's without names) and waits until it has noticed. */
-  async cancel(sessionUuid: string, services?: readonly string[], reason = new SessionError('BERTH_SESSION_STOPPED', 'the session was stopped')): Promise<void> {
+  async cancel(sessionUuid: string, services?: readonly string[], reason = new SessionError('BERTH_SESSION_STOPPED')): Promise<void> {
     const tasks = this.#sessions.get(sessionUuid);
     if (!tasks) return;
     const cancelled = [...tasks.entries()].filter(([name]) => !services || services.includes(name)).map(([, task]) => task);

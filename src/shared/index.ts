@@ -7,6 +7,10 @@ export {
   type BerthErrorOptions,
   type ErrorSpec,
   type ErrorCatalogue,
+  type ErrorArgs,
+  type ErrorText,
+  defineError,
+  renderError,
   type SharedCode,
 } from './errors.ts';
 export { installPath, findInstallDir } from './install-dir.ts';

@@ -14,9 +14,7 @@ export function findInstallDir(start: string): string {
   for (let dir = start; ; dir = dirname(dir)) {
     if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'bin', 'berth.mjs'))) return dir;
     if (dirname(dir) === dir) {
-      throw new InternalError('BERTH_INSTALL_NOT_FOUND', `no directory above ${start} has package.json and bin/berth.mjs`, {
-        hint: "run Berth from its checkout or image (/app), with package.json and bin/ beside src/ and dist/",
-      });
+      throw new InternalError('BERTH_INSTALL_NOT_FOUND', { start });
     }
   }
 }

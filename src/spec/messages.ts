@@ -14,14 +14,15 @@ export interface MessageContext {
   extra?: string;
 }
 
-interface Entry {
+export interface DiagnosticEntry {
   message(ctx: MessageContext): string;
   hint(ctx: MessageContext): string;
 }
 
 const reserved = RESERVED_SERVICE_NAMES.join(', ');
 
-export const MESSAGES: Record<string, Entry> = {
+/** By code; `satisfies` keeps the codes literal, so ./codes.ts can name the ones a SpecError throws. */
+export const MESSAGES = {
   BERTH_SPEC_REQUIRED: {
     message: ({ path }) => `${path} is missing`,
     hint: ({ extra }) => `add ${extra ?? 'the field'}`,
@@ -214,10 +215,13 @@ export const MESSAGES: Record<string, Entry> = {
     message: ({ path }) => `${path} looks like a secret, and env_variables are versioned with the pipeline file`,
     hint: ({ extra }) => `define ${extra ?? 'it'} as a project or pipeline environment variable and list it in "env_variables_inherit" instead`,
   },
-};
+} satisfies Record<string, DiagnosticEntry>;
+
+/** The entries by any code (a zod issue's or a check's), which may have none. */
+const ENTRIES: Readonly<Partial<Record<string, DiagnosticEntry>>> = MESSAGES;
 
 export function messageFor(code: string, ctx: MessageContext): { message: string; hint: string } {
-  const entry = MESSAGES[code];
+  const entry = ENTRIES[code];
   if (!entry) return { message: `${ctx.path}: ${code}`, hint: 'see docs/pipeline-file.md' };
   return { message: entry.message(ctx), hint: entry.hint(ctx) };
 }

@@ -46,7 +46,7 @@ describe('migratePipeline', () => {
     assert.throws(() => migratePipeline(pipeline('2.0.0', {})), (error: unknown) => {
       assert.ok(error instanceof SpecError);
       assert.equal(error.code, 'BERTH_SPEC_VERSION_UNKNOWN');
-      assert.equal(error.message, 'version "2.0.0" is not a pipeline version Berth knows');
+      assert.equal(error.message, 'version: "2.0.0" is not a pipeline version Berth knows');
       return true;
     });
   });

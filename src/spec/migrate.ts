@@ -240,10 +240,7 @@ export function migratePipeline(raw: Record<string, unknown>): MigrationResult {
   const declared = typeof pipeline.version === 'string' ? pipeline.version : undefined;
   const sourceVersion = declared ? declared : '1.0.0';
   if (!KNOWN_PIPELINE_VERSIONS.includes(sourceVersion)) {
-    throw new SpecError('BERTH_SPEC_VERSION_UNKNOWN', `version ${JSON.stringify(pipeline.version)} is not a pipeline version Berth knows`, {
-      hint: `Berth reads versions ${KNOWN_PIPELINE_VERSIONS[0]} to ${CURRENT_PIPELINE_VERSION} (Orchest's last)`,
-      details: { version: pipeline.version },
-    });
+    throw new SpecError('BERTH_SPEC_VERSION_UNKNOWN', { path: 'version', value: pipeline.version }, { details: { version: pipeline.version } });
   }
   const steps: string[] = [];
   if (!declared) steps.push('no "version": treated as 1.0.0, as Orchest did');

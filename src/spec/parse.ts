@@ -64,7 +64,8 @@ export function parsePipeline(text: string, file: string, options: ValidateOptio
     };
   } catch (error) {
     if (!(error instanceof SpecError) || error.code !== 'BERTH_SPEC_VERSION_UNKNOWN') throw error;
-    const { message, hint } = messageFor('BERTH_SPEC_VERSION_UNKNOWN', { path: 'version', value: raw.version });
+    // The error renders from the diagnostic's entry, so its words are the diagnostic's.
+    const { message, hint } = error;
     const sourceVersion = String(raw.version);
     return { file, raw, sourceVersion, migrated: false, diagnostics: [{ severity: 'error', code: error.code, file, path: 'version', message, hint }] };
   }
@@ -79,10 +80,7 @@ export async function loadPipelineFile(path: string, options: ValidateOptions = 
     text = await readFile(path, 'utf8');
   } catch (cause) {
     const code = (cause as NodeJS.ErrnoException).code;
-    throw new SpecError('BERTH_SPEC_READ_FAILED', `cannot read pipeline file ${path}: ${code === 'ENOENT' ? 'no such file' : (cause as Error).message}`, {
-      cause,
-      hint: code === 'ENOENT' ? 'check the path; pipeline files end in .orchest' : 'check the file permissions',
-    });
+    throw new SpecError('BERTH_SPEC_READ_FAILED', { path, reason: (cause as Error).message, missing: code === 'ENOENT' }, { cause });
   }
   return parsePipeline(text, path, options);
 }

@@ -75,7 +75,7 @@ async function readIfExists(path: string): Promise<string | undefined> {
     return await readFile(path, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new SpecError('BERTH_SPEC_READ_FAILED', `cannot read ${path} before writing it: ${(error as Error).message}`, { cause: error });
+    throw new SpecError('BERTH_SPEC_READ_FAILED', { path, reason: (error as Error).message, writing: true }, { cause: error });
   }
 }
 
@@ -107,18 +107,11 @@ async function writeNow(path: string, spec: PipelineSpec, options: WriteOptions)
   const diagnostics = validatePipeline(spec, path);
   if (hasErrors(diagnostics)) {
     const errors = diagnostics.filter((d) => d.severity === 'error');
-    const first = errors[0];
-    throw new SpecError(
-      'BERTH_SPEC_INVALID',
-      `${path}: not written, ${errors.length} problem${errors.length === 1 ? '' : 's'}; first: ${first?.message ?? ''}`,
-      { hint: first?.hint, details: diagnostics },
-    );
+    throw new SpecError('BERTH_SPEC_INVALID', { path, errors }, { details: diagnostics });
   }
   const current = await readIfExists(path);
   if (options.expectedContent !== undefined && current !== options.expectedContent) {
-    throw new SpecError('BERTH_SPEC_CHANGED_ON_DISK', `${path} changed on disk since it was read; not overwriting those changes`, {
-      hint: 'reload the pipeline, re-apply your edit and save again',
-    });
+    throw new SpecError('BERTH_SPEC_CHANGED_ON_DISK', { path });
   }
   const text = serializePipeline(spec, current);
   const temp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
@@ -134,10 +127,7 @@ async function writeNow(path: string, spec: PipelineSpec, options: WriteOptions)
     await rename(temp, path);
   } catch (cause) {
     await unlink(temp).catch(() => undefined);
-    throw new SpecError('BERTH_SPEC_WRITE_FAILED', `cannot write ${path}: ${(cause as Error).message}`, {
-      cause,
-      hint: 'check that the directory exists and is writable',
-    });
+    throw new SpecError('BERTH_SPEC_WRITE_FAILED', { path, reason: (cause as Error).message }, { cause });
   }
   return text;
 }

@@ -149,9 +149,7 @@ export const SERVICE_TEMPLATES: readonly ServiceTemplate[] = [
 export function getServiceTemplate(id: string): ServiceTemplate {
   const template = SERVICE_TEMPLATES.find((t) => t.id === id);
   if (!template) {
-    throw new SpecError('BERTH_SPEC_TEMPLATE_UNKNOWN', `there is no service template "${id}"`, {
-      hint: `use one of: ${SERVICE_TEMPLATES.map((t) => t.id).join(', ')}`,
-    });
+    throw new SpecError('BERTH_SPEC_TEMPLATE_UNKNOWN', { id, templates: SERVICE_TEMPLATES.map((t) => t.id) });
   }
   return template;
 }
@@ -162,9 +160,7 @@ function uniqueServiceName(base: string, taken: ReadonlySet<string>): string {
     const candidate = count === 0 ? base : `${base.slice(0, 26 - String(count).length)}${count}`;
     if (!taken.has(candidate)) return candidate;
   }
-  throw new SpecError('BERTH_SPEC_NAME_EXHAUSTED', `there are already 100 services named like "${base}"`, {
-    hint: 'rename or remove some of them, or give the new service another name',
-  });
+  throw new SpecError('BERTH_SPEC_NAME_EXHAUSTED', { base });
 }
 
 /** A new service from a template, named uniquely among `existingServices` and ordered after the last one. */

@@ -6,13 +6,17 @@
 import Database from 'better-sqlite3';
 import { chmodSync, mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { BerthError } from '../shared/index.ts';
-import type { StoreCode } from './codes.ts';
+import { BerthError, renderError, type ErrorArgs } from '../shared/index.ts';
+import { STORE_CODES, type StoreCode } from './codes.ts';
 
 export type Db = Database.Database;
 
-/** Errors of the store: BERTH_STORE_* codes, declared in ./codes.ts. */
-export class StoreError extends BerthError<StoreCode> {}
+/** Errors of the store: BERTH_STORE_* codes, declared with their words in ./codes.ts. */
+export class StoreError extends BerthError<StoreCode> {
+  constructor(...[code, params, options]: ErrorArgs<typeof STORE_CODES>) {
+    super(code, renderError(STORE_CODES[code], params), options);
+  }
+}
 
 export interface MigrationSet {
   /** Unique per feature, e.g. `core`, `auth`, `environments`. */
@@ -27,10 +31,7 @@ export function openDatabase(file: string, migrations: MigrationSet[]): Db {
   try {
     db = new Database(file);
   } catch (cause) {
-    throw new StoreError('BERTH_STORE_OPEN', `cannot open the Berth database at ${file}`, {
-      cause,
-      hint: 'check that the data directory (--data-dir) is writable',
-    });
+    throw new StoreError('BERTH_STORE_OPEN', { file }, { cause });
   }
   db.pragma('journal_mode = WAL');
   db.pragma('foreign_keys = ON');
@@ -74,10 +75,7 @@ export function makePrivate(dir: string, files: readonly string[]): string[] {
     try {
       chmodSync(path, mode);
     } catch (cause) {
-      throw new StoreError('BERTH_STORE_PERMISSIONS', `cannot make ${path} private (mode ${current.toString(8)}, wanted ${mode.toString(8)})`, {
-        cause,
-        hint: 'run Berth as the owner of its data directory (--data-dir), or fix the mode by hand',
-      });
+      throw new StoreError('BERTH_STORE_PERMISSIONS', { path, mode: current, wanted: mode }, { cause });
     }
     fixed.push(`${path} was mode ${current.toString(8)}, now ${mode.toString(8)}`);
   };

@@ -68,10 +68,7 @@ function createExclusive(file: string, holder: LockHolder): boolean {
     fd = openSync(file, 'wx', 0o600);
   } catch (cause) {
     if ((cause as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw new StoreError('BERTH_STORE_LOCK_FAILED', `cannot create the instance lock ${file}: ${(cause as Error).message}`, {
-      cause,
-      hint: 'check that the data directory (--data-dir) is writable',
-    });
+    throw new StoreError('BERTH_STORE_LOCK_FAILED', { file, reason: (cause as Error).message }, { cause });
   }
   try {
     writeSync(fd, `${JSON.stringify(holder)}\n`);
@@ -152,17 +149,8 @@ function moveAside(file: string, judged: string): boolean {
 }
 
 function lockedError(file: string, holder: LockHolder, mtimeMs: number, options: LockOptions): StoreError {
-  const seen = mtimeMs ? `, alive ${Math.max(0, Math.round(((options.now ?? Date.now)() - mtimeMs) / 1000))} s ago` : '';
-  return new StoreError(
-    'BERTH_STORE_LOCKED',
-    `another Berth uses this data directory: ${file} is held by pid ${holder.pid} on ${holder.host} (started ${holder.started}${seen})`,
-    {
-      hint:
-        'one data directory serves one Berth (two would delete each other\'s services): stop the other `berth serve`, or give this one another --data-dir. ' +
-        `On Kubernetes keep replicas: 1 and strategy Recreate. If that Berth is gone for sure, delete ${file}.`,
-      details: { file, holder },
-    },
-  );
+  const alive = mtimeMs ? { aliveSeconds: Math.max(0, Math.round(((options.now ?? Date.now)() - mtimeMs) / 1000)) } : {};
+  return new StoreError('BERTH_STORE_LOCKED', { file, pid: holder.pid, host: holder.host, started: holder.started, ...alive }, { details: { file, holder } });
 }
 
 function held(file: string, holder: LockHolder, options: LockOptions, warning: string | undefined): InstanceLock {

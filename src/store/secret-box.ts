@@ -41,11 +41,11 @@ export function loadSecretKey(dataDir: string, env: NodeJS.ProcessEnv = process.
   try {
     text = readFileSync(file, 'utf8');
   } catch (cause) {
-    if ((cause as NodeJS.ErrnoException).code !== 'ENOENT') throw keyError(file, 'cannot be read', cause);
+    if ((cause as NodeJS.ErrnoException).code !== 'ENOENT') throw new StoreError('BERTH_STORE_SECRET_KEY', { file, cannot: 'read' }, { cause });
     try {
       writeFileSync(file, `${randomBytes(KEY_BYTES).toString('base64')}\n`, { mode: 0o600, flag: 'wx' });
     } catch (writeCause) {
-      throw keyError(file, 'cannot be created', writeCause);
+      throw new StoreError('BERTH_STORE_SECRET_KEY', { file, cannot: 'create' }, { cause: writeCause });
     }
     text = readFileSync(file, 'utf8');
   }
@@ -55,15 +55,8 @@ export function loadSecretKey(dataDir: string, env: NodeJS.ProcessEnv = process.
     note = `the secret key file ${file} was mode ${mode.toString(8)}, now 600`;
   }
   const key = Buffer.from(text.trim(), 'base64');
-  if (key.length !== KEY_BYTES) throw keyError(file, `does not hold a ${KEY_BYTES}-byte base64 key`);
+  if (key.length !== KEY_BYTES) throw new StoreError('BERTH_STORE_SECRET_KEY', { file, keyBytes: KEY_BYTES });
   return { box: aesGcmBox(key), file, ...(note ? { note } : {}) };
-}
-
-function keyError(file: string, what: string, cause?: unknown): StoreError {
-  return new StoreError('BERTH_STORE_SECRET_KEY', `the secret key file ${file} ${what}`, {
-    ...(cause === undefined ? {} : { cause }),
-    hint: 'restore the key file that belongs to this data directory (secrets stored with another key cannot be read), or point BERTH_SECRET_KEY_FILE at it',
-  });
 }
 
 function aesGcmBox(key: Buffer): SecretBox {
@@ -85,10 +78,7 @@ function aesGcmBox(key: Buffer): SecretBox {
         decipher.setAuthTag(Buffer.from(tag, 'base64url'));
         return Buffer.concat([decipher.update(Buffer.from(sealed, 'base64url')), decipher.final()]).toString('utf8');
       } catch (cause) {
-        throw new StoreError('BERTH_STORE_SECRET_UNREADABLE', `a stored secret (${context}) cannot be decrypted with this secret key`, {
-          cause,
-          hint: 'the key file does not belong to this database: restore the right one (BERTH_SECRET_KEY_FILE), or set the variable again',
-        });
+        throw new StoreError('BERTH_STORE_SECRET_UNREADABLE', { context }, { cause });
       }
     },
     isSealed: (stored) => stored.startsWith(PREFIX),

@@ -31,7 +31,7 @@ export function registerLogin(program: Command): void {
     .action(async function loginAction(rawUrl: string, options: LoginOptions) {
       const url = normaliseUrl(rawUrl, 'berth login URL');
       if (options.token && options.username) {
-        throw new CliError('BERTH_CLI_USAGE', 'give --token or --username, not both');
+        throw new CliError('BERTH_CLI_USAGE', { message: 'give --token or --username, not both' });
       }
       const name = options.name ?? `berth CLI on ${hostname()}`;
       let token: string;
@@ -80,10 +80,7 @@ async function send(url: string, path: string, body: unknown, headers: Record<st
       body: JSON.stringify(body),
     });
   } catch (cause) {
-    throw new ApiClientError('BERTH_CLIENT_UNREACHABLE', `cannot reach the Berth server at ${url}`, 0, {
-      cause,
-      hint: 'check the URL, and that `berth serve` is running there',
-    });
+    throw new ApiClientError('BERTH_CLIENT_UNREACHABLE', { url, command: 'login' }, { cause });
   }
   const text = await response.text();
   let data: unknown;
@@ -100,7 +97,7 @@ async function send(url: string, path: string, body: unknown, headers: Record<st
 
 export async function promptLine(question: string): Promise<string> {
   if (!process.stdin.isTTY) {
-    throw new CliError('BERTH_CLI_USAGE', 'no terminal to ask on', { hint: 'pass --username (and --password-stdin) or --token' });
+    throw new CliError('BERTH_CLI_USAGE', { message: 'no terminal to ask on', hint: 'pass --username (and --password-stdin) or --token' });
   }
   const rl = createInterface({ input: process.stdin, output: process.stderr });
   try {
@@ -115,7 +112,10 @@ export function promptHidden(question: string): Promise<string> {
   const stdin = process.stdin;
   if (!stdin.isTTY) {
     return Promise.reject(
-      new CliError('BERTH_CLI_USAGE', 'no terminal to ask for the password on', { hint: 'pipe it in with --password-stdin, e.g. `pass show berth | berth … --password-stdin`' }),
+      new CliError('BERTH_CLI_USAGE', {
+        message: 'no terminal to ask for the password on',
+        hint: 'pipe it in with --password-stdin, e.g. `pass show berth | berth … --password-stdin`',
+      }),
     );
   }
   process.stderr.write(question);
@@ -155,6 +155,6 @@ export async function readPasswordFromStdin(): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
   const password = Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
-  if (password === '') throw new CliError('BERTH_CLI_USAGE', '--password-stdin: standard input was empty', { hint: 'e.g. `printf %s "$PASSWORD" | berth …`' });
+  if (password === '') throw new CliError('BERTH_CLI_USAGE', { message: '--password-stdin: standard input was empty', hint: 'e.g. `printf %s "$PASSWORD" | berth …`' });
   return password;
 }

@@ -19,10 +19,7 @@ async function readPipelineText(file: string): Promise<string> {
   try {
     return await readFile(file, 'utf8');
   } catch (cause) {
-    throw new SpecError('BERTH_SPEC_READ_FAILED', `cannot read pipeline file ${file}: ${(cause as Error).message}`, {
-      cause,
-      hint: 'check the path; pipeline files end in .orchest',
-    });
+    throw new SpecError('BERTH_SPEC_READ_FAILED', { path: file, reason: (cause as Error).message }, { cause });
   }
 }
 

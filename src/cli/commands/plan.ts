@@ -115,9 +115,7 @@ async function planFile(file: string, options: PlanOptions): Promise<{ plan: Ses
   const projectDir = await realpath(resolve(options.projectDir ?? dirname(file)));
   const pipelinePath = relative(projectDir, realFile);
   if (pipelinePath.startsWith(`..${sep}`) || isAbsolute(pipelinePath)) {
-    throw new CliError('BERTH_CLI_FILE_OUTSIDE_PROJECT', `${file} is not inside the project directory ${projectDir}`, {
-      hint: 'pass the directory that contains the pipeline file with --project-dir, or leave it out',
-    });
+    throw new CliError('BERTH_CLI_FILE_OUTSIDE_PROJECT', { file, projectDir });
   }
   const dataDir = resolve(options.dataDir ?? join(process.env.BERTH_DATA_DIR ? resolve(process.env.BERTH_DATA_DIR) : join(homedir(), '.berth'), 'data'));
   const { images, warnings } = environmentImages(spec, options.environmentImage);
@@ -146,7 +144,8 @@ async function planFile(file: string, options: PlanOptions): Promise<{ plan: Ses
 
 function parseSessionType(value: string): Scope {
   if (value === 'interactive' || value === 'noninteractive') return value;
-  throw new CliError('BERTH_CLI_USAGE', `--session-type must be interactive or noninteractive, not "${value}"`, {
+  throw new CliError('BERTH_CLI_USAGE', {
+    message: `--session-type must be interactive or noninteractive, not "${value}"`,
     hint: 'interactive: the session you start by hand; noninteractive: the services of a job run (needs --run-uuid)',
   });
 }
@@ -158,7 +157,8 @@ function parseEnv(assignments: string[]): Record<string, string> {
     const name = eq === -1 ? assignment : assignment.slice(0, eq);
     const value = eq === -1 ? process.env[name] : assignment.slice(eq + 1);
     if (!name || value === undefined) {
-      throw new CliError('BERTH_CLI_USAGE', `--env ${assignment}: ${name ? `${name} is not set in your environment` : 'the name is empty'}`, {
+      throw new CliError('BERTH_CLI_USAGE', {
+        message: `--env ${assignment}: ${name ? `${name} is not set in your environment` : 'the name is empty'}`,
         hint: 'write --env NAME=VALUE, or --env NAME to take the value of NAME from your environment',
       });
     }
@@ -177,7 +177,10 @@ function environmentImages(spec: PipelineSpec, given: string[]): { images: Recor
   for (const pair of given) {
     const eq = pair.indexOf('=');
     if (eq <= 0 || eq === pair.length - 1) {
-      throw new CliError('BERTH_CLI_USAGE', `--environment-image ${pair}: expected UUID=IMAGE`, { hint: 'e.g. --environment-image 9d4a5f3e-2c1b-4e8a-b6f7-0a1c2d3e4f50=berth-env-demo:3' });
+      throw new CliError('BERTH_CLI_USAGE', {
+        message: `--environment-image ${pair}: expected UUID=IMAGE`,
+        hint: 'e.g. --environment-image 9d4a5f3e-2c1b-4e8a-b6f7-0a1c2d3e4f50=berth-env-demo:3',
+      });
     }
     images[pair.slice(0, eq)] = pair.slice(eq + 1);
   }

@@ -137,12 +137,12 @@ function quoteArg(text: string): string {
 function parsePort(value: string, where: string): number {
   const port = Number(value);
   if (!/^\d+$/.test(value.trim()) || !Number.isInteger(port) || port > 65535) {
-    throw new CliError('BERTH_CLI_USAGE', `${where}: ${JSON.stringify(value)} is not a port number`, { hint: 'give a number from 1 to 65535, or 0 for any free port' });
+    throw new CliError('BERTH_CLI_USAGE', { message: `${where}: ${JSON.stringify(value)} is not a port number`, hint: 'give a number from 1 to 65535, or 0 for any free port' });
   }
   return port;
 }
 
 function parseLogFormat(value: string): LogFormat {
   if (value === 'auto' || value === 'pretty' || value === 'json') return value;
-  throw new CliError('BERTH_CLI_USAGE', `--log-format: ${JSON.stringify(value)} is not a log format`, { hint: 'use auto, pretty or json' });
+  throw new CliError('BERTH_CLI_USAGE', { message: `--log-format: ${JSON.stringify(value)} is not a log format`, hint: 'use auto, pretty or json' });
 }

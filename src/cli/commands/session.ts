@@ -168,14 +168,8 @@ export async function resolveSession(
     ? sessions.filter((s) => s.pipelinePath === pipeline || s.pipelinePath === `${pipeline}.orchest` || s.pipelineUuid === pipeline)
     : sessions;
   if (matches.length === 1 && matches[0]) return matches[0];
-  const listing = sessions.map((s) => `${s.uuid} (${s.pipelinePath}, ${s.status})`).join('; ');
-  throw new CliError(
-    matches.length === 0 ? 'BERTH_CLI_NO_SESSION' : 'BERTH_CLI_AMBIGUOUS_SESSION',
-    matches.length === 0
-      ? `no active session${project ? ` for ${project}${pipeline ? ` ${pipeline}` : ''}` : ''}`
-      : `${matches.length} active sessions match`,
-    { hint: matches.length === 0 ? 'start one with `berth session start PROJECT PIPELINE`' : `name one with PROJECT PIPELINE or --session: ${listing}` },
-  );
+  if (matches.length === 0) throw new CliError('BERTH_CLI_NO_SESSION', { project, pipeline });
+  throw new CliError('BERTH_CLI_AMBIGUOUS_SESSION', { matches: matches.length, sessions });
 }
 
 const STATUS_COLOR: Record<string, (s: string) => string> = {

@@ -57,6 +57,6 @@ async function newPassword(username: string, options: PasswordOptions): Promise<
   if (options.passwordStdin) return readPasswordFromStdin();
   const first = await promptHidden(`New password for ${username}: `);
   const second = await promptHidden('Repeat it: ');
-  if (first !== second) throw new CliError('BERTH_CLI_USAGE', 'the two passwords differ; nothing was changed', { hint: 'run the command again' });
+  if (first !== second) throw new CliError('BERTH_CLI_USAGE', { message: 'the two passwords differ; nothing was changed', hint: 'run the command again' });
   return first;
 }

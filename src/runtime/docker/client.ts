@@ -32,9 +32,7 @@ export interface DockerClient {
 export function socketPathFromDockerHost(dockerHost: string): string {
   if (dockerHost.startsWith('unix://')) return dockerHost.slice('unix://'.length);
   if (dockerHost.startsWith('/')) return dockerHost;
-  throw new RuntimeError('BERTH_RUNTIME_DOCKER_HOST', `DOCKER_HOST=${dockerHost} is not supported: Berth talks to engines over a unix socket`, {
-    hint: 'set DOCKER_HOST=unix:///var/run/docker.sock (Docker) or unix:///run/podman/podman.sock (Podman), or pass the socket path',
-  });
+  throw new RuntimeError('BERTH_RUNTIME_DOCKER_HOST', { dockerHost });
 }
 
 /** The socket to use: the explicit path, else DOCKER_HOST, else Docker's default. */
@@ -107,12 +105,7 @@ function send(socketPath: string, method: string, path: string, options: DockerR
     }
     req.on('error', (cause: NodeJS.ErrnoException) => {
       if (cause.name === 'AbortError') return reject(cause);
-      reject(
-        new RuntimeError('BERTH_RUNTIME_ENGINE_UNREACHABLE', `cannot reach the container engine at ${socketPath} (${method} ${path}): ${cause.message}`, {
-          cause,
-          hint: 'start the engine (dockerd, or `podman system service --time=0 unix:///run/podman/podman.sock`), or point DOCKER_HOST at its socket; CI: bash ci/setup-engines.sh',
-        }),
-      );
+      reject(new RuntimeError('BERTH_RUNTIME_ENGINE_UNREACHABLE', { socketPath, method, path, reason: cause.message }, { cause }));
     });
     req.end(payload);
   });
@@ -138,7 +131,7 @@ function engineError(socketPath: string, method: string, path: string, status: n
   } catch {
     // not JSON: keep the raw text
   }
-  return new RuntimeError('BERTH_RUNTIME_ENGINE', `container engine at ${socketPath} refused ${method} ${path} (HTTP ${status}): ${message || 'no message'}`, {
+  return new RuntimeError('BERTH_RUNTIME_ENGINE', { socketPath, method, path, status, engineMessage: message }, {
     details: { status, method, path, engineMessage: message },
   });
 }

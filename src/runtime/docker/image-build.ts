@@ -31,11 +31,11 @@ export function createEngineImageBuilder(socketPath: string): ImageBuilder {
       } catch (cause) {
         lines.flush();
         const engineMessage = engineStatus(cause) === undefined ? undefined : (cause as { details?: { engineMessage?: string } }).details?.engineMessage;
-        throw buildFailed(engineMessage ?? (cause as Error).message, cause);
+        throw new RuntimeError('BERTH_RUNTIME_BUILD_FAILED', { by: 'engine', reason: engineMessage ?? (cause as Error).message }, { cause });
       }
       lines.flush();
       if (failure === undefined && !(await imageExists(client, request.tag))) failure = 'the engine finished without an error, but the image is not there';
-      if (failure !== undefined) throw buildFailed(failure);
+      if (failure !== undefined) throw new RuntimeError('BERTH_RUNTIME_BUILD_FAILED', { by: 'engine', reason: failure });
       return { image: request.tag };
     },
     async remove(image) {
@@ -51,8 +51,4 @@ export function createEngineImageBuilder(socketPath: string): ImageBuilder {
       }
     },
   };
-}
-
-function buildFailed(reason: string, cause?: unknown): RuntimeError {
-  return new RuntimeError('BERTH_RUNTIME_BUILD_FAILED', reason, { ...(cause === undefined ? {} : { cause }), hint: 'fix the setup script or the base image of the environment and build again' });
 }

@@ -62,11 +62,7 @@ export async function pullImage(client: DockerClient, image: string, onProgress?
 }
 
 function pullError(image: string, reason: string, cause?: unknown): RuntimeError {
-  return new RuntimeError('BERTH_RUNTIME_IMAGE_PULL', `image ${image} is not present and pulling it failed: ${reason}`, {
-    cause,
-    hint: `build or load the image locally (e.g. \`docker tag <local image> ${image}\`), use an environment image (environment@<uuid>), or check the name and the engine's registry access`,
-    details: { image, reason },
-  });
+  return new RuntimeError('BERTH_RUNTIME_IMAGE_PULL', { image, reason }, { cause, details: { image, reason } });
 }
 
 /** `localhost/redis:7` -> { name: 'localhost/redis', tag: '7' }; digests stay in the name. */

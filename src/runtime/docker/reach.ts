@@ -71,7 +71,5 @@ export function onLocalSubnet(subnet: string): boolean {
 export function parseReach(value: string | undefined): DockerReachOption {
   if (value === undefined || value === '') return 'auto';
   if (value === 'auto' || value === 'network' || value === 'published') return value;
-  throw new RuntimeError('BERTH_RUNTIME_DOCKER_REACH', `BERTH_DOCKER_REACH=${value} is not a way to reach services`, {
-    hint: 'use auto (the default), network (Berth is on the session networks) or published (ports published on 127.0.0.1)',
-  });
+  throw new RuntimeError('BERTH_RUNTIME_DOCKER_REACH', { value });
 }

@@ -112,9 +112,7 @@ export function createDockerRuntime(options: DockerRuntimeOptions): Runtime {
     const existing = await inspectContainer(name);
     if (!existing) return;
     if (existing.Config.Labels?.[LABELS.installation] !== options.installationId) {
-      throw new RuntimeError('BERTH_RUNTIME_NAME_CONFLICT', `a container named ${name} already exists on ${options.socketPath} and does not belong to this Berth installation`, {
-        hint: `remove or rename that container (docker rm -f ${name}), or run this installation against another engine`,
-      });
+      throw new RuntimeError('BERTH_RUNTIME_NAME_CONFLICT', { kind: 'container', name, socketPath: options.socketPath });
     }
     await client.json('DELETE', `/containers/${existing.Id}`, { query: { force: 1, v: 1 } }).catch(ignoreStatus(404, 409));
   }
@@ -127,9 +125,7 @@ export function createDockerRuntime(options: DockerRuntimeOptions): Runtime {
       try {
         const existing = await client.json<{ Labels: Record<string, string> | null }>('GET', `/networks/${name}`);
         if (existing.Labels?.[LABELS.installation] === options.installationId) return;
-        throw new RuntimeError('BERTH_RUNTIME_NAME_CONFLICT', `a network named ${name} already exists on ${options.socketPath} and does not belong to this Berth installation`, {
-          hint: `remove it (docker network rm ${name}) or run this installation against another engine`,
-        });
+        throw new RuntimeError('BERTH_RUNTIME_NAME_CONFLICT', { kind: 'network', name, socketPath: options.socketPath });
       } catch (error) {
         if (engineStatus(error) !== 404) throw error;
       }
@@ -146,10 +142,7 @@ export function createDockerRuntime(options: DockerRuntimeOptions): Runtime {
         await client.json('DELETE', `/networks/${name}`);
       } catch (error) {
         if (engineStatus(error) === 404) return;
-        throw new RuntimeError('BERTH_RUNTIME_NETWORK_IN_USE', `cannot remove the session network ${name}: ${(error as Error).message}`, {
-          cause: error,
-          hint: `stop the session's services first; containers still attached: docker network inspect ${name}`,
-        });
+        throw new RuntimeError('BERTH_RUNTIME_NETWORK_IN_USE', { network: name, reason: (error as Error).message }, { cause: error });
       }
     },
 
@@ -208,25 +201,19 @@ export function createDockerRuntime(options: DockerRuntimeOptions): Runtime {
     async endpoint(ref: RuntimeRef, port: number): Promise<Endpoint> {
       const container = await inspectContainer(ref.id);
       if (!container) {
-        throw new RuntimeError('BERTH_RUNTIME_NO_ENDPOINT', `service ${ref.service} (container ${ref.id.slice(0, 12)}) is gone, so port ${port} cannot be reached`, {
-          hint: 'restart the service or the session',
-        });
+        throw new RuntimeError('BERTH_RUNTIME_NO_ENDPOINT', { service: ref.service, container: ref.id, port, why: 'gone' });
       }
       const attached = container.NetworkSettings.Networks?.[networkName(ref.sessionUuid)];
       if (attached?.IPAddress && (await reach()) === 'network') {
         if (!onLocalSubnet(`${attached.IPAddress}/${attached.IPPrefixLen ?? 32}`)) {
-          throw new RuntimeError('BERTH_RUNTIME_NETWORK_UNREACHABLE', `service ${ref.service}: Berth has no address on its session network (${attached.IPAddress}/${attached.IPPrefixLen}), so it cannot reach port ${port}`, {
-            hint: 'run Berth on the engine\'s host, or set BERTH_DOCKER_REACH=published to reach services through ports published on 127.0.0.1',
-          });
+          throw new RuntimeError('BERTH_RUNTIME_NETWORK_UNREACHABLE', { service: ref.service, address: attached.IPAddress, prefixLength: attached.IPPrefixLen, port });
         }
         return { host: attached.IPAddress, port };
       }
       const bindings = container.NetworkSettings.Ports?.[portKey(port)] ?? [];
       const binding = bindings.find((b) => b.HostIp === '127.0.0.1') ?? bindings[0];
       if (!binding?.HostPort) {
-        throw new RuntimeError('BERTH_RUNTIME_NO_ENDPOINT', `service ${ref.service} (container ${ref.id.slice(0, 12)}) has no published host port for port ${port}, and Berth is not on its session network`, {
-          hint: `declare ${port} in the service's ports and restart it`,
-        });
+        throw new RuntimeError('BERTH_RUNTIME_NO_ENDPOINT', { service: ref.service, container: ref.id, port, why: 'unpublished' });
       }
       return { host: '127.0.0.1', port: Number(binding.HostPort), proxied: true };
     },
@@ -252,10 +239,7 @@ export function createDockerRuntime(options: DockerRuntimeOptions): Runtime {
       } catch (cause) {
         if (controller.signal.aborted) {
           // The engine API cannot kill an exec'd process; it ends with the container at the latest.
-          throw new RuntimeError('BERTH_RUNTIME_EXEC_TIMEOUT', `\`${argv.join(' ')}\` in service ${ref.service} did not finish within ${timeoutMs} ms`, {
-            cause,
-            hint: 'raise the timeout or make the command finish sooner',
-          });
+          throw new RuntimeError('BERTH_RUNTIME_EXEC_TIMEOUT', { at: 'container', service: ref.service, argv, timeoutMs }, { cause });
         }
         throw cause;
       } finally {
@@ -319,12 +303,9 @@ function summaryState(container: ContainerSummary): RuntimeState {
 }
 
 function startError(plan: ServicePlan, step: 'create' | 'start', cause: unknown): RuntimeError {
-  const engineMessage = (cause as RuntimeError).details && ((cause as RuntimeError).details as { engineMessage?: string }).engineMessage;
+  const engineMessage = ((cause as RuntimeError).details as { engineMessage?: string } | undefined)?.engineMessage;
   const reason = engineMessage ?? (cause as Error).message;
-  return new RuntimeError('BERTH_RUNTIME_START_FAILED', `service ${plan.name}: the engine could not ${step} its container from ${plan.image}: ${reason}`, {
-    cause,
-    hint: 'check the service image, command, args and binds in the pipeline file',
-  });
+  return new RuntimeError('BERTH_RUNTIME_START_FAILED', { by: 'engine', service: plan.name, step, image: plan.image, reason }, { cause });
 }
 
 /** Swallows engine errors with the given HTTP statuses (e.g. 404 = already gone). */

@@ -221,24 +221,21 @@ export async function runBuildJob(clients: KubernetesClients, input: BuildJobInp
     });
     if (ended.exitCode !== 0) {
       // The log itself went to onLog; the caller shows its tail.
-      throw new RuntimeError('BERTH_RUNTIME_BUILD_FAILED', `${where} failed (${ended.exitCode === null ? 'no exit code' : `exit code ${ended.exitCode}`}${ended.reason ? `, ${ended.reason}` : ''})`, {
-        hint: 'fix the setup script or the base image of the environment and build again',
+      throw new RuntimeError('BERTH_RUNTIME_BUILD_FAILED', { by: 'job', where, exitCode: ended.exitCode, reason: ended.reason }, {
         details: { jobName: name, lastLogLines: lines.slice(-50) },
       });
     }
     const digest = digestFrom(ended.message, lines);
     if (!digest) {
-      throw new RuntimeError('BERTH_RUNTIME_BUILD_NO_DIGEST', `${where} finished but reported no image digest`, {
-        hint: `check that the builder pushed to ${input.repository} (kubectl -n ${namespace} logs job/${name})`,
-      });
+      throw new RuntimeError('BERTH_RUNTIME_BUILD_NO_DIGEST', { where, repository: input.repository, namespace, job: name });
     }
     return { image: `${input.repository}@${digest}`, digest, tag: imageTag(input), jobName: name };
   } catch (error) {
     if (error instanceof RuntimeError && error.code === 'BERTH_RUNTIME_POD_CANNOT_START') {
-      throw new RuntimeError('BERTH_RUNTIME_BUILD_FAILED', error.message, { cause: error, hint: `make ${input.buildkitImage ?? DEFAULT_BUILDKIT_IMAGE} pullable in the cluster, or set another builder image (BERTH_K8S_BUILDKIT_IMAGE)` });
+      throw new RuntimeError('BERTH_RUNTIME_BUILD_FAILED', { by: 'builder', builderImage: input.buildkitImage ?? DEFAULT_BUILDKIT_IMAGE, message: error.message }, { cause: error });
     }
     if (error instanceof RuntimeError && error.code === 'BERTH_RUNTIME_POD_CANCELLED') {
-      throw new RuntimeError('BERTH_RUNTIME_BUILD_CANCELLED', `${where} was cancelled`, { cause: error, hint: 'start the build again when needed' });
+      throw new RuntimeError('BERTH_RUNTIME_BUILD_CANCELLED', { where }, { cause: error });
     }
     if (error instanceof RuntimeError) throw error;
     throw apiError(`follow the ${where}`, namespace, error);

@@ -27,16 +27,10 @@ export function loadKubeConfig(kubeconfig?: string): KubeConfig {
     if (kubeconfig) config.loadFromFile(kubeconfig);
     else config.loadFromCluster();
   } catch (cause) {
-    throw new RuntimeError(
-      'BERTH_RUNTIME_KUBECONFIG',
-      kubeconfig ? `cannot read the kubeconfig ${kubeconfig}: ${(cause as Error).message}` : `cannot load the in-cluster configuration: ${(cause as Error).message}`,
-      { cause, hint: kubeconfig ? 'pass a readable kubeconfig file with --kubeconfig or BERTH_KUBECONFIG' : 'run Berth in a pod with a service account, or pass --kubeconfig' },
-    );
+    throw new RuntimeError('BERTH_RUNTIME_KUBECONFIG', { kubeconfig, loadError: (cause as Error).message }, { cause });
   }
   if (!config.getCurrentCluster()) {
-    throw new RuntimeError('BERTH_RUNTIME_KUBECONFIG', `the kubeconfig ${kubeconfig ?? '(in-cluster)'} has no current cluster`, {
-      hint: 'set current-context in the kubeconfig (kubectl config use-context NAME)',
-    });
+    throw new RuntimeError('BERTH_RUNTIME_KUBECONFIG', { kubeconfig });
   }
   return config;
 }
@@ -151,19 +145,16 @@ export function ignoreCodes(...codes: number[]): (error: unknown) => undefined {
   };
 }
 
-/** Wraps an API failure with what Berth was doing, the cluster's words and how to fix it. */
+/**
+ * Wraps an API failure with what Berth was doing and the cluster's words; the code says whose the
+ * refusal is (no answer, RBAC, an admission check, anything else), and its hint how to fix it.
+ */
 export function apiError(what: string, namespace: string, error: unknown): RuntimeError {
   if (error instanceof RuntimeError) return error;
   const status = kubeStatus(error);
-  const said = status ? `${status.message} (HTTP ${status.code}${status.reason ? `, ${status.reason}` : ''})` : (error as Error)?.message ?? String(error);
-  let hint = 'check that the cluster is reachable (kubectl cluster-info) and retry';
-  if (status?.code === 401) hint = 'the credentials in the kubeconfig (or the service account token) were refused; renew them';
-  if (status?.code === 403) hint = `grant Berth's service account the verbs in deploy/kubernetes/base/role.yaml in namespace ${namespace}`;
-  if (isAdmissionRefusal(status)) {
-    hint = `an admission check of namespace ${namespace} refused it (ResourceQuota, LimitRange, PodSecurity or a webhook, as the message says): lower the service's resources, or ask the cluster's admin to allow it`;
+  if (!status) {
+    return new RuntimeError('BERTH_RUNTIME_UNREACHABLE', { namespace, action: what, reason: (error as Error)?.message ?? String(error) }, { cause: error });
   }
-  if (status?.code === 404 && status.reason === 'NotFound' && /namespaces?/.test(status.message)) hint = `create the namespace ${namespace} (kubectl apply -k deploy/kubernetes)`;
-  if (status?.code === 422) hint = 'the cluster rejected the object; fix the service in the pipeline file (image, command, resources)';
-  const code = isAdmissionRefusal(status) ? 'BERTH_RUNTIME_ADMISSION_REFUSED' : status?.code === 403 ? 'BERTH_RUNTIME_FORBIDDEN' : status ? 'BERTH_RUNTIME_API_ERROR' : 'BERTH_RUNTIME_UNREACHABLE';
-  return new RuntimeError(code, `kubernetes, namespace ${namespace}: cannot ${what}: ${said}`, { cause: error, hint });
+  const code = isAdmissionRefusal(status) ? 'BERTH_RUNTIME_ADMISSION_REFUSED' : status.code === 403 ? 'BERTH_RUNTIME_FORBIDDEN' : 'BERTH_RUNTIME_API_ERROR';
+  return new RuntimeError(code, { namespace, action: what, status }, { cause: error });
 }

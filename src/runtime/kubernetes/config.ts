@@ -63,38 +63,25 @@ export function kubernetesOptionsFromEnv(env: NodeJS.ProcessEnv, installationId:
     try {
       namespace = readFileSync(file, 'utf8').trim();
     } catch (cause) {
-      throw new RuntimeError('BERTH_RUNTIME_NO_NAMESPACE', 'the kubernetes runtime needs a namespace: BERTH_K8S_NAMESPACE is not set and Berth does not run in a pod', {
-        cause,
-        hint: 'set BERTH_K8S_NAMESPACE=berth (and BERTH_KUBECONFIG when Berth runs outside the cluster)',
-      });
+      throw new RuntimeError('BERTH_RUNTIME_NO_NAMESPACE', {}, { cause });
     }
     if (!namespace) {
-      throw new RuntimeError('BERTH_RUNTIME_NO_NAMESPACE', `the service account's namespace file ${file} is empty`, { hint: 'set BERTH_K8S_NAMESPACE to the namespace Berth runs in' });
+      throw new RuntimeError('BERTH_RUNTIME_NO_NAMESPACE', { emptyFile: file });
     }
   }
   const fsGroup = env.BERTH_K8S_FS_GROUP === undefined ? 1000 : Number(env.BERTH_K8S_FS_GROUP);
   if (!Number.isInteger(fsGroup) || fsGroup < 0) {
-    throw new RuntimeError('BERTH_RUNTIME_BAD_FS_GROUP', `BERTH_K8S_FS_GROUP is ${JSON.stringify(env.BERTH_K8S_FS_GROUP)}, not a group id`, { hint: 'set it to a number such as 1000' });
+    throw new RuntimeError('BERTH_RUNTIME_BAD_FS_GROUP', { value: env.BERTH_K8S_FS_GROUP });
   }
   const repository = env.BERTH_K8S_REGISTRY?.trim();
   if (repository && (/[:@]/.test(repository.split('/').pop() ?? '') || !repository.includes('/'))) {
-    throw new RuntimeError('BERTH_RUNTIME_BAD_REGISTRY', `BERTH_K8S_REGISTRY is ${JSON.stringify(repository)}: it must be a repository with its registry host and no tag, such as registry.example.com/team/berth-env`, {
-      hint: 'drop the tag or digest (Berth tags each build itself) and include the registry host',
-    });
+    throw new RuntimeError('BERTH_RUNTIME_BAD_REGISTRY', { repository });
   }
   const registrySecret = env.BERTH_K8S_REGISTRY_SECRET || undefined;
   const colocate = colocationFromEnv(env.BERTH_K8S_COLOCATE, inPod);
   // Last: a wrong setting above is named first, whichever way Berth was started.
   if (!inPod && env.BERTH_KUBERNETES_OUT_OF_CLUSTER !== '1') {
-    throw new RuntimeError(
-      'BERTH_RUNTIME_OUT_OF_CLUSTER',
-      `--runtime kubernetes runs inside the cluster, and this process is not in a pod (${env.KUBERNETES_SERVICE_HOST ? `no service account token in ${serviceAccountDir}` : 'KUBERNETES_SERVICE_HOST is not set'}): from here Berth could not reach its services (<name>.${namespace}.svc answers only in the cluster), place projects on the projects claim, or pass the session NetworkPolicies`,
-      {
-        hint:
-          'deploy Berth in the cluster: kubectl apply -k deploy/kubernetes (docs/kubernetes.md, "From an empty cluster to a session"). ' +
-          'For development against a test API server only, BERTH_KUBERNETES_OUT_OF_CLUSTER=1 with BERTH_KUBECONFIG starts it anyway (service URLs do not work)',
-      },
-    );
+    throw new RuntimeError('BERTH_RUNTIME_OUT_OF_CLUSTER', { namespace, serviceAccountDir, serviceHostSet: Boolean(env.KUBERNETES_SERVICE_HOST) });
   }
   return {
     namespace,
@@ -124,9 +111,7 @@ function colocationFromEnv(value: string | undefined, inPod: boolean): Colocatio
   // Outside a pod there is no Berth pod to be next to: a required affinity would never schedule.
   const on = value === undefined || value === '' ? inPod : value === 'on';
   if (value !== undefined && value !== '' && value !== 'on' && value !== 'off') {
-    throw new RuntimeError('BERTH_RUNTIME_BAD_COLOCATE', `BERTH_K8S_COLOCATE is ${JSON.stringify(value)}, not on or off`, {
-      hint: 'on (ReadWriteOnce claims: pods that mount them run on Berth\'s node) or off (ReadWriteMany claims, deploy/kubernetes/overlays/rwx)',
-    });
+    throw new RuntimeError('BERTH_RUNTIME_BAD_COLOCATE', { value });
   }
   return on ? { labels: { [BERTH_APP_LABEL]: BERTH_APP_VALUE }, topologyKey: 'kubernetes.io/hostname' } : undefined;
 }

@@ -48,23 +48,15 @@ export async function execInPod(clients: KubernetesClients, target: PodExecTarge
     });
     const text = Buffer.concat(chunks).toString('utf8');
     if (status.status !== 'Success' && /executable file not found|no such file or directory/i.test(status.message ?? '')) {
-      throw new RuntimeError('BERTH_RUNTIME_EXECUTABLE_NOT_FOUND', `service ${target.service}: \`${argv[0]}\` does not exist in its container: ${status.message}`, {
-        hint: 'use a command the image contains, or install it in the image',
-      });
+      throw new RuntimeError('BERTH_RUNTIME_EXECUTABLE_NOT_FOUND', { run: 'container-exec', service: target.service, executable: argv[0] ?? '', said: status.message ?? '' });
     }
     return { exitCode: exitCodeOf(status), output: text };
   } catch (cause) {
     if (cause instanceof RuntimeError) throw cause;
     if ((cause as Error).message === 'timeout') {
-      throw new RuntimeError('BERTH_RUNTIME_EXEC_TIMEOUT', `\`${argv.join(' ')}\` in service ${target.service} (pod ${target.pod}) did not finish within ${timeoutMs} ms`, {
-        cause,
-        hint: 'raise the timeout or make the command finish sooner',
-      });
+      throw new RuntimeError('BERTH_RUNTIME_EXEC_TIMEOUT', { at: 'pod', service: target.service, argv, timeoutMs, pod: target.pod }, { cause });
     }
-    throw new RuntimeError('BERTH_RUNTIME_EXEC_FAILED', `cannot run \`${argv.join(' ')}\` in service ${target.service} (pod ${target.pod}): ${(cause as Error).message}`, {
-      cause,
-      hint: `check that the pod runs (kubectl -n ${target.namespace} get pod ${target.pod}) and that Berth may create pods/exec`,
-    });
+    throw new RuntimeError('BERTH_RUNTIME_EXEC_FAILED', { at: 'pod', service: target.service, argv, pod: target.pod, namespace: target.namespace, reason: (cause as Error).message }, { cause });
   } finally {
     if (timer) clearTimeout(timer);
     socket?.close();

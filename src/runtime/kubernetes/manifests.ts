@@ -120,9 +120,7 @@ function checkEnvNames(plan: ServicePlan): void {
 /** Throws BERTH_RUNTIME_BAD_ENV_NAME, naming `field`, for a name the API server would refuse with 422. */
 export function checkEnvName(name: string, field: string): void {
   if (KUBERNETES_ENV_VAR_NAME_PATTERN.test(name)) return;
-  throw new RuntimeError('BERTH_RUNTIME_BAD_ENV_NAME', `${field}: ${JSON.stringify(name)} is not an env name the kubernetes runtime can set (the API server requires [-._a-zA-Z][-._a-zA-Z0-9]*: no leading digit)`, {
-    hint: 'rename the variable so that it starts with a letter or "_", e.g. "KEY_1"',
-  });
+  throw new RuntimeError('BERTH_RUNTIME_BAD_ENV_NAME', { field, name });
 }
 
 /**
@@ -195,9 +193,7 @@ export function projectSubPathFor(
   if (options.projectsMountPath === undefined) return (options.projectSubPath ?? defaultProjectSubPath)(projectUuid);
   const sub = relative(options.projectsMountPath, projectDir);
   if (sub === '' || sub.startsWith('..') || isAbsolute(sub)) {
-    throw new RuntimeError('BERTH_RUNTIME_PROJECT_OUTSIDE_CLAIM', `${who}: its project directory ${projectDir} is not inside ${options.projectsMountPath}, where the projects claim ${options.projectClaim} is mounted`, {
-      hint: `add the project from a directory under ${options.projectsMountPath} (berth project add ${options.projectsMountPath}/NAME)`,
-    });
+    throw new RuntimeError('BERTH_RUNTIME_PROJECT_OUTSIDE_CLAIM', { who, projectDir, mountPath: options.projectsMountPath, claim: options.projectClaim });
   }
   return sub;
 }

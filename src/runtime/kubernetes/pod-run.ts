@@ -66,7 +66,7 @@ async function jobVerdict(clients: KubernetesClients, namespace: string, job: st
 }
 
 function cannotStart(options: FollowPodOptions, reason: string, pod?: string): RuntimeError {
-  return new RuntimeError('BERTH_RUNTIME_POD_CANNOT_START', `${options.where} cannot start: ${reason}`, { details: { ...(pod ? { pod } : {}) } });
+  return new RuntimeError('BERTH_RUNTIME_POD_CANNOT_START', { where: options.where, reason }, { details: { ...(pod ? { pod } : {}) } });
 }
 
 /** Waits for the pod's container to end, following its log; throws BERTH_RUNTIME_POD_CANNOT_START or _CANCELLED. */
@@ -83,7 +83,7 @@ export async function followPodToEnd(clients: KubernetesClients, options: Follow
     for (;;) {
       if (options.signal?.aborted) {
         await options.onAbort?.().catch(() => undefined);
-        throw new RuntimeError('BERTH_RUNTIME_POD_CANCELLED', `${options.where} was cancelled`);
+        throw new RuntimeError('BERTH_RUNTIME_POD_CANCELLED', { where: options.where });
       }
       const pod: V1Pod | undefined = (await clients.core.listNamespacedPod({ namespace, labelSelector: options.selector })).items.find((p) => !p.metadata?.deletionTimestamp);
       const state = pod ? podState(pod, options.container) : undefined;

@@ -133,10 +133,7 @@ export function createPodWatch(clients: KubernetesClients, namespace: string, la
     );
     if (refused) {
       const code = (refused as { statusCode?: number }).statusCode;
-      throw new RuntimeError('BERTH_RUNTIME_WATCH_REFUSED', `kubernetes, namespace ${namespace}: the watch of pods (${labelSelector}) was refused: ${code ? `HTTP ${code} ` : ''}${refused.message}; Berth lists pods instead until a watch is accepted`, {
-        cause: refused,
-        hint: code === 403 ? `grant Berth's service account the verbs get, list and watch on pods (deploy/kubernetes/base/role.yaml) in namespace ${namespace}` : 'check the API server (kubectl get --raw /readyz)',
-      });
+      throw new RuntimeError('BERTH_RUNTIME_WATCH_REFUSED', { namespace, selector: labelSelector, httpCode: code, reason: refused.message }, { cause: refused });
     }
   }
 

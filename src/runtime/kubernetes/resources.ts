@@ -24,33 +24,29 @@ export function serviceResources(plan: ServicePlan): ServiceResources | undefine
   if (raw === undefined || raw === null) return undefined;
   const where = `services.${plan.name}.resources`;
   if (typeof raw !== 'object' || Array.isArray(raw)) {
-    throw new RuntimeError('BERTH_RUNTIME_BAD_RESOURCES', `${where} must be an object like { "cpu": "500m", "memory": "1Gi", "gpu": 1 }`, {
-      hint: `fix ${where} in the pipeline file`,
-    });
+    throw new RuntimeError('BERTH_RUNTIME_BAD_RESOURCES', { field: where });
   }
   const { cpu, memory, gpu } = raw as Record<string, unknown>;
   const result: ServiceResources = {};
   if (cpu !== undefined) {
     if (!(typeof cpu === 'number' && cpu > 0) && !(typeof cpu === 'string' && QUANTITY.test(cpu))) {
-      throw badQuantity(`${where}.cpu`, cpu, '"500m" or 2');
+      throw new RuntimeError('BERTH_RUNTIME_BAD_RESOURCES', { field: `${where}.cpu`, quantity: { value: cpu, example: '"500m" or 2' } });
     }
     result.cpu = cpu;
   }
   if (memory !== undefined) {
-    if (typeof memory !== 'string' || !QUANTITY.test(memory)) throw badQuantity(`${where}.memory`, memory, '"512Mi" or "4Gi"');
+    if (typeof memory !== 'string' || !QUANTITY.test(memory)) {
+      throw new RuntimeError('BERTH_RUNTIME_BAD_RESOURCES', { field: `${where}.memory`, quantity: { value: memory, example: '"512Mi" or "4Gi"' } });
+    }
     result.memory = memory;
   }
   if (gpu !== undefined) {
-    if (typeof gpu !== 'number' || !Number.isInteger(gpu) || gpu < 0) throw badQuantity(`${where}.gpu`, gpu, 'a whole number such as 1');
+    if (typeof gpu !== 'number' || !Number.isInteger(gpu) || gpu < 0) {
+      throw new RuntimeError('BERTH_RUNTIME_BAD_RESOURCES', { field: `${where}.gpu`, quantity: { value: gpu, example: 'a whole number such as 1' } });
+    }
     result.gpu = gpu;
   }
   return result;
-}
-
-function badQuantity(where: string, value: unknown, example: string): RuntimeError {
-  return new RuntimeError('BERTH_RUNTIME_BAD_RESOURCES', `${where} is ${JSON.stringify(value)}, not a Kubernetes quantity`, {
-    hint: `use a quantity such as ${example} in the pipeline file`,
-  });
 }
 
 /** Requests equal limits for CPU and memory (predictable, and the scheduler reserves what may be used). */

@@ -105,9 +105,7 @@ export function createKubernetesRuntime(options: KubernetesRuntimeOptions): Runt
     for (;;) {
       if (await gone()) return;
       if (Date.now() >= deadline) {
-        throw new RuntimeError('BERTH_RUNTIME_DELETE_TIMEOUT', `kubernetes, namespace ${namespace}: ${what} still exists ${Math.round(timeoutMs / 1000)} s after Berth deleted it`, {
-          hint: `look for finalizers or stuck pods: kubectl -n ${namespace} get deploy,svc,pods -l ${installationSelector}`,
-        });
+        throw new RuntimeError('BERTH_RUNTIME_DELETE_TIMEOUT', { namespace, object: what, timeoutMs, selector: installationSelector });
       }
       await new Promise((resolve) => setTimeout(resolve, POLL_MS));
     }
@@ -143,10 +141,7 @@ export function createKubernetesRuntime(options: KubernetesRuntimeOptions): Runt
   function startError(plan: ServicePlan, what: string, error: unknown): RuntimeError {
     const status = kubeStatus(error);
     if (!status || status.code === 403 || status.code === 401) return apiError(`${what} for service ${plan.name}`, namespace, error);
-    return new RuntimeError('BERTH_RUNTIME_START_FAILED', `service ${plan.name}: the cluster refused its ${what} (namespace ${namespace}): ${status.message}`, {
-      cause: error,
-      hint: 'check the service image, command, args, ports and resources in the pipeline file',
-    });
+    return new RuntimeError('BERTH_RUNTIME_START_FAILED', { by: 'cluster', service: plan.name, object: what, namespace, reason: status.message }, { cause: error });
   }
 
   return {
@@ -204,9 +199,7 @@ export function createKubernetesRuntime(options: KubernetesRuntimeOptions): Runt
       const existing = await readDeployment(name);
       if (existing) {
         if (!ownsObject(existing.metadata)) {
-          throw new RuntimeError('BERTH_RUNTIME_NAME_CONFLICT', `a deployment named ${name} already exists in namespace ${namespace} and does not belong to this Berth installation`, {
-            hint: `delete it (kubectl -n ${namespace} delete deployment ${name}) or run this installation in another namespace`,
-          });
+          throw new RuntimeError('BERTH_RUNTIME_NAME_CONFLICT', { kind: 'deployment', name, namespace });
         }
         // A leftover of this installation (interrupted stop, changed spec): replace it.
         await deleteService(name, selectorOf(ref), 0);
@@ -327,9 +320,7 @@ export function createKubernetesRuntime(options: KubernetesRuntimeOptions): Runt
       const pod = currentPod(await podsOf(selectorOf(ref)));
       const podName = pod?.metadata?.name;
       if (!podName) {
-        throw new RuntimeError('BERTH_RUNTIME_NOT_RUNNING', `service ${ref.service} (deployment ${ref.id}) has no pod to run \`${argv.join(' ')}\` in`, {
-          hint: `see kubectl -n ${namespace} describe deployment ${ref.id}`,
-        });
+        throw new RuntimeError('BERTH_RUNTIME_NOT_RUNNING', { service: ref.service, deployment: ref.id, namespace, argv });
       }
       return execInPod(clients, { namespace, pod: podName, container: ref.service, service: ref.service }, argv, execOptions);
     },
@@ -348,9 +339,7 @@ export function createKubernetesRuntime(options: KubernetesRuntimeOptions): Runt
 
     imageBuilder() {
       if (!options.build) {
-        throw new RuntimeError('BERTH_RUNTIME_NO_REGISTRY', 'environment builds on the kubernetes runtime push their image to a registry, and none is configured', {
-          hint: 'set BERTH_K8S_REGISTRY to a repository the cluster can pull from (e.g. registry.example.com/team/berth-env), with BERTH_K8S_REGISTRY_SECRET for its credentials',
-        });
+        throw new RuntimeError('BERTH_RUNTIME_NO_REGISTRY');
       }
       return createBuildJobImageBuilder(clients, { ...manifestOptions, build: options.build });
     },

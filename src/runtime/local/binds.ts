@@ -27,10 +27,7 @@ function escapeRegExp(text: string): string {
 function normaliseTarget(target: string): string {
   const normalised = normaliseBindTarget(target);
   if (normalised === undefined) {
-    throw new RuntimeError('BERTH_RUNTIME_BIND_TARGET_INVALID', `bind target ${JSON.stringify(target)} climbs out with a ".." segment`, {
-      hint: 'give the mount path inside the service without ".." (run `berth validate` on the pipeline file)',
-      details: { target },
-    });
+    throw new RuntimeError('BERTH_RUNTIME_BIND_TARGET_INVALID', { target }, { details: { target } });
   }
   return normalised;
 }

@@ -13,13 +13,8 @@ export interface ServiceCommand {
 
 /** argv = [...command, ...args]; with neither, the host defaults table for well-known images. */
 export function serviceArgv(plan: ServicePlan): ServiceCommand {
-  const where = `services.${plan.name}`;
   if (plan.environmentUuid !== undefined) {
-    throw new RuntimeError(
-      'BERTH_RUNTIME_NEEDS_CONTAINERS',
-      `service ${plan.name}: image "environment@${plan.environmentUuid}" needs a container runtime (docker); the local runtime runs host processes`,
-      { hint: `start Berth with --runtime docker, or set ${where}.image to a program's image with ${where}.command`, details: { service: plan.name } },
-    );
+    throw new RuntimeError('BERTH_RUNTIME_NEEDS_CONTAINERS', { service: plan.name, environmentUuid: plan.environmentUuid }, { details: { service: plan.name } });
   }
   const argv = [...(plan.command ?? []), ...(plan.args ?? [])];
   if (argv.length > 0) return { argv };
@@ -29,11 +24,8 @@ export function serviceArgv(plan: ServicePlan): ServiceCommand {
   }
   throw new RuntimeError(
     'BERTH_RUNTIME_NO_COMMAND',
-    `service ${plan.name}: the local runtime cannot run image "${plan.image}" on the host without a command (${where}.command and ${where}.args are empty)`,
-    {
-      hint: `set ${where}.command (and ${where}.args) to the program to run on the host, or use the docker runtime; images with a host default: ${hostDefaultImages().join(', ')}`,
-      details: { service: plan.name, image: plan.image },
-    },
+    { service: plan.name, image: plan.image, hostDefaults: hostDefaultImages() },
+    { details: { service: plan.name, image: plan.image } },
   );
 }
 
@@ -56,27 +48,13 @@ export function assertExecutable(service: ServicePlan, command: ServiceCommand, 
     ? isExecutableFile(isAbsolute(executable) ? executable : join(cwd, executable))
     : (env.PATH ?? '').split(delimiter).some((dir) => dir !== '' && isExecutableFile(join(dir, executable)));
   if (found) return;
-  const where = `services.${service.name}`;
-  const hasSpace = /\s/.test(executable);
+  // What the hint needs to name the likeliest fix (codes.ts): a file that exists but cannot run, args without a command.
   const exists = executable.includes('/') && existsSync(isAbsolute(executable) ? executable : join(cwd, executable));
-  let hint: string;
   const argsOnly = (service.command ?? []).length === 0 && (service.args ?? []).length > 0;
-  if (argsOnly) {
-    hint = `${where}.args is set without ${where}.command, so "${executable}" would be the program: on the host there is no image entrypoint; set ${where}.command`;
-  } else if (hasSpace) {
-    const [first = '', ...rest] = executable.trim().split(/\s+/);
-    hint = `${where}.command is one executable, never split: set command to "${first}" and put "${rest.join(' ')}" in ${where}.args`;
-  } else if (command.install) {
-    hint = `install it on the host (${command.install}) or use the docker runtime`;
-  } else if (exists) {
-    hint = `make it executable (chmod +x ${executable})`;
-  } else {
-    hint = `install it on the host, fix ${where}.command, or use the docker runtime`;
-  }
   throw new RuntimeError(
     'BERTH_RUNTIME_EXECUTABLE_NOT_FOUND',
-    `service ${service.name}: executable "${executable}" ${exists ? 'is not executable' : 'was not found on the host (PATH of the service)'}`,
-    { hint, details: { service: service.name, executable } },
+    { run: 'service', service: service.name, executable, exists, argsOnly, install: command.install },
+    { details: { service: service.name, executable } },
   );
 }
 

@@ -17,9 +17,8 @@ export interface HostExecOptions {
 
 /** An exec whose program does not exist: the same error whether spawn or a lookup before nsenter found out. */
 export function execNotFound(service: string, file: string, argv: string[], cause?: Error): RuntimeError {
-  return new RuntimeError('BERTH_RUNTIME_EXECUTABLE_NOT_FOUND', `service ${service}: cannot run "${file}" next to the service: executable not found on the host`, {
+  return new RuntimeError('BERTH_RUNTIME_EXECUTABLE_NOT_FOUND', { run: 'host-exec', service, executable: file }, {
     ...(cause ? { cause } : {}),
-    hint: `install ${file} on the host or change the command`,
     details: { service, argv },
   });
 }
@@ -27,7 +26,7 @@ export function execNotFound(service: string, file: string, argv: string[], caus
 export function execOnHost(argv: string[], options: HostExecOptions): Promise<ExecResult> {
   const [file, ...args] = argv;
   if (file === undefined) {
-    return Promise.reject(new RuntimeError('BERTH_RUNTIME_EXEC_EMPTY', `service ${options.service}: exec needs a command (argv is empty)`));
+    return Promise.reject(new RuntimeError('BERTH_RUNTIME_EXEC_EMPTY', { service: options.service }));
   }
   const timeoutMs = options.timeoutMs ?? DEFAULT_EXEC_TIMEOUT_MS;
   return new Promise(function runExec(resolve, reject) {
@@ -57,14 +56,18 @@ export function execOnHost(argv: string[], options: HostExecOptions): Promise<Ex
     }, timeoutMs);
     child.once('error', (cause: NodeJS.ErrnoException) => {
       clearTimeout(timer);
-      reject(cause.code === 'ENOENT' ? execNotFound(options.service, file, argv, cause) : new RuntimeError('BERTH_RUNTIME_EXEC_FAILED', `service ${options.service}: cannot run "${file}" next to the service: ${cause.message}`, { cause, details: { service: options.service, argv } }));
+      reject(
+        cause.code === 'ENOENT'
+          ? execNotFound(options.service, file, argv, cause)
+          : new RuntimeError('BERTH_RUNTIME_EXEC_FAILED', { at: 'host', service: options.service, executable: file, reason: cause.message }, { cause, details: { service: options.service, argv } }),
+      );
     });
     child.once('close', (code, signal) => {
       clearTimeout(timer);
       const output = Buffer.concat(chunks).toString('utf8');
       if (timedOut) {
         reject(
-          new RuntimeError('BERTH_RUNTIME_EXEC_TIMEOUT', `service ${options.service}: "${argv.join(' ')}" did not finish within ${timeoutMs} ms`, {
+          new RuntimeError('BERTH_RUNTIME_EXEC_TIMEOUT', { at: 'host', service: options.service, argv, timeoutMs }, {
             details: { service: options.service, argv, output },
           }),
         );

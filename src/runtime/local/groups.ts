@@ -144,9 +144,5 @@ export async function stopGroup(service: string, pgid: number, startTime: number
   signalGroup(pgid, 'SIGKILL');
   if (await waitUntilGone(pgid, startTime, KILL_WAIT_MS)) return;
   const left = groupMembers(pgid, startTime);
-  throw new RuntimeError(
-    'BERTH_RUNTIME_STOP_FAILED',
-    `service ${service}: processes ${left.join(', ')} of process group ${pgid} survived SIGKILL for ${KILL_WAIT_MS / 1000} s`,
-    { hint: 'they are probably stuck in uninterruptible I/O (state D in /proc/<pid>/stat); check the disk or NFS mount they use', details: { service, pgid, pids: left } },
-  );
+  throw new RuntimeError('BERTH_RUNTIME_STOP_FAILED', { service, pgid, pids: left, waitedMs: KILL_WAIT_MS }, { details: { service, pgid, pids: left } });
 }

@@ -24,12 +24,7 @@ export async function assertPortsFree(service: string, ports: number[], why = "s
     const taken = inodes === undefined ? await bindFails(port) : inodes.length > 0;
     if (!taken) continue;
     const holder = inodes && inodes.length > 0 ? socketHolder(inodes) : undefined;
-    const who = holder ? ` by pid ${holder.pid} (${holder.command || 'unknown command'})` : '';
-    const mode = `isolation: host, ${why}`;
-    throw new RuntimeError('BERTH_RUNTIME_PORT_IN_USE', `service ${service}: port ${port} is already in use on this host${who}`, {
-      hint: holder
-        ? `stop pid ${holder.pid} or change services.${service}.ports[${index}]; ${mode}`
-        : `free port ${port} or change services.${service}.ports[${index}]; ${mode}`,
+    throw new RuntimeError('BERTH_RUNTIME_PORT_IN_USE', { service, port, index, holder, isolationReason: why }, {
       details: { service, port, holder: holder ?? null, isolation: 'host' },
     });
   }
@@ -43,7 +38,7 @@ export async function assertPortsFree(service: string, ports: number[], why = "s
 export function assertPortsUnclaimed(service: string, ports: number[], claimedBy: (port: number) => string | undefined): void {
   for (const [index, port] of ports.entries()) {
     const other = claimedBy(port);
-    if (other !== undefined) throw portShared(service, port, index, `service ${other} of this session already uses it`, other);
+    if (other !== undefined) throw portShared(service, port, index, { service: other });
   }
 }
 
@@ -55,15 +50,14 @@ export function assertPortsUnclaimed(service: string, ports: number[], claimedBy
 export async function assertPortsFreeInside(service: string, ports: number[], session: { uuid: string; holderPid: number }): Promise<void> {
   for (const [index, port] of ports.entries()) {
     if ((await listeningInodes(port, `/proc/${session.holderPid}`))?.length) {
-      throw portShared(service, port, index, `something inside session ${session.uuid} already listens on it`, undefined);
+      throw portShared(service, port, index, { session: session.uuid });
     }
   }
 }
 
-function portShared(service: string, port: number, index: number, who: string, otherService: string | undefined): RuntimeError {
-  const field = `services.${service}.ports[${index}]`;
-  return new RuntimeError('BERTH_RUNTIME_PORT_SHARED', `service ${service}: port ${port} (${field}) cannot be used: ${who}`, {
-    hint: `the services of an isolated local session share one network, so each needs its own port: change ${field} (and the port the program listens on)`,
-    details: { service, port, field, otherService: otherService ?? null },
+/** `takenBy`: another service of the session, or the session itself (something inside it listens). */
+function portShared(service: string, port: number, index: number, takenBy: { service: string } | { session: string }): RuntimeError {
+  return new RuntimeError('BERTH_RUNTIME_PORT_SHARED', { service, port, index, takenBy }, {
+    details: { service, port, field: `services.${service}.ports[${index}]`, otherService: 'service' in takenBy ? takenBy.service : null },
   });
 }

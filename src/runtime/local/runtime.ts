@@ -113,8 +113,7 @@ class LocalRuntime implements Runtime {
     const command = serviceArgv(plan);
     const previous = readState(this.#stateDir, plan.sessionUuid, plan.name);
     if (previous && groupMembers(previous.pgid, previous.procStartTime).length > 0) {
-      throw new RuntimeError('BERTH_RUNTIME_ALREADY_RUNNING', `service ${plan.name} of session ${plan.sessionUuid} is already running (process group ${previous.pgid})`, {
-        hint: 'stop it before starting it again',
+      throw new RuntimeError('BERTH_RUNTIME_ALREADY_RUNNING', { service: plan.name, sessionUuid: plan.sessionUuid, pgid: previous.pgid }, {
         details: { service: plan.name, pgid: previous.pgid },
       });
     }
@@ -211,10 +210,7 @@ class LocalRuntime implements Runtime {
       const wrapper = run.enter.length > 0 ? { file: run.enter[0]!, args: [...run.enter.slice(1), umask.file, ...umask.args] } : umask;
       // The launcher forks, not this process (launcher.ts): a fork of the server held its event loop.
       const child = await launcher.launch({ file: wrapper.file, args: wrapper.args, cwd: run.cwd, env: run.env, logFile: run.logFile }).catch((cause: Error) => {
-        throw new RuntimeError('BERTH_RUNTIME_SPAWN_FAILED', `service ${plan.name}: cannot start ${wrapper.file}: ${cause.message}`, {
-          cause,
-          hint: 'the local runtime needs /bin/bash or /bin/sh on the host',
-        });
+        throw new RuntimeError('BERTH_RUNTIME_SPAWN_FAILED', { service: plan.name, file: wrapper.file, reason: cause.message }, { cause });
       });
       const pid = child.pid;
       // The wrapper waits on stdin until the marker and the state file are written.
@@ -242,10 +238,7 @@ class LocalRuntime implements Runtime {
         // Without its state file nobody could ever stop this group: end it now.
         child.abort(); // it never gets its line: the wrapper exits without running the service
         process.kill(-pid, 'SIGKILL');
-        throw new RuntimeError('BERTH_RUNTIME_STATE_WRITE', `service ${plan.name}: cannot record the started process in ${this.#stateDir}`, {
-          cause,
-          hint: 'check that the data directory is writable and not full',
-        });
+        throw new RuntimeError('BERTH_RUNTIME_STATE_WRITE', { service: plan.name, stateDir: this.#stateDir }, { cause });
       }
       trackChild(child, state.procStartTime, (exit) => this.#recordExit(state, exit));
       child.release();
@@ -356,8 +349,7 @@ class LocalRuntime implements Runtime {
   async dial(sessionUuid: string, port: number): Promise<Socket> {
     const holder = this.#namespaces?.live(sessionUuid);
     if (!holder) {
-      throw new RuntimeError('BERTH_RUNTIME_NOT_FOUND', `session ${sessionUuid} has no network of its own to connect to port ${port} in`, {
-        hint: this.#namespaces ? 'start the session again: its namespace holder is gone' : 'sessions run on host ports here: connect to 127.0.0.1',
+      throw new RuntimeError('BERTH_RUNTIME_NOT_FOUND', { what: 'network', sessionUuid, port, isolated: this.#namespaces !== undefined }, {
         details: { sessionUuid, port },
       });
     }
@@ -380,8 +372,7 @@ class LocalRuntime implements Runtime {
   async exec(ref: RuntimeRef, argv: string[], options: { timeoutMs?: number; env?: Record<string, string> } = {}): Promise<ExecResult> {
     const state = this.#stateOf(ref);
     if (!state) {
-      throw new RuntimeError('BERTH_RUNTIME_NOT_FOUND', `service ${ref.service} of session ${ref.sessionUuid} has no running instance ${ref.id} to exec in`, {
-        hint: 'start the service first',
+      throw new RuntimeError('BERTH_RUNTIME_NOT_FOUND', { what: 'instance', sessionUuid: ref.sessionUuid, service: ref.service, id: ref.id }, {
         details: { service: ref.service, id: ref.id },
       });
     }

@@ -2,7 +2,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { TokenInfo, UserInfo } from '../../api/index.ts';
 import type { AuthCore } from './core.ts';
-import { AuthError, authRequired, badRequest } from './errors.ts';
+import { AuthError } from './errors.ts';
 import { createLoginLinkToken } from './login-link.ts';
 import { checkPasswordPolicy, checkUsername, hashPassword } from './passwords.ts';
 import type { Principal } from './principal.ts';
@@ -21,13 +21,13 @@ export function registerAdminRoutes(app: FastifyInstance, core: AuthCore): void 
     const principal = requireAdmin(request);
     const body = request.body;
     if (typeof body.name !== 'string' || body.name.trim() === '' || body.name.length > 100) {
-      throw badRequest('"name" must be a non-empty string of at most 100 characters', 'name tokens after where they are used, e.g. {"name": "laptop CLI"}');
+      throw new AuthError('BERTH_AUTH_BAD_REQUEST', { needs: 'token-name' });
     }
     let expiresAt: number | null = null;
     if (body.expiresInDays !== undefined) {
       const days = body.expiresInDays;
       if (typeof days !== 'number' || !Number.isFinite(days) || days <= 0 || days > MAX_TOKEN_DAYS) {
-        throw badRequest(`"expiresInDays" must be a number of days between 0 and ${MAX_TOKEN_DAYS}`);
+        throw new AuthError('BERTH_AUTH_BAD_REQUEST', { needs: 'token-days', maxDays: MAX_TOKEN_DAYS });
       }
       expiresAt = core.now() + days * 24 * 60 * 60 * 1000;
     }
@@ -52,15 +52,11 @@ export function registerAdminRoutes(app: FastifyInstance, core: AuthCore): void 
     requireAdmin(request);
     const id = strictId(request.params.id);
     if (id === undefined) {
-      throw new AuthError('BERTH_AUTH_BAD_ID', `token id ${JSON.stringify((request.params as { id: string }).id)} is not a plain decimal number`, {
-        hint: 'use the "id" that GET /api/auth/tokens lists, e.g. DELETE /api/auth/tokens/2',
-      });
+      throw new AuthError('BERTH_AUTH_BAD_ID', { id: (request.params as { id: string }).id });
     }
     const row = store.tokenById(id);
     if (!row || row.kind === 'session') {
-      throw new AuthError('BERTH_AUTH_TOKEN_NOT_FOUND', `no API token with id ${(request.params as { id: string }).id}`, {
-        hint: 'GET /api/auth/tokens lists them',
-      });
+      throw new AuthError('BERTH_AUTH_TOKEN_NOT_FOUND', { id: (request.params as { id: string }).id });
     }
     store.deleteToken(row.id);
     return { removed: tokenView(row) };
@@ -78,9 +74,7 @@ export function registerAdminRoutes(app: FastifyInstance, core: AuthCore): void 
     const password = checkPasswordPolicy(body.password);
     const user = store.createUser(username, await hashPassword(password));
     if (!user) {
-      throw new AuthError('BERTH_AUTH_USER_EXISTS', `a user named ${username} already exists`, {
-        hint: `pick another name, or change the password with \`berth user passwd ${username}\``,
-      });
+      throw new AuthError('BERTH_AUTH_USER_EXISTS', { username });
     }
     return reply.code(201).send({ user: userView(user) });
   });
@@ -89,7 +83,7 @@ export function registerAdminRoutes(app: FastifyInstance, core: AuthCore): void 
     requireAdmin(request);
     const { username } = request.params;
     const user = store.findUser(username);
-    if (!user || !store.deleteUser(user.username)) throw userNotFound(username);
+    if (!user || !store.deleteUser(user.username)) throw new AuthError('BERTH_AUTH_USER_NOT_FOUND', { username });
     return { removed: userView(user) };
   });
 
@@ -99,7 +93,7 @@ export function registerAdminRoutes(app: FastifyInstance, core: AuthCore): void 
     const { username } = request.params;
     const password = checkPasswordPolicy(request.body.password);
     const user = store.findUser(username);
-    if (!user) throw userNotFound(username);
+    if (!user) throw new AuthError('BERTH_AUTH_USER_NOT_FOUND', { username });
     // Other browsers signed in as this user are signed out; the one making the change stays in.
     const own = core.resolve(request.raw)?.webSession?.id;
     store.setPassword(user.username, await hashPassword(password), own === undefined ? undefined : hashSecret(own));
@@ -109,15 +103,11 @@ export function registerAdminRoutes(app: FastifyInstance, core: AuthCore): void 
 
 function requireAdmin(request: FastifyRequest): Principal {
   const principal = request.principal;
-  if (!principal) throw authRequired();
+  if (!principal) throw new AuthError('BERTH_AUTH_REQUIRED');
   if (principal.scope !== 'admin') {
-    throw new AuthError('BERTH_AUTH_FORBIDDEN', `${principal.name} is limited to ${principal.scope} and cannot manage users or tokens`);
+    throw new AuthError('BERTH_AUTH_FORBIDDEN', { principal: principal.name, scope: principal.scope });
   }
   return principal;
-}
-
-function userNotFound(username: string): AuthError {
-  return new AuthError('BERTH_AUTH_USER_NOT_FOUND', `no user named ${username}`, { hint: '`berth user list` shows the users' });
 }
 
 /** What the API answers for a user: the contract's type (src/api/types.ts). */

@@ -17,7 +17,7 @@ import { registerAdminRoutes } from './admin-routes.ts';
 import { checkSessionAccess, scopedSession, sessionScope, type Principal } from './principal.ts';
 import { looksLikeToken } from './secrets.ts';
 import { AuthStore } from './store.ts';
-import { SHAPE_HINT, shapeMessage, shapeProblems } from '../request-shape.ts';
+import { shapeProblems } from '../request-shape.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -87,7 +87,7 @@ export function createAuth(options: AuthOptions): Auth {
     },
     issueSessionToken(sessionUuid) {
       if (!/^[A-Za-z0-9-]{1,100}$/.test(sessionUuid)) {
-        throw new AuthError('BERTH_AUTH_SESSION_UUID_INVALID', `cannot issue a token for session ${JSON.stringify(sessionUuid)}: not a session uuid`);
+        throw new AuthError('BERTH_AUTH_SESSION_UUID_INVALID', { sessionUuid });
       }
       return store.createToken({ name: `session ${sessionUuid}`, kind: 'session', scope: sessionScope(sessionUuid) }).token;
     },
@@ -160,14 +160,14 @@ function registerAuth(app: FastifyInstance, core: AuthCore): void {
     scope.setErrorHandler(function authErrorReply(error: FastifyError, _request, reply) {
       if (error instanceof AuthError) return reply.code(error.status).send({ error: error.toJSON() });
       if (typeof error.statusCode === 'number' && error.statusCode < 500) {
-        return reply.code(error.statusCode).send({ error: { code: 'BERTH_AUTH_BAD_REQUEST', message: error.message } });
+        return reply.code(error.statusCode).send({ error: new AuthError('BERTH_AUTH_BAD_REQUEST', { framework: error.message }).toJSON() });
       }
       throw error;
     });
     // A body or query of the wrong shape answers in this layer's code, naming the field as the API does.
     scope.setSchemaErrorFormatter(function authShapeError(errors, part) {
       const problems = shapeProblems(errors, part);
-      return new AuthError('BERTH_AUTH_BAD_REQUEST', shapeMessage(problems), { hint: SHAPE_HINT, details: problems });
+      return new AuthError('BERTH_AUTH_BAD_REQUEST', { problems }, { details: problems });
     });
     registerLoginRoutes(scope, core);
     registerAdminRoutes(scope, core);

@@ -26,13 +26,13 @@ export function readCliTokenFile(dataDir: string): CliTokenFileState {
     mode = statSync(path).mode & 0o777;
   } catch (cause) {
     if ((cause as NodeJS.ErrnoException).code === 'ENOENT') return { state: 'missing' };
-    throw fileError(path, 'cannot read', cause);
+    throw fileError(path, 'read', cause);
   }
   if (process.platform !== 'win32' && (mode & 0o077) !== 0) return { state: 'exposed', mode };
   try {
     return { state: 'ok', token: readFileSync(path, 'utf8').trim() };
   } catch (cause) {
-    throw fileError(path, 'cannot read', cause);
+    throw fileError(path, 'read', cause);
   }
 }
 
@@ -58,7 +58,7 @@ export function writeCliTokenFile(dataDir: string, token: string): string {
     renameSync(temp, path);
   } catch (cause) {
     rmSync(temp, { force: true });
-    throw fileError(path, 'cannot write', cause);
+    throw fileError(path, 'write', cause);
   }
   return path;
 }
@@ -67,9 +67,6 @@ export function removeCliTokenFile(dataDir: string): void {
   rmSync(cliTokenPath(dataDir), { force: true });
 }
 
-function fileError(path: string, what: string, cause: unknown): AuthError {
-  return new AuthError('BERTH_AUTH_TOKEN_FILE', `${what} the CLI token file ${path}: ${(cause as Error).message ?? String(cause)}`, {
-    cause,
-    hint: 'check that the data directory (--data-dir) belongs to the user running `berth serve` and is writable by it',
-  });
+function fileError(path: string, action: 'read' | 'write', cause: unknown): AuthError {
+  return new AuthError('BERTH_AUTH_TOKEN_FILE', { action, path, reason: (cause as Error).message ?? String(cause) }, { cause });
 }

@@ -3,7 +3,7 @@
  * confined to one session, and CSRF for browsers.
  */
 import type { IncomingHttpHeaders } from 'node:http';
-import { AuthError, authRequired } from './errors.ts';
+import { AuthError } from './errors.ts';
 import { scopedSession, type Principal } from './principal.ts';
 import { sameSecret } from './secrets.ts';
 
@@ -54,13 +54,11 @@ export function isPublicRoute(method: string, routeUrl: string | undefined): boo
 export function guardApiRequest(input: GuardInput): AuthError | null {
   if (!isApiRequest(input.url, input.routeUrl) || isPublicRoute(input.method, input.routeUrl)) return null;
   const { principal } = input;
-  if (!principal) return authRequired();
+  if (!principal) return new AuthError('BERTH_AUTH_REQUIRED');
   if (principal.via === 'disabled') return null;
   const own = scopedSession(principal);
   if (own !== null && !sessionReadAllowed(own, input.method, input.url)) {
-    return new AuthError('BERTH_AUTH_FORBIDDEN', `this token belongs to session ${own}: it may only read /api/sessions/${own}/…, not ${input.method} ${pathOf(input.url)}`, {
-      hint: 'session tokens (BERTH_TOKEN inside steps and services) only read their own session; use an admin token for anything else',
-    });
+    return new AuthError('BERTH_AUTH_FORBIDDEN', { own, method: input.method, path: pathOf(input.url) });
   }
   if (principal.via === 'cookie' && STATE_CHANGING.has(input.method)) return checkCsrf(input);
   return null;
@@ -84,9 +82,7 @@ function checkCsrf(input: GuardInput): AuthError | null {
   const sent = input.headers[CSRF_HEADER];
   const token = Array.isArray(sent) ? sent[0] : sent;
   if (!token || !input.csrfSecret || !sameSecret(token, input.csrfSecret)) {
-    return new AuthError('BERTH_AUTH_CSRF', `${input.method} ${pathOf(input.url)} needs the X-Berth-CSRF header with this session's CSRF token`, {
-      hint: 'read csrfToken from POST /api/auth/login or GET /api/auth/me and send it as X-Berth-CSRF; scripts should use an API token (Authorization: Bearer) instead of the cookie',
-    });
+    return new AuthError('BERTH_AUTH_CSRF', { missing: 'request', method: input.method, path: pathOf(input.url) });
   }
   return checkSameOrigin(input.headers, `${input.method} ${pathOf(input.url)}`);
 }
@@ -110,9 +106,7 @@ export function checkSameOrigin(headers: IncomingHttpHeaders, what: string): Aut
     from = null;
   }
   if (from !== null && hosts.includes(from)) return null;
-  return new AuthError('BERTH_AUTH_CSRF', `${what} came from ${claimed}, not from this server (${headers.host ?? 'no Host header'})`, {
-    hint: 'open Berth at the address you use for it; behind a reverse proxy, forward the original Host header (or X-Forwarded-Host)',
-  });
+  return new AuthError('BERTH_AUTH_CSRF', { what, origin: claimed, host: headers.host });
 }
 
 function normaliseHost(host: string | undefined): string | null {

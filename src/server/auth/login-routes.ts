@@ -6,7 +6,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AuthCore, Resolved } from './core.ts';
 import { endPresentedWebSessions, tokenPrincipal, WEB_SESSION_LIFETIME_MS } from './core.ts';
 import { clearedSessionCookie, sessionCookie } from './cookies.ts';
-import { AuthError, badRequest } from './errors.ts';
+import { AuthError } from './errors.ts';
 import { checkSameOrigin, CSRF_HEADER } from './guard.ts';
 import { renderLoginPage } from './login-page.ts';
 import { safeNextPath } from './next-path.ts';
@@ -118,9 +118,7 @@ async function signIn(core: AuthCore, request: FastifyRequest, reply: FastifyRep
   if (wait > 0) {
     const seconds = Math.ceil(wait / 1000);
     reply.header('retry-after', String(seconds));
-    throw new AuthError('BERTH_AUTH_RATE_LIMITED', `too many failed sign-ins from ${address}; try again in ${seconds} s`, {
-      hint: 'check the username and password, or sign in with a token',
-    });
+    throw new AuthError('BERTH_AUTH_RATE_LIMITED', { address, seconds });
   }
   core.limiter.fail(address);
   const { store } = core;
@@ -133,11 +131,7 @@ async function signIn(core: AuthCore, request: FastifyRequest, reply: FastifyRep
       principal = tokenPrincipal(row, 'cookie');
       owner = { tokenId: row.id };
     }
-    if (!owner) {
-      throw new AuthError('BERTH_AUTH_LOGIN_FAILED', 'this token is not valid: it may be mistyped, expired or revoked', {
-        hint: 'login links expire after 24 hours: on the server machine, `npx berth login-link` prints a new one (or add a user with `npx berth user add NAME`)',
-      });
-    }
+    if (!owner) throw new AuthError('BERTH_AUTH_LOGIN_FAILED', { via: 'token' });
   } else {
     const user = store.findUser(credentials.username);
     const ok = user ? await verifyPassword(credentials.password, user.passwordHash) : await burnPasswordCheck(credentials.password);
@@ -145,11 +139,7 @@ async function signIn(core: AuthCore, request: FastifyRequest, reply: FastifyRep
       principal = { kind: 'user', name: user.username, username: user.username, scope: 'admin', via: 'cookie' };
       owner = { userId: user.id };
     }
-    if (!owner) {
-      throw new AuthError('BERTH_AUTH_LOGIN_FAILED', 'wrong username or password', {
-        hint: 'an admin can reset it on the Users page or with `npx berth user passwd NAME`; on the server machine `npx berth login-link` signs you in without one',
-      });
-    }
+    if (!owner) throw new AuthError('BERTH_AUTH_LOGIN_FAILED', { via: 'password' });
   }
   core.limiter.succeed(address);
   store.pruneExpired();
@@ -167,7 +157,7 @@ function readCredentials(body: Record<string, unknown>): Credentials {
   if (typeof username === 'string' && username !== '' && typeof password === 'string' && password !== '') {
     return { username: username.trim(), password };
   }
-  throw badRequest('sign in with "token", or with "username" and "password"', 'e.g. {"username": "ada", "password": "…"}');
+  throw new AuthError('BERTH_AUTH_BAD_REQUEST', { needs: 'credentials' });
 }
 
 function isForm(request: FastifyRequest): boolean {
@@ -189,9 +179,7 @@ function checkLogoutCsrf(request: FastifyRequest<{ Body: LogoutBody }>, csrfSecr
   const field = request.body.csrf;
   const sent = (Array.isArray(header) ? header[0] : header) ?? (typeof field === 'string' ? field : undefined);
   if (!sent || !sameSecret(sent, csrfSecret)) {
-    return new AuthError('BERTH_AUTH_CSRF', "signing out needs this session's CSRF token (X-Berth-CSRF header or a `csrf` form field)", {
-      hint: 'use the Sign out button in the UI, or send csrfToken from GET /api/auth/me',
-    });
+    return new AuthError('BERTH_AUTH_CSRF', { missing: 'logout' });
   }
   return checkSameOrigin(request.headers, 'the sign-out');
 }

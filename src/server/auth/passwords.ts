@@ -49,15 +49,13 @@ export async function burnPasswordCheck(password: string): Promise<false> {
 
 export function checkPasswordPolicy(password: unknown, field = 'password'): string {
   if (typeof password !== 'string') {
-    throw new AuthError('BERTH_AUTH_BAD_REQUEST', `"${field}" must be a string`);
+    throw new AuthError('BERTH_AUTH_BAD_REQUEST', { needs: 'string', field });
   }
   if (password.length < MIN_PASSWORD_LENGTH) {
-    throw new AuthError('BERTH_AUTH_PASSWORD_TOO_SHORT', `"${field}" has ${password.length} characters; passwords need at least ${MIN_PASSWORD_LENGTH}`, {
-      hint: 'use a longer passphrase, e.g. four random words',
-    });
+    throw new AuthError('BERTH_AUTH_PASSWORD_TOO_SHORT', { field, length: password.length, minimum: MIN_PASSWORD_LENGTH });
   }
   if (password.length > MAX_PASSWORD_LENGTH) {
-    throw new AuthError('BERTH_AUTH_PASSWORD_TOO_LONG', `"${field}" is longer than ${MAX_PASSWORD_LENGTH} characters`);
+    throw new AuthError('BERTH_AUTH_PASSWORD_TOO_LONG', { field, maximum: MAX_PASSWORD_LENGTH });
   }
   return password;
 }
@@ -66,9 +64,7 @@ const USERNAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
 export function checkUsername(username: unknown): string {
   if (typeof username !== 'string' || !USERNAME.test(username)) {
-    throw new AuthError('BERTH_AUTH_USERNAME_INVALID', `username ${JSON.stringify(username)} is not valid`, {
-      hint: 'use 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit',
-    });
+    throw new AuthError('BERTH_AUTH_USERNAME_INVALID', { username });
   }
   return username;
 }

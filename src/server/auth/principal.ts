@@ -1,5 +1,5 @@
 /** Who made a request, and the rule that keeps session-scoped tokens inside their session. */
-import { AuthError, authRequired } from './errors.ts';
+import { AuthError } from './errors.ts';
 import type { Scope } from './store.ts';
 
 export type { Scope } from './store.ts';
@@ -33,11 +33,9 @@ export function scopedSession(principal: Principal): string | null {
  */
 export function checkSessionAccess(principal: Principal | null, sessionUuid: string, enabled: boolean): void {
   if (!enabled) return;
-  if (!principal) throw authRequired();
+  if (!principal) throw new AuthError('BERTH_AUTH_REQUIRED');
   const own = scopedSession(principal);
   if (own !== null && own !== sessionUuid) {
-    throw new AuthError('BERTH_AUTH_FORBIDDEN', `this token belongs to session ${own} and cannot reach session ${sessionUuid}`, {
-      hint: 'session tokens (BERTH_TOKEN inside steps and services) only read their own session; use an admin token for anything else',
-    });
+    throw new AuthError('BERTH_AUTH_FORBIDDEN', { own, sessionUuid });
   }
 }

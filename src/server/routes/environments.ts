@@ -33,7 +33,6 @@ export interface EnvironmentRoutesDeps {
 export function registerEnvironmentRoutes(app: FastifyInstance, deps: EnvironmentRoutesDeps): void {
   const { projects } = deps;
   const builds = new EnvironmentBuilds({ db: deps.db, ...(deps.imageInUse ? { imageInUse: deps.imageInUse } : {}) });
-  const noBuild = (environmentUuid: string, number: number | string) => new ApiError('BERTH_API_BUILD_NOT_FOUND', `environment ${environmentUuid} has no build ${number}`);
 
   app.get<{ Params: ProjectParams }>('/api/projects/:project/environments', { schema: schemas.listEnvironments }, async (request) => {
     const project = projects.get(request.params.project);
@@ -78,9 +77,7 @@ export function registerEnvironmentRoutes(app: FastifyInstance, deps: Environmen
     await getEnvironment(project.path, params.env); // 404 before anything starts
     const builder = await deps.imageBuilder();
     if (!builder) {
-      throw new ApiError('BERTH_API_NO_ENGINE', 'building an environment needs a container engine, and none answers', {
-        hint: 'start Docker or `podman system service` (or set DOCKER_HOST), then build again',
-      });
+      throw new ApiError('BERTH_API_NO_ENGINE');
     }
     return reply.code(202).send({ build: builds.start(project, params.env, builder) });
   });
@@ -91,15 +88,15 @@ export function registerEnvironmentRoutes(app: FastifyInstance, deps: Environmen
     const number = buildNumber(params.number);
     const cancelled = await builds.cancel(project.uuid, params.env, number);
     if ('build' in cancelled) return { build: cancelled.build };
-    if (cancelled.problem === 'not found') throw noBuild(params.env, params.number);
-    throw new ApiError('BERTH_API_BUILD_NOT_RUNNING', `build ${number} of environment ${params.env} is not running`, { hint: 'only a running build can be cancelled' });
+    if (cancelled.problem === 'not found') throw new ApiError('BERTH_API_BUILD_NOT_FOUND', { environmentUuid: params.env, number: params.number });
+    throw new ApiError('BERTH_API_BUILD_NOT_RUNNING', { environmentUuid: params.env, number });
   });
 
   app.get<{ Params: BuildParams }>('/api/projects/:project/environments/:env/builds/:number', { schema: schemas.getBuild }, async (request) => {
     const params = request.params;
     const project = projects.get(params.project);
     const build = builds.get(project.uuid, params.env, buildNumber(params.number));
-    if (!build) throw noBuild(params.env, params.number);
+    if (!build) throw new ApiError('BERTH_API_BUILD_NOT_FOUND', { environmentUuid: params.env, number: params.number });
     return { build };
   });
 
@@ -111,7 +108,7 @@ export function registerEnvironmentRoutes(app: FastifyInstance, deps: Environmen
     const stored = (): EnvironmentBuild | undefined => builds.get(project.uuid, params.env, number);
     if (!live) {
       const build = stored();
-      if (!build) throw noBuild(params.env, number);
+      if (!build) throw new ApiError('BERTH_API_BUILD_NOT_FOUND', { environmentUuid: params.env, number });
       reply.type('text/plain; charset=utf-8');
       return `${build.log}${build.log.endsWith('\n') || !build.log ? '' : '\n'}berth: build ${number} ${build.status}\n`;
     }
@@ -130,9 +127,7 @@ export function registerEnvironmentRoutes(app: FastifyInstance, deps: Environmen
 function buildNumber(text: string | undefined): number {
   const number = strictId(text ?? '');
   if (number === undefined) {
-    throw new ApiError('BERTH_API_BAD_NUMBER', `build number ${JSON.stringify(text ?? '')} is not a plain decimal number`, {
-      hint: 'use the "number" that the builds list shows, e.g. …/builds/3',
-    });
+    throw new ApiError('BERTH_API_BAD_NUMBER', { text: text ?? '' });
   }
   return number;
 }

@@ -33,9 +33,7 @@ export function registerPipelineRoutes(app: FastifyInstance, deps: { projects: P
     const params = request.params;
     const body = request.body;
     if (!isObject(body.spec) || typeof body.expectedContent !== 'string') {
-      throw new ApiError('BERTH_API_BAD_REQUEST', 'body needs "spec" (the pipeline object) and "expectedContent" (the file text you read)', {
-        hint: 'GET the pipeline first; send its "content" back as "expectedContent"',
-      });
+      throw new ApiError('BERTH_API_BAD_REQUEST', { needs: 'spec-and-content' });
     }
     const project = projects.get(params.project);
     const found = await projects.find(project, params.pipeline);
@@ -51,7 +49,7 @@ export function registerPipelineRoutes(app: FastifyInstance, deps: { projects: P
    */
   app.post<{ Body: ValidateBody }>('/api/validate', { schema: schemas.validateDraft }, async (request) => {
     const body = request.body;
-    if (body.spec === undefined) throw new ApiError('BERTH_API_BAD_REQUEST', 'body needs "spec" (the pipeline object to check)');
+    if (body.spec === undefined) throw new ApiError('BERTH_API_BAD_REQUEST', { needs: 'spec' });
     const file = typeof body.file === 'string' && body.file ? body.file : 'pipeline.orchest';
     return { diagnostics: validatePipeline(body.spec, file, { runtime: deps.runtimeKind }) };
   });

@@ -23,9 +23,7 @@ export function registerProjectRoutes(app: FastifyInstance, deps: { store: CoreS
       return reply.code(201).send({ project: await projects.create(body.name, body.starter) });
     }
     if (!body.path) {
-      throw new ApiError('BERTH_API_BAD_REQUEST', 'body needs "path" (an existing directory) or "name" and "starter"', {
-        hint: `{"path": "/home/me/project"} or {"name": "analysis", "starter": "${STARTERS.join('" | "')}"}`,
-      });
+      throw new ApiError('BERTH_API_BAD_REQUEST', { needs: 'path-or-starter', starters: STARTERS });
     }
     return reply.code(201).send({ project: await projects.add(body.path, body.name) });
   });
@@ -72,12 +70,10 @@ export function registerProjectRoutes(app: FastifyInstance, deps: { store: CoreS
   };
   const set = async (params: EnvVarParams, body: EnvVarBody) => {
     if (!ENV_NAME.test(params.name)) {
-      throw new ApiError('BERTH_API_ENV_NAME_INVALID', `env var name "${params.name}" is not valid`, {
-        hint: 'use letters, digits, "-" and "_" only (Orchest\'s rule)',
-      });
+      throw new ApiError('BERTH_API_ENV_NAME_INVALID', { name: params.name });
     }
     const value: unknown = body.value;
-    if (typeof value !== 'string') throw new ApiError('BERTH_API_BAD_REQUEST', 'body needs a string "value"');
+    if (typeof value !== 'string') throw new ApiError('BERTH_API_BAD_REQUEST', { needs: 'value' });
     const { project, pipelineUuid } = await scope(params);
     store.setEnvVar(project.uuid, pipelineUuid, params.name, value);
     return { name: params.name, set: true };
@@ -85,7 +81,7 @@ export function registerProjectRoutes(app: FastifyInstance, deps: { store: CoreS
   const unset = async (params: EnvVarParams) => {
     const { project, pipelineUuid } = await scope(params);
     if (!store.unsetEnvVar(project.uuid, pipelineUuid, params.name)) {
-      throw new ApiError('BERTH_API_ENV_NOT_FOUND', `no env var "${params.name}" is set there`);
+      throw new ApiError('BERTH_API_ENV_NOT_FOUND', { name: params.name });
     }
     return { name: params.name, unset: true };
   };

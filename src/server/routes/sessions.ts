@@ -62,7 +62,7 @@ export function registerSessionRoutes(app: FastifyInstance, deps: SessionRoutesD
   /** The session's pipeline file as it is now, in the shape apply takes. */
   async function currentInput(sid: string) {
     const record = sessions.find(sid);
-    if (!record) throw new SessionError('BERTH_SESSION_NOT_FOUND', `no session ${sid}`, { hint: 'list sessions with `berth session status`' });
+    if (!record) throw new SessionError('BERTH_SESSION_NOT_FOUND', { sessionUuid: sid });
     const project = projects.get(record.projectUuid);
     const pipeline = await projects.pipeline(project, record.pipelinePath);
     return {
@@ -94,9 +94,7 @@ export function registerSessionRoutes(app: FastifyInstance, deps: SessionRoutesD
     const session = sessions.get(sid);
     const service = session.services.find((s) => s.name === name);
     if (!service) {
-      throw new SessionError('BERTH_SESSION_NO_SUCH_SERVICE', `session ${sid} has no service "${name}"`, {
-        hint: `services: ${session.services.map((s) => s.name).join(', ')}`,
-      });
+      throw new SessionError('BERTH_SESSION_NO_SUCH_SERVICE', { service: name, services: session.services.map((s) => s.name) });
     }
     const tail = queryCount(query.tail, 'tail');
     if (query.follow !== '1') {

@@ -14,7 +14,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import type { Db } from '../../store/index.ts';
-import { HANDSHAKE_PATH, hostPortSuffix, PROXY_CODES, serviceHostKey, type Page, type ProxyRoute, type ServiceOrigins } from '../../proxy/index.ts';
+import { HANDSHAKE_PATH, hostPortSuffix, ProxyError, PROXY_CODES, serviceHostKey, type Page, type ProxyRoute, type ServiceOrigins } from '../../proxy/index.ts';
 import type { Auth } from '../auth/index.ts';
 import { safeNextPath } from '../auth/index.ts';
 import { cameOverHttps, cookieValues } from '../auth/cookies.ts';
@@ -95,11 +95,8 @@ export function createServiceOrigins(options: ServiceOriginOptions): ServiceOrig
 function handshakeFailedPage(route: ProxyRoute, retry: string): Page {
   const href = retry.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
   return {
-    status: 403,
-    code: PROXY_CODES.handshakeInvalid,
+    error: new ProxyError(PROXY_CODES.handshakeInvalid, { service: route.service, port: route.port }),
     title: 'Sign-in hand-shake failed',
-    message: `the code that signs this browser in to service "${route.service}" (port ${route.port}) is unknown, used or expired`,
-    hint: 'open the service again from Berth: each visit gets a fresh code, valid for 60 seconds and only once',
     html: `<p><a href="${href}">Open the service again</a></p>`,
   };
 }

@@ -1,5 +1,5 @@
-import type { BerthErrorOptions } from '../../shared/index.ts';
-import { SessionError, type ReadinessCode } from '../errors.ts';
+import { SessionError, type ReadinessCode, type SESSION_CODES } from '../errors.ts';
+import type { ErrorArgs } from '../../shared/index.ts';
 
 /**
  * Why a service did not become ready: BERTH_READINESS_TIMEOUT, BERTH_READINESS_EXITED,
@@ -9,7 +9,7 @@ import { SessionError, type ReadinessCode } from '../errors.ts';
 export class ReadinessError extends SessionError {
   declare readonly code: ReadinessCode;
 
-  constructor(code: ReadinessCode, message: string, options: BerthErrorOptions = {}) {
-    super(code, message, options);
+  constructor(...args: ErrorArgs<Pick<typeof SESSION_CODES, ReadinessCode>>) {
+    super(...args);
   }
 }

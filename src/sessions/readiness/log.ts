@@ -25,10 +25,7 @@ export class LogCheck implements ReadinessCheck {
     try {
       this.#pattern = new RegExp(pattern);
     } catch (cause) {
-      throw new ReadinessError('BERTH_READINESS_INVALID', `services.${service}.readiness.pattern ${JSON.stringify(pattern)} is not a valid regular expression`, {
-        cause,
-        hint: 'use JavaScript regular expression syntax, e.g. "Ready to accept connections"',
-      });
+      throw new ReadinessError('BERTH_READINESS_INVALID', { service, pattern }, { cause, details: { service, pattern } });
     }
     this.description = `a log line matching /${pattern}/`;
   }

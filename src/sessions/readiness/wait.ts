@@ -8,7 +8,7 @@ import type { ReadinessPlan, ServicePlan } from '../../plan/index.ts';
 import type { RuntimeState } from '../../runtime/index.ts';
 import { CommandCheck } from './command.ts';
 import { ReadinessError } from './errors.ts';
-import type { ReadinessCode } from '../errors.ts';
+import type { BerthErrorOptions } from '../../shared/index.ts';
 import { HttpCheck } from './http.ts';
 import { lastLogLines } from './log-lines.ts';
 import { LogCheck } from './log.ts';
@@ -81,22 +81,20 @@ export async function waitForReadiness(plan: ServicePlan, probe: ReadinessProbe)
   try {
     check = checkFor(name, plan.readiness);
   } catch (error) {
-    if (!(error instanceof ReadinessError)) throw error;
+    if (!(error instanceof ReadinessError) || error.code !== 'BERTH_READINESS_INVALID') throw error;
     const lines = await lastLogLines(probe.logFile, LOG_LINES, true).catch(() => []);
-    throw new ReadinessError(error.code, error.message, { hint: error.hint, cause: error.cause, details: { service: name, lastLogLines: lines } });
+    const facts = error.details as { service: string; pattern: string };
+    throw new ReadinessError('BERTH_READINESS_INVALID', facts, { cause: error.cause, details: { ...facts, lastLogLines: lines } });
   }
   const description = check.description;
 
-  const fail = async (code: ReadinessCode, message: string, hint: string, cause?: unknown): Promise<never> => {
+  /** What every failure carries: the check, how it went, and what the service logged. */
+  const failure = async (cause?: unknown): Promise<BerthErrorOptions> => {
     const lines = await lastLogLines(probe.logFile, LOG_LINES, true).catch(() => []);
-    throw new ReadinessError(code, message, {
-      hint,
-      cause,
-      details: { service: name, check: description, timeoutMs, attempts, lastAttempt: last.detail, lastLogLines: lines },
-    });
+    return { cause, details: { service: name, check: description, timeoutMs, attempts, lastAttempt: last.detail, lastLogLines: lines } };
   };
   const abortIfAsked = async (): Promise<void> => {
-    if (probe.signal?.aborted) await fail('BERTH_READINESS_ABORTED', `service ${name}: waiting for readiness was aborted`, 'the session or service is being stopped', probe.signal.reason);
+    if (probe.signal?.aborted) throw new ReadinessError('BERTH_READINESS_ABORTED', { service: name }, await failure(probe.signal.reason));
   };
 
   for (;;) {
@@ -108,11 +106,11 @@ export async function waitForReadiness(plan: ServicePlan, probe: ReadinessProbe)
     } else if (state instanceof Error) {
       last = { ready: false, detail: `the runtime could not say whether it runs: ${state.message}` };
     } else if (state.state === 'exited') {
-      await fail('BERTH_READINESS_EXITED', `service ${name} exited before it was ready (${exitText(state)}) while waiting for ${description}`, `its last log lines say why; fix services.${name}.command, args or env_variables`);
+      throw new ReadinessError('BERTH_READINESS_EXITED', { service: name, check: description, exit: exitText(state) }, await failure());
     } else if (state.state === 'missing') {
-      await fail('BERTH_READINESS_EXITED', `service ${name} disappeared before it was ready (the runtime no longer has it) while waiting for ${description}`, 'something outside Berth removed it; start the session again');
+      throw new ReadinessError('BERTH_READINESS_EXITED', { service: name, check: description }, await failure());
     } else if (state.state === 'waiting' && state.fatal) {
-      await fail('BERTH_READINESS_FAILED', `service ${name} cannot start: ${state.reason}`, `fix services.${name} (image, command) and start it again`);
+      throw new ReadinessError('BERTH_READINESS_FAILED', { service: name, reason: state.reason }, await failure());
     } else if (state.state === 'waiting') {
       last = { ready: false, detail: state.reason };
     } else {
@@ -129,17 +127,13 @@ export async function waitForReadiness(plan: ServicePlan, probe: ReadinessProbe)
       if (!cutShort) last = current;
       if (last.ready) return { readyAt: Date.now(), attempts };
       if (last.fatal) {
-        await fail('BERTH_READINESS_FAILED', `service ${name}: the readiness check (${description}) cannot run: ${last.detail}`, `fix services.${name}.readiness or install what it needs on the host`);
+        throw new ReadinessError('BERTH_READINESS_FAILED', { service: name, check: description, reason: last.detail }, await failure());
       }
     }
     await abortIfAsked();
     const left = deadline - Date.now();
     if (left <= 0) {
-      await fail(
-        'BERTH_READINESS_TIMEOUT',
-        `service ${name} was not ready after ${seconds(timeoutMs)}: waiting for ${description}; last attempt: ${last.detail} (${attempts} ${attempts === 1 ? 'attempt' : 'attempts'})`,
-        `see its last log lines; if it only needs longer, raise services.${name}.readiness.timeout_seconds`,
-      );
+      throw new ReadinessError('BERTH_READINESS_TIMEOUT', { service: name, timeout: seconds(timeoutMs), check: description, lastAttempt: last.detail, attempts }, await failure());
     }
     try {
       await sleep(Math.min(intervalMs, left), undefined, probe.signal ? { signal: probe.signal } : undefined);

@@ -90,9 +90,8 @@ export class SessionDialers {
       return await dialer.connect(port);
     } catch (error) {
       if (error instanceof InsideConnectError) throw error;
-      throw new RuntimeError('BERTH_RUNTIME_DIALER_FAILED', `session ${sessionUuid}: cannot connect to port ${port} inside its network: ${(error as Error).message}`, {
+      throw new RuntimeError('BERTH_RUNTIME_DIALER_FAILED', { sessionUuid, port, reason: (error as Error).message }, {
         cause: error,
-        hint: 'check `nsenter --net` into the session works on this host, or set BERTH_LOCAL_ISOLATION=host',
         details: { sessionUuid, port },
       });
     }

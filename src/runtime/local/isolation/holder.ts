@@ -113,10 +113,7 @@ export class SessionNamespaces {
     const dir = this.dir(sessionUuid);
     const longest = `${this.socketPath(sessionUuid, 65535)}.probe`;
     if (Buffer.byteLength(longest) > MAX_SOCKET_PATH) {
-      throw new RuntimeError('BERTH_RUNTIME_SOCKET_PATH_TOO_LONG', `session ${sessionUuid}: the forwarder socket path ${longest} is longer than Linux's ${MAX_SOCKET_PATH} bytes`, {
-        hint: 'start Berth with a shorter --data-dir, or set BERTH_LOCAL_ISOLATION=host',
-        details: { path: longest },
-      });
+      throw new RuntimeError('BERTH_RUNTIME_SOCKET_PATH_TOO_LONG', { sessionUuid, path: longest, maxBytes: MAX_SOCKET_PATH }, { details: { path: longest } });
     }
     await this.remove(sessionUuid, 1_000); // a holder half gone (one of its two processes), its sockets
     mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -229,9 +226,8 @@ function waitForReady(child: ReturnType<typeof spawn>, sessionUuid: string, logF
       }
       const logged = existsSync(logFile) ? readFileSync(logFile, 'utf8').trim().split('\n').slice(-3).join(' | ') : '';
       reject(
-        new RuntimeError('BERTH_RUNTIME_NAMESPACE_FAILED', `session ${sessionUuid}: cannot create its network namespace: ${why}${logged ? ` (${logged})` : ''}`, {
+        new RuntimeError('BERTH_RUNTIME_NAMESPACE_FAILED', { sessionUuid, reason: why, log: logged }, {
           cause,
-          hint: 'check `unshare --net --mount true` on this host, or set BERTH_LOCAL_ISOLATION=host',
           details: { sessionUuid },
         }),
       );
@@ -263,9 +259,8 @@ function control(path: string, request: string, sessionUuid: string): Promise<vo
       socket.destroy();
       if (error) {
         reject(
-          new RuntimeError('BERTH_RUNTIME_FORWARDER_FAILED', `session ${sessionUuid}: the namespace holder did not accept "${request}": ${error.message}`, {
+          new RuntimeError('BERTH_RUNTIME_FORWARDER_FAILED', { sessionUuid, request, reason: error.message }, {
             cause: error,
-            hint: 'stop and start the session again; its holder log is in the session\'s .ns directory',
             details: { sessionUuid, request },
           }),
         );

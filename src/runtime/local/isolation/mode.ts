@@ -33,10 +33,7 @@ const REQUESTS: readonly IsolationRequest[] = ['auto', 'namespace', 'host'];
 export function parseIsolationRequest(value: string | undefined, where: string): IsolationRequest {
   if (value === undefined || value === '') return 'auto';
   if ((REQUESTS as readonly string[]).includes(value)) return value as IsolationRequest;
-  throw new RuntimeError('BERTH_RUNTIME_ISOLATION_INVALID', `${where} is "${value}"; it must be auto, namespace or host`, {
-    hint: `set ${where} to auto (namespaces where they work), namespace or host`,
-    details: { value },
-  });
+  throw new RuntimeError('BERTH_RUNTIME_ISOLATION_INVALID', { setting: where, value }, { details: { value } });
 }
 
 function isRoot(): boolean {
@@ -107,8 +104,5 @@ export function resolveIsolation(request: IsolationRequest, source: string | und
     return { mode: 'host', reason: `services listen on the host's real ports (${why}); BERTH_LOCAL_ISOLATION=namespace isolates anyway`, userNamespace };
   }
   source ??= 'BERTH_LOCAL_ISOLATION';
-  throw new RuntimeError('BERTH_RUNTIME_ISOLATION_UNAVAILABLE', `${source}=namespace, but this host cannot make namespaces: ${problem}`, {
-    hint: `fix the cause above, or set ${source}=auto (falls back to host ports) or host`,
-    details: { problem },
-  });
+  throw new RuntimeError('BERTH_RUNTIME_ISOLATION_UNAVAILABLE', { source, problem }, { details: { problem } });
 }
