@@ -1,8 +1,9 @@
 /** Jobs and runs as the API shows them (pure but for reading the session a run belongs to). */
-import type { ServiceView, SessionManager, SessionView } from '../sessions/index.ts';
+import { sessionInfo, type SessionManager, type SessionView } from '../sessions/index.ts';
 import { orderSteps } from './dag.ts';
 import { applyParameters } from './parameters.ts';
 import type { JobRecord, JobStore, RunRecord, RunStatus, RunStepRecord, StepStatus } from './store.ts';
+import type { ServiceInfo } from '../api/index.ts';
 
 /** A job as the API shows it: env var names only unless revealed. */
 export interface JobView extends Omit<JobRecord, 'env' | 'spec'> {
@@ -19,7 +20,7 @@ export interface RunView extends RunRecord {
   jobName: string | null;
   steps: StepView[];
   /** The run's session services (status `stopped` once the run finished). */
-  services: ServiceView[];
+  services: ServiceInfo[];
   sessionStatus: string | null;
 }
 
@@ -57,7 +58,7 @@ export function runView(run: RunRecord, store: JobStore, sessions: SessionManage
     jobName: job?.name ?? null,
     steps: store.listSteps(run.uuid).map(({ runUuid: _r, ...step }) => step),
     // An interactive run does not own its session: its services are shown as they are now.
-    services: session?.services ?? [],
+    services: session ? sessionInfo(session).services : [],
     sessionStatus: session?.status ?? null,
   };
 }

@@ -4,7 +4,8 @@
  * it. See docs/runtimes/local.md.
  */
 import type { Socket } from 'node:net';
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, rmdirSync, rmSync, writeSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmdirSync, rmSync } from 'node:fs';
+import { mkdir, open } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { ServicePlan } from '../../plan/index.ts';
 import type { Endpoint, ExecResult, Runtime, RuntimeObject, RuntimeRef, RuntimeState, StartOptions } from '../types.ts';
@@ -22,7 +23,7 @@ import { SessionNamespaces, type HolderState } from './isolation/holder.ts';
 import { parseIsolationRequest, resolveIsolation, type Isolation, type IsolationRequest } from './isolation/mode.ts';
 import { assertPortsFree, assertPortsFreeInside, assertPortsUnclaimed } from './ports.ts';
 import { groupMembers, processEnviron, readProcStat } from './procfs.ts';
-import { allStates, instancesDir, readState, removeState, writeState, type InstanceState } from './state.ts';
+import { instancesDir, StateFiles, type InstanceState } from './state.ts';
 
 export interface LocalRuntimeOptions {
   /** Berth's private directory for scratch dirs and instance state files. */
@@ -47,6 +48,7 @@ class LocalRuntime implements Runtime {
   readonly kind = 'local' as const;
   readonly isolation: Isolation;
   readonly #stateDir: string;
+  readonly #states: StateFiles;
   readonly #graceMs: number;
   /** Services being stopped by this object: their exit must not rewrite the state file. */
   readonly #stopping = new Set<string>();
@@ -61,6 +63,7 @@ class LocalRuntime implements Runtime {
 
   constructor(options: LocalRuntimeOptions) {
     this.#stateDir = options.stateDir;
+    this.#states = new StateFiles(options.stateDir);
     this.#graceMs = options.graceMs ?? DEFAULT_GRACE_MS;
     const fromEnv = process.env.BERTH_LOCAL_ISOLATION;
     const request = options.isolation ?? parseIsolationRequest(fromEnv, 'BERTH_LOCAL_ISOLATION');
@@ -88,7 +91,7 @@ class LocalRuntime implements Runtime {
     await this.#holders.remove(sessionUuid, this.#graceMs);
     this.#claims.delete(sessionUuid);
     rmSync(this.#sessionDir(sessionUuid), { recursive: true, force: true });
-    rmSync(instancesDir(this.#stateDir, sessionUuid), { recursive: true, force: true });
+    this.#states.removeSession(sessionUuid);
   }
 
   /**
@@ -111,7 +114,7 @@ class LocalRuntime implements Runtime {
   async start(plan: ServicePlan, options: StartOptions): Promise<RuntimeRef> {
     options.signal?.throwIfAborted();
     const command = serviceArgv(plan);
-    const previous = readState(this.#stateDir, plan.sessionUuid, plan.name);
+    const previous = this.#states.read(plan.sessionUuid, plan.name);
     if (previous && groupMembers(previous.pgid, previous.procStartTime).length > 0) {
       throw new RuntimeError('BERTH_RUNTIME_ALREADY_RUNNING', { service: plan.name, sessionUuid: plan.sessionUuid, pgid: previous.pgid }, {
         details: { service: plan.name, pgid: previous.pgid },
@@ -160,7 +163,7 @@ class LocalRuntime implements Runtime {
     let claims = this.#claims.get(sessionUuid);
     if (!claims) {
       claims = new Map();
-      for (const state of allStates(this.#stateDir)) {
+      for (const state of this.#states.all()) {
         if (state.sessionUuid !== sessionUuid) continue;
         for (const port of state.ports ?? []) claims.set(port, state.service);
       }
@@ -202,8 +205,9 @@ class LocalRuntime implements Runtime {
     plan: ServicePlan,
     run: { argv: string[]; env: Record<string, string>; cwd: string; binds: Bind[]; scratchDir: string; logFile: string; enter: string[] },
   ): Promise<InstanceState> {
-    mkdirSync(dirname(run.logFile), { recursive: true });
-    const log = openSync(run.logFile, 'a');
+    // Asynchronous file work: 1,000 starts in a row must leave the event loop to requests.
+    await mkdir(dirname(run.logFile), { recursive: true });
+    const log = await open(run.logFile, 'a');
     try {
       const umask = umaskWrapper(run.argv);
       // nsenter execs the wrapper, which execs the service: one pid, leading its own group.
@@ -215,7 +219,7 @@ class LocalRuntime implements Runtime {
       const pid = child.pid;
       // The wrapper waits on stdin until the marker and the state file are written.
       const startedAt = new Date();
-      writeSync(log, `${startMarker(plan.name, startedAt, pid)}\n`);
+      await log.write(`${startMarker(plan.name, startedAt, pid)}\n`);
       const state: InstanceState = {
         version: 1,
         sessionUuid: plan.sessionUuid,
@@ -233,7 +237,7 @@ class LocalRuntime implements Runtime {
         logFile: run.logFile,
       };
       try {
-        writeState(this.#stateDir, state);
+        await this.#states.create(state);
       } catch (cause) {
         // Without its state file nobody could ever stop this group: end it now.
         child.abort(); // it never gets its line: the wrapper exits without running the service
@@ -244,7 +248,7 @@ class LocalRuntime implements Runtime {
       child.release();
       return state;
     } finally {
-      closeSync(log);
+      await log.close();
     }
   }
 
@@ -261,10 +265,10 @@ class LocalRuntime implements Runtime {
 
   #recordExit(state: InstanceState, exit: { exitCode: number | null; signal: string | null; at: string }): void {
     if (this.#stopping.has(this.#key(state.sessionUuid, state.service))) return;
-    const current = readState(this.#stateDir, state.sessionUuid, state.service);
+    const current = this.#states.read(state.sessionUuid, state.service);
     if (!current || current.pgid !== state.pgid || current.procStartTime !== state.procStartTime) return;
     try {
-      writeState(this.#stateDir, { ...current, exit });
+      this.#states.write({ ...current, exit });
     } catch {
       // the session directory was removed meanwhile: nothing left to record
     }
@@ -280,7 +284,7 @@ class LocalRuntime implements Runtime {
 
   /** The state file of `ref`, only when it still describes the same instance. */
   #stateOf(ref: RuntimeRef): InstanceState | undefined {
-    const state = readState(this.#stateDir, ref.sessionUuid, ref.service);
+    const state = this.#states.read(ref.sessionUuid, ref.service);
     return state && String(state.pgid) === ref.id ? state : undefined;
   }
 
@@ -288,20 +292,22 @@ class LocalRuntime implements Runtime {
     const stat = readProcStat(state.pid);
     const alive = stat !== undefined && stat.startTime === state.procStartTime;
     if (alive && stat.state !== 'Z') return { state: 'running', startedAt: state.startedAt };
-    const exit = (await childExit(state.pid, state.procStartTime, alive)) ?? readState(this.#stateDir, state.sessionUuid, state.service)?.exit ?? state.exit;
+    const recorded = this.#states.read(state.sessionUuid, state.service, { fresh: true });
+    if (!recorded || recorded.pgid !== state.pgid) return { state: 'missing' }; // stopped and removed meanwhile
+    const exit = (await childExit(state.pid, state.procStartTime, alive)) ?? recorded.exit ?? state.exit;
     if (exit) return { state: 'exited', exitCode: exit.exitCode, signal: exit.signal, ...exitReason(exit) };
     return { state: 'exited', exitCode: null, signal: null, reason: EXITED_WHILE_AWAY };
   }
 
   async stop(ref: RuntimeRef, options: { graceMs?: number } = {}): Promise<void> {
-    const state = readState(this.#stateDir, ref.sessionUuid, ref.service);
+    const state = this.#states.read(ref.sessionUuid, ref.service);
     if (state && String(state.pgid) !== ref.id) return; // a newer instance: not this ref's to stop
     if (state) {
       const key = this.#key(state.sessionUuid, state.service);
       this.#stopping.add(key);
       try {
         await stopGroup(state.service, state.pgid, state.procStartTime, options.graceMs ?? this.#graceMs);
-        removeState(this.#stateDir, state.sessionUuid, state.service);
+        this.#states.remove(state.sessionUuid, state.service);
         this.#release({ sessionUuid: state.sessionUuid, name: state.service });
       } finally {
         this.#stopping.delete(key);
@@ -320,7 +326,7 @@ class LocalRuntime implements Runtime {
   async list(labels: Record<string, string>): Promise<RuntimeObject[]> {
     const wanted = Object.entries(labels);
     const objects: RuntimeObject[] = [];
-    for (const state of allStates(this.#stateDir)) {
+    for (const state of this.#states.all()) {
       if (!wanted.every(([key, value]) => state.labels[key] === value)) continue;
       objects.push({ ref: this.#ref(state), labels: { ...state.labels }, state: await this.#stateFor(state) });
     }

@@ -3,6 +3,7 @@
  * to find, inspect and stop the process groups an earlier one started. Written atomically.
  */
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Bind } from './binds.ts';
 
@@ -40,9 +41,24 @@ export function stateFile(stateDir: string, sessionUuid: string, service: string
 export function writeState(stateDir: string, state: InstanceState): void {
   const file = stateFile(stateDir, state.sessionUuid, state.service);
   mkdirSync(dirname(file), { recursive: true });
-  const temp = `${file}.${process.pid}.tmp`;
-  writeFileSync(temp, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
-  renameSync(temp, file);
+  writeFileSync(tempOf(file), stateText(state), { mode: 0o600 });
+  renameSync(tempOf(file), file);
+}
+
+/** writeState off the event loop, for the start path: 1,000 starts held it a second in all with the synchronous one. */
+async function writeStateAsync(stateDir: string, state: InstanceState): Promise<void> {
+  const file = stateFile(stateDir, state.sessionUuid, state.service);
+  await mkdir(dirname(file), { recursive: true });
+  await writeFile(tempOf(file), stateText(state), { mode: 0o600 });
+  await rename(tempOf(file), file);
+}
+
+function tempOf(file: string): string {
+  return `${file}.${process.pid}.tmp`;
+}
+
+function stateText(state: InstanceState): string {
+  return `${JSON.stringify(state, null, 2)}\n`;
 }
 
 /** undefined when missing or unreadable (a half-written file never exists: writes are renames). */
@@ -81,4 +97,57 @@ export function allStates(stateDir: string): InstanceState[] {
     }
   }
   return states;
+}
+
+/**
+ * One runtime's state files, with each one this process wrote or read kept in memory: the exit
+ * watcher inspects every ready instance each second, and a 1,000-service session had it read and
+ * parse 1,000 files a second on the event loop. Only this process writes them (the instance lock
+ * keeps any other Berth off the data directory), so what is in memory is what is on disk; a file
+ * not seen yet (an instance of an earlier Berth) is read once.
+ */
+export class StateFiles {
+  readonly #dir: string;
+  readonly #known = new Map<string, InstanceState>();
+
+  constructor(stateDir: string) {
+    this.#dir = stateDir;
+  }
+
+  /** `fresh`: from the disk, for a decision memory must not make alone (the process is gone: was it stopped?). */
+  read(sessionUuid: string, service: string, options: { fresh?: boolean } = {}): InstanceState | undefined {
+    const key = `${sessionUuid}/${service}`;
+    const known = options.fresh ? undefined : this.#known.get(key);
+    if (known) return known;
+    this.#known.delete(key);
+    const state = readState(this.#dir, sessionUuid, service);
+    if (state) this.#known.set(key, state);
+    return state;
+  }
+
+  write(state: InstanceState): void {
+    writeState(this.#dir, state);
+    this.#known.set(`${state.sessionUuid}/${state.service}`, state);
+  }
+
+  /** The state file of a new instance, written off the event loop (nothing else writes it yet). */
+  async create(state: InstanceState): Promise<void> {
+    await writeStateAsync(this.#dir, state);
+    this.#known.set(`${state.sessionUuid}/${state.service}`, state);
+  }
+
+  remove(sessionUuid: string, service: string): void {
+    this.#known.delete(`${sessionUuid}/${service}`);
+    removeState(this.#dir, sessionUuid, service);
+  }
+
+  removeSession(sessionUuid: string): void {
+    for (const key of this.#known.keys()) if (key.startsWith(`${sessionUuid}/`)) this.#known.delete(key);
+    rmSync(instancesDir(this.#dir, sessionUuid), { recursive: true, force: true });
+  }
+
+  /** Every state file on disk (recovery, listing): read from the disk, which earlier processes wrote too. */
+  all(): InstanceState[] {
+    return allStates(this.#dir);
+  }
 }

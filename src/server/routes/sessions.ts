@@ -2,7 +2,7 @@
  * Session API: start, stop, restart, apply, status, logs and a server-sent event stream.
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { SessionError, type SessionEvent, type SessionManager } from '../../sessions/index.ts';
+import { SessionError, sessionInfo, type SessionEvent, type SessionManager } from '../../sessions/index.ts';
 import type { CoreStore } from '../../store/index.ts';
 import type { Projects } from '../projects.ts';
 import { followFile, readTail } from '../log-files.ts';
@@ -24,7 +24,7 @@ export function registerSessionRoutes(app: FastifyInstance, deps: SessionRoutesD
   app.get<{ Querystring: ListSessionsQuery }>('/api/sessions', { schema: schemas.listSessions }, async (request) => {
     const query = request.query;
     const projectUuid = query.project ? projects.get(query.project).uuid : undefined;
-    return { sessions: sessions.list({ ...(projectUuid ? { projectUuid } : {}), activeOnly: query.all !== '1' }) };
+    return { sessions: sessions.list({ ...(projectUuid ? { projectUuid } : {}), activeOnly: query.all !== '1' }).map(sessionInfo) };
   });
 
   app.post<{ Body: StartSessionBody }>('/api/sessions', { schema: schemas.startSession }, async (request, reply) => {
@@ -37,26 +37,28 @@ export function registerSessionRoutes(app: FastifyInstance, deps: SessionRoutesD
       type: 'interactive',
       userEnv: store.mergedEnvVars(project.uuid, pipeline.spec.uuid),
     });
-    return reply.code(202).send({ session });
+    return reply.code(202).send({ session: sessionInfo(session) });
   });
 
-  app.get<{ Params: SessionParams }>('/api/sessions/:sid', { schema: schemas.getSession }, async (request) => {
+  app.get<{ Params: SessionParams }>('/api/sessions/:sid', { schema: schemas.getSession }, async (request, reply) => {
     const { sid } = request.params;
     deps.assertSessionAccess(request, sid);
     const session = sessions.get(sid);
-    // Orchest's API named the started specs `user_services`; the Python SDK reads that key.
-    return { session, user_services: session.userServices };
+    // Orchest's API named the started specs `user_services`; the Python SDK reads that key. They
+    // change only with the plan, so their JSON is made once, not on every poll of a large session.
+    reply.type('application/json; charset=utf-8');
+    return `{"session":${JSON.stringify(sessionInfo(session))},"user_services":${jsonOnce(session.userServices)}}`;
   });
 
   app.delete<{ Params: SessionParams }>('/api/sessions/:sid', { schema: schemas.stopSession }, async (request) => {
     const { sid } = request.params;
-    return { session: await sessions.stop(sid) };
+    return { session: sessionInfo(await sessions.stop(sid)) };
   });
 
   app.post<{ Params: SessionParams; Body: RestartBody }>('/api/sessions/:sid/restart', { schema: schemas.restartSession }, async (request, reply) => {
     const { sid } = request.params;
     const { service } = request.body;
-    return reply.code(202).send({ session: await sessions.restart(sid, service) });
+    return reply.code(202).send({ session: sessionInfo(await sessions.restart(sid, service)) });
   });
 
   /** The session's pipeline file as it is now, in the shape apply takes. */
@@ -77,7 +79,7 @@ export function registerSessionRoutes(app: FastifyInstance, deps: SessionRoutesD
   app.post<{ Params: SessionParams }>('/api/sessions/:sid/apply', { schema: schemas.applySession }, async (request, reply) => {
     const { sid } = request.params;
     const diff = await sessions.apply(sid, await currentInput(sid));
-    return reply.code(202).send({ diff, session: sessions.get(sid) });
+    return reply.code(202).send({ diff, session: sessionInfo(sessions.get(sid)) });
   });
 
   /** What Apply would do now: the UI says the file changed since the session started, and which services. */
@@ -134,4 +136,16 @@ function streamFollow(reply: FastifyReply, file: string, tail: number | undefine
   const controller = new AbortController();
   reply.request.raw.on('close', () => controller.abort());
   void followFile(file, { tail, signal: controller.signal, ended, write: (chunk) => raw.write(chunk) }).finally(() => raw.end());
+}
+
+/** JSON of objects that never change once built (a plan's started specs), made once per object. */
+const jsonOf = new WeakMap<object, string>();
+
+function jsonOnce(value: object): string {
+  let json = jsonOf.get(value);
+  if (json === undefined) {
+    json = JSON.stringify(value);
+    jsonOf.set(value, json);
+  }
+  return json;
 }
