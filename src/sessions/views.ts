@@ -38,7 +38,10 @@ export function sessionView(session: SessionRecord, { plan, records, runtime, lo
   const byName = new Map(records.map((r) => [r.name, r]));
   const { fixed, userServices } = planParts(plan, runtime, logFile);
   const services: ServiceView[] = fixed.map(({ service, parts }) => {
-    const { sessionUuid: _s, ...fields } = byName.get(service.name) ?? {
+    const record = byName.get(service.name);
+    const known = record && viewOf.get(record);
+    if (known?.parts === parts) return known.view;
+    const { sessionUuid: _s, ...fields } = record ?? {
       sessionUuid: session.uuid,
       name: service.name,
       // A planned service without a record has not been started yet, or went with a stop.
@@ -53,10 +56,19 @@ export function sessionView(session: SessionRecord, { plan, records, runtime, lo
       readyAt: null,
       updatedAt: session.updatedAt,
     };
-    return { ...fields, ...parts };
+    const view = { ...fields, ...parts };
+    if (record) viewOf.set(record, { parts, view });
+    return view;
   });
   return { ...rest, services, warnings: plan.warnings, userServices, ...(runtime.isolation ? { isolation: runtime.isolation.mode } : {}) };
 }
+
+/**
+ * The view of a service record, kept while the record is the same object: the store hands out the
+ * same record until the service changes, so a poll of a 1,000-service session rebuilds only the
+ * views of the services that changed since the last one (and serialises only those, sessionInfoJson).
+ */
+const viewOf = new WeakMap<ServiceRecord, { parts: FixedParts; view: ServiceView }>();
 
 /** What a service's view takes from its plan, not from its record. */
 type FixedParts = Pick<ServiceView, 'hostname' | 'internalHostname' | 'ports' | 'exposed' | 'urls' | 'logFile'>;
@@ -102,20 +114,28 @@ function planParts(plan: SessionPlan, runtime: Runtime, logFile: (service: strin
  * it as Orchest's `user_services`). A 1,000-service session's answer was 1.3 MB, half of it that.
  */
 export function sessionInfo(view: SessionView): SessionInfo {
+  return { ...infoHead(view), services: view.services.map(serviceInfo) };
+}
+
+/** sessionInfo as JSON, each service's part serialised once per view of it (`services` comes last). */
+export function sessionInfoJson(view: SessionView): string {
+  const head = JSON.stringify(infoHead(view));
+  const services = view.services.map((service) => {
+    let json = infoJsonOf.get(service);
+    if (json === undefined) {
+      json = JSON.stringify(serviceInfo(service));
+      infoJsonOf.set(service, json);
+    }
+    return json;
+  });
+  return `${head.slice(0, -1)},"services":[${services.join(',')}]}`;
+}
+
+const infoJsonOf = new WeakMap<ServiceView, string>();
+
+function infoHead(view: SessionView): Omit<SessionInfo, 'services'> {
   const { uuid, projectUuid, pipelineUuid, pipelinePath, type, runtime, status, reason, warnings, isolation } = view;
-  return {
-    uuid,
-    projectUuid,
-    pipelineUuid,
-    pipelinePath,
-    type,
-    runtime,
-    status,
-    reason,
-    services: view.services.map(serviceInfo),
-    warnings,
-    ...(isolation === undefined ? {} : { isolation }),
-  };
+  return { uuid, projectUuid, pipelineUuid, pipelinePath, type, runtime, status, reason, warnings, ...(isolation === undefined ? {} : { isolation }) };
 }
 
 function serviceInfo(service: ServiceView): ServiceInfo {
