@@ -83,7 +83,9 @@ network_backend = "netavark"
 EOF
   if ! ping_sock $PODMAN_SOCK; then
     mkdir -p /run/podman
-    nohup podman system service --time=0 unix://$PODMAN_SOCK >"$CE_DIR/podman-service.log" 2>&1 &
+    # From /: the service outlives this run, and conmon fails every container start ("Failed to get
+    # working directory") once the directory it was started in (a CI clone) is removed.
+    (cd / && exec nohup podman system service --time=0 unix://$PODMAN_SOCK) >"$CE_DIR/podman-service.log" 2>&1 &
     echo $! >"$CE_DIR/podman-service.pid"
   fi
 fi
@@ -92,7 +94,7 @@ fi
 if has "$ENGINES" docker; then
   if ! ping_sock $DOCKER_SOCK; then
     # dockerd starts its own containerd; overlay2 on ext4; iptables-nft; cgroupfs driver.
-    nohup dockerd --host unix://$DOCKER_SOCK >"$CE_DIR/dockerd.log" 2>&1 &
+    (cd / && exec nohup dockerd --host unix://$DOCKER_SOCK) >"$CE_DIR/dockerd.log" 2>&1 &
     echo $! >"$CE_DIR/dockerd.pid"
   fi
 fi
