@@ -21,7 +21,8 @@ const id = `build-${started}-${process.pid}`;
 await mkdir(dist, { recursive: true });
 const result = await build({
   absWorkingDir: root,
-  entryPoints: { cli: 'src/cli/main.ts' },
+  // The pipeline reader is an entry too, so that its worker loads the spec code alone (src/spec/reader.ts).
+  entryPoints: { cli: 'src/cli/main.ts', 'pipeline-reader': 'src/spec/reader.ts' },
   outdir: join(dist, id),
   bundle: true,
   splitting: true,

@@ -5,7 +5,7 @@
 export type * from './types.ts';
 export { LABELS } from './types.ts';
 export { PlanError, PLAN_CODES, type PlanCode } from './errors.ts';
-export { planSession, substituteBasePathPrefix, specHashOf, ENVIRONMENT_IMAGE_PREFIX } from './plan.ts';
+export { planSession, planSessionInSteps, substituteBasePathPrefix, specHashOf, ENVIRONMENT_IMAGE_PREFIX } from './plan.ts';
 export { splitArgs, commandArgv } from './argv.ts';
 export { sessionUuidFor, nameBasedUuid, projectUuidForPath, URL_NAMESPACE, type SessionUuidInput } from './session-uuid.ts';
 export { diffPlans, type PlanDiff } from './diff.ts';

@@ -18,6 +18,18 @@ import type { RoutePlan, ServicePlan, SessionContext, SessionPlan } from './type
 export const ENVIRONMENT_IMAGE_PREFIX = 'environment@';
 
 export function planSession(spec: PipelineSpec, ctx: SessionContext): SessionPlan {
+  const steps = planSessionInSteps(spec, ctx);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+}
+
+/**
+ * planSession one service at a time: it pauses after each, so that a caller on a server's event
+ * loop can answer other requests while a pipeline of 1,000 services is planned (tens of ms).
+ */
+export function* planSessionInSteps(spec: PipelineSpec, ctx: SessionContext): Generator<void, SessionPlan, void> {
   const sessionUuid = sessionUuidFor(ctx);
   const warnings: string[] = [];
   const selected = Object.values(spec.services ?? {})
@@ -25,7 +37,11 @@ export function planSession(spec: PipelineSpec, ctx: SessionContext): SessionPla
     // `order` is unique in a valid file; the name keeps an invalid one deterministic.
     .sort((a, b) => a.order - b.order || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const planned = new Set(selected.map((s) => s.name));
-  const services = selected.map((service) => planService(service, ctx, sessionUuid, planned, warnings));
+  const services: ServicePlan[] = [];
+  for (const service of selected) {
+    services.push(planService(service, ctx, sessionUuid, planned, warnings));
+    yield;
+  }
   assertNoDependencyCycle(services, ctx.pipelinePath);
   return {
     sessionUuid,

@@ -21,7 +21,9 @@ export interface SdkServiceView {
  * runtime knows: `localhost` for local processes); defaults to the plan's `<name>-<sid>`.
  */
 export function sdkServiceView(service: ServicePlan, internalHostname: string = service.hostname): SdkServiceView {
-  const { scope: _scope, ...fields } = structuredClone(service.spec);
+  // Nested members are the plan's own, not copies: a view is only ever serialised, and a plan is never
+  // changed once made (it is cached and shared). A copy each cost 20-40 ms for 1,000 services.
+  const { scope: _scope, ...fields } = service.spec;
   const preserveBasePath = service.spec.preserve_base_path ?? false;
   const external_urls: Record<string, string> = {};
   const base_paths: Record<string, string> = {};

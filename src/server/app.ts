@@ -172,9 +172,13 @@ export async function startServer(options: ServerOptions): Promise<BerthServer> 
     onError: (error, req) => logger.warn({ err: error, url: req.url }, 'proxy authorization failed'),
   });
   const mirror = new SessionRouteMirror(routes, sessions, runtime.dial?.bind(runtime));
+  // Request validators are compiled on first use (an idle server never loads ajv); a server with
+  // sessions to run will be polled, so it sets them up ahead, in turns, instead of in a request.
+  const schemaCompilers = lazySchemaCompilers();
   sessions.on('event', (event) => {
     if (event.type === 'service') mirror.syncService(event.sessionUuid, event.service);
     else if (event.type === 'session') mirror.syncSession(event.sessionUuid);
+    if (event.type === 'session' && event.status === 'starting') void schemaCompilers.warm();
     // Tokens handed to a session's steps die with the session.
     if (event.type === 'session' && event.status === 'stopped') auth.revokeSessionTokens(event.sessionUuid);
   });
@@ -183,7 +187,7 @@ export async function startServer(options: ServerOptions): Promise<BerthServer> 
     loggerInstance: logger.child({ component: 'api' }) as FastifyBaseLogger,
     // Per-request lines would drown the log; errors are logged by the error handler.
     logController: new LogController({ disableRequestLogging: true }),
-    schemaController: { compilersFactory: lazySchemaCompilers() },
+    schemaController: { compilersFactory: schemaCompilers.factory },
     // A request of the wrong shape: 400 BERTH_API_BAD_REQUEST naming the field (`body.spec must be object`).
     schemaErrorFormatter: requestShapeError,
     // Fastify's own early refusals (a malformed URL escape) answer in Berth's error shape too.
@@ -250,6 +254,7 @@ export async function startServer(options: ServerOptions): Promise<BerthServer> 
   // Listening first: health, login and the UI answer while sessions are adopted or restarted, and
   // one slow or broken session never keeps the server from serving (each recovers on its own).
   const recovered = (async function recoverInBackground() {
+    if (sessions.records({ activeOnly: true }).length > 0) void schemaCompilers.warm();
     await sessions.recover();
     await jobs.recover();
     for (const session of sessions.records({ activeOnly: true })) mirror.syncSession(session.uuid);

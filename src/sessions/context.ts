@@ -4,7 +4,7 @@
  */
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { planSession, LABELS, type SessionContext, type SessionPlan, type ServicePlan } from '../plan/index.ts';
+import { planSession, planSessionInSteps, LABELS, type SessionContext, type SessionPlan, type ServicePlan } from '../plan/index.ts';
 import type { Runtime } from '../runtime/index.ts';
 import type { PipelineSpec } from '../spec/index.ts';
 import type { CoreStore, SessionRecord } from '../store/index.ts';
@@ -98,7 +98,7 @@ export function sessionDir(deps: Pick<Deps, 'stateDir'>, sessionUuid: string): s
 }
 
 export function logFile(deps: Pick<Deps, 'stateDir'>, sessionUuid: string, service: string): string {
-  return join(sessionDir(deps, sessionUuid), 'logs', `${service}.log`);
+  return join(deps.stateDir, 'sessions', sessionUuid, 'logs', `${service}.log`); // sessionDir's, joined once: views ask for 1,000
 }
 
 /** A session whose services should run: recorded, not stopped and not being stopped. */
@@ -138,15 +138,38 @@ export function makePlan(spec: PipelineSpec, context: SessionContext): SessionPl
   try {
     return planSession(spec, context);
   } catch (cause) {
-    if (cause instanceof BerthError) throw cause;
-    throw new SessionError('BERTH_SESSION_PLAN', { reason: String(cause) }, { cause });
+    throw planFailure(cause);
   }
 }
 
-/** The plan as a session row stores it: the context is kept for apply, but user env values are secrets and stay out. */
-export function storedPlanJson(plan: SessionPlan, context: SessionContext): string {
+/** makePlan with the event loop free every BATCH services. */
+export async function makePlanInTurns(spec: PipelineSpec, context: SessionContext): Promise<SessionPlan> {
+  try {
+    const steps = planSessionInSteps(spec, context);
+    for (let planned = 1; ; planned += 1) {
+      const step = steps.next();
+      if (step.done) return step.value;
+      if (planned % BATCH === 0) await yieldToRequests();
+    }
+  } catch (cause) {
+    throw planFailure(cause);
+  }
+}
+
+function planFailure(cause: unknown): BerthError {
+  return cause instanceof BerthError ? cause : new SessionError('BERTH_SESSION_PLAN', { reason: String(cause) }, { cause });
+}
+
+/**
+ * The plan as a session row stores it (the context is kept for apply; user env values are secrets and
+ * stay out), with what reading the row back gives: handed to PlanCache.remember, the 1.7 MB JSON of a
+ * 1,000-service plan is not parsed again right after it was made. A plan holds no undefined member,
+ * so the two are the same (context.test.ts).
+ */
+export function storedPlan(plan: SessionPlan, context: SessionContext): { json: string; value: StoredPlan } {
   const { userEnv: _secret, ...rest } = context;
-  return JSON.stringify({ plan, context: rest });
+  const value = { plan, context: rest };
+  return { json: JSON.stringify(value), value };
 }
 
 /** Parses each session's stored plan once per version: every service event of a large session reads it again. */
@@ -159,6 +182,11 @@ export class PlanCache {
     const value = JSON.parse(session.planJson) as StoredPlan;
     this.#plans.set(session.uuid, { json: session.planJson, value });
     return value;
+  }
+
+  /** The plan just stored for the session (storedPlan). */
+  remember(sessionUuid: string, stored: { json: string; value: StoredPlan }): void {
+    this.#plans.set(sessionUuid, stored);
   }
 
   delete(sessionUuid: string): void {

@@ -116,8 +116,15 @@ export class Controller {
       await this.#record(sessionUuid, action, plan, counts);
     }
     if (decision.session) this.#deps.records.setSessionStatus(sessionUuid, decision.session.status, decision.session.reason);
+    let launched = 0;
     for (const action of actions) {
       if (action.type !== 'start' && action.type !== 'restart' && action.type !== 'adopt' && action.type !== 'rewait') continue;
+      // A launch records its service `starting` and syncs its routes at once: 1,000 in one turn held
+      // the event loop 135 ms. Between turns a stop may have come (it cancels what was launched).
+      if (++launched % BATCH === 0) {
+        await yieldToRequests();
+        if (this.#closed || !isWanted(this.#deps.store.getSession(sessionUuid))) return;
+      }
       const mode: BringUpMode = action.type === 'start' || action.type === 'restart' ? 'start' : 'wait';
       this.#launch(sessionUuid, plan(action.service), mode);
       if (counts && mode === 'start') counts.restarted += 1;
@@ -202,8 +209,10 @@ export async function teardown(deps: Deps, sessionUuid: string): Promise<void> {
   await allInTurns(objects, (o) => runtime.stop(o.ref, { graceMs: deps.graceMs }));
   await runtime.cleanupSession(sessionUuid);
   await rm(sessionDir(deps, sessionUuid), { recursive: true, force: true });
-  for (const record of store.listServices(sessionUuid)) store.deleteService(sessionUuid, record.name);
-  store.updateSession(sessionUuid, { desired: 'stopped', status: 'stopped', reason: null });
+  store.atomically(() => {
+    store.deleteServices(sessionUuid);
+    store.updateSession(sessionUuid, { desired: 'stopped', status: 'stopped', reason: null });
+  });
   deps.plans.delete(sessionUuid);
   deps.records.emit({ type: 'session', sessionUuid, status: 'stopped' });
 }

@@ -16,13 +16,15 @@ import {
   buildContext,
   logFile,
   makePlan,
+  makePlanInTurns,
   PlanCache,
   sessionDir,
   sessionLabels,
-  storedPlanJson,
+  storedPlan,
   type Deps,
   type SessionManagerOptions,
   type StartSessionInput,
+  yieldToRequests,
 } from './context.ts';
 import { Controller } from './controller.ts';
 import { SessionError } from './errors.ts';
@@ -77,29 +79,37 @@ export class SessionManager extends EventEmitter<{ event: [SessionEvent] }> {
     const sessionUuid = sessionUuidFor(context);
     const existing = this.#d.store.getSession(sessionUuid);
     if (existing && (existing.status === 'starting' || existing.status === 'running') && existing.desired === 'running') return this.get(sessionUuid);
-    const plan = makePlan(input.spec, context);
+    // Planning 1,000 services takes 60-70 ms: other requests are answered in between.
+    const plan = await makePlanInTurns(input.spec, context);
+    const stored = storedPlan(plan, context);
     await this.#d.lock.run(sessionUuid, async () => {
       await this.#d.tasks.cancel(sessionUuid);
-      this.#d.store.upsertSession({
-        uuid: sessionUuid,
-        projectUuid: input.projectUuid,
-        pipelineUuid: input.spec.uuid,
-        pipelinePath: input.pipelinePath,
-        type: input.type,
-        runtime: this.#d.runtime.kind,
-        desired: 'running',
-        status: 'starting',
-        reason: null,
-        planJson: storedPlanJson(plan, context),
+      const { store } = this.#d;
+      store.atomically(() => {
+        store.upsertSession({
+          uuid: sessionUuid,
+          projectUuid: input.projectUuid,
+          pipelineUuid: input.spec.uuid,
+          pipelinePath: input.pipelinePath,
+          type: input.type,
+          runtime: this.#d.runtime.kind,
+          desired: 'running',
+          status: 'starting',
+          reason: null,
+          planJson: stored.json,
+        });
+        // A service without a record is pending (views and the reconcile read it so): the controller
+        // writes each record as it acts, in turns, where 1,000 written here held the event loop 60 ms.
+        store.deleteServices(sessionUuid);
       });
-      for (const record of this.#d.store.listServices(sessionUuid)) this.#d.store.deleteService(sessionUuid, record.name);
-      for (const service of plan.services) this.#d.records.saveService(sessionUuid, service, { status: 'pending' });
+      this.#d.plans.remember(sessionUuid, stored);
       await mkdir(join(sessionDir(this.#d, sessionUuid), 'logs'), { recursive: true });
       await this.#prepare(sessionUuid, plan);
     });
     this.emit('event', { type: 'session', sessionUuid, status: 'starting' });
     this.#controller.queue(sessionUuid, 'command');
     this.#watcher.ensure();
+    await yieldToRequests();
     return this.get(sessionUuid);
   }
 
@@ -135,8 +145,10 @@ export class SessionManager extends EventEmitter<{ event: [SessionEvent] }> {
    */
   async apply(sessionUuid: string, input: Omit<StartSessionInput, 'type' | 'runUuid'>): Promise<ApplyResult> {
     const { previous, next, context } = this.#replan(sessionUuid, input);
+    const stored = storedPlan(next, context);
     await this.#d.lock.run(sessionUuid, async () => {
-      this.#d.store.updateSession(sessionUuid, { planJson: storedPlanJson(next, context), status: 'starting', reason: null });
+      this.#d.store.updateSession(sessionUuid, { planJson: stored.json, status: 'starting', reason: null });
+      this.#d.plans.remember(sessionUuid, stored);
     });
     this.emit('event', { type: 'session', sessionUuid, status: 'starting' });
     this.#controller.queue(sessionUuid, 'command');

@@ -60,7 +60,15 @@ export function sessionView(session: SessionRecord, { plan, records, runtime, lo
     if (record) viewOf.set(record, { parts, view });
     return view;
   });
-  return { ...rest, services, warnings: plan.warnings, userServices, ...(runtime.isolation ? { isolation: runtime.isolation.mode } : {}) };
+  return {
+    ...rest,
+    services,
+    warnings: plan.warnings,
+    get userServices() {
+      return userServices();
+    },
+    ...(runtime.isolation ? { isolation: runtime.isolation.mode } : {}),
+  };
 }
 
 /**
@@ -75,7 +83,8 @@ type FixedParts = Pick<ServiceView, 'hostname' | 'internalHostname' | 'ports' | 
 
 interface PlanParts {
   fixed: { service: ServicePlan; parts: FixedParts }[];
-  userServices: Record<string, unknown>;
+  /** Made when first asked for: only `GET /api/sessions/:sid` and job runs send them. */
+  userServices(): Record<string, unknown>;
 }
 
 /**
@@ -101,11 +110,16 @@ function planParts(plan: SessionPlan, runtime: Runtime, logFile: (service: strin
           logFile: logFile(service.name),
         },
       })),
-      userServices: Object.fromEntries(plan.services.map((s) => [s.name, sdkServiceView(s, runtime.internalHostname(s))])),
+      userServices: once(() => Object.fromEntries(plan.services.map((s) => [s.name, sdkServiceView(s, runtime.internalHostname(s))]))),
     };
     partsByPlan.set(plan, parts);
   }
   return parts;
+}
+
+function once<T>(make: () => T): () => T {
+  let made: { value: T } | undefined;
+  return () => (made ??= { value: make() }).value;
 }
 
 /**

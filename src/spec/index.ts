@@ -2,7 +2,8 @@
 export * from './types.ts';
 export { SpecError } from './errors.ts';
 export { SPEC_CODES, THROWN_DIAGNOSTIC_CODES, diagnosticCatalogue, type SpecCode } from './codes.ts';
-export { parsePipeline, loadPipelineFile, positionOf } from './parse.ts';
+export { parsePipeline, loadPipelineFile, positionOf, type ParseText } from './parse.ts';
+export { PipelineReader, pipelineReader } from './reader.ts';
 export { migratePipeline, guessPort, sanitizeEnvVarName, KNOWN_PIPELINE_VERSIONS, PORT_GUESSES, type MigrationResult } from './migrate.ts';
 export { validatePipeline, hasErrors, type ValidateOptions } from './validate.ts';
 export { serializePipeline, writePipelineFile, detectStyle, type WriteOptions, type TextStyle } from './serialize.ts';

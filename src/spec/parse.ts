@@ -71,8 +71,11 @@ export function parsePipeline(text: string, file: string, options: ValidateOptio
   }
 }
 
+/** Parses a file's text: parsePipeline, or the same on another thread (reader.ts). */
+export type ParseText = (text: string, file: string, options: ValidateOptions) => LoadedPipeline | Promise<LoadedPipeline>;
+
 /** Reads a pipeline file from disk; the diagnostics say what is wrong with its content. */
-export async function loadPipelineFile(path: string, options: ValidateOptions = {}): Promise<LoadedPipeline> {
+export async function loadPipelineFile(path: string, options: ValidateOptions = {}, parse: ParseText = parsePipeline): Promise<LoadedPipeline> {
   let text: string;
   try {
     const { size } = await stat(path);
@@ -82,5 +85,5 @@ export async function loadPipelineFile(path: string, options: ValidateOptions = 
     const code = (cause as NodeJS.ErrnoException).code;
     throw new SpecError('BERTH_SPEC_READ_FAILED', { path, reason: (cause as Error).message, missing: code === 'ENOENT' }, { cause });
   }
-  return parsePipeline(text, path, options);
+  return await parse(text, path, options);
 }

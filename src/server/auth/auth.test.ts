@@ -31,7 +31,7 @@ async function harness(t: After, options: { enabled?: boolean; dataDir?: string 
   const auth = createAuth({ db, dataDir, now: () => clock.now, ...(options.enabled === undefined ? {} : { enabled: options.enabled }) });
   const { loginToken, warning } = auth.bootstrap();
   // As the server builds it: its validator takes a bodiless POST (logout) as {}.
-  const app = Fastify({ schemaController: { compilersFactory: lazySchemaCompilers() } });
+  const app = Fastify({ schemaController: { compilersFactory: lazySchemaCompilers().factory } });
   app.setErrorHandler(function testErrors(error, _request, reply) {
     const status = error instanceof AuthError ? error.status : 500;
     void reply.code(status).send({ error: { code: (error as AuthError).code ?? 'X', message: (error as Error).message } });
