@@ -46,7 +46,7 @@ export async function waitForServices(sessions: SessionManager, store: JobStore,
 export async function writeServicesFile(sessions: SessionManager, run: RunRecord): Promise<string> {
   const servicesFile = join(run.runDir, 'session-services.json');
   await mkdir(run.runDir, { recursive: true });
-  await writeFile(servicesFile, JSON.stringify({ user_services: sessions.get(run.sessionUuid).userServices }));
+  await writeFile(servicesFile, `{"user_services":${await sessions.userServicesJson(run.sessionUuid)}}`);
   return servicesFile;
 }
 

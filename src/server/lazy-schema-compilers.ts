@@ -8,6 +8,7 @@
  */
 import { createRequire } from 'node:module';
 import type { FastifyServerOptions } from 'fastify';
+import { yieldToRequests } from '../shared/index.ts';
 
 type CompilersFactory = NonNullable<NonNullable<FastifyServerOptions['schemaController']>['compilersFactory']>;
 type Builder = (...args: unknown[]) => unknown;
@@ -80,14 +81,13 @@ function compiledOnFirstRequest(): { buildValidator: Builder; warm: Warm } {
    * restarted server with sessions to recover spent on the first poll. Each step in its own turn.
    */
   function warm(): Promise<void> {
-    const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
     warmed ??= (async function warmSchemaCompilers() {
-      await turn();
+      await yieldToRequests();
       requireFromFastify('@fastify/ajv-compiler');
       for (const compilerOnce of compilers) {
-        await turn();
+        await yieldToRequests();
         const compiler = compilerOnce();
-        await turn();
+        await yieldToRequests();
         compiler({ schema: { type: 'object', properties: { warm: { type: 'string' } } }, method: 'GET', url: '/', httpPart: 'querystring' });
       }
     })().catch(() => undefined); // whatever failed here fails again, with its error, in the request that needs it

@@ -8,7 +8,7 @@ import { planSession, planSessionInSteps, LABELS, type SessionContext, type Sess
 import type { Runtime } from '../runtime/index.ts';
 import type { PipelineSpec } from '../spec/index.ts';
 import type { CoreStore, SessionRecord } from '../store/index.ts';
-import { BerthError } from '../shared/index.ts';
+import { BATCH, BerthError, yieldToRequests } from '../shared/index.ts';
 import { SessionError } from './errors.ts';
 import type { KeyedLock, Slots } from './lock.ts';
 import type { Records } from './records.ts';
@@ -66,12 +66,7 @@ export interface Deps extends Omit<SessionManagerOptions, 'graceMs' | 'watchInte
   plans: PlanCache;
 }
 
-/** Services handled before the event loop may answer requests (exit watcher, recovery, reconcile). */
-export const BATCH = 25;
-
-export function yieldToRequests(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}
+export { BATCH, yieldToRequests };
 
 /**
  * `each` for every item, all running together, but begun BATCH at a time with the event loop free in
@@ -91,6 +86,16 @@ export async function allInTurns<T>(items: readonly T[], each: (item: T) => Prom
   }
   await Promise.all(settled);
   if (failure) throw failure.error;
+}
+
+/** `items.map(map)`, BATCH items a turn. */
+export async function mapInTurns<T, R>(items: readonly T[], map: (item: T) => R): Promise<R[]> {
+  const mapped: R[] = [];
+  for (const item of items) {
+    if (mapped.length > 0 && mapped.length % BATCH === 0) await yieldToRequests();
+    mapped.push(map(item));
+  }
+  return mapped;
 }
 
 export function sessionDir(deps: Pick<Deps, 'stateDir'>, sessionUuid: string): string {

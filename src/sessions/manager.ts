@@ -24,7 +24,6 @@ import {
   type Deps,
   type SessionManagerOptions,
   type StartSessionInput,
-  yieldToRequests,
 } from './context.ts';
 import { Controller } from './controller.ts';
 import { SessionError } from './errors.ts';
@@ -32,7 +31,7 @@ import { KeyedLock, Slots } from './lock.ts';
 import { Records, type SessionEvent } from './records.ts';
 import { recoverSessions } from './recover.ts';
 import { InFlight } from './tasks.ts';
-import { sessionView, type SessionView } from './views.ts';
+import { prepareSessionView, sessionView, userServicesJson, type SessionView, type ViewSources } from './views.ts';
 import { Watcher } from './watcher.ts';
 
 export { SPEC_HASH_LABEL, type SessionManagerOptions, type StartSessionInput } from './context.ts';
@@ -109,8 +108,7 @@ export class SessionManager extends EventEmitter<{ event: [SessionEvent] }> {
     this.emit('event', { type: 'session', sessionUuid, status: 'starting' });
     this.#controller.queue(sessionUuid, 'command');
     this.#watcher.ensure();
-    await yieldToRequests();
-    return this.get(sessionUuid);
+    return this.view(sessionUuid);
   }
 
   /** Stops every service of the session and deletes all their state (logs, scratch dirs). */
@@ -168,6 +166,21 @@ export class SessionManager extends EventEmitter<{ event: [SessionEvent] }> {
 
   get(sessionUuid: string): SessionView {
     return this.#view(this.#requireSession(sessionUuid));
+  }
+
+  /**
+   * get(), for answers: what the view takes from a newly made or loaded plan is first built in turns
+   * (a session's first view after its start or a restart of Berth held the event loop 20-30 ms).
+   */
+  async view(sessionUuid: string): Promise<SessionView> {
+    const session = this.#requireSession(sessionUuid);
+    await prepareSessionView(session, this.#viewSources(session));
+    return this.#view(this.#d.store.getSession(sessionUuid) ?? session);
+  }
+
+  /** Orchest's session.user_services as JSON: the session's services as started, for the SDK. */
+  userServicesJson(sessionUuid: string): Promise<string> {
+    return userServicesJson(this.#d.plans.get(this.#requireSession(sessionUuid)).plan, this.#d.runtime);
   }
 
   find(sessionUuid: string): SessionRecord | undefined {
@@ -249,8 +262,12 @@ export class SessionManager extends EventEmitter<{ event: [SessionEvent] }> {
   }
 
   #view(session: SessionRecord): SessionView {
-    const sources = { plan: this.#d.plans.get(session).plan, records: this.#d.store.listServices(session.uuid), runtime: this.#d.runtime };
-    return sessionView(session, { ...sources, logFile: (service) => this.logFile(session.uuid, service) });
+    return sessionView(session, this.#viewSources(session));
+  }
+
+  #viewSources(session: SessionRecord): ViewSources {
+    const logFile = (service: string) => this.logFile(session.uuid, service);
+    return { plan: this.#d.plans.get(session).plan, records: this.#d.store.listServices(session.uuid), runtime: this.#d.runtime, logFile };
   }
 
   #requireSession(sessionUuid: string): SessionRecord {

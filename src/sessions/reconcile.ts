@@ -96,6 +96,8 @@ interface Inputs {
   desired: DesiredState;
   observed: ObservedState;
   records: Map<string, RecordedService>;
+  /** The observed instances by service: a filter of all of them per service made decide() quadratic (30 ms for 1,000). */
+  instancesOf: Map<string | undefined, ObservedInstance[]>;
   trigger: Trigger;
 }
 
@@ -104,7 +106,13 @@ export function decide(desired: DesiredState, observed: ObservedState, recorded:
   if (desired.session === 'stopped' || status === 'stopping') {
     return status === 'stopped' ? { actions: [] } : { actions: [{ type: 'teardown' }] };
   }
-  const inputs: Inputs = { desired, observed, records: new Map(recorded.services.map((r) => [r.name, r])), trigger };
+  const instancesOf = new Map<string | undefined, ObservedInstance[]>();
+  for (const instance of observed.instances) {
+    const list = instancesOf.get(instance.service);
+    if (list) list.push(instance);
+    else instancesOf.set(instance.service, [instance]);
+  }
+  const inputs: Inputs = { desired, observed, records: new Map(recorded.services.map((r) => [r.name, r])), instancesOf, trigger };
   const actions: Action[] = [];
   const projections = new Map<string, Projection>();
   const project = (service: DesiredService, visiting: Set<string>): Projection => {
@@ -129,7 +137,7 @@ export function decide(desired: DesiredState, observed: ObservedState, recorded:
 
 function decideService(service: DesiredService, deps: { name: string; projection: Projection }[], inputs: Inputs): { actions: Action[]; projection: Projection } {
   const record = inputs.records.get(service.name);
-  const mine = inputs.observed.instances.filter((i) => i.service === service.name);
+  const mine = inputs.instancesOf.get(service.name) ?? [];
   const busyHash = inputs.observed.busy.get(service.name);
   const starting = { status: 'starting', reason: null } as const;
   if (busyHash !== undefined) {

@@ -6,6 +6,7 @@
 import type { ServiceInfo, SessionInfo } from '../api/index.ts';
 import { sdkServiceView, type ServicePlan, type SessionPlan } from '../plan/index.ts';
 import type { Runtime } from '../runtime/index.ts';
+import { mapInTurns } from './context.ts';
 import type { ServiceRecord, SessionRecord } from '../store/index.ts';
 
 export interface ServiceView extends Omit<ServiceRecord, 'sessionUuid'> {
@@ -20,8 +21,6 @@ export interface ServiceView extends Omit<ServiceRecord, 'sessionUuid'> {
 export interface SessionView extends Omit<SessionRecord, 'planJson'> {
   services: ServiceView[];
   warnings: string[];
-  /** Orchest's session.user_services: the specs as started (the SDK's interactive source). */
-  userServices: Record<string, unknown>;
   /** The local runtime's isolation of this session: `namespace` (its own network) or `host` (host ports). */
   isolation?: string;
 }
@@ -36,39 +35,36 @@ export interface ViewSources {
 export function sessionView(session: SessionRecord, { plan, records, runtime, logFile }: ViewSources): SessionView {
   const { planJson: _plan, ...rest } = session;
   const byName = new Map(records.map((r) => [r.name, r]));
-  const { fixed, userServices } = planParts(plan, runtime, logFile);
-  const services: ServiceView[] = fixed.map(({ service, parts }) => {
-    const record = byName.get(service.name);
-    const known = record && viewOf.get(record);
-    if (known?.parts === parts) return known.view;
-    const { sessionUuid: _s, ...fields } = record ?? {
-      sessionUuid: session.uuid,
-      name: service.name,
-      // A planned service without a record has not been started yet, or went with a stop.
-      status: session.status === 'stopped' ? ('stopped' as const) : ('pending' as const),
-      reason: null,
-      details: null,
-      specHash: service.specHash,
-      runtimeId: null,
-      endpoints: null,
-      attempt: 0,
-      startedAt: null,
-      readyAt: null,
-      updatedAt: session.updatedAt,
-    };
-    const view = { ...fields, ...parts };
-    if (record) viewOf.set(record, { parts, view });
-    return view;
+  const services: ServiceView[] = planParts(plan, runtime, logFile).map((fixed) => {
+    const record = byName.get(fixed.service.name);
+    return record ? recordView(record, fixed.parts) : unrecordedView(session, fixed);
   });
-  return {
-    ...rest,
-    services,
-    warnings: plan.warnings,
-    get userServices() {
-      return userServices();
-    },
-    ...(runtime.isolation ? { isolation: runtime.isolation.mode } : {}),
-  };
+  return { ...rest, services, warnings: plan.warnings, ...(runtime.isolation ? { isolation: runtime.isolation.mode } : {}) };
+}
+
+function recordView(record: ServiceRecord, parts: FixedParts): ServiceView {
+  const known = viewOf.get(record);
+  if (known?.parts === parts) return known.view;
+  const { sessionUuid: _s, ...fields } = record;
+  const view = { ...fields, ...parts };
+  viewOf.set(record, { parts, view });
+  return view;
+}
+
+/**
+ * A planned service without a record has not been started yet, or went with a stop. Its view is
+ * kept until the session's record changes: 1,000 of them are the whole answer to the first polls
+ * of a large start, and a new view each time meant its JSON made anew each time too.
+ */
+function unrecordedView(session: SessionRecord, fixed: PlannedParts): ServiceView {
+  const status = session.status === 'stopped' ? ('stopped' as const) : ('pending' as const);
+  const key = `${status} ${session.updatedAt}`;
+  if (fixed.unrecorded?.key === key) return fixed.unrecorded.view;
+  const { service, parts } = fixed;
+  const fields = { name: service.name, status, reason: null, details: null, specHash: service.specHash, runtimeId: null, endpoints: null, attempt: 0, startedAt: null, readyAt: null, updatedAt: session.updatedAt };
+  const view = { ...fields, ...parts };
+  fixed.unrecorded = { key, view };
+  return view;
 }
 
 /**
@@ -81,10 +77,10 @@ const viewOf = new WeakMap<ServiceRecord, { parts: FixedParts; view: ServiceView
 /** What a service's view takes from its plan, not from its record. */
 type FixedParts = Pick<ServiceView, 'hostname' | 'internalHostname' | 'ports' | 'exposed' | 'urls' | 'logFile'>;
 
-interface PlanParts {
-  fixed: { service: ServicePlan; parts: FixedParts }[];
-  /** Made when first asked for: only `GET /api/sessions/:sid` and job runs send them. */
-  userServices(): Record<string, unknown>;
+interface PlannedParts {
+  service: ServicePlan;
+  parts: FixedParts;
+  unrecorded?: { key: string; view: ServiceView };
 }
 
 /**
@@ -93,34 +89,62 @@ interface PlanParts {
  * spent 25 ms of the event loop on every poll rebuilding them (cloning specs, joining paths).
  * Shared between views: callers only read them.
  */
-const partsByPlan = new WeakMap<SessionPlan, PlanParts>();
+const partsByPlan = new WeakMap<SessionPlan, PlannedParts[]>();
 
-function planParts(plan: SessionPlan, runtime: Runtime, logFile: (service: string) => string): PlanParts {
+function planParts(plan: SessionPlan, runtime: Runtime, logFile: (service: string) => string): PlannedParts[] {
   let parts = partsByPlan.get(plan);
   if (!parts) {
-    parts = {
-      fixed: plan.services.map((service) => ({
-        service,
-        parts: {
-          hostname: service.hostname,
-          internalHostname: runtime.internalHostname(service),
-          ports: service.ports,
-          exposed: service.exposed,
-          urls: service.routes.map((r) => `${r.basePath}/`),
-          logFile: logFile(service.name),
-        },
-      })),
-      userServices: once(() => Object.fromEntries(plan.services.map((s) => [s.name, sdkServiceView(s, runtime.internalHostname(s))]))),
-    };
+    parts = plan.services.map((service) => plannedParts(service, runtime, logFile));
     partsByPlan.set(plan, parts);
   }
   return parts;
 }
 
-function once<T>(make: () => T): () => T {
-  let made: { value: T } | undefined;
-  return () => (made ??= { value: make() }).value;
+/**
+ * Makes in turns, BATCH services at a time, what sessionView and sessionInfoJson would otherwise make
+ * in one: a session's first view after its start or a restart of Berth (1,000 services' parts, views
+ * and JSON held the event loop 30-50 ms). They then find it made, and make only what changed since.
+ */
+export async function prepareSessionView(session: SessionRecord, { plan, records, runtime, logFile }: ViewSources): Promise<void> {
+  let parts = partsByPlan.get(plan);
+  if (!parts) {
+    parts = await mapInTurns(plan.services, (service) => plannedParts(service, runtime, logFile));
+    if (!partsByPlan.has(plan)) partsByPlan.set(plan, parts);
+  }
+  const byName = new Map(records.map((r) => [r.name, r]));
+  await mapInTurns(parts, (fixed) => {
+    const record = byName.get(fixed.service.name);
+    serviceInfoJson(record ? recordView(record, fixed.parts) : unrecordedView(session, fixed));
+  });
 }
+
+function plannedParts(service: ServicePlan, runtime: Runtime, logFile: (service: string) => string): PlannedParts {
+  const parts: FixedParts = {
+    hostname: service.hostname,
+    internalHostname: runtime.internalHostname(service),
+    ports: service.ports,
+    exposed: service.exposed,
+    urls: service.routes.map((r) => `${r.basePath}/`),
+    logFile: logFile(service.name),
+  };
+  return { service, parts };
+}
+
+/**
+ * Orchest's session.user_services as JSON: the specs as started, the SDK's interactive source. Made
+ * once per plan, BATCH services a turn (the first `GET /api/sessions/:sid` of a 1,000-service session
+ * held the event loop 30 ms making them in one).
+ */
+export function userServicesJson(plan: SessionPlan, runtime: Runtime): Promise<string> {
+  let json = userServicesByPlan.get(plan);
+  if (!json) {
+    json = mapInTurns(plan.services, (s) => `${JSON.stringify(s.name)}:${JSON.stringify(sdkServiceView(s, runtime.internalHostname(s)))}`).then((members) => `{${members.join(',')}}`);
+    userServicesByPlan.set(plan, json);
+  }
+  return json;
+}
+
+const userServicesByPlan = new WeakMap<SessionPlan, Promise<string>>();
 
 /**
  * What the API answers for a session: the contract's SessionInfo and nothing of the server's own
@@ -134,15 +158,16 @@ export function sessionInfo(view: SessionView): SessionInfo {
 /** sessionInfo as JSON, each service's part serialised once per view of it (`services` comes last). */
 export function sessionInfoJson(view: SessionView): string {
   const head = JSON.stringify(infoHead(view));
-  const services = view.services.map((service) => {
-    let json = infoJsonOf.get(service);
-    if (json === undefined) {
-      json = JSON.stringify(serviceInfo(service));
-      infoJsonOf.set(service, json);
-    }
-    return json;
-  });
-  return `${head.slice(0, -1)},"services":[${services.join(',')}]}`;
+  return `${head.slice(0, -1)},"services":[${view.services.map(serviceInfoJson).join(',')}]}`;
+}
+
+function serviceInfoJson(service: ServiceView): string {
+  let json = infoJsonOf.get(service);
+  if (json === undefined) {
+    json = JSON.stringify(serviceInfo(service));
+    infoJsonOf.set(service, json);
+  }
+  return json;
 }
 
 const infoJsonOf = new WeakMap<ServiceView, string>();

@@ -14,5 +14,6 @@ export {
   type SharedCode,
 } from './errors.ts';
 export { installPath, findInstallDir } from './install-dir.ts';
+export { BATCH, yieldToRequests } from './turns.ts';
 export { berthVersion } from './version.ts';
 export { loginLinkUrl } from './login-link-url.ts';

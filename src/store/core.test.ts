@@ -99,3 +99,31 @@ test('a database of a Berth that kept plans in the session row is migrated: the 
   store.deleteSession('s');
   assert.equal((db.prepare('SELECT count(*) AS n FROM session_plans').get() as { n: number }).n, 0, 'a session takes its plan with it');
 });
+
+test('plans are stored deflated, sealed or not, and plans stored as JSON by an older Berth read as they were', (t) => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'berth-core-store-'));
+  t.after(() => rmSync(dataDir, { recursive: true, force: true }));
+  const db = openDatabase(join(dataDir, 'berth.db'), [coreMigrations]);
+  t.after(() => db.close());
+  const { box } = countingBox(dataDir);
+  const keyless = new CoreStore(db);
+  const project = keyless.addProject({ name: 'p', path: dataDir });
+  const session = (uuid: string, planJson: string) =>
+    ({ uuid, projectUuid: project.uuid, pipelineUuid: 'pl', pipelinePath: 'a.orchest', type: 'interactive', runtime: 'local', desired: 'running', status: 'running', reason: null, planJson }) as const;
+  const storedPlan = (uuid: string) => (db.prepare('SELECT plan_json AS plan FROM session_plans WHERE session_uuid = ?').get(uuid) as { plan: string }).plan;
+  // What a plan is like: every service repeats the session's ids (env, labels).
+  const services = Array.from({ length: 500 }, (_, i) => ({ name: `s${i}`, env: [{ name: 'ORCHEST_SESSION_UUID', value: '766907b5-cb1e-4e6f8c1a2b3c-1234-4abc' }], labels: { 'berth.project': project.uuid } }));
+  const large = JSON.stringify({ plan: { services } });
+
+  keyless.upsertSession(session('packed', large));
+  assert.ok(storedPlan('packed').length < large.length / 10, `${storedPlan('packed').length} bytes stored for ${large.length} of JSON`);
+  const sealing = new CoreStore(db, box);
+  assert.equal(sealing.sealPlaintextSecrets(), 1, 'a plan deflated without a key is sealed at start');
+  assert.ok(box.isSealed(storedPlan('packed')) && storedPlan('packed').length < large.length / 10);
+  assert.equal(new CoreStore(db, box).getSession('packed')?.planJson, large);
+
+  sealing.upsertSession(session('sealed-json', '{}'));
+  db.prepare('UPDATE session_plans SET plan_json = ? WHERE session_uuid = ?').run(box.seal('{"sealed":"json"}', 'sessions/sealed-json/plan'), 'sealed-json');
+  db.prepare('UPDATE sessions SET plan_rev = plan_rev + 1 WHERE uuid = ?').run('sealed-json');
+  assert.equal(new CoreStore(db, box).getSession('sealed-json')?.planJson, '{"sealed":"json"}');
+});

@@ -3,6 +3,7 @@
  * (secrets: they live here, never in the project directory), sessions and their services.
  */
 import { randomUUID } from 'node:crypto';
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import type { Db, MigrationSet } from './db.ts';
 import { rowMapper } from './rows.ts';
 import { SEALED_PREFIX, type SecretBox } from './secret-box.ts';
@@ -79,6 +80,22 @@ export interface ServiceRecord {
 }
 
 const now = () => new Date().toISOString();
+
+/**
+ * How a plan is stored: deflated. A plan repeats itself (every service carries the session's ids in
+ * its env and labels): 1,000 services are 1.3 MB of JSON and 70 KB deflated. Sealing and writing
+ * the JSON held the event loop 40-60 ms; deflating it takes 3-7 ms and leaves little to seal and
+ * write. Plans stored before as JSON (sealed or not) read as they are.
+ */
+const PACKED_PREFIX = 'berth-z:v1:';
+
+function packPlan(json: string): string {
+  return `${PACKED_PREFIX}${deflateRawSync(json, { level: 3 }).toString('base64')}`;
+}
+
+function unpackPlan(stored: string): string {
+  return stored.startsWith(PACKED_PREFIX) ? inflateRawSync(Buffer.from(stored.slice(PACKED_PREFIX.length), 'base64')).toString('utf8') : stored;
+}
 
 function planContext(sessionUuid: string): string {
   return `sessions/${sessionUuid}/plan`;
@@ -177,7 +194,7 @@ export class CoreStore {
     ).filter((r) => !box.isSealed(r.plan));
     this.db.transaction(() => {
       for (const r of plain) update.run(box.seal(r.value, envContext(r.p, r.q, r.name)), r.p, r.q, r.name);
-      for (const r of plans) this.#writePlan(r.uuid, r.plan);
+      for (const r of plans) this.#writePlan(r.uuid, unpackPlan(r.plan));
     })();
     const count = plain.length + plans.length;
     if (count > 0) this.db.pragma('wal_checkpoint(TRUNCATE)');
@@ -186,7 +203,8 @@ export class CoreStore {
 
   /** Stores a session's plan (sealed when secrets are) as its next revision; its session row exists. */
   #writePlan(uuid: string, planJson: string): void {
-    const sealed = this.secrets ? this.secrets.seal(planJson, planContext(uuid)) : planJson;
+    const packed = packPlan(planJson);
+    const sealed = this.secrets ? this.secrets.seal(packed, planContext(uuid)) : packed;
     this.db
       .prepare('INSERT INTO session_plans (session_uuid, plan_json) VALUES (?, ?) ON CONFLICT (session_uuid) DO UPDATE SET plan_json = excluded.plan_json')
       .run(uuid, sealed);
@@ -208,7 +226,7 @@ export class CoreStore {
     let cached = this.#plans.get(record.uuid);
     if (cached?.rev !== planRev) {
       const { sealed } = this.db.prepare('SELECT plan_json AS sealed FROM session_plans WHERE session_uuid = ?').get(record.uuid) as { sealed: string };
-      cached = { rev: planRev, plan: this.secrets ? this.secrets.open(sealed, planContext(record.uuid)) : sealed };
+      cached = { rev: planRev, plan: unpackPlan(this.secrets ? this.secrets.open(sealed, planContext(record.uuid)) : sealed) };
       this.#plans.set(record.uuid, cached);
     }
     return { ...record, planJson: cached.plan };

@@ -75,13 +75,13 @@ export function removeState(stateDir: string, sessionUuid: string, service: stri
   rmSync(stateFile(stateDir, sessionUuid, service), { force: true });
 }
 
-export function allStates(stateDir: string): InstanceState[] {
-  const states: InstanceState[] = [];
+/** The session and service of every state file on disk, an earlier Berth's included. */
+function* stateFileNames(stateDir: string): Generator<{ sessionUuid: string; service: string }> {
   let sessions: string[];
   try {
     sessions = readdirSync(instancesDir(stateDir));
   } catch {
-    return states;
+    return;
   }
   for (const sessionUuid of sessions) {
     let files: string[];
@@ -90,13 +90,8 @@ export function allStates(stateDir: string): InstanceState[] {
     } catch {
       continue;
     }
-    for (const file of files) {
-      if (!file.endsWith('.json')) continue;
-      const state = readState(stateDir, sessionUuid, file.slice(0, -'.json'.length));
-      if (state) states.push(state);
-    }
+    for (const file of files) if (file.endsWith('.json')) yield { sessionUuid, service: file.slice(0, -'.json'.length) };
   }
-  return states;
 }
 
 /**
@@ -146,8 +141,15 @@ export class StateFiles {
     rmSync(instancesDir(this.#dir, sessionUuid), { recursive: true, force: true });
   }
 
-  /** Every state file on disk (recovery, listing): read from the disk, which earlier processes wrote too. */
-  all(): InstanceState[] {
-    return allStates(this.#dir);
+  /**
+   * The instance of every state file on disk (recovery, listing): the files are listed from the disk,
+   * which earlier processes wrote too, and each is read once (read()). An iterator: a caller going
+   * through 1,000 of them may give the event loop turns in between.
+   */
+  *all(): Generator<InstanceState> {
+    for (const { sessionUuid, service } of stateFileNames(this.#dir)) {
+      const state = this.read(sessionUuid, service);
+      if (state) yield state;
+    }
   }
 }

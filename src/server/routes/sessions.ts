@@ -44,12 +44,13 @@ export function registerSessionRoutes(app: FastifyInstance, deps: SessionRoutesD
   app.get<{ Params: SessionParams }>('/api/sessions/:sid', { schema: schemas.getSession }, async (request, reply) => {
     const { sid } = request.params;
     deps.assertSessionAccess(request, sid);
-    const session = sessions.get(sid);
+    const userServices = await sessions.userServicesJson(sid);
+    const session = await sessions.view(sid);
     // Orchest's API named the started specs `user_services`; the Python SDK reads that key. Both parts
     // are serialised only where they changed since the last poll: a 1,000-service session is polled
     // every 500 ms while it starts (`berth session start --wait`, the UI).
     reply.type('application/json; charset=utf-8');
-    return `{"session":${sessionInfoJson(session)},"user_services":${jsonOnce(session.userServices)}}`;
+    return `{"session":${sessionInfoJson(session)},"user_services":${userServices}}`;
   });
 
   app.delete<{ Params: SessionParams }>('/api/sessions/:sid', { schema: schemas.stopSession }, async (request) => {
@@ -138,16 +139,4 @@ function streamFollow(reply: FastifyReply, file: string, tail: number | undefine
   const controller = new AbortController();
   reply.request.raw.on('close', () => controller.abort());
   void followFile(file, { tail, signal: controller.signal, ended, write: (chunk) => raw.write(chunk) }).finally(() => raw.end());
-}
-
-/** JSON of objects that never change once built (a plan's started specs), made once per object. */
-const jsonOf = new WeakMap<object, string>();
-
-function jsonOnce(value: object): string {
-  let json = jsonOf.get(value);
-  if (json === undefined) {
-    json = JSON.stringify(value);
-    jsonOf.set(value, json);
-  }
-  return json;
 }

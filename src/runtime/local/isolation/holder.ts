@@ -48,6 +48,8 @@ export class SessionNamespaces {
   readonly #isolation: Isolation;
   /** Holders being started by this process: parallel starts of one session share one. */
   readonly #starting = new Map<string, Promise<HolderState>>();
+  /** The lines of each session's hosts file, read once: reading it at every start made 1,000 starts quadratic. */
+  readonly #hostsLines = new Map<string, Set<string>>();
 
   constructor(stateDir: string, isolation: Isolation) {
     this.#stateDir = stateDir;
@@ -163,8 +165,14 @@ export class SessionNamespaces {
   addHost(sessionUuid: string, hostname: string, name: string): void {
     const file = join(this.dir(sessionUuid), 'hosts');
     const line = `127.0.0.1 ${hostname} ${name}`;
-    if (readFileSync(file, 'utf8').split('\n').includes(line)) return;
+    let lines = this.#hostsLines.get(sessionUuid);
+    if (!lines) {
+      lines = new Set(readFileSync(file, 'utf8').split('\n'));
+      this.#hostsLines.set(sessionUuid, lines);
+    }
+    if (lines.has(line)) return;
     appendFileSync(file, `${line}\n`);
+    lines.add(line);
   }
 
   /**
@@ -178,6 +186,7 @@ export class SessionNamespaces {
 
   /** Stops the holder (its forwarders with it) and removes its sockets, hosts file and state. */
   async remove(sessionUuid: string, graceMs: number): Promise<void> {
+    this.#hostsLines.delete(sessionUuid);
     const state = readHolderState(this.#stateFile(sessionUuid));
     if (state && groupMembers(state.pid, state.procStartTime).length > 0) {
       await stopGroup(`namespace holder of session ${sessionUuid}`, state.pid, state.procStartTime, graceMs);
