@@ -28,12 +28,25 @@ if (files.length === 0) {
   console.error(`no test files under ${roots.join(', ')}`);
   process.exit(1);
 }
-console.log(`running ${files.length} test files`);
+// Tests whose figures are their point (`*.alone.test.ts`: liveness at scale) run after the others, by themselves:
+// beside other tests on two cores they measured the machine's load more than Berth.
+const alone = files.filter((f) => f.endsWith('.alone.test.ts'));
+const together = files.filter((f) => !alone.includes(f));
 const concurrency = process.env.BERTH_TEST_CONCURRENCY ?? '2';
-const result = spawnSync(
-  process.execPath,
-  // A test that hangs fails after 10 minutes (the longest set their own timeout) instead of holding CI to its limit.
-  ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-timeout=600000', ...files.map((f) => relative(root, f))],
-  { cwd: root, stdio: 'inherit', env: { ...process.env, BERTH_TEST: '1' } },
-);
-process.exit(result.status ?? 1);
+
+/** @param {string[]} list @param {string} concurrency @param {string} how @returns {number} the exit status */
+function runTests(list, concurrency, how) {
+  if (list.length === 0) return 0;
+  console.log(`running ${list.length} test files ${how}`);
+  const result = spawnSync(
+    process.execPath,
+    // A test that hangs fails after 10 minutes (the longest set their own timeout) instead of holding CI to its limit.
+    ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-timeout=600000', ...list.map((f) => relative(root, f))],
+    { cwd: root, stdio: 'inherit', env: { ...process.env, BERTH_TEST: '1' } },
+  );
+  return result.status ?? 1;
+}
+
+const togetherStatus = runTests(together, concurrency, `${concurrency} at a time`);
+const aloneStatus = runTests(alone, '1', 'by themselves');
+process.exit(togetherStatus || aloneStatus);

@@ -92,6 +92,9 @@ describe('local runtime: the proxy dialer of an isolated session', skipUnless(na
 
     await assert.rejects(runtime.dial!(sid, 7001), { code: 'ECONNREFUSED' });
     assert.ok(dialerPids().length > before.length, 'a dialer runs for the session');
+    // As a session's stop does: its services first (cleanupSession removes their state files, and
+    // the banner outlived every test run when it came first).
+    for (const object of await runtime.list({})) await runtime.stop(object.ref);
     await runtime.cleanupSession(sid);
     for (let i = 0; dialerPids().length > before.length && i < 100; i += 1) await new Promise((r) => setTimeout(r, 20));
     assert.deepEqual(dialerPids(), before, 'no dialer is left once the session is cleaned up');
