@@ -6,8 +6,8 @@
 import type { ServiceInfo, SessionInfo } from '../api/index.ts';
 import { sdkServiceView, type ServicePlan, type SessionPlan } from '../plan/index.ts';
 import type { Runtime } from '../runtime/index.ts';
-import { mapInTurns } from './context.ts';
 import type { ServiceRecord, SessionRecord } from '../store/index.ts';
+import { mapInTurns } from './context.ts';
 
 export interface ServiceView extends Omit<ServiceRecord, 'sessionUuid'> {
   hostname: string;

@@ -163,9 +163,13 @@ describe('a 1,000-service pipeline', { timeout: 900_000 }, () => {
     t.diagnostic(`start of ${SERVICES} services: ${(startMs / 1000).toFixed(1)} s; /api/health ${during.length} samples, p50 ${percentile(during, 50)} ms, p99 ${percentile(during, 99)} ms, max ${Math.max(...during)} ms`);
     assert.ok(Math.max(...during) < LIVENESS_MS, `/api/health took ${Math.max(...during)} ms during the start`);
 
+    const stopping = await sampleHealth(url);
     const t1 = Date.now();
     await client.stopSession(session.uuid);
-    t.diagnostic(`stop: ${((Date.now() - t1) / 1000).toFixed(1)} s`);
+    const stopMs = Date.now() - t1;
+    const duringStop = await stopping.stop();
+    t.diagnostic(`stop: ${(stopMs / 1000).toFixed(1)} s; /api/health ${duringStop.length} samples, p99 ${percentile(duringStop, 99)} ms, max ${Math.max(...duringStop)} ms`);
+    assert.ok(Math.max(...duringStop) < LIVENESS_MS, `/api/health took ${Math.max(...duringStop)} ms during the stop`);
     assert.deepEqual(pidsWithEnv('ORCHEST_SESSION_UUID', session.uuid), [], 'no service process is left');
   });
 

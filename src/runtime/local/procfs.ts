@@ -4,6 +4,7 @@
  */
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { yieldToRequests } from '../../shared/index.ts';
 
 export interface ProcStat {
   pid: number;
@@ -61,16 +62,24 @@ export function groupMayExist(pgid: number): boolean {
   }
 }
 
-/** Which of `pgids` still have a live (non-zombie) member: one pass over /proc for all of them. */
-export function groupsWithLiveMembers(pgids: ReadonlySet<number>): Set<number> {
+/**
+ * Which of `pgids` still have a live (non-zombie) member: one pass over /proc for all of them, with
+ * the event loop free every PROC_BATCH processes (1,000 services are 2,000 processes or more).
+ */
+export async function groupsWithLiveMembers(pgids: ReadonlySet<number>): Promise<Set<number>> {
   const live = new Set<number>();
   if (pgids.size === 0) return live;
+  let read = 0;
   for (const pid of numericEntries('/proc')) {
+    if (++read % PROC_BATCH === 0) await yieldToRequests();
     const stat = readProcStat(pid);
     if (stat && stat.state !== 'Z' && pgids.has(stat.pgid)) live.add(stat.pgid);
   }
   return live;
 }
+
+/** /proc entries read in one turn: a stat is a few microseconds. */
+const PROC_BATCH = 200;
 
 export function groupMembers(pgid: number, leaderStartTime?: number): number[] {
   if (leaderStartTime !== undefined) {

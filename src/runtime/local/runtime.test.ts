@@ -283,6 +283,15 @@ describe('local runtime: stopping', () => {
     assert.equal(existsSync(join(h.stateDir, 'instances', 's1')), false);
     await h.runtime.cleanupSession('s1');
   });
+
+  test('cleanupSession stops what still runs of the session: once its state file is gone nothing could', async (t) => {
+    const h = localHarness(t);
+    const plan = servicePlan({ name: 'left', command: [node], args: ['-e', 'setInterval(() => {}, 1000)'] });
+    const ref = await h.runtime.start(plan, { logFile: h.logFile('left') });
+    await h.runtime.cleanupSession(plan.sessionUuid);
+    assert.equal(readProcStat(Number(ref.id)), undefined, 'the process group is gone');
+    assert.deepEqual(await h.runtime.list({}), []);
+  });
 });
 
 describe('local runtime: redis from the host defaults table', skipUnless(redis, redisCli), () => {

@@ -88,6 +88,10 @@ class LocalRuntime implements Runtime {
   }
 
   async cleanupSession(sessionUuid: string): Promise<void> {
+    // Its callers stop the services first; what still runs is stopped now, since once its state file
+    // is removed below nothing could find and stop it any more.
+    const running = [...this.#states.all()].filter((state) => state.sessionUuid === sessionUuid);
+    await Promise.all(running.map((state) => this.stop(this.#ref(state))));
     this.#dialers.stop(sessionUuid);
     await this.#holders.remove(sessionUuid, this.#graceMs);
     this.#claims.delete(sessionUuid);
