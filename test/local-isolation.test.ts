@@ -387,7 +387,10 @@ describe('isolated sessions on the local runtime', skipUnless(namespaces, redis,
   });
 
   test('forced host mode: the banner, `session status --json` and the port-in-use hint say so, and services take host ports', async (t) => {
-    const dataDir = await tempDir(t, 'berth-data-');
+    // Removed by the hook below once its sessions are stopped: node:test runs after-hooks in the order
+    // they were added, and a data dir gone first left the CLI no server to stop them through (a
+    // python http.server outlived every run).
+    const dataDir = mkdtempSync(join(tmpdir(), 'berth-data-'));
     const dir = await tempDir(t, 'berth-iso-');
     const servicePort = await freePort();
     await writePipeline(dir, 'main.orchest', {
@@ -400,9 +403,10 @@ describe('isolated sessions on the local runtime', skipUnless(namespaces, redis,
     child.stdout.on('data', (d) => (output += d));
     child.stderr.on('data', (d) => (output += d));
     t.after(async () => {
-      spawnSync(process.execPath, ['bin/berth.mjs', 'session', 'stop', 'p', 'main.orchest', '--data-dir', dataDir], { env, encoding: 'utf8' });
+      for (const project of ['p', 'q']) spawnSync(process.execPath, ['bin/berth.mjs', 'session', 'stop', project, 'main.orchest', '--data-dir', dataDir], { env, encoding: 'utf8' });
       child.kill('SIGTERM');
       await new Promise((r) => (child.exitCode === null ? child.once('exit', r) : r(null)));
+      await rm(dataDir, { recursive: true, force: true });
     });
     await waitFor(async () => output.includes('isolation:'), 20_000, () => output);
     assert.match(output, /\n {2}isolation: host \(services listen on the host's real ports \(forced by BERTH_LOCAL_ISOLATION=host\)\)\n/);
@@ -422,9 +426,6 @@ describe('isolated sessions on the local runtime', skipUnless(namespaces, redis,
     });
     assert.equal(cli('project', 'add', dir2, '--name', 'q').status, 0);
     const clash = cli('session', 'start', 'q', 'main.orchest', '--wait', '--json');
-    t.after(() => {
-      cli('session', 'stop', 'q', 'main.orchest');
-    });
     const failed = (JSON.parse(clash.stdout) as { session: { services: { reason: string | null; details?: { hint?: string } }[] } }).session.services[0]!;
     assert.match(failed.reason ?? '', new RegExp(`port ${servicePort} is already in use on this host`));
     assert.match(failed.details?.hint ?? '', /isolation: host, services listen on the host's real ports \(forced by BERTH_LOCAL_ISOLATION=host\)/);
