@@ -170,7 +170,7 @@ export class SessionManager extends EventEmitter<{ event: [SessionEvent] }> {
 
   /**
    * get(), for answers: what the view takes from a newly made or loaded plan is first built in turns
-   * (a session's first view after its start or a restart of Berth held the event loop 20-30 ms).
+   * (a session's first view after its start or a restart of Berth held the event loop 30-50 ms).
    */
   async view(sessionUuid: string): Promise<SessionView> {
     const session = this.#requireSession(sessionUuid);
