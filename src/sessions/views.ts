@@ -35,11 +35,13 @@ export interface ViewSources {
 export function sessionView(session: SessionRecord, { plan, records, runtime, logFile }: ViewSources): SessionView {
   const { planJson: _plan, ...rest } = session;
   const byName = new Map(records.map((r) => [r.name, r]));
-  const services: ServiceView[] = planParts(plan, runtime, logFile).map((fixed) => {
-    const record = byName.get(fixed.service.name);
-    return record ? recordView(record, fixed.parts) : unrecordedView(session, fixed);
-  });
+  const services = planParts(plan, runtime, logFile).map((fixed) => serviceView(session, byName, fixed));
   return { ...rest, services, warnings: plan.warnings, ...(runtime.isolation ? { isolation: runtime.isolation.mode } : {}) };
+}
+
+function serviceView(session: SessionRecord, records: Map<string, ServiceRecord>, fixed: PlannedParts): ServiceView {
+  const record = records.get(fixed.service.name);
+  return record ? recordView(record, fixed.parts) : unrecordedView(session, fixed);
 }
 
 function recordView(record: ServiceRecord, parts: FixedParts): ServiceView {
@@ -112,10 +114,7 @@ export async function prepareSessionView(session: SessionRecord, { plan, records
     if (!partsByPlan.has(plan)) partsByPlan.set(plan, parts);
   }
   const byName = new Map(records.map((r) => [r.name, r]));
-  await mapInTurns(parts, (fixed) => {
-    const record = byName.get(fixed.service.name);
-    serviceInfoJson(record ? recordView(record, fixed.parts) : unrecordedView(session, fixed));
-  });
+  await mapInTurns(parts, (fixed) => serviceInfoJson(serviceView(session, byName, fixed)));
 }
 
 function plannedParts(service: ServicePlan, runtime: Runtime, logFile: (service: string) => string): PlannedParts {

@@ -69,6 +69,8 @@ const KILL_WAIT_MS = 10_000;
  */
 const awaited = new Map<number, { startTime: number; gone: () => void }[]>();
 let ticker: NodeJS.Timeout | undefined;
+/** A tick is going through its groups (in turns): the next one waits for it. */
+let checking = false;
 
 /** undefined = the leader's stat settles nothing; a scan must tell. */
 function goneByLeader(pgid: number, startTime: number): boolean | undefined {
@@ -114,8 +116,6 @@ async function checkAwaited(): Promise<void> {
     ticker = undefined;
   }
 }
-
-let checking = false;
 
 /**
  * Resolves true once the group is gone, false after `ms`. Only the leader's stat is read here: when
