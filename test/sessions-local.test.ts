@@ -15,6 +15,7 @@ import { pidsWithEnv } from './support/processes.ts';
 import { startTestServer, tempDir, writePipeline } from './support/berth.ts';
 import { commandRequirement, skipUnless } from './support/requirements.ts';
 import { connectToService, getFromService, serviceEndpoint, stepHostname, type ServiceEndpoint } from './support/service-reach.ts';
+import { mergeSessionUpdate } from '../src/api/index.ts';
 import { BerthClient, type ApiClientError } from '../src/sdk/client.ts';
 
 const APP = `
@@ -119,6 +120,10 @@ describe('sessions on the local runtime', () => {
     const { session } = await client.startSession('proj', 'main');
     const before = await server.sessions.waitSettled(session.uuid, 30_000);
     assert.equal(before.status, 'running');
+    const whole = await client.call('sessionUpdates', { sid: session.uuid });
+    assert.deepEqual([whole.complete, whole.session.services.map((s) => s.status)], [true, ['ready', 'ready']]);
+    const unchanged = await client.call('sessionUpdates', { sid: session.uuid, since: whole.cursor });
+    assert.deepEqual([unchanged.complete, unchanged.session.services], [false, []], 'nothing changed since the cursor');
 
     const file = JSON.parse(await readFile(project.pipeline.path, 'utf8'));
     file.services.app.env_variables.GREETING = 'changed';
@@ -137,6 +142,15 @@ describe('sessions on the local runtime', () => {
 
     const log = await client.logs(session.uuid, 'app');
     assert.equal(log.match(/app listening on/g)?.length, 2, 'the log keeps the lines from before the restart');
+
+    const applied = await client.call('sessionUpdates', { sid: session.uuid, since: unchanged.cursor });
+    assert.equal(applied.complete, true, 'a cursor of the plan before apply gets the whole session');
+    await client.restartSession(session.uuid, 'web');
+    const restarted = await server.sessions.waitSettled(session.uuid, 30_000);
+    assert.equal(restarted.status, 'running');
+    const update = await client.call('sessionUpdates', { sid: session.uuid, since: applied.cursor });
+    assert.deepEqual([update.complete, update.session.services.map((s) => s.name)], [false, ['web']], 'only the restarted service changed');
+    assert.deepEqual(mergeSessionUpdate(applied.session, update), (await client.getSession(session.uuid)).session);
   });
 
   test('a wrong command fails its service at once with the reason, and the session says which', async (t) => {

@@ -111,6 +111,7 @@ const FIELDS: { [Op in OperationName]: Entry<Op> } = {
   listSessions: { query: { project: O, all: O }, reply: { sessions: R } },
   startSession: { body: { project: R, pipeline: R }, reply: { session: R } },
   getSession: { reply: { session: R, user_services: R } },
+  sessionUpdates: { query: { since: O }, reply: { session: R, cursor: R, complete: R } },
   stopSession: { reply: { session: R } },
   restartSession: { body: { service: O }, reply: { session: R } },
   applySession: { reply: { diff: R, session: R } },

@@ -20,3 +20,4 @@ export {
   type Query,
   type Reply,
 } from './routes.ts';
+export { mergeSessionUpdate } from './session-updates.ts';

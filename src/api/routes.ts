@@ -72,6 +72,7 @@ export const API_ROUTES = {
   listSessions: { method: 'GET', path: '/api/sessions', types: typed<{ query: { project?: string; all?: boolean }; reply: { sessions: T.SessionInfo[] } }>() },
   startSession: { method: 'POST', path: '/api/sessions', types: typed<{ body: T.StartSessionBody; reply: { session: T.SessionInfo } }>() },
   getSession: { method: 'GET', path: SESSION, types: typed<{ reply: { session: T.SessionInfo; user_services: Record<string, Record<string, unknown>> } }>() },
+  sessionUpdates: { method: 'GET', path: `${SESSION}/updates`, types: typed<{ query: { since?: string }; reply: T.SessionUpdate }>() },
   stopSession: { method: 'DELETE', path: SESSION, types: typed<{ reply: { session: T.SessionInfo } }>() },
   restartSession: { method: 'POST', path: `${SESSION}/restart`, types: typed<{ body: T.RestartBody; reply: { session: T.SessionInfo } }>() },
   applySession: { method: 'POST', path: `${SESSION}/apply`, types: typed<{ reply: { diff: T.PlanDiff; session: T.SessionInfo } }>() },

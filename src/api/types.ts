@@ -144,6 +144,17 @@ export interface SessionInfo {
   isolation?: string;
 }
 
+/**
+ * A session as it changed since a cursor (GET /api/sessions/:sid/updates): `session.services`
+ * holds only the services that changed, or every service when `complete`. mergeSessionUpdate
+ * makes the whole session from the previous one and this.
+ */
+export interface SessionUpdate {
+  session: SessionInfo;
+  cursor: string;
+  complete: boolean;
+}
+
 /** Which services `apply` adds, removes, restarts (changed) and leaves alone. */
 export interface PlanDiff {
   added: string[];

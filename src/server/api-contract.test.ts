@@ -166,6 +166,12 @@ describe('a body of the wrong shape', () => {
     assert.match(answer.json().error.message, /^querystring\.all must be string/);
   });
 
+  test('a cursor no answer gave gets 400 naming it', async () => {
+    const answer = await app.inject({ method: 'GET', url: '/api/sessions/s1/updates?since=12', headers: { authorization: `Bearer ${token}` } });
+    assert.equal(answer.statusCode, 400, answer.body);
+    assert.match(answer.json().error.message, /^querystring\.since must match pattern/);
+  });
+
   test('a bodiless POST to a route whose fields are required names the first missing one', async () => {
     const answer = await app.inject({ method: 'POST', url: '/api/sessions', headers: { authorization: `Bearer ${token}` } });
     assert.equal(answer.statusCode, 400, answer.body);

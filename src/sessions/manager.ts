@@ -31,12 +31,12 @@ import { KeyedLock, Slots } from './lock.ts';
 import { Records, type SessionEvent } from './records.ts';
 import { recoverSessions } from './recover.ts';
 import { InFlight } from './tasks.ts';
-import { prepareSessionView, sessionView, userServicesJson, type SessionView, type ViewSources } from './views.ts';
+import { prepareSessionView, sessionUpdate, sessionView, userServicesJson, type SessionUpdate, type SessionView, type ViewSources } from './views.ts';
 import { Watcher } from './watcher.ts';
 
 export { SPEC_HASH_LABEL, type SessionManagerOptions, type StartSessionInput } from './context.ts';
 export type { SessionEvent } from './records.ts';
-export type { SessionView, ServiceView } from './views.ts';
+export type { SessionUpdate, SessionView, ServiceView } from './views.ts';
 
 export interface ApplyResult {
   added: string[];
@@ -173,9 +173,16 @@ export class SessionManager extends EventEmitter<{ event: [SessionEvent] }> {
    * (a session's first view after its start or a restart of Berth held the event loop 30-50 ms).
    */
   async view(sessionUuid: string): Promise<SessionView> {
-    const session = this.#requireSession(sessionUuid);
-    await prepareSessionView(session, this.#viewSources(session));
-    return this.#view(this.#d.store.getSession(sessionUuid) ?? session);
+    return (await this.#preparedView(sessionUuid)).view;
+  }
+
+  /**
+   * view(), with only the services that changed since a cursor an earlier update gave (all of them
+   * without one): what a client following a session polls.
+   */
+  async updates(sessionUuid: string, since?: string): Promise<SessionUpdate> {
+    const { view, plan } = await this.#preparedView(sessionUuid);
+    return sessionUpdate(view, plan, since);
   }
 
   /** Orchest's session.user_services as JSON: the session's services as started, for the SDK. */
@@ -263,6 +270,15 @@ export class SessionManager extends EventEmitter<{ event: [SessionEvent] }> {
 
   #view(session: SessionRecord): SessionView {
     return sessionView(session, this.#viewSources(session));
+  }
+
+  /** The view and the plan it was made from, in one turn after the view's parts were made in turns. */
+  async #preparedView(sessionUuid: string): Promise<{ view: SessionView; plan: SessionPlan }> {
+    const session = this.#requireSession(sessionUuid);
+    await prepareSessionView(session, this.#viewSources(session));
+    const current = this.#d.store.getSession(sessionUuid) ?? session;
+    const sources = this.#viewSources(current);
+    return { view: sessionView(current, sources), plan: sources.plan };
   }
 
   #viewSources(session: SessionRecord): ViewSources {

@@ -1,15 +1,16 @@
 /**
  * Views of large sessions: what they take from the plan is made once, in turns, and the views of
- * services without a record are kept until the session changes (their JSON with them).
+ * services without a record are kept until the session changes (their JSON with them). Updates
+ * since a cursor hold only the services whose view changed.
  */
-import { test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { planSession, sdkServiceView, type SessionPlan } from '../plan/index.ts';
 import { context, templatesPipeline } from '../plan/fixtures.ts';
 import { FakeRuntime } from '../runtime/fixtures/fake-runtime.ts';
 import type { PipelineSpec } from '../spec/index.ts';
-import type { SessionRecord } from '../store/index.ts';
-import { prepareSessionView, sessionInfoJson, sessionView, userServicesJson } from './views.ts';
+import type { ServiceRecord, SessionRecord } from '../store/index.ts';
+import { CURSOR_PATTERN, prepareSessionView, sessionInfoJson, sessionUpdate, sessionView, userServicesJson, type SessionView } from './views.ts';
 
 const runtime = new FakeRuntime();
 const logFile = (service: string) => `/logs/${service}.log`;
@@ -121,4 +122,60 @@ test("a session's view and its JSON are prepared in turns, and the view then is 
   assert.equal(info.services.length, 200);
   assert.deepEqual(Object.keys(info.services[7] ?? {}), ['name', 'status', 'reason', 'details', 'hostname', 'internalHostname', 'ports', 'exposed', 'urls', 'endpoints', 'runtimeId', 'attempt', 'startedAt', 'readyAt']);
   assert.equal(info.services[7]?.status, 'pending');
+});
+
+function serviceRecord(plan: SessionPlan, name: string, fields: Partial<ServiceRecord> = {}): ServiceRecord {
+  const specHash = plan.services.find((s) => s.name === name)?.specHash ?? '';
+  return { sessionUuid: plan.sessionUuid, name, status: 'ready', reason: null, details: null, specHash, runtimeId: `pid-${name}`, endpoints: null, attempt: 1, startedAt: null, readyAt: null, updatedAt: '2026-12-06T00:00:02.000Z', ...fields };
+}
+
+const names = (view: SessionView) => view.services.map((s) => s.name);
+
+describe('sessionUpdate: the services changed since a cursor', () => {
+  const plan = largePlan(5);
+  const session = record(plan);
+  const viewWith = (records: ServiceRecord[], current = session) => sessionView(current, { plan, records, runtime, logFile });
+
+  test('no cursor: the whole session; then only what changed, nothing when nothing did', () => {
+    const first = sessionUpdate(viewWith([]), plan, undefined);
+    assert.equal(first.complete, true);
+    assert.deepEqual(names(first.view), ['r0', 'r1', 'r2', 'r3', 'r4']);
+    assert.match(first.cursor, new RegExp(CURSOR_PATTERN));
+
+    const same = sessionUpdate(viewWith([]), plan, first.cursor);
+    assert.deepEqual([same.complete, names(same.view)], [false, []]);
+    assert.equal(same.view.status, 'starting', "the session's own fields always come");
+
+    const r1 = serviceRecord(plan, 'r1');
+    const r3 = serviceRecord(plan, 'r3', { status: 'starting' });
+    const started = sessionUpdate(viewWith([r1, r3]), plan, same.cursor);
+    assert.deepEqual([started.complete, names(started.view)], [false, ['r1', 'r3']]);
+    assert.equal(started.view.services[0]?.status, 'ready');
+
+    const r3Ready = serviceRecord(plan, 'r3');
+    const next = sessionUpdate(viewWith([r1, r3Ready]), plan, started.cursor);
+    assert.deepEqual(names(next.view), ['r3']);
+    assert.deepEqual(names(sessionUpdate(viewWith([r1, r3Ready]), plan, started.cursor).view), ['r3'], 'the same cursor again: the same answer');
+  });
+
+  test('a view that comes back (a record gone, the kept pending view again) counts as a change', () => {
+    const start = sessionUpdate(viewWith([]), plan, undefined);
+    const withRecord = sessionUpdate(viewWith([serviceRecord(plan, 'r2')]), plan, start.cursor);
+    assert.deepEqual(names(withRecord.view), ['r2']);
+    const without = sessionUpdate(viewWith([]), plan, withRecord.cursor);
+    assert.deepEqual(names(without.view), ['r2']);
+    assert.equal(without.view.services[0]?.status, 'pending');
+  });
+
+  test('another plan, another run of the server or a count not given yet: the whole session', () => {
+    const { cursor } = sessionUpdate(viewWith([]), plan, undefined);
+    const [run, planId, count] = cursor.split('.');
+    const other = largePlan(5);
+    const otherView = sessionView(session, { plan: other, records: [], runtime, logFile });
+    assert.equal(sessionUpdate(otherView, other, cursor).complete, true, 'a new plan (apply, a new start)');
+    const otherRun = run === 'a'.repeat(12) ? 'b'.repeat(12) : 'a'.repeat(12);
+    assert.equal(sessionUpdate(viewWith([]), plan, `${otherRun}.${planId}.${count}`).complete, true, 'a restart of Berth counts anew');
+    assert.equal(sessionUpdate(viewWith([]), plan, `${run}.${planId}.${Number(count) + 1_000_000}`).complete, true);
+    assert.equal(sessionUpdate(viewWith([]), plan, `${run}.${planId}.${count}`).complete, false);
+  });
 });

@@ -3,6 +3,7 @@
  * record, endpoints and URLs. Built from the store and the stored plan; it asks the runtime nothing
  * but host names.
  */
+import { randomBytes } from 'node:crypto';
 import type { ServiceInfo, SessionInfo } from '../api/index.ts';
 import { sdkServiceView, type ServicePlan, type SessionPlan } from '../plan/index.ts';
 import type { Runtime } from '../runtime/index.ts';
@@ -41,7 +42,12 @@ export function sessionView(session: SessionRecord, { plan, records, runtime, lo
 
 function serviceView(session: SessionRecord, records: Map<string, ServiceRecord>, fixed: PlannedParts): ServiceView {
   const record = records.get(fixed.service.name);
-  return record ? recordView(record, fixed.parts) : unrecordedView(session, fixed);
+  const view = record ? recordView(record, fixed.parts) : unrecordedView(session, fixed);
+  if (fixed.shown !== view) {
+    fixed.shown = view;
+    changedAt.set(view, ++changes);
+  }
+  return view;
 }
 
 function recordView(record: ServiceRecord, parts: FixedParts): ServiceView {
@@ -83,6 +89,8 @@ interface PlannedParts {
   service: ServicePlan;
   parts: FixedParts;
   unrecorded?: { key: string; view: ServiceView };
+  /** The view of this service the last view of its session held (sessionUpdate's changes). */
+  shown?: ServiceView;
 }
 
 /**
@@ -100,6 +108,51 @@ function planParts(plan: SessionPlan, runtime: Runtime, logFile: (service: strin
     partsByPlan.set(plan, parts);
   }
   return parts;
+}
+
+/**
+ * Changes are counted across sessions: each time a service's view differs from the one its
+ * session's previous view held, it gets the next count. A client that saw a session at count N
+ * needs only the services counted after N (sessionUpdate): while 1,000 services start, a poll of
+ * the whole session was 0.7 MB of JSON, and the server's health answer waited behind sending it.
+ */
+let changes = 0;
+const changedAt = new WeakMap<ServiceView, number>();
+
+/** Counted plans: a cursor holds the plan it was given for, and a new plan means a whole answer. */
+let plans = 0;
+const planCount = new WeakMap<SessionPlan, number>();
+
+/** A cursor of another run of the server is not trusted: its counts started again from 0. */
+const RUN = randomBytes(6).toString('hex');
+
+/** `<run>.<plan>.<changes>`: what the route's schema accepts as `since`. */
+export const CURSOR_PATTERN = '^[0-9a-f]{12}\\.[0-9]+\\.[0-9]+$';
+
+export interface SessionUpdate {
+  /** The session, with only the services that changed since the cursor given (all when `complete`). */
+  view: SessionView;
+  /** What to send as `since` next time. */
+  cursor: string;
+  /** Whether `view` holds every service: no cursor, a cursor of another plan or another run of the server. */
+  complete: boolean;
+}
+
+/**
+ * What changed in a session's view since a cursor an earlier update gave. The view must be made
+ * from this plan, in the same turn (sessionView stamps the changes as it makes the view).
+ */
+export function sessionUpdate(view: SessionView, plan: SessionPlan, since: string | undefined): SessionUpdate {
+  let planId = planCount.get(plan);
+  if (planId === undefined) {
+    planId = ++plans;
+    planCount.set(plan, planId);
+  }
+  const cursor = `${RUN}.${planId}.${changes}`;
+  const [run, sincePlan, sinceChanges] = since?.split('.') ?? [];
+  const after = Number(sinceChanges);
+  if (run !== RUN || Number(sincePlan) !== planId || !(after <= changes)) return { view, cursor, complete: true };
+  return { view: { ...view, services: view.services.filter((s) => (changedAt.get(s) ?? 0) > after) }, cursor, complete: false };
 }
 
 /**

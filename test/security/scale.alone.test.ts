@@ -15,6 +15,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { mergeSessionUpdate, type SessionInfo } from '../../src/api/index.ts';
 import { BerthClient } from '../../src/sdk/client.ts';
 import { pidsWithEnv } from '../support/processes.ts';
 import { tempDir } from '../support/berth.ts';
@@ -133,10 +134,15 @@ function percentile(values: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
 }
 
-async function waitForStatus(client: BerthClient, sessionUuid: string, wanted: string, timeoutMs: number): Promise<{ status: string; services: { status: string }[] }> {
+/** Follows the session as `berth session start --wait` and the UI do: its updates, every 500 ms. */
+async function waitForStatus(client: BerthClient, sessionUuid: string, wanted: string, timeoutMs: number): Promise<SessionInfo> {
   const deadline = Date.now() + timeoutMs;
+  let session: SessionInfo | undefined;
+  let since: string | undefined;
   for (;;) {
-    const { session } = await client.getSession(sessionUuid);
+    const update = await client.call('sessionUpdates', { sid: sessionUuid, ...(since ? { since } : {}) });
+    session = mergeSessionUpdate(session, update);
+    since = update.cursor;
     if (session.status === wanted) return session;
     assert.ok(Date.now() < deadline, `session still ${session.status} after ${timeoutMs / 1000} s`);
     await sleep(500);
@@ -160,7 +166,7 @@ describe('a 1,000-service pipeline', { timeout: 900_000 }, () => {
     const during = await sampler.stop();
     assert.equal(settled.services.filter((s) => s.status === 'ready').length, SERVICES);
     assert.equal(pidsWithEnv('ORCHEST_SESSION_UUID', session.uuid).length, SERVICES, 'one process per service');
-    t.diagnostic(`start of ${SERVICES} services: ${(startMs / 1000).toFixed(1)} s; /api/health ${during.length} samples, p50 ${percentile(during, 50)} ms, p99 ${percentile(during, 99)} ms, max ${Math.max(...during)} ms`);
+    t.diagnostic(`start of ${SERVICES} services: ${(startMs / 1000).toFixed(1)} s; /api/health ${during.length} samples, p50 ${percentile(during, 50)} ms, p99 ${percentile(during, 99)} ms, max ${Math.max(...during)} ms; ${during.filter((v) => v > 50).length} over 50 ms`);
     assert.ok(Math.max(...during) < LIVENESS_MS, `/api/health took ${Math.max(...during)} ms during the start`);
 
     const stopping = await sampleHealth(url);

@@ -8,6 +8,7 @@
  */
 import type { FastifySchema } from 'fastify';
 import type { EnvironmentInput } from '../../environments/index.ts';
+import { CURSOR_PATTERN } from '../../sessions/index.ts';
 import {
   describedString,
   fields,
@@ -246,6 +247,9 @@ export interface ListSessionsQuery {
 export interface EventsQuery {
   session?: string;
 }
+export interface UpdatesQuery {
+  since?: string;
+}
 
 const PROJECT_AND_PIPELINE = {
   project: describedString(PROJECT_REF),
@@ -271,6 +275,19 @@ export const getSession: FastifySchema = {
   tags: ['sessions'],
   params: pathParams('sid'),
   documentedResponses: { 200: json('the session; user_services as Orchest named the started services', fields({ session: OBJECT, user_services: OBJECT })) },
+};
+
+export const sessionUpdates: FastifySchema = {
+  summary: 'one session with only the services that changed since the cursor an earlier answer gave: what a client following a start polls',
+  tags: ['sessions'],
+  params: pathParams('sid'),
+  querystring: optionalFields({ since: { type: 'string', pattern: CURSOR_PATTERN, description: 'the cursor of the previous answer; without it every service' } }),
+  documentedResponses: {
+    200: json(
+      'the session with the services changed since the cursor (every service when complete is true: no cursor, or one of another plan or another run of Berth), and the cursor for the next call',
+      fields({ session: OBJECT, cursor: STRING, complete: { type: 'boolean' } }),
+    ),
+  },
 };
 
 export const stopSession: FastifySchema = {

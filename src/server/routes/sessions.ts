@@ -8,7 +8,7 @@ import type { Projects } from '../projects.ts';
 import { followFile, readTail } from '../log-files.ts';
 import { queryCount } from '../ids.ts';
 import * as schemas from './schemas.ts';
-import type { EventsQuery, ListSessionsQuery, LogQuery, RestartBody, ServiceParams, SessionParams, StartSessionBody } from './schemas.ts';
+import type { EventsQuery, ListSessionsQuery, LogQuery, RestartBody, ServiceParams, SessionParams, StartSessionBody, UpdatesQuery } from './schemas.ts';
 
 export interface SessionRoutesDeps {
   store: CoreStore;
@@ -47,10 +47,18 @@ export function registerSessionRoutes(app: FastifyInstance, deps: SessionRoutesD
     const userServices = await sessions.userServicesJson(sid);
     const session = await sessions.view(sid);
     // Orchest's API named the started specs `user_services`; the Python SDK reads that key. Both parts
-    // are serialised only where they changed since the last poll: a 1,000-service session is polled
-    // every 500 ms while it starts (`berth session start --wait`, the UI).
+    // are serialised only where they changed since the last call; clients that follow a start poll
+    // `/updates` instead, which sends only what changed.
     reply.type('application/json; charset=utf-8');
     return `{"session":${sessionInfoJson(session)},"user_services":${userServices}}`;
+  });
+
+  app.get<{ Params: SessionParams; Querystring: UpdatesQuery }>('/api/sessions/:sid/updates', { schema: schemas.sessionUpdates }, async (request, reply) => {
+    const { sid } = request.params;
+    deps.assertSessionAccess(request, sid);
+    const { view, cursor, complete } = await sessions.updates(sid, request.query.since);
+    reply.type('application/json; charset=utf-8');
+    return `{"session":${sessionInfoJson(view)},"cursor":${JSON.stringify(cursor)},"complete":${complete}}`;
   });
 
   app.delete<{ Params: SessionParams }>('/api/sessions/:sid', { schema: schemas.stopSession }, async (request) => {
