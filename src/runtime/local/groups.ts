@@ -26,6 +26,8 @@ interface TrackedChild {
   child: ChildHandle;
   startTime: number;
   exit?: ExitInfo;
+  /** The launcher died: this exit will not be told. */
+  untold?: true;
 }
 
 const children = new Map<number, TrackedChild>();
@@ -35,10 +37,23 @@ export function trackChild(child: ChildHandle, startTime: number, onExit: (exit:
   const tracked: TrackedChild = { child, startTime };
   children.set(child.pid, tracked);
   void child.exited.then(function childExited(exit) {
-    if (!exit) return;
+    if (!exit) {
+      tracked.untold = true;
+      return;
+    }
     tracked.exit = exit;
     onExit(exit);
   });
+}
+
+/**
+ * Whether a child of this process runs, known without /proc: its exit has not been told and will be
+ * (its launcher lives). The exit watcher asks this of every ready service each second; reading
+ * /proc for 1,000 of them took 20-30 ms of the event loop a second.
+ */
+export function runsByLauncher(pid: number, startTime: number): boolean {
+  const tracked = children.get(pid);
+  return tracked !== undefined && tracked.startTime === startTime && !tracked.exit && !tracked.untold;
 }
 
 /** The exit of a child of this process, waiting for Node to reap it when it is a zombie. */

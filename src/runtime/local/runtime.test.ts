@@ -7,6 +7,7 @@ import { commandRequirement, skipUnless } from '../../../test/support/requiremen
 import { freePort, isListening } from '../../../test/support/ports.ts';
 import type { RuntimeError } from '../errors.ts';
 import { eventually, localHarness, servicePlan } from './fixtures.ts';
+import { launcher } from './launcher.ts';
 import { groupMembers, readProcStat } from './procfs.ts';
 
 const node = process.execPath;
@@ -261,6 +262,23 @@ describe('local runtime: stopping', () => {
       return s.state === 'exited' && s;
     });
     assert.deepEqual(state, { state: 'exited', exitCode: null, signal: 'SIGKILL', reason: 'killed by SIGKILL' });
+  });
+
+  test('an exit the launcher can no longer tell (it died) is seen in /proc', async (t) => {
+    const h = localHarness(t);
+    const ref = await h.runtime.start(servicePlan({ name: 'orphan', command: [node], args: ['-e', 'console.log("up"); setInterval(() => {}, 1000)'] }), { logFile: h.logFile('orphan') });
+    // Released by the launcher and running (a launcher killed before it released the service ends its wrapper).
+    await eventually('the service to run', () => logOf(h.logFile('orphan')).includes('\nup\n'));
+    const launcherPid = readProcStat(Number(ref.id))!.ppid;
+    launcher.stop();
+    await eventually('the launcher to exit', async () => readProcStat(launcherPid) === undefined);
+    assert.equal((await h.runtime.inspect(ref)).state, 'running', 'the service outlives its launcher');
+    process.kill(Number(ref.id), 'SIGKILL');
+    const state = await eventually('the exit', async () => {
+      const s = await h.runtime.inspect(ref);
+      return s.state === 'exited' && s;
+    });
+    assert.equal(state.state, 'exited');
   });
 
   test('starting a service whose previous instance still runs is refused', async (t) => {

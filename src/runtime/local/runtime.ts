@@ -16,7 +16,7 @@ import { bindsOf, hostPathOf, linkBinds, pathRewriter, type Bind } from './binds
 import { assertExecutable, serviceArgv, umaskWrapper } from './command.ts';
 import { hostEnv, serviceEnv } from './env.ts';
 import { execNotFound, execOnHost } from './exec.ts';
-import { childExit, forgetChild, stopGroup, trackChild } from './groups.ts';
+import { childExit, forgetChild, runsByLauncher, stopGroup, trackChild } from './groups.ts';
 import { hostDefaultFor } from './host-defaults.ts';
 import { launcher } from './launcher.ts';
 import { SessionDialers } from './isolation/dialer.ts';
@@ -295,6 +295,8 @@ class LocalRuntime implements Runtime {
   }
 
   async #stateFor(state: InstanceState): Promise<RuntimeState> {
+    // The launcher tells this process of its children's exits; /proc is for instances it adopted.
+    if (runsByLauncher(state.pid, state.procStartTime)) return { state: 'running', startedAt: state.startedAt };
     const stat = readProcStat(state.pid);
     const alive = stat !== undefined && stat.startTime === state.procStartTime;
     if (alive && stat.state !== 'Z') return { state: 'running', startedAt: state.startedAt };
