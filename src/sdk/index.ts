@@ -14,8 +14,10 @@ export type {
   RunStepInfo,
   ServiceInfo,
   SessionInfo,
+  SessionUpdate,
   UserInfo,
 } from '../api/index.ts';
+export { mergeSessionUpdate } from '../api/index.ts';
 export {
   getService,
   getServices,

@@ -3,8 +3,7 @@
  * PROJECT PIPELINE, by --session UUID, or left out when exactly one session is active.
  */
 import type { Command } from 'commander';
-import type { BerthClient, ServiceInfo, SessionInfo } from '../../sdk/index.ts';
-import { mergeSessionUpdate } from '../../api/index.ts';
+import { mergeSessionUpdate, type BerthClient, type ServiceInfo, type SessionInfo } from '../../sdk/index.ts';
 import { CliError } from '../errors.ts';
 import { addConnectOptions, connect, type ConnectOptions } from '../connect.ts';
 import { CliExit, colors as c, printJson } from '../output.ts';
