@@ -3,6 +3,7 @@ import type * as Kubernetes from './kubernetes/index.ts';
 export type {
   Endpoint,
   ExecResult,
+  ExitFeed,
   ImageBuilder,
   ImageBuildRequest,
   Runtime,

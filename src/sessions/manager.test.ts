@@ -61,7 +61,7 @@ function portInUse(name: string): RuntimeError {
  * replaces the manager with a new one over the same store and runtime, as a restart after SIGKILL.
  */
 class TestBerth {
-  readonly runtime = new FakeRuntime();
+  readonly runtime: FakeRuntime;
   readonly store: CoreStore;
   readonly dir: string;
   /** Every event of every manager, in order. */
@@ -69,10 +69,16 @@ class TestBerth {
   sessions: SessionManager;
   readonly #db: Db;
   readonly #resyncMs: number | undefined;
+  readonly #watchIntervalMs: number;
 
-  /** `resyncMs`: how often every session is reconciled whatever the exit watcher saw (default: the manager's 30 s). */
-  constructor(t: TestContext, options: { resyncMs?: number } = {}) {
+  /**
+   * `resyncMs`: how often every session is reconciled whatever the exit watcher saw (default: the manager's 30 s);
+   * `watchIntervalMs`: the exit watcher's tick (default 20 ms); `tellsExits`: the runtime tells exits as they happen.
+   */
+  constructor(t: TestContext, options: { resyncMs?: number; watchIntervalMs?: number; tellsExits?: boolean } = {}) {
+    this.runtime = new FakeRuntime({ tellsExits: options.tellsExits ?? false });
     this.#resyncMs = options.resyncMs;
+    this.#watchIntervalMs = options.watchIntervalMs ?? 20;
     this.dir = mkdtempSync(join(tmpdir(), 'berth-manager-'));
     this.#db = openDatabase(join(this.dir, 'berth.db'), [coreMigrations]);
     this.store = new CoreStore(this.#db);
@@ -94,7 +100,7 @@ class TestBerth {
       logger: pino({ level: 'silent' }),
       graceMs: 10,
       // The exit watcher polls this often: fast enough for tests to see an exit within a few ticks.
-      watchIntervalMs: 20,
+      watchIntervalMs: this.#watchIntervalMs,
       ...(this.#resyncMs ? { resyncMs: this.#resyncMs } : {}),
     });
     manager.on('event', (event) => this.events.push(event));
@@ -323,6 +329,22 @@ describe('exit watcher', () => {
     assert.deepEqual(berth.sessionStatuses(), ['failed']);
     assert.equal(berth.service(sid, 'db').status, 'ready');
     assert.equal(berth.starts('web'), 1, 'the manager does not restart it by itself');
+  });
+
+  test('an exit the runtime tells is acted on at once, and the ticks do not inspect what it will tell', async (t) => {
+    const berth = new TestBerth(t, { tellsExits: true, watchIntervalMs: 60_000 });
+    const sid = await berth.startSettled(pipeline(service('db'), service('web')));
+    berth.runtime.exit('web', 137);
+    // The next tick is a minute away: only the told exit can fail the session in time.
+    await until('the session to fail', () => berth.session(sid).status === 'failed');
+    assert.equal(berth.service(sid, 'web').reason, 'exited with code 137');
+    assert.equal(berth.service(sid, 'db').status, 'ready');
+
+    const ticking = new TestBerth(t, { tellsExits: true });
+    await ticking.startSettled(pipeline(service('db'), service('web')));
+    const before = ticking.runtime.inspections;
+    await new Promise((resolve) => setTimeout(resolve, 200)); // ten ticks
+    assert.equal(ticking.runtime.inspections, before, 'running instances whose exit will be told are not inspected');
   });
 
   test('service ready → exited when its instance disappears from the runtime', async (t) => {

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { commandRequirement, skipUnless } from '../../../test/support/requirements.ts';
 import { freePort, isListening } from '../../../test/support/ports.ts';
 import type { RuntimeError } from '../errors.ts';
+import type { RuntimeRef } from '../types.ts';
 import { eventually, localHarness, servicePlan } from './fixtures.ts';
 import { launcher } from './launcher.ts';
 import { groupMembers, readProcStat } from './procfs.ts';
@@ -256,11 +257,14 @@ describe('local runtime: stopping', () => {
   test('a service killed from outside reports the signal', async (t) => {
     const h = localHarness(t);
     const ref = await h.runtime.start(servicePlan({ name: 'victim', command: [node], args: ['-e', 'setInterval(() => {}, 1000)'] }), { logFile: h.logFile('victim') });
+    const told: RuntimeRef[] = [];
+    t.after(h.runtime.exits!.listen((exited) => told.push(exited)));
+    assert.equal(h.runtime.exits!.tells(ref), true, 'its launcher will tell the exit');
     process.kill(Number(ref.id), 'SIGKILL');
-    const state = await eventually('the exit', async () => {
-      const s = await h.runtime.inspect(ref);
-      return s.state === 'exited' && s;
-    });
+    await eventually('the exit to be told', () => told.length > 0);
+    assert.deepEqual(told, [ref]);
+    assert.equal(h.runtime.exits!.tells(ref), false, 'exited: nothing more to tell');
+    const state = await h.runtime.inspect(ref);
     assert.deepEqual(state, { state: 'exited', exitCode: null, signal: 'SIGKILL', reason: 'killed by SIGKILL' });
   });
 
@@ -273,6 +277,7 @@ describe('local runtime: stopping', () => {
     launcher.stop();
     await eventually('the launcher to exit', async () => readProcStat(launcherPid) === undefined);
     assert.equal((await h.runtime.inspect(ref)).state, 'running', 'the service outlives its launcher');
+    await eventually('the runtime to know its exit will not be told', () => h.runtime.exits!.tells(ref) === false);
     process.kill(Number(ref.id), 'SIGKILL');
     const state = await eventually('the exit', async () => {
       const s = await h.runtime.inspect(ref);

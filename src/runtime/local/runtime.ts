@@ -9,7 +9,7 @@ import { mkdir, open, rm, rmdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { ServicePlan } from '../../plan/index.ts';
 import { BATCH, yieldToRequests } from '../../shared/index.ts';
-import type { Endpoint, ExecResult, Runtime, RuntimeObject, RuntimeRef, RuntimeState, StartOptions } from '../types.ts';
+import type { Endpoint, ExecResult, ExitFeed, Runtime, RuntimeObject, RuntimeRef, RuntimeState, StartOptions } from '../types.ts';
 import { RuntimeError } from '../errors.ts';
 import { startMarker } from '../log-marker.ts';
 import { bindsOf, hostPathOf, linkBinds, pathRewriter, type Bind } from './binds.ts';
@@ -61,6 +61,19 @@ class LocalRuntime implements Runtime {
   readonly #dialers = new SessionDialers();
   /** Namespace mode: ports claimed by a start in progress or done, per session (port -> service). */
   readonly #claims = new Map<string, Map<number, string>>();
+  readonly #exitListeners = new Set<(ref: RuntimeRef) => void>();
+
+  /** The launcher tells the exits of the processes this Berth started; adopted ones are inspected. */
+  readonly exits: ExitFeed = {
+    tells: (ref) => {
+      const state = this.#stateOf(ref);
+      return state !== undefined && runsByLauncher(state.pid, state.procStartTime);
+    },
+    listen: (listener) => {
+      this.#exitListeners.add(listener);
+      return () => this.#exitListeners.delete(listener);
+    },
+  };
 
   constructor(options: LocalRuntimeOptions) {
     this.#stateDir = options.stateDir;
@@ -278,6 +291,7 @@ class LocalRuntime implements Runtime {
     } catch {
       // the session directory was removed meanwhile: nothing left to record
     }
+    for (const listener of this.#exitListeners) listener(this.#ref(current));
   }
 
   #key(sessionUuid: string, service: string): string {
