@@ -134,7 +134,7 @@ const names = (view: SessionView) => view.services.map((s) => s.name);
 describe('sessionUpdate: the services changed since a cursor', () => {
   const plan = largePlan(5);
   const session = record(plan);
-  const viewWith = (records: ServiceRecord[], current = session) => sessionView(current, { plan, records, runtime, logFile });
+  const viewWith = (records: ServiceRecord[]) => sessionView(session, { plan, records, runtime, logFile });
 
   test('no cursor: the whole session; then only what changed, nothing when nothing did', () => {
     const first = sessionUpdate(viewWith([]), plan, undefined);
