@@ -84,13 +84,27 @@ function pidsWithArg(needle: string): number[] {
   return pids;
 }
 
-/** Network namespaces (`net:[inode]`) some live process is in. */
-function liveNetNamespaces(): Set<string> {
-  const found = new Set<string>();
+/** Now, in the clock of /proc/<pid>/stat's start times (ticks since boot, 100 a second). */
+function ticksSinceBoot(): number {
+  return Math.ceil(Number(readFileSync('/proc/uptime', 'utf8').split(' ')[0]) * 100);
+}
+
+/**
+ * Network namespaces (`net:[inode]`) some live process that started before `ticks` is in. A freed
+ * namespace's inode number is soon given to a new one (another test's container or session, in
+ * the suite), so only processes older than the stop can be the session's leftovers: each is
+ * listed with its command line.
+ */
+function netNamespacesHeldSince(ticks: number): Map<string, string[]> {
+  const found = new Map<string, string[]>();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      found.add(readlinkSync(`/proc/${entry}/ns/net`));
+      const ns = readlinkSync(`/proc/${entry}/ns/net`);
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]) > ticks) continue;
+      const command = readFileSync(`/proc/${entry}/cmdline`, 'utf8').replaceAll('\0', ' ').trim();
+      found.set(ns, [...(found.get(ns) ?? []), `${entry} ${command}`]);
     } catch {
       // ended, or not ours to read
     }
@@ -232,11 +246,13 @@ describe('isolated sessions on the local runtime', skipUnless(namespaces, redis,
     assert.equal(mountsMentioning(process.pid, join(stateDir, 'ns')).length, 0, 'the hosts bind is not visible on the host');
     assert.equal(mountsMentioning(holders[0]!.nsPid, namespaceDir(stateDir, sa.uuid)).length, 1, 'the session sees its own hosts file');
 
+    const stopping = ticksSinceBoot();
     await server.sessions.stop(sa.uuid);
     await server.sessions.stop(sb.uuid);
+    const held = netNamespacesHeldSince(stopping);
     const left = {
       processes: [...servicePids.filter((pid) => existsAlive(pid)), ...dialers.flat().filter((pid) => existsAlive(pid)), ...pidsWithArg(stateDir)],
-      namespaces: sessionNamespaces.filter((ns) => liveNetNamespaces().has(ns)),
+      namespaces: sessionNamespaces.flatMap((ns) => (held.has(ns) ? [`${ns}: ${held.get(ns)!.join('; ')}`] : [])),
       sockets: socketFiles(stateDir),
     };
     assert.deepEqual(left, { processes: [], namespaces: [], sockets: [] });
@@ -376,10 +392,12 @@ describe('isolated sessions on the local runtime', skipUnless(namespaces, redis,
 
     const holderGroup = pidsInGroup(holder.pid);
     assert.ok(holderGroup.length >= 2, `the holder's group: ${holderGroup.join(', ')}`);
+    const stopping = ticksSinceBoot();
     await server.sessions.stop(session.uuid);
+    const held = netNamespacesHeldSince(stopping);
     const left = {
       processes: [...before.filter(existsAlive), ...pidsWithArg(stateDir), ...pidsInGroup(holder.pid)],
-      namespaces: liveNetNamespaces().has(namespace) ? [namespace] : [],
+      namespaces: held.has(namespace) ? [`${namespace}: ${held.get(namespace)!.join('; ')}`] : [],
       sockets: socketFiles(stateDir),
       mounts: [...mountsMentioning(process.pid, stateDir), ...before.flatMap((pid) => mountsMentioning(pid, stateDir))],
     };
