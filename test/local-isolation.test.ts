@@ -20,6 +20,7 @@ import { commandRequirement, skipUnless, type Requirement } from './support/requ
 import { RESP_PY, writeProject } from './jobs-support.ts';
 import { loadPipelineFile } from '../src/spec/index.ts';
 import { namespaceDir } from '../src/runtime/local/isolation/holder.ts';
+import { readProcStat } from '../src/runtime/local/procfs.ts';
 import { createLocalRuntime } from '../src/runtime/local/index.ts';
 import { probeNamespaces } from '../src/runtime/local/isolation/mode.ts';
 
@@ -101,8 +102,7 @@ function netNamespacesHeldSince(ticks: number): Map<string, string[]> {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const ns = readlinkSync(`/proc/${entry}/ns/net`);
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]) > ticks) continue;
+      if ((readProcStat(Number(entry))?.startTime ?? Infinity) > ticks) continue;
       const command = readFileSync(`/proc/${entry}/cmdline`, 'utf8').replaceAll('\0', ' ').trim();
       found.set(ns, [...(found.get(ns) ?? []), `${entry} ${command}`]);
     } catch {

@@ -20,4 +20,4 @@ export {
   type Query,
   type Reply,
 } from './routes.ts';
-export { mergeSessionUpdate } from './session-updates.ts';
+export { mergeSessionUpdate, SessionFollower } from './session-updates.ts';

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mergeSessionUpdate } from './session-updates.ts';
+import { mergeSessionUpdate, SessionFollower } from './session-updates.ts';
 import type { ServiceInfo, SessionInfo } from './types.ts';
 
 function service(name: string, status: ServiceInfo['status']): ServiceInfo {
@@ -29,4 +29,20 @@ test('a complete update is the session, whatever came before', () => {
   assert.equal(mergeSessionUpdate(previous, { session: whole, cursor: 'z', complete: true }), whole);
   assert.equal(mergeSessionUpdate(undefined, { session: whole, cursor: 'z', complete: true }), whole);
   assert.throws(() => mergeSessionUpdate(undefined, { session: whole, cursor: 'z', complete: false }), /needs the session that cursor came with/);
+});
+
+test('a follower sends its cursor, merges each answer, and drops one asked before it moved on', () => {
+  const follower = new SessionFollower('s');
+  assert.deepEqual(follower.params, { sid: 's' });
+  assert.equal(follower.take({ session: session('starting', [service('a', 'pending'), service('b', 'pending')]), cursor: 'c1', complete: true }), true);
+  assert.deepEqual(follower.params, { sid: 's', since: 'c1' });
+
+  const asked = follower.params;
+  assert.equal(follower.take({ session: session('starting', [service('b', 'ready')]), cursor: 'c2', complete: false }), true);
+  assert.deepEqual(follower.session?.services.map((s) => s.status), ['pending', 'ready']);
+  assert.equal(follower.take({ session: session('running', []), cursor: 'c3', complete: false }, asked), false, 'an answer to c1 after c2 was taken');
+  assert.equal(follower.session?.status, 'starting');
+
+  follower.restart(session('starting', [service('a', 'pending')]));
+  assert.deepEqual(follower.params, { sid: 's' }, 'after a restart the next answer is the whole session');
 });

@@ -17,7 +17,7 @@ export type {
   SessionUpdate,
   UserInfo,
 } from '../api/index.ts';
-export { mergeSessionUpdate } from '../api/index.ts';
+export { mergeSessionUpdate, SessionFollower } from '../api/index.ts';
 export {
   getService,
   getServices,

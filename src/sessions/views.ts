@@ -151,7 +151,8 @@ export function sessionUpdate(view: SessionView, plan: SessionPlan, since: strin
   const cursor = `${RUN}.${planId}.${changes}`;
   const [run, sincePlan, sinceChanges] = since?.split('.') ?? [];
   const after = Number(sinceChanges);
-  if (run !== RUN || Number(sincePlan) !== planId || !(after <= changes)) return { view, cursor, complete: true };
+  // A count this run has not given yet is no place to go on from.
+  if (run !== RUN || Number(sincePlan) !== planId || !Number.isSafeInteger(after) || after > changes) return { view, cursor, complete: true };
   return { view: { ...view, services: view.services.filter((s) => (changedAt.get(s) ?? 0) > after) }, cursor, complete: false };
 }
 

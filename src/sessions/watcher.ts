@@ -56,6 +56,7 @@ export class Watcher {
     const resync = Date.now() - this.#lastResync >= this.#resyncMs;
     if (resync) this.#lastResync = Date.now();
     let inspected = 0;
+    const { runtime } = this.#deps;
     for (const session of this.#deps.store.listSessions({ activeOnly: true })) {
       if (!isWanted(session)) continue;
       if (resync) {
@@ -63,7 +64,6 @@ export class Watcher {
         continue;
       }
       const busy = this.#deps.tasks.busy(session.uuid);
-      const { runtime } = this.#deps;
       for (const record of this.#deps.store.listServices(session.uuid)) {
         if (record.status !== 'ready' || !record.runtimeId || busy.has(record.name)) continue;
         const ref = { runtime: runtime.kind, id: record.runtimeId, sessionUuid: session.uuid, service: record.name };

@@ -15,7 +15,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { mergeSessionUpdate, type SessionInfo } from '../../src/api/index.ts';
+import { SessionFollower, type SessionInfo } from '../../src/api/index.ts';
 import { BerthClient } from '../../src/sdk/client.ts';
 import { pidsWithEnv } from '../support/processes.ts';
 import { tempDir } from '../support/berth.ts';
@@ -144,12 +144,10 @@ function percentile(values: number[], p: number): number {
 /** Follows the session as `berth session start --wait` and the UI do: its updates, every 500 ms. */
 async function waitForStatus(client: BerthClient, sessionUuid: string, wanted: string, timeoutMs: number): Promise<SessionInfo> {
   const deadline = Date.now() + timeoutMs;
-  let session: SessionInfo | undefined;
-  let since: string | undefined;
+  const follower = new SessionFollower(sessionUuid);
   for (;;) {
-    const update = await client.call('sessionUpdates', { sid: sessionUuid, ...(since ? { since } : {}) });
-    session = mergeSessionUpdate(session, update);
-    since = update.cursor;
+    follower.take(await client.call('sessionUpdates', follower.params));
+    const session = follower.session!;
     if (session.status === wanted) return session;
     assert.ok(Date.now() < deadline, `session still ${session.status} after ${timeoutMs / 1000} s`);
     await sleep(500);

@@ -4,10 +4,10 @@
  * operations there are, their URLs and their types come from the API contract (src/api), as the
  * CLI's do: `call('getSession', { sid })`, and `apiPath` for the streams.
  */
-import { API_ROUTES, apiPath, bodyFor, mergeSessionUpdate, type ApiErrorBody, type CallArgs, type OperationName, type Reply } from '../../src/api/browser.ts';
+import { API_ROUTES, apiPath, bodyFor, SessionFollower, type ApiErrorBody, type CallArgs, type OperationName, type Reply } from '../../src/api/browser.ts';
 import { navigate } from './router.tsx';
 
-export { API_ROUTES, apiPath, mergeSessionUpdate };
+export { API_ROUTES, apiPath, SessionFollower };
 export type * from '../../src/api/browser.ts';
 
 export class ApiFailure extends Error {

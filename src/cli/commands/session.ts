@@ -3,7 +3,7 @@
  * PROJECT PIPELINE, by --session UUID, or left out when exactly one session is active.
  */
 import type { Command } from 'commander';
-import { mergeSessionUpdate, type BerthClient, type ServiceInfo, type SessionInfo } from '../../sdk/index.ts';
+import { SessionFollower, type BerthClient, type ServiceInfo, type SessionInfo } from '../../sdk/index.ts';
 import { CliError } from '../errors.ts';
 import { addConnectOptions, connect, type ConnectOptions } from '../connect.ts';
 import { CliExit, colors as c, printJson } from '../output.ts';
@@ -195,12 +195,11 @@ function paint(status: string): string {
 async function waitForSession(client: BerthClient, sessionUuid: string, timeoutMs: number, print: boolean): Promise<SessionInfo> {
   const seen = new Map<string, string>();
   const started = Date.now();
-  let session: SessionInfo | undefined;
-  let since: string | undefined;
+  const follower = new SessionFollower(sessionUuid);
   for (;;) {
-    const update = await client.call('sessionUpdates', { sid: sessionUuid, ...(since ? { since } : {}) });
-    session = mergeSessionUpdate(session, update);
-    since = update.cursor;
+    const update = await client.call('sessionUpdates', follower.params);
+    follower.take(update);
+    const session = follower.session!;
     if (print) {
       for (const service of update.session.services) {
         const key = `${service.status}:${service.attempt}`;

@@ -8,7 +8,7 @@
  * of 1,000 services is a burst of events a second, and the whole session is 0.7 MB of JSON.
  */
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { apiPath, ApiFailure, call, mergeSessionUpdate, type SessionInfo } from '../api.ts';
+import { apiPath, ApiFailure, call, SessionFollower, type SessionInfo } from '../api.ts';
 
 export interface SessionState {
   /** undefined while loading; null when the pipeline has no session (never started, or deleted). */
@@ -24,7 +24,7 @@ export function useSession(sessionUuid: string | null): SessionState {
   const [error, setError] = useState<unknown>(null);
   const timer = useRef<number | undefined>(undefined);
   /** The session as last merged and the cursor it is at: the next update is relative to it. */
-  const followed = useRef<{ session?: SessionInfo; cursor?: string }>({});
+  const follower = useRef<SessionFollower | undefined>(undefined);
   /** One update at a time (each is relative to the one before); a refresh asked for meanwhile runs after it. */
   const fetching = useRef(false);
   const again = useRef(false);
@@ -32,18 +32,18 @@ export function useSession(sessionUuid: string | null): SessionState {
   const fetchUpdate = useCallback(
     async function fetchSessionUpdate() {
       if (!sessionUuid) return;
-      const last = followed.current;
+      const following = (follower.current ??= new SessionFollower(sessionUuid));
+      const asked = following.params;
       try {
-        const update = await call('sessionUpdates', { sid: sessionUuid, ...(last.cursor ? { since: last.cursor } : {}) });
-        if (followed.current !== last) return; // setSession replaced the session meanwhile
-        const next = mergeSessionUpdate(last.session, update);
-        followed.current = { session: next, cursor: update.cursor };
-        setSessionState(next);
+        const update = await call('sessionUpdates', asked);
+        // Dropped when setSession replaced the session meanwhile, or another session is shown now.
+        if (follower.current !== following || !following.take(update, asked)) return;
+        setSessionState(following.session!);
         setMissing(false);
         setError(null);
       } catch (caught) {
         if (caught instanceof ApiFailure && caught.status === 404) {
-          followed.current = {};
+          following.restart();
           setSessionState(null);
           setMissing(true);
         } else setError(caught);
@@ -72,8 +72,8 @@ export function useSession(sessionUuid: string | null): SessionState {
   );
 
   useEffect(
-    function forgetOtherSession() {
-      followed.current = {};
+    function followThisSession() {
+      follower.current = sessionUuid ? new SessionFollower(sessionUuid) : undefined;
     },
     [sessionUuid],
   );
@@ -109,7 +109,7 @@ export function useSession(sessionUuid: string | null): SessionState {
 
   const setSession = useCallback(function setSession(next: SessionInfo | null) {
     // Without a cursor the next refresh is the whole session again.
-    followed.current = next ? { session: next } : {};
+    follower.current?.restart(next ?? undefined);
     setSessionState(next);
     setMissing(next === null);
   }, []);
