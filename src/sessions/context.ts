@@ -10,7 +10,8 @@ import type { PipelineSpec } from '../spec/index.ts';
 import type { CoreStore, SessionRecord } from '../store/index.ts';
 import { BATCH, BerthError, yieldToRequests } from '../shared/index.ts';
 import { SessionError } from './errors.ts';
-import type { KeyedLock, Slots } from './lock.ts';
+import type { KeyedLock } from './lock.ts';
+import type { Slots } from './slots.ts';
 import type { Records } from './records.ts';
 import type { InFlight } from './tasks.ts';
 
@@ -50,7 +51,7 @@ export interface SessionManagerOptions {
   watchIntervalMs?: number;
   /** How often every wanted session is reconciled whatever the exit checks saw. Default 30 s. */
   resyncMs?: number;
-  /** Services being started (runtime.start) at once, across sessions; readiness waits are not limited. Default 8. */
+  /** Services being started (runtime.start) at once, across sessions, at most (fewer while the machine is loaded: slots.ts); readiness waits are not limited. Default 8. */
   maxParallelStarts?: number;
 }
 

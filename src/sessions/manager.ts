@@ -27,7 +27,8 @@ import {
 } from './context.ts';
 import { Controller } from './controller.ts';
 import { SessionError } from './errors.ts';
-import { KeyedLock, Slots } from './lock.ts';
+import { KeyedLock } from './lock.ts';
+import { machinePressure, Slots } from './slots.ts';
 import { Records, type SessionEvent } from './records.ts';
 import { recoverSessions } from './recover.ts';
 import { InFlight } from './tasks.ts';
@@ -54,7 +55,7 @@ export class SessionManager extends EventEmitter<{ event: [SessionEvent] }> {
     super();
     const { watchIntervalMs = 1_000, resyncMs = 30_000, maxParallelStarts = 8, graceMs = 5_000, ...rest } = options;
     const records = new Records(options.store, options.logger, (event) => this.emit('event', event));
-    this.#d = { ...rest, graceMs, lock: new KeyedLock(), starts: new Slots(maxParallelStarts), tasks: new InFlight(), records, plans: new PlanCache() };
+    this.#d = { ...rest, graceMs, lock: new KeyedLock(), starts: new Slots(maxParallelStarts, { pressure: machinePressure() }), tasks: new InFlight(), records, plans: new PlanCache() };
     this.#controller = new Controller(this.#d);
     this.#watcher = new Watcher(this.#d, this.#controller, { intervalMs: watchIntervalMs, resyncMs });
   }
