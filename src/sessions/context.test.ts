@@ -15,7 +15,7 @@ test('allInTurns begins BATCH items per turn, lets other work in between, and re
     allInTurns(items, async (i) => {
       events.push(`begin ${i}`);
       await new Promise((resolve) => setTimeout(resolve, 5));
-      if (i === 3 || i === 40) throw new Error(`item ${i} failed`);
+      if (i === 3 || i === BATCH * 2) throw new Error(`item ${i} failed`);
       settledAfterFailure.push(i);
     }),
     /item 3 failed/,

@@ -10,6 +10,7 @@ import { context, templatesPipeline } from '../plan/fixtures.ts';
 import { FakeRuntime } from '../runtime/fixtures/fake-runtime.ts';
 import type { PipelineSpec } from '../spec/index.ts';
 import type { ServiceRecord, SessionRecord } from '../store/index.ts';
+import { BATCH } from '../shared/index.ts';
 import { CURSOR_PATTERN, prepareSessionView, sessionInfoJson, sessionUpdate, sessionView, userServicesJson, type SessionView } from './views.ts';
 
 const runtime = new FakeRuntime();
@@ -83,8 +84,8 @@ test("user_services: Orchest's started specs by name, in plan order, made once p
   const { value: json, turns } = await turnsDuring(userServicesJson(plan, runtime));
   assert.deepEqual(JSON.parse(json), Object.fromEntries(plan.services.map((s) => [s.name, JSON.parse(JSON.stringify(sdkServiceView(s, runtime.internalHostname(s))))])));
   assert.deepEqual(Object.keys(JSON.parse(json) as object), plan.services.map((s) => s.name));
-  // 200 services are 8 batches of 25: the counter sees most of the turns between them (one in one turn).
-  assert.ok(turns >= 200 / 25 / 2, `the event loop had ${turns} turns while 200 services were made`);
+  // 200 services are 200 / BATCH batches: the counter sees most of the turns between them (one in one turn).
+  assert.ok(turns >= 200 / BATCH / 2, `the event loop had ${turns} turns while 200 services were made`);
   assert.equal(userServicesJson(plan, runtime), userServicesJson(plan, runtime), 'the same promise: made once');
 });
 
@@ -93,8 +94,8 @@ test("a session's view and its JSON are prepared in turns, and the view then is 
   const session = record(plan);
   const sources = { plan, records: [], runtime, logFile };
   const { turns } = await turnsDuring(prepareSessionView(session, sources));
-  // 200 services are 8 batches of 25 (twice: their parts, then their views and JSON).
-  assert.ok(turns >= 200 / 25, `the event loop had ${turns} turns while 200 services were prepared`);
+  // 200 services are 200 / BATCH batches (twice: their parts, then their views and JSON).
+  assert.ok(turns >= 200 / BATCH, `the event loop had ${turns} turns while 200 services were prepared`);
   const view = sessionView(session, sources);
   const prepared = view.services[7];
   assert.deepEqual(prepared, {

@@ -329,7 +329,7 @@ class LocalRuntime implements Runtime {
       this.#stopping.add(key);
       try {
         await stopGroup(state.service, state.pgid, state.procStartTime, options.graceMs ?? this.#graceMs);
-        this.#states.remove(state.sessionUuid, state.service);
+        await this.#states.remove(state.sessionUuid, state.service);
         this.#release({ sessionUuid: state.sessionUuid, name: state.service });
       } finally {
         this.#stopping.delete(key);

