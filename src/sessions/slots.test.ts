@@ -66,7 +66,7 @@ test('paced: an overloaded machine halves the limit each window down to one; a f
   assert.deepEqual(calls, ['start', 'stop'], 'not measured once nothing runs');
 });
 
-test('paced: a limit that is not needed does not grow, and work after a rest is measured again', async () => {
+test('paced: a limit that is not needed does not grow; after a rest the limit is the maximum again and work is measured again', async () => {
   const calls: string[] = [];
   const pressure: Pressure = { start: () => calls.push('start'), stop: () => calls.push('stop'), overloaded: () => calls.length < 3 };
   const slots = new Slots(4, { pressure, windowMs: 2 });
@@ -77,6 +77,7 @@ test('paced: a limit that is not needed does not grow, and work after a rest is 
   assert.equal(slots.limit, 1, 'nothing waits: no reason to grow');
   work.letGo();
   await first;
+  assert.equal(slots.limit, 4, 'nothing runs: the next starts may all begin');
   const second = work.begin();
   await until('running', () => work.counts.running === 1);
   work.letGo();

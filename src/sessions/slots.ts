@@ -60,7 +60,10 @@ export class Slots {
     }
   }
 
-  /** Lets waiting operations begin while the limit allows; stops measuring once nothing runs. */
+  /**
+   * Lets waiting operations begin while the limit allows. Once nothing runs it stops measuring and
+   * the limit is the maximum again: the next session's few starts all begin at once.
+   */
   #release(): void {
     while (this.#waiting.length > 0 && this.#running < this.#limit) {
       this.#running += 1;
@@ -70,6 +73,7 @@ export class Slots {
       clearInterval(this.#window);
       this.#window = undefined;
       this.#pacing!.pressure.stop();
+      this.#limit = this.#max;
     }
   }
 
