@@ -94,7 +94,7 @@ export class Slots {
 /** Overloaded: under `minIdleShare` of the CPUs' time idle (15 %), or the event loop ran a timer over `maxLagMs` late (20 ms). */
 export function machinePressure({ minIdleShare = 0.15, maxLagMs = 20 } = {}): Pressure {
   const lag = loopLag();
-  let last = cpuTimes();
+  let last = { idle: 0, total: 0 }; // set by start()
   return {
     start() {
       lag.start();
@@ -112,9 +112,11 @@ export function machinePressure({ minIdleShare = 0.15, maxLagMs = 20 } = {}): Pr
 
 /**
  * How late a 10 ms timer ran, the longest since the last `take`. (perf_hooks' monitorEventLoopDelay
- * recorded 9.3 ms for the tick after a 60 ms turn on Node 20: it does not see a blocked loop.)
+ * does not see a blocked loop: after a 60 ms turn its longest sample was 10.2 ms on Node 20, its
+ * 10 ms interval included; `npm run bench:liveness`.)
  */
-function loopLag(intervalMs = 10) {
+function loopLag() {
+  const intervalMs = 10;
   let timer: NodeJS.Timeout | undefined;
   let due = 0;
   let longest = 0;

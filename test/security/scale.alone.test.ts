@@ -16,8 +16,9 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SessionFollower, type SessionInfo } from '../../src/api/index.ts';
+import { readProcStat } from '../../src/runtime/local/procfs.ts';
 import { BerthClient } from '../../src/sdk/client.ts';
-import { pidsWithEnv } from '../support/processes.ts';
+import { pidsWithCommandLine, pidsWithEnv } from '../support/processes.ts';
 import { tempDir } from '../support/berth.ts';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
@@ -99,8 +100,8 @@ async function healthMs(url: string): Promise<number | undefined> {
  * and its own pauses must not be counted as the server's.
  */
 async function sampleHealth(url: string): Promise<{ stop(): Promise<number[]> }> {
-  // Node loads fetch's implementation at its first call: 70-83 ms in a fresh process against an idle
-  // server that answers the next calls in 2-7 ms (scratch measurement, docs/security.md). The sampler
+  // Node loads fetch's implementation at its first call: 60-83 ms in a fresh process against an idle
+  // server that answers the next calls in 2-8 ms (npm run bench:liveness). The sampler
   // pays that against a server of its own, so every answer of Berth's is counted, the first included.
   const script = `
     import { createServer } from 'node:http';
@@ -173,6 +174,7 @@ describe('a 1,000-service pipeline', { timeout: 900_000 }, () => {
 
     // Measured from before the start request: reading, checking and planning 1,000 services is part of the start.
     const sampler = await sampleHealth(url);
+    const serverCpuFrom = cpuMs(served.process.pid!);
     const t0 = Date.now();
     const { session } = await client.startSession('large', 'large.orchest');
     const settled = await waitForStatus(client, session.uuid, 'running', 600_000);
@@ -182,6 +184,14 @@ describe('a 1,000-service pipeline', { timeout: 900_000 }, () => {
     assert.equal(pidsWithEnv('ORCHEST_SESSION_UUID', session.uuid).length, SERVICES, 'one process per service');
     t.diagnostic(`start of ${SERVICES} services: ${(startMs / 1000).toFixed(1)} s; /api/health ${during.length} samples, p50 ${percentile(during, 50)} ms, p99 ${percentile(during, 99)} ms, max ${Math.max(...during)} ms; ${during.filter((v) => v > 50).length} over 50 ms`);
     assert.ok(Math.max(...during) < LIVENESS_MS, `/api/health took ${Math.max(...during)} ms during the start`);
+    // Where the start's CPU went. The launcher and the holder began with this start; a service's
+    // process ran nsenter and the wrapper's shell before it exec'd the service.
+    const perService = (pids: number[]) => (pids.reduce((sum, pid) => sum + cpuMs(pid), 0) / SERVICES).toFixed(1);
+    t.diagnostic(
+      `CPU per service started: server ${((cpuMs(served.process.pid!) - serverCpuFrom) / SERVICES).toFixed(1)} ms (every thread), ` +
+        `launcher ${perService(pidsWithCommandLine('launcher.mjs').filter((pid) => readProcStat(pid)?.ppid === served.process.pid))} ms, ` +
+        `namespace holder ${perService(pidsWithCommandLine('holder.mjs', dataDir))} ms, the service's own process ${perService(pidsWithEnv('ORCHEST_SESSION_UUID', session.uuid))} ms`,
+    );
 
     // What the server spends on 1,000 ready services while nothing happens: the exit watcher's ticks, the resync.
     const idleFrom = cpuMs(served.process.pid!);

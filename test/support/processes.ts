@@ -16,3 +16,18 @@ export function pidsWithEnv(name: string, value: string): number[] {
   }
   return pids;
 }
+
+/** Pids of live processes whose command line contains every one of `parts`. */
+export function pidsWithCommandLine(...parts: string[]): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const commandLine = readFileSync(`/proc/${entry}/cmdline`, 'utf8').replaceAll('\0', ' ');
+      if (parts.every((part) => commandLine.includes(part))) pids.push(Number(entry));
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return pids;
+}
