@@ -14,6 +14,7 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort } from './support/ports.ts';
+import { livePids, pidsWithCommandLine } from './support/processes.ts';
 import { BerthClient, type ApiClientError } from '../src/sdk/client.ts';
 import { startTestServer, tempDir, writePipeline } from './support/berth.ts';
 import { commandRequirement, skipUnless, type Requirement } from './support/requirements.ts';
@@ -69,22 +70,6 @@ function redisCommand(socketPath: string, ...args: string[]): Promise<string> {
   });
 }
 
-/** Pids of processes whose command line mentions `needle` (the holders carry their session's directory). */
-function pidsWithArg(needle: string): number[] {
-  const pids: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) continue;
-      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(needle)) pids.push(Number(entry));
-    } catch {
-      // ended while we looked
-    }
-  }
-  return pids;
-}
-
 /** Now, in the clock of /proc/<pid>/stat's start times (ticks since boot, 100 a second). */
 function ticksSinceBoot(): number {
   return Math.ceil(Number(readFileSync('/proc/uptime', 'utf8').split(' ')[0]) * 100);
@@ -114,16 +99,7 @@ function netNamespacesHeldSince(ticks: number): Map<string, string[]> {
 
 /** Pids of live processes in the network namespace `ns` (`net:[inode]`). */
 function pidsInNamespace(ns: string): number[] {
-  const pids: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      if (readlinkSync(`/proc/${entry}/ns/net`) === ns) pids.push(Number(entry));
-    } catch {
-      // ended, or not ours to read
-    }
-  }
-  return pids;
+  return livePids((pid) => readlinkSync(`/proc/${pid}/ns/net`) === ns);
 }
 
 /** Unix socket files under `dir`, recursively. */
@@ -165,18 +141,7 @@ function hostListenersOf(pids: number[]): string[] {
 
 /** Live pids of process group `pgid` (the holder's group: its two processes and slirp4netns). */
 function pidsInGroup(pgid: number): number[] {
-  const pids: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (fields[0] !== 'Z' && Number(fields[2]) === pgid) pids.push(Number(entry));
-    } catch {
-      // ended while we looked
-    }
-  }
-  return pids;
+  return livePids((pid) => readProcStat(Number(pid))?.pgid === pgid);
 }
 
 function existsAlive(pid: number): boolean {
@@ -251,7 +216,7 @@ describe('isolated sessions on the local runtime', skipUnless(namespaces, redis,
     await server.sessions.stop(sb.uuid);
     const held = netNamespacesHeldSince(stopping);
     const left = {
-      processes: [...servicePids.filter((pid) => existsAlive(pid)), ...dialers.flat().filter((pid) => existsAlive(pid)), ...pidsWithArg(stateDir)],
+      processes: [...servicePids.filter((pid) => existsAlive(pid)), ...dialers.flat().filter((pid) => existsAlive(pid)), ...pidsWithCommandLine(stateDir)],
       namespaces: sessionNamespaces.flatMap((ns) => (held.has(ns) ? [`${ns}: ${held.get(ns)!.join('; ')}`] : [])),
       sockets: socketFiles(stateDir),
     };
@@ -279,7 +244,7 @@ describe('isolated sessions on the local runtime', skipUnless(namespaces, redis,
       return true;
     });
     assert.deepEqual(server.sessions.list({}), [], 'no session was recorded');
-    assert.deepEqual(pidsWithArg(join(dataDir, 'runtime')), [], 'no holder or service was started');
+    assert.deepEqual(pidsWithCommandLine(join(dataDir, 'runtime')), [], 'no holder or service was started');
   });
 
   test('a step of `berth pipeline run` reaches redis-<session_uuid>:6379, plain `redis` and the API; a job run of the same pipeline runs beside the session on the same port', async (t) => {
@@ -387,7 +352,7 @@ describe('isolated sessions on the local runtime', skipUnless(namespaces, redis,
     assert.deepEqual(holderOf(stateDir, session.uuid), holder);
     const response = await fetch(`${server.url}/service-web-${session.uuid}_8080/index.html`, { headers: { authorization: `Bearer ${token2}` } });
     assert.equal(await response.text(), 'survives');
-    const holderPids = pidsWithArg(stateDir);
+    const holderPids = pidsWithCommandLine(stateDir);
     assert.equal(holderPids.length, 2, `the holder's outer and inner process: ${holderPids.join(', ')}`);
 
     const holderGroup = pidsInGroup(holder.pid);
@@ -396,7 +361,7 @@ describe('isolated sessions on the local runtime', skipUnless(namespaces, redis,
     await server.sessions.stop(session.uuid);
     const held = netNamespacesHeldSince(stopping);
     const left = {
-      processes: [...before.filter(existsAlive), ...pidsWithArg(stateDir), ...pidsInGroup(holder.pid)],
+      processes: [...before.filter(existsAlive), ...pidsWithCommandLine(stateDir), ...pidsInGroup(holder.pid)],
       namespaces: held.has(namespace) ? [`${namespace}: ${held.get(namespace)!.join('; ')}`] : [],
       sockets: socketFiles(stateDir),
       mounts: [...mountsMentioning(process.pid, stateDir), ...before.flatMap((pid) => mountsMentioning(pid, stateDir))],
